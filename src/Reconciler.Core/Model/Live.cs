@@ -1,0 +1,69 @@
+namespace Reconciler.Core.Model;
+
+/// <summary>
+/// What Reconciler records in a domain's <c>&lt;metadata&gt;</c> under its own XML namespace
+/// (<see cref="Namespace"/>). A domain without it is foreign: never changed, never deleted.
+/// </summary>
+/// <param name="SpecName">The manifest name that owns the domain.</param>
+/// <param name="SpecHash">Hash of the spec that was last applied (see <see cref="Planning.SpecHash"/>).</param>
+/// <param name="Source">Where the spec came from (directory or repository).</param>
+/// <param name="Revision">The source revision that was applied.</param>
+/// <param name="Protect">When true, a prune errors instead of destroying the domain.</param>
+public sealed record OwnerRecord(string SpecName, string SpecHash, string Source, string Revision, bool Protect)
+{
+    /// <summary>The XML namespace of Reconciler's metadata element.</summary>
+    public const string Namespace = "https://reconciler.dev/xmlns/owner/1";
+
+    /// <summary>The prefix used for that namespace in rendered XML.</summary>
+    public const string Prefix = "reconciler";
+
+    /// <summary>The local name of the metadata element.</summary>
+    public const string ElementName = "owner";
+}
+
+/// <summary>Run state of a live domain, collapsed to what the planner needs.</summary>
+public enum LiveRunState
+{
+    /// <summary>Shut off (or never started).</summary>
+    Stopped,
+    /// <summary>Running, blocked, or otherwise alive.</summary>
+    Running,
+    /// <summary>Paused by a user or by libvirt.</summary>
+    Paused,
+    /// <summary>In the middle of shutting down.</summary>
+    ShuttingDown,
+    /// <summary>Crashed or in an unknown state.</summary>
+    Other,
+}
+
+/// <summary>
+/// One domain as read from a node: its persistent definition parsed back into the spec model
+/// (<see cref="Config"/>), plus what only exists live.
+/// </summary>
+/// <param name="Name">libvirt domain name.</param>
+/// <param name="Uuid">libvirt UUID.</param>
+/// <param name="RunState">Current run state.</param>
+/// <param name="Autostart">Autostart flag.</param>
+/// <param name="Persistent">False for a transient domain (never ours to touch).</param>
+/// <param name="Owner">Our metadata, or null for a foreign domain.</param>
+/// <param name="Config">The persistent (inactive) definition parsed into the model; null when it could not be parsed.</param>
+/// <param name="Running">The running instance's definition parsed into the model, when the domain is running; used to detect pending restarts.</param>
+/// <param name="Fingerprint">A digest of the inactive XML and run state, used to refuse a saved plan when the domain changed since.</param>
+public sealed record LiveDomain(
+    string Name,
+    string Uuid,
+    LiveRunState RunState,
+    bool Autostart,
+    bool Persistent,
+    OwnerRecord? Owner,
+    DomainSpec? Config,
+    DomainSpec? Running,
+    string Fingerprint);
+
+/// <summary>A snapshot of one node's state as read at one moment.</summary>
+/// <param name="Node">The node name.</param>
+/// <param name="Uri">The connection URI.</param>
+/// <param name="DomainType">The domain type the node would use for new domains (kvm, qemu, test).</param>
+/// <param name="Domains">Every domain on the node, foreign ones included.</param>
+/// <param name="Error">When the node could not be read: the error; <see cref="Domains"/> is then empty.</param>
+public sealed record LiveNode(string Node, string Uri, string DomainType, IReadOnlyList<LiveDomain> Domains, string? Error = null);

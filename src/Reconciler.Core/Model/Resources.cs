@@ -1,0 +1,209 @@
+using Reconciler.Core.Diagnostics;
+
+namespace Reconciler.Core.Model;
+
+/// <summary>The manifest kinds Reconciler understands.</summary>
+public enum ResourceKind
+{
+    /// <summary>A hypervisor host reached through a libvirt URI.</summary>
+    Node,
+    /// <summary>A storage pool (issue: storage).</summary>
+    StoragePool,
+    /// <summary>A volume in a pool (issue: storage).</summary>
+    Volume,
+    /// <summary>A libvirt virtual network (issue: storage).</summary>
+    Network,
+    /// <summary>A virtual machine.</summary>
+    Domain,
+}
+
+/// <summary>
+/// Where a manifest came from: the document's location and the location of each field by its
+/// manifest path (<c>metadata.name</c>, <c>spec.disks[0].bus</c>), so any later stage can point at
+/// the exact line of the field it complains about.
+/// </summary>
+/// <param name="Location">The start of the manifest document.</param>
+/// <param name="Fields">Location of each field that was written, by manifest path.</param>
+public sealed record SpecOrigin(SourceLocation Location, IReadOnlyDictionary<string, SourceLocation> Fields)
+{
+    /// <summary>An origin for resources built in code (tests, benchmarks).</summary>
+    public static SpecOrigin InMemory(string name = "<memory>") =>
+        new(SourceLocation.OfFile(name), new Dictionary<string, SourceLocation>());
+
+    /// <summary>The location of <paramref name="fieldPath"/>, else of its nearest written parent, else of the document.</summary>
+    public SourceLocation Find(string fieldPath)
+    {
+        var path = fieldPath;
+        while (path.Length > 0)
+        {
+            if (Fields.TryGetValue(path, out var location)) return location;
+            var cut = Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
+            if (cut <= 0) break;
+            path = path[..cut];
+        }
+        return Location;
+    }
+}
+
+/// <summary>Common manifest metadata.</summary>
+/// <param name="Name">The resource's name; for a domain, the libvirt domain name.</param>
+/// <param name="Labels">User labels (used for selection and placement).</param>
+/// <param name="Origin">Where it was written.</param>
+public sealed record ResourceMeta(string Name, IReadOnlyDictionary<string, string> Labels, SpecOrigin Origin);
+
+/// <summary>A node: one libvirt connection.</summary>
+/// <param name="Meta">Metadata.</param>
+/// <param name="Uri">libvirt connection URI.</param>
+/// <param name="DomainType">Forced domain type (<c>kvm</c>, <c>qemu</c>, <c>test</c>) or null to pick from the node's capabilities (kvm when offered, else qemu).</param>
+public sealed record NodeSpec(ResourceMeta Meta, string Uri, string? DomainType = null)
+{
+    /// <summary>The node's name.</summary>
+    public string Name => Meta.Name;
+}
+
+/// <summary>Desired power state of a domain.</summary>
+public enum PowerState
+{
+    /// <summary>Defined and running.</summary>
+    Running,
+    /// <summary>Defined and shut off.</summary>
+    Stopped,
+}
+
+/// <summary>Boot firmware.</summary>
+public enum Firmware
+{
+    /// <summary>SeaBIOS.</summary>
+    Bios,
+    /// <summary>OVMF (UEFI), optionally with Secure Boot.</summary>
+    Uefi,
+}
+
+/// <summary>CPU configuration.</summary>
+/// <param name="Mode"><c>host-model</c>, <c>host-passthrough</c>, <c>maximum</c> or <c>custom</c>; null for the hypervisor default.</param>
+/// <param name="Model">CPU model name for <c>custom</c> mode.</param>
+public sealed record CpuSpec(string? Mode, string? Model = null);
+
+/// <summary>Kind of disk device.</summary>
+public enum DiskDevice
+{
+    /// <summary>A block device.</summary>
+    Disk,
+    /// <summary>A CD-ROM (read-only media).</summary>
+    Cdrom,
+}
+
+/// <summary>One disk of a domain. Exactly one of <paramref name="Path"/> or <paramref name="Volume"/> names the source (a cdrom may have neither: empty drive).</summary>
+/// <param name="Path">A file or block device path on the node.</param>
+/// <param name="Volume">A volume name (storage issue).</param>
+/// <param name="Pool">The pool of <paramref name="Volume"/>; null means the volume's own spec says.</param>
+/// <param name="Device">disk or cdrom.</param>
+/// <param name="Bus">virtio, sata, scsi, ide, usb; null means the default for the device (virtio for disks, sata for cdroms).</param>
+/// <param name="Format">qcow2 or raw; null means detect from the file name (<c>.qcow2</c> → qcow2, else raw).</param>
+/// <param name="ReadOnly">Read-only media (always true for cdroms).</param>
+/// <param name="Target">Target device name (vda, sdb); null means assigned in order.</param>
+/// <param name="Boot">Boot order, 1-based, or null.</param>
+public sealed record DiskSpec(
+    string? Path,
+    string? Volume,
+    string? Pool,
+    DiskDevice Device,
+    string? Bus,
+    string? Format,
+    bool ReadOnly,
+    string? Target,
+    int? Boot = null);
+
+/// <summary>One network interface. Exactly one of <paramref name="Network"/> or <paramref name="Bridge"/>.</summary>
+/// <param name="Network">A libvirt network name.</param>
+/// <param name="Bridge">A host bridge name.</param>
+/// <param name="Model">NIC model, default virtio.</param>
+/// <param name="Mac">MAC address, or null to let libvirt pick one (it is then kept: not a diff).</param>
+public sealed record InterfaceSpec(string? Network, string? Bridge, string Model, string? Mac);
+
+/// <summary>Graphics type.</summary>
+public enum GraphicsType
+{
+    /// <summary>No graphical console (serial console only).</summary>
+    None,
+    /// <summary>VNC.</summary>
+    Vnc,
+    /// <summary>SPICE.</summary>
+    Spice,
+}
+
+/// <summary>Graphical console.</summary>
+/// <param name="Type">none, vnc or spice.</param>
+/// <param name="Listen">Listen address; default 127.0.0.1.</param>
+public sealed record GraphicsSpec(GraphicsType Type, string Listen = "127.0.0.1");
+
+/// <summary>
+/// An escape-hatch edit applied to the rendered XML. Exactly one of <paramref name="Add"/>,
+/// <paramref name="Set"/> or <paramref name="Remove"/>.
+/// </summary>
+/// <param name="XPath">Selects the element(s) or attribute the patch applies to; must select at least one node.</param>
+/// <param name="Add">An XML fragment appended as the last child(ren) of each selected element.</param>
+/// <param name="Set">New text for each selected attribute or element.</param>
+/// <param name="Remove">When true, each selected node is removed.</param>
+public sealed record XmlPatch(string XPath, string? Add = null, string? Set = null, bool Remove = false);
+
+/// <summary>The whole desired definition of one virtual machine, after defaults are applied.</summary>
+/// <param name="Meta">Metadata.</param>
+/// <param name="Node">Node name, or null for the only/default node.</param>
+/// <param name="State">Desired power state.</param>
+/// <param name="Autostart">Start with the node.</param>
+/// <param name="Vcpus">vCPUs at boot.</param>
+/// <param name="MaxVcpus">Maximum vCPUs (hotplug headroom); null means equal to <paramref name="Vcpus"/>.</param>
+/// <param name="MemoryBytes">Memory at boot (current memory).</param>
+/// <param name="MaxMemoryBytes">Maximum memory (balloon headroom); null means equal to <paramref name="MemoryBytes"/>.</param>
+/// <param name="Machine">Machine type as written (<c>q35</c>, <c>pc</c>, or a versioned name).</param>
+/// <param name="Firmware">bios or uefi.</param>
+/// <param name="SecureBoot">Secure Boot (uefi only).</param>
+/// <param name="Cpu">CPU mode.</param>
+/// <param name="Disks">Disks in target order.</param>
+/// <param name="Interfaces">NICs in order.</param>
+/// <param name="Graphics">Graphical console.</param>
+/// <param name="Xml">Escape-hatch patches, applied in order after rendering.</param>
+/// <param name="Protect">Never destroyed by a prune: the plan errors instead.</param>
+/// <param name="Description">Free text, stored in the domain's description.</param>
+/// <param name="DomainType">Forced domain type, or null for the node's choice.</param>
+/// <param name="Arch">Guest architecture, default x86_64.</param>
+public sealed record DomainSpec(
+    ResourceMeta Meta,
+    string? Node,
+    PowerState State,
+    bool Autostart,
+    int Vcpus,
+    int? MaxVcpus,
+    ulong MemoryBytes,
+    ulong? MaxMemoryBytes,
+    string Machine,
+    Firmware Firmware,
+    bool SecureBoot,
+    CpuSpec Cpu,
+    IReadOnlyList<DiskSpec> Disks,
+    IReadOnlyList<InterfaceSpec> Interfaces,
+    GraphicsSpec Graphics,
+    IReadOnlyList<XmlPatch> Xml,
+    bool Protect = false,
+    string? Description = null,
+    string? DomainType = null,
+    string Arch = "x86_64")
+{
+    /// <summary>The domain name.</summary>
+    public string Name => Meta.Name;
+}
+
+/// <summary>
+/// Everything a source produced: the parsed, validated manifests of one revision. Built by the
+/// loader; consumed by rendering and the planner.
+/// </summary>
+/// <param name="Source">Human description of where it came from: a directory path or <c>repo@sha</c>.</param>
+/// <param name="Revision">A revision id recorded in metadata (a commit sha, or a content hash for a directory).</param>
+/// <param name="Nodes">Node manifests.</param>
+/// <param name="Domains">Domain manifests.</param>
+public sealed record SpecSet(string Source, string Revision, IReadOnlyList<NodeSpec> Nodes, IReadOnlyList<DomainSpec> Domains)
+{
+    /// <summary>An empty set.</summary>
+    public static SpecSet Empty(string source) => new(source, "", [], []);
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using Reconciler.Core.Model;
+
+namespace Reconciler.Core.Planning;
+
+/// <summary>One field of a domain as the planner compares it: a manifest path and a canonical text value.</summary>
+/// <param name="Path">Manifest path, e.g. <c>spec.memory</c> or <c>spec.disks[1].bus</c>.</param>
+/// <param name="Value">Canonical value; null means "not specified": the field is not owned and never diffed.</param>
+public sealed record FieldValue(string Path, string? Value);
+
+/// <summary>One field whose desired value differs from the live one.</summary>
+/// <param name="Path">Manifest path.</param>
+/// <param name="Before">Live value (null when absent).</param>
+/// <param name="After">Desired value (null when removed).</param>
+public sealed record FieldDiff(string Path, string? Before, string? After);
+
+/// <summary>
+/// The one place that says which fields of a <see cref="DomainSpec"/> the spec owns and how they
+/// compare. The power state and autostart are not part of the definition and are compared by the
+/// planner from the live run state; everything here is read back from the persistent XML.
+/// </summary>
+public static class DomainFields
+{
+    /// <summary>The definition's fields, in a stable order, with canonical values.</summary>
+    public static IReadOnlyList<FieldValue> Flatten(DomainSpec spec)
+    {
+        var f = new List<FieldValue>(32);
+        void Add(string path, string? value) => f.Add(new FieldValue(path, value));
+
+        Add("spec.vcpus", Num(spec.Vcpus));
+        Add("spec.maxVcpus", Num(spec.MaxVcpus ?? spec.Vcpus));
+        Add("spec.memory", ByteSize.Format(spec.MemoryBytes));
+        Add("spec.maxMemory", ByteSize.Format(spec.MaxMemoryBytes ?? spec.MemoryBytes));
+        Add("spec.machine", spec.Machine);
+        Add("spec.arch", spec.Arch);
+        Add("spec.firmware", Lower(spec.Firmware));
+        Add("spec.secureBoot", spec.Firmware == Firmware.Uefi ? Bool(spec.SecureBoot) : null);
+        Add("spec.cpu.mode", spec.Cpu.Mode);
+        Add("spec.cpu.model", spec.Cpu.Model);
+        Add("spec.domainType", spec.DomainType);
+        for (var i = 0; i < spec.Disks.Count; i++)
+        {
+            var d = spec.Disks[i];
+            var p = $"spec.disks[{i}].";
+            Add(p + "device", Lower(d.Device));
+            Add(p + "path", d.Path);
+            Add(p + "volume", d.Volume);
+            Add(p + "pool", d.Volume is null ? null : d.Pool);
+            Add(p + "bus", d.Bus);
+            Add(p + "format", d.Format);
+            Add(p + "readonly", Bool(d.ReadOnly || d.Device == DiskDevice.Cdrom));
+            Add(p + "target", d.Target);
+            Add(p + "boot", d.Boot is { } b ? Num(b) : null);
+        }
+        for (var i = 0; i < spec.Interfaces.Count; i++)
+        {
+            var n = spec.Interfaces[i];
+            var p = $"spec.interfaces[{i}].";
+            Add(p + "network", n.Network);
+            Add(p + "bridge", n.Bridge);
+            Add(p + "model", n.Model);
+            Add(p + "mac", n.Mac?.ToLowerInvariant());
+        }
+        Add("spec.graphics.type", Lower(spec.Graphics.Type));
+        Add("spec.graphics.listen", spec.Graphics.Type == GraphicsType.None ? null : spec.Graphics.Listen);
+        Add("spec.description", spec.Description ?? "");
+        Add("spec.protect", Bool(spec.Protect));
+        foreach (var (key, value) in spec.Meta.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            Add($"metadata.labels.{key}", value);
+        }
+        for (var i = 0; i < spec.Xml.Count; i++)
+        {
+            var x = spec.Xml[i];
+            Add($"spec.xml[{i}]", x.Remove ? $"remove {x.XPath}" : x.Add is not null ? $"add {x.XPath} {x.Add}" : $"set {x.XPath} {x.Set}");
+        }
+        return f;
+    }
+
+    /// <summary>
+    /// The owned fields whose values differ. A desired value of null is not owned (libvirt's choice
+    /// is kept); a field present on only one side (a disk added or removed) is a difference.
+    /// Labels are owned as a whole: a live label that the spec no longer has is a difference.
+    /// </summary>
+    public static IReadOnlyList<FieldDiff> Diff(DomainSpec desired, DomainSpec live)
+    {
+        var want = Flatten(desired);
+        var have = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var field in Flatten(live)) have[field.Path] = field.Value;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var diffs = new List<FieldDiff>();
+        foreach (var (path, value) in want)
+        {
+            seen.Add(path);
+            have.TryGetValue(path, out var current);
+            if (value is null) continue;
+            if (!Equivalent(path, value, current)) diffs.Add(new FieldDiff(path, current, value));
+        }
+        foreach (var (path, value) in have)
+        {
+            if (seen.Contains(path) || value is null) continue;
+            // Live-only fields matter only when they describe whole items the spec dropped (a disk,
+            // a NIC, a label, a patch); libvirt's extra detail inside an item is never listed.
+            if (IsItemField(path)) diffs.Add(new FieldDiff(path, value, null));
+        }
+        return diffs;
+    }
+
+    /// <summary>True when the desired and live values mean the same thing.</summary>
+    public static bool Equivalent(string path, string desired, string? live)
+    {
+        if (live is null) return false;
+        if (string.Equals(desired, live, StringComparison.Ordinal)) return true;
+        if (path == "spec.machine") return MachineMatches(desired, live);
+        return false;
+    }
+
+    /// <summary>
+    /// A machine alias matches the versioned name libvirt expands it to: <c>q35</c> ≡ <c>pc-q35-7.2</c>,
+    /// <c>pc</c> ≡ <c>pc-i440fx-7.2</c>. A versioned desired name must match exactly.
+    /// </summary>
+    public static bool MachineMatches(string desired, string live) => desired switch
+    {
+        "q35" => live.StartsWith("pc-q35-", StringComparison.Ordinal),
+        "pc" => live.StartsWith("pc-i440fx-", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    private static bool IsItemField(string path) =>
+        (path.StartsWith("spec.disks[", StringComparison.Ordinal) && (path.EndsWith("].device", StringComparison.Ordinal)))
+        || (path.StartsWith("spec.interfaces[", StringComparison.Ordinal) && (path.EndsWith("].model", StringComparison.Ordinal)))
+        || path.StartsWith("metadata.labels.", StringComparison.Ordinal)
+        || path.StartsWith("spec.xml[", StringComparison.Ordinal);
+
+    private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string Bool(bool value) => value ? "true" : "false";
+    private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+}

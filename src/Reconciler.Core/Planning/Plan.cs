@@ -1,0 +1,127 @@
+using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Model;
+
+namespace Reconciler.Core.Planning;
+
+/// <summary>What a change does to a resource. The printed symbol is <see cref="PlanSymbols.Of"/>.</summary>
+public enum ChangeAction
+{
+    /// <summary>Define (and start, if desired running).</summary>
+    Create,
+    /// <summary>Redefine in place (keeping UUID, MACs and disks); may also change power state and autostart.</summary>
+    Update,
+    /// <summary>Start a defined domain.</summary>
+    Start,
+    /// <summary>Shut a running domain down.</summary>
+    Stop,
+    /// <summary>Stop and undefine an owned domain no longer in the specs. Disks are never deleted.</summary>
+    Destroy,
+}
+
+/// <summary>
+/// What a change costs the running guest, from least to most disruptive. Gates compare these.
+/// </summary>
+public enum Disruption
+{
+    /// <summary>Nothing the guest notices (metadata, autostart, a stopped domain's definition).</summary>
+    None,
+    /// <summary>Applied to the running domain with no interruption (balloon, vCPU hotplug).</summary>
+    Live,
+    /// <summary>The persistent config changes; the running guest keeps the old value until it restarts.</summary>
+    NextBoot,
+    /// <summary>Takes effect only through a restart that Reconciler performs (or a stop).</summary>
+    Restart,
+    /// <summary>Undefine and define again, or remove the domain.</summary>
+    Replace,
+}
+
+/// <summary>One field of a change.</summary>
+/// <param name="Path">Manifest path.</param>
+/// <param name="Before">Live value, or null.</param>
+/// <param name="After">Desired value, or null.</param>
+/// <param name="Disruption">What applying this field costs the running guest.</param>
+public sealed record FieldChange(string Path, string? Before, string? After, Disruption Disruption);
+
+/// <summary>
+/// One planned change to one resource. Everything apply needs is here: the desired spec (for
+/// create/update), and the fingerprint of the live object the plan was made against, so a saved
+/// plan is refused when the object changed since.
+/// </summary>
+/// <param name="Node">Node name.</param>
+/// <param name="Kind">Resource kind.</param>
+/// <param name="Name">Resource name.</param>
+/// <param name="Action">What is done.</param>
+/// <param name="Reason">Why, in a few words (e.g. "not on the node", "drift: stopped behind our back").</param>
+/// <param name="Fields">Field-level before → after, empty for create/destroy.</param>
+/// <param name="Desired">The desired spec for create/update/start; null for stop/destroy.</param>
+/// <param name="LiveUuid">The live object's UUID for update/start/stop/destroy (null for create).</param>
+/// <param name="LiveFingerprint">The live object's fingerprint at plan time; null for create (the object must not exist).</param>
+public sealed record ResourceChange(
+    string Node,
+    ResourceKind Kind,
+    string Name,
+    ChangeAction Action,
+    string Reason,
+    IReadOnlyList<FieldChange> Fields,
+    DomainSpec? Desired,
+    string? LiveUuid,
+    string? LiveFingerprint)
+{
+    /// <summary>The worst disruption among the fields (or of the action itself).</summary>
+    public Disruption Disruption => Action switch
+    {
+        ChangeAction.Destroy => Disruption.Replace,
+        ChangeAction.Stop => Disruption.Restart,
+        _ => Fields.Count == 0 ? Disruption.None : Fields.Max(f => f.Disruption),
+    };
+}
+
+/// <summary>
+/// A plan: a pure value computed from (desired, live). Apply executes exactly these changes, in
+/// this order.
+/// </summary>
+/// <param name="Source">Where the specs came from.</param>
+/// <param name="Revision">The revision of the specs.</param>
+/// <param name="Nodes">Each node read, with its URI and whether it is the sandbox.</param>
+/// <param name="Changes">Ordered changes (create order: by node, then kind, then name; destroys last).</param>
+/// <param name="Diagnostics">Errors and warnings found while planning (conflicts, protected prunes).</param>
+/// <param name="Unchanged">Names of resources already in their desired state.</param>
+public sealed record Plan(
+    string Source,
+    string Revision,
+    IReadOnlyList<PlanNode> Nodes,
+    IReadOnlyList<ResourceChange> Changes,
+    IReadOnlyList<Diagnostic> Diagnostics,
+    IReadOnlyList<string> Unchanged)
+{
+    /// <summary>Version of the saved-plan and JSON formats.</summary>
+    public const int FormatVersion = 1;
+
+    /// <summary>True when nothing would change.</summary>
+    public bool IsEmpty => Changes.Count == 0;
+
+    /// <summary>True when planning found errors.</summary>
+    public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
+}
+
+/// <summary>A node as seen by a plan.</summary>
+/// <param name="Name">Node name.</param>
+/// <param name="Uri">libvirt URI.</param>
+/// <param name="Sandbox">True for the embedded test-driver sandbox.</param>
+/// <param name="Error">Why it could not be read, if so.</param>
+public sealed record PlanNode(string Name, string Uri, bool Sandbox, string? Error = null);
+
+/// <summary>The printed symbol of each action (Terraform's convention).</summary>
+public static class PlanSymbols
+{
+    /// <summary><c>+</c> create, <c>~</c> update, <c>&gt;</c> start, <c>.</c> stop, <c>-</c> destroy.</summary>
+    public static string Of(ChangeAction action) => action switch
+    {
+        ChangeAction.Create => "+",
+        ChangeAction.Update => "~",
+        ChangeAction.Start => ">",
+        ChangeAction.Stop => "<",
+        ChangeAction.Destroy => "-",
+        _ => "?",
+    };
+}

@@ -1,0 +1,210 @@
+using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Model;
+
+namespace Reconciler.Core.Planning;
+
+/// <summary>Choices that change what the planner may propose.</summary>
+/// <param name="Adopt">Take over domains with a spec's name that Reconciler does not own (or that another source owns).</param>
+/// <param name="SandboxNode">The name of the embedded sandbox node, if one is used.</param>
+public sealed record PlanOptions(bool Adopt = false, string? SandboxNode = null);
+
+/// <summary>
+/// Computes a <see cref="Plan"/> from the desired specs and the live nodes. A pure function: no
+/// I/O, no clock, the same inputs always give the same plan.
+/// </summary>
+public static class Planner
+{
+    /// <summary>Plans every node in <paramref name="live"/> against <paramref name="desired"/>.</summary>
+    public static Plan Compute(SpecSet desired, IReadOnlyList<LiveNode> live, PlanOptions options)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var changes = new List<ResourceChange>();
+        var unchanged = new List<string>();
+        var nodes = live.ToDictionary(n => n.Node, StringComparer.Ordinal);
+
+        var byNode = new Dictionary<string, List<DomainSpec>>(StringComparer.Ordinal);
+        foreach (var spec in desired.Domains)
+        {
+            var nodeName = spec.Node ?? (live.Count == 1 ? live[0].Node : null);
+            if (nodeName is null || !nodes.ContainsKey(nodeName))
+            {
+                diagnostics.Add(Diagnostic.Error("unknown-node",
+                    nodeName is null ? $"domain '{spec.Name}' names no node and there are {live.Count} nodes" : $"domain '{spec.Name}' is placed on node '{nodeName}', which is not configured",
+                    spec.Meta.Origin.Find("spec.node"), "spec.node", "set spec.node to one of: " + string.Join(", ", nodes.Keys)));
+                continue;
+            }
+            if (!byNode.TryGetValue(nodeName, out var list)) byNode[nodeName] = list = [];
+            list.Add(spec);
+        }
+
+        foreach (var node in live.OrderBy(n => n.Node, StringComparer.Ordinal))
+        {
+            var wanted = byNode.TryGetValue(node.Node, out var w) ? w : [];
+            if (node.Error is not null)
+            {
+                diagnostics.Add(Diagnostic.Error("node-unreachable",
+                    $"node '{node.Node}' ({node.Uri}) could not be read: {node.Error}; its {wanted.Count} domain(s) are Unknown and nothing on it is pruned",
+                    hint: "check that libvirtd runs there and the URI is right (virsh -c URI version)"));
+                continue;
+            }
+            PlanNode(desired, node, wanted, options, changes, unchanged, diagnostics);
+        }
+
+        var ordered = changes
+            .OrderBy(c => c.Node, StringComparer.Ordinal)
+            .ThenBy(c => c.Action == ChangeAction.Destroy ? 1 : 0)
+            .ThenBy(c => c.Action == ChangeAction.Destroy ? -(int)c.Kind : (int)c.Kind)
+            .ThenBy(c => c.Name, StringComparer.Ordinal)
+            .ToList();
+        return new Plan(desired.Source, desired.Revision,
+            live.Select(n => new PlanNode(n.Node, n.Uri, n.Node == options.SandboxNode, n.Error)).ToList(),
+            ordered, diagnostics, unchanged);
+    }
+
+    private static void PlanNode(SpecSet desired, LiveNode node, List<DomainSpec> wanted, PlanOptions options,
+        List<ResourceChange> changes, List<string> unchanged, List<Diagnostic> diagnostics)
+    {
+        var liveByName = new Dictionary<string, LiveDomain>(node.Domains.Count, StringComparer.Ordinal);
+        foreach (var d in node.Domains) liveByName[d.Name] = d;
+        var wantedNames = new HashSet<string>(StringComparer.Ordinal);
+
+        foreach (var spec in wanted)
+        {
+            wantedNames.Add(spec.Name);
+            if (!liveByName.TryGetValue(spec.Name, out var current))
+            {
+                changes.Add(new ResourceChange(node.Node, ResourceKind.Domain, spec.Name, ChangeAction.Create,
+                    "not on the node", [], spec, null, null));
+                continue;
+            }
+            var where = spec.Meta.Origin.Find("metadata.name");
+            if (!current.Persistent)
+            {
+                diagnostics.Add(Diagnostic.Error("transient-conflict",
+                    $"a transient domain named '{spec.Name}' runs on node '{node.Node}'; Reconciler does not touch it",
+                    where, "metadata.name", "rename the spec, or stop that domain yourself"));
+                continue;
+            }
+            string reason;
+            if (current.Owner is null)
+            {
+                if (!options.Adopt)
+                {
+                    diagnostics.Add(Diagnostic.Error("not-owned",
+                        $"domain '{spec.Name}' already exists on node '{node.Node}' and is not managed by Reconciler; it is left untouched",
+                        where, "metadata.name", "to take it over, run again with --adopt (its UUID, MACs and disks are kept); or rename the spec"));
+                    continue;
+                }
+                reason = "adopt an unmanaged domain";
+            }
+            else if (current.Owner.Source != desired.Source)
+            {
+                if (!options.Adopt)
+                {
+                    diagnostics.Add(Diagnostic.Error("owned-elsewhere",
+                        $"domain '{spec.Name}' on node '{node.Node}' is managed from another source ({current.Owner.Source}); it is left untouched",
+                        where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one"));
+                    continue;
+                }
+                reason = $"adopt from {current.Owner.Source}";
+            }
+            else
+            {
+                reason = "";
+            }
+            if (current.Config is null)
+            {
+                diagnostics.Add(Diagnostic.Error("unreadable-live",
+                    $"the definition of domain '{spec.Name}' on node '{node.Node}' could not be read back", where, null,
+                    "inspect it with virsh dumpxml --inactive"));
+                continue;
+            }
+
+            var running = current.RunState is LiveRunState.Running or LiveRunState.Paused or LiveRunState.ShuttingDown;
+            var fields = new List<FieldChange>();
+            foreach (var diff in DomainFields.Diff(spec, current.Config))
+            {
+                fields.Add(new FieldChange(diff.Path, diff.Before, diff.After, Classify(diff, current.Config, running)));
+            }
+            var configChanged = fields.Count > 0 || current.Owner is null || current.Owner.Source != desired.Source;
+            if (current.Autostart != spec.Autostart)
+            {
+                fields.Add(new FieldChange("spec.autostart", Bool(current.Autostart), Bool(spec.Autostart), Disruption.None));
+            }
+            var wantRunning = spec.State == PowerState.Running;
+            var stateChanged = wantRunning != running || current.RunState == LiveRunState.Paused;
+            if (stateChanged)
+            {
+                fields.Add(new FieldChange("spec.state", StateText(current.RunState), wantRunning ? "running" : "stopped",
+                    wantRunning ? Disruption.None : Disruption.Restart));
+            }
+            if (fields.Count == 0 && !configChanged)
+            {
+                unchanged.Add(spec.Name);
+                continue;
+            }
+
+            var action = configChanged || current.Autostart != spec.Autostart ? ChangeAction.Update
+                : wantRunning ? ChangeAction.Start : ChangeAction.Stop;
+            if (reason.Length == 0)
+            {
+                reason = action switch
+                {
+                    ChangeAction.Start => $"drift: {StateText(current.RunState)} behind our back",
+                    ChangeAction.Stop => "desired stopped",
+                    _ => fields.Count == 1 ? $"{fields[0].Path} differs" : $"{fields.Count} fields differ",
+                };
+            }
+            changes.Add(new ResourceChange(node.Node, ResourceKind.Domain, spec.Name, action, reason, fields,
+                action == ChangeAction.Stop ? null : spec, current.Uuid, current.Fingerprint));
+        }
+
+        foreach (var current in node.Domains)
+        {
+            if (wantedNames.Contains(current.Name) || current.Owner is null || current.Owner.Source != desired.Source) continue;
+            if (current.Owner.Protect)
+            {
+                diagnostics.Add(Diagnostic.Error("protected",
+                    $"domain '{current.Name}' on node '{node.Node}' is no longer in the specs but is protected; it is not destroyed",
+                    hint: "put its spec back, or set protect: false and apply before removing it"));
+                continue;
+            }
+            changes.Add(new ResourceChange(node.Node, ResourceKind.Domain, current.Name, ChangeAction.Destroy,
+                "no longer in the specs (disks are kept)", [], null, current.Uuid, current.Fingerprint));
+        }
+    }
+
+    /// <summary>
+    /// What a field change costs a domain. A stopped domain's definition changes cost nothing;
+    /// memory and vCPUs within the definition's maxima apply live; the rest waits for the next boot.
+    /// </summary>
+    private static Disruption Classify(FieldDiff diff, DomainSpec live, bool running)
+    {
+        if (diff.Path.StartsWith("metadata.", StringComparison.Ordinal) || diff.Path is "spec.description" or "spec.protect")
+        {
+            return Disruption.None;
+        }
+        if (!running) return Disruption.None;
+        switch (diff.Path)
+        {
+            case "spec.memory" when diff.After is not null && ByteSize.TryParse(diff.After, out var bytes, out _)
+                                    && bytes <= (live.MaxMemoryBytes ?? live.MemoryBytes):
+                return Disruption.Live;
+            case "spec.vcpus" when int.TryParse(diff.After, out var n) && n <= (live.MaxVcpus ?? live.Vcpus) && n >= live.Vcpus:
+                return Disruption.Live;
+            default:
+                return Disruption.NextBoot;
+        }
+    }
+
+    private static string Bool(bool value) => value ? "true" : "false";
+
+    private static string StateText(LiveRunState state) => state switch
+    {
+        LiveRunState.Running => "running",
+        LiveRunState.Stopped => "stopped",
+        LiveRunState.Paused => "paused",
+        LiveRunState.ShuttingDown => "shutting down",
+        _ => "crashed",
+    };
+}
