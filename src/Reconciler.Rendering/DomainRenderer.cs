@@ -1,0 +1,416 @@
+using System.Globalization;
+using System.Text;
+using System.Xml;
+using System.Xml.Linq;
+using Reconciler.Core.Model;
+
+namespace Reconciler.Rendering;
+
+/// <summary>
+/// Renders a <see cref="DomainSpec"/> into libvirt domain XML, with the defaults virt-install uses
+/// (q35, virtio devices, guest-agent channel, virtio RNG, memballoon, pty console, spare PCIe root
+/// ports), our ownership metadata, and finally the spec's XML patches.
+/// Built only with <see cref="System.Xml.Linq"/>: user text is always escaped, never spliced.
+/// </summary>
+public static class DomainRenderer
+{
+    /// <summary>Extra empty PCIe root ports left for hotplug on q35, beyond those the rendered devices use.</summary>
+    public const int SparePcieRootPorts = 4;
+
+    /// <summary>Renders <paramref name="spec"/> into indented domain XML text (no XML declaration).</summary>
+    /// <exception cref="RenderException">The spec cannot be rendered (see the message).</exception>
+    public static string Render(DomainSpec spec, RenderOptions options) => ToXmlText(RenderDocument(spec, options));
+
+    /// <summary>Renders <paramref name="spec"/> into a domain XML document, patches applied.</summary>
+    /// <exception cref="RenderException">The spec cannot be rendered (see the message).</exception>
+    public static XDocument RenderDocument(DomainSpec spec, RenderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(options);
+        CheckText(spec, options);
+
+        var isQ35 = IsQ35(spec.Machine);
+        var disks = ResolveDisks(spec, options.Live);
+        var macs = ResolveMacs(spec, options.Live);
+
+        var domain = new XElement("domain", new XAttribute("type", options.DomainType),
+            new XElement("name", spec.Name));
+        if (options.Uuid is not null) domain.Add(new XElement("uuid", options.Uuid));
+        if (spec.Description is not null) domain.Add(new XElement("description", spec.Description));
+        domain.Add(new XElement("metadata", RenderOwner(spec, options.Owner)));
+
+        var maxMemory = spec.MaxMemoryBytes ?? spec.MemoryBytes;
+        domain.Add(
+            new XElement("memory", new XAttribute("unit", "KiB"), Kib(maxMemory)),
+            new XElement("currentMemory", new XAttribute("unit", "KiB"), Kib(spec.MemoryBytes)),
+            new XElement("vcpu", new XAttribute("placement", "static"),
+                new XAttribute("current", Num(spec.Vcpus)), Num(spec.MaxVcpus ?? spec.Vcpus)),
+            RenderOs(spec),
+            new XElement("features", new XElement("acpi"), new XElement("apic"),
+                spec.Firmware == Firmware.Uefi && spec.SecureBoot ? new XElement("smm", new XAttribute("state", "on")) : null));
+        if (spec.Cpu.Mode is not null) domain.Add(RenderCpu(spec.Cpu));
+        domain.Add(
+            new XElement("clock", new XAttribute("offset", "utc")),
+            new XElement("on_poweroff", "destroy"),
+            new XElement("on_reboot", "restart"),
+            new XElement("on_crash", "destroy"));
+
+        var devices = new XElement("devices");
+        for (var i = 0; i < spec.Disks.Count; i++) devices.Add(RenderDisk(spec.Disks[i], disks[i], i));
+        if (isQ35)
+        {
+            for (var index = 1; index <= PcieSlotsUsed(spec, disks) + SparePcieRootPorts; index++)
+            {
+                devices.Add(new XElement("controller", new XAttribute("type", "pci"),
+                    new XAttribute("index", Num(index)), new XAttribute("model", "pcie-root-port")));
+            }
+        }
+        for (var i = 0; i < spec.Interfaces.Count; i++) devices.Add(RenderInterface(spec.Interfaces[i], macs[i], i));
+        devices.Add(
+            new XElement("serial", new XAttribute("type", "pty"), new XElement("target", new XAttribute("port", "0"))),
+            new XElement("console", new XAttribute("type", "pty"),
+                new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", "0"))),
+            new XElement("channel", new XAttribute("type", "unix"),
+                new XElement("target", new XAttribute("type", "virtio"), new XAttribute("name", "org.qemu.guest_agent.0"))));
+        if (spec.Graphics.Type == GraphicsType.Spice)
+        {
+            devices.Add(new XElement("channel", new XAttribute("type", "spicevmc"),
+                new XElement("target", new XAttribute("type", "virtio"), new XAttribute("name", "com.redhat.spice.0"))));
+        }
+        if (spec.Graphics.Type != GraphicsType.None)
+        {
+            devices.Add(
+                new XElement("input", new XAttribute("type", "tablet"), new XAttribute("bus", "usb")),
+                RenderGraphics(spec.Graphics),
+                new XElement("video", new XElement("model", new XAttribute("type", "virtio"))));
+        }
+        devices.Add(
+            new XElement("memballoon", new XAttribute("model", "virtio")),
+            new XElement("rng", new XAttribute("model", "virtio"),
+                new XElement("backend", new XAttribute("model", "random"), "/dev/urandom")));
+        domain.Add(devices);
+
+        var document = new XDocument(domain);
+        XmlPatcher.Apply(document, spec.Xml);
+        return document;
+    }
+
+    /// <summary>The text form used by <see cref="Render"/>: two-space indent, LF, no declaration, newlines in text kept exactly.</summary>
+    public static string ToXmlText(XDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var settings = new XmlWriterSettings
+        {
+            OmitXmlDeclaration = true,
+            Indent = true,
+            IndentChars = "  ",
+            NewLineChars = "\n",
+            NewLineHandling = NewLineHandling.Entitize,
+            Encoding = new UTF8Encoding(false),
+        };
+        var text = new StringBuilder();
+        try
+        {
+            using (var writer = XmlWriter.Create(text, settings))
+            {
+                document.Save(writer);
+            }
+        }
+        catch (ArgumentException e)
+        {
+            throw new RenderException($"the rendered XML cannot be written: {e.Message}", e);
+        }
+        return text.Append('\n').ToString();
+    }
+
+    private static XElement RenderOwner(DomainSpec spec, OwnerRecord owner)
+    {
+        var element = new XElement(OwnerMetadata.Owner,
+            new XAttribute(XNamespace.Xmlns + OwnerRecord.Prefix, OwnerRecord.Namespace),
+            new XAttribute(OwnerMetadata.NameAttr, owner.SpecName),
+            new XAttribute(OwnerMetadata.SpecHashAttr, owner.SpecHash),
+            new XAttribute(OwnerMetadata.SourceAttr, owner.Source),
+            new XAttribute(OwnerMetadata.RevisionAttr, owner.Revision),
+            new XAttribute(OwnerMetadata.ProtectAttr, spec.Protect ? "true" : "false"));
+        foreach (var (key, value) in spec.Meta.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
+        {
+            element.Add(new XElement(OwnerMetadata.Label,
+                new XAttribute(OwnerMetadata.KeyAttr, key), new XAttribute(OwnerMetadata.ValueAttr, value)));
+        }
+        for (var i = 0; i < spec.Xml.Count; i++)
+        {
+            var patch = spec.Xml[i];
+            element.Add(new XElement(OwnerMetadata.Patch,
+                new XAttribute(OwnerMetadata.IndexAttr, Num(i)),
+                new XAttribute(OwnerMetadata.XPathAttr, patch.XPath),
+                patch.Add is null ? null : new XAttribute(OwnerMetadata.AddAttr, patch.Add),
+                patch.Set is null ? null : new XAttribute(OwnerMetadata.SetAttr, patch.Set),
+                patch.Remove ? new XAttribute(OwnerMetadata.RemoveAttr, "true") : null));
+        }
+        return element;
+    }
+
+    private static XElement RenderOs(DomainSpec spec)
+    {
+        var os = new XElement("os",
+            new XElement("type", new XAttribute("arch", spec.Arch), new XAttribute("machine", spec.Machine), "hvm"));
+        if (spec.Firmware == Firmware.Uefi)
+        {
+            // Firmware autoselection: libvirt picks an OVMF build from the QEMU firmware descriptors
+            // (/usr/share/qemu/firmware) that matches the requested features when the domain starts.
+            os.Add(new XAttribute("firmware", "efi"));
+            if (spec.SecureBoot)
+            {
+                os.Add(
+                    new XElement("firmware",
+                        new XElement("feature", new XAttribute("enabled", "yes"), new XAttribute("name", "enrolled-keys")),
+                        new XElement("feature", new XAttribute("enabled", "yes"), new XAttribute("name", "secure-boot"))),
+                    new XElement("loader", new XAttribute("secure", "yes")));
+            }
+            else
+            {
+                os.Add(new XElement("firmware",
+                    new XElement("feature", new XAttribute("enabled", "no"), new XAttribute("name", "secure-boot"))));
+            }
+        }
+        return os;
+    }
+
+    private static XElement RenderCpu(CpuSpec cpu)
+    {
+        var element = new XElement("cpu", new XAttribute("mode", cpu.Mode!));
+        if (cpu.Model is not null)
+        {
+            if (cpu.Mode == "custom") element.Add(new XAttribute("match", "exact"));
+            element.Add(new XElement("model", new XAttribute("fallback", "forbid"), cpu.Model));
+        }
+        return element;
+    }
+
+    private static XElement RenderDisk(DiskSpec disk, ResolvedDisk resolved, int index)
+    {
+        XElement? source;
+        string type;
+        if (disk.Volume is not null)
+        {
+            if (disk.Pool is null)
+            {
+                throw new RenderException($"spec.disks[{index}]: volume '{disk.Volume}' has no pool; the pool must be resolved before rendering")
+                { FieldPath = $"spec.disks[{index}].pool" };
+            }
+            type = "volume";
+            source = new XElement("source", new XAttribute("pool", disk.Pool), new XAttribute("volume", disk.Volume));
+        }
+        else if (disk.Path is not null)
+        {
+            var block = disk.Path.StartsWith("/dev/", StringComparison.Ordinal);
+            type = block ? "block" : "file";
+            source = new XElement("source", new XAttribute(block ? "dev" : "file", disk.Path));
+        }
+        else if (disk.Device == DiskDevice.Cdrom)
+        {
+            type = "file";
+            source = null; // an empty drive
+        }
+        else
+        {
+            throw new RenderException($"spec.disks[{index}]: a disk needs a path or a volume") { FieldPath = $"spec.disks[{index}]" };
+        }
+
+        var device = disk.Device == DiskDevice.Cdrom ? "cdrom" : "disk";
+        return new XElement("disk", new XAttribute("type", type), new XAttribute("device", device),
+            new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", resolved.Format)),
+            source,
+            new XElement("target", new XAttribute("dev", resolved.Target), new XAttribute("bus", resolved.Bus)),
+            disk.ReadOnly || disk.Device == DiskDevice.Cdrom ? new XElement("readonly") : null,
+            disk.Boot is { } order ? new XElement("boot", new XAttribute("order", Num(order))) : null);
+    }
+
+    private static XElement RenderInterface(InterfaceSpec nic, string? mac, int index)
+    {
+        if ((nic.Network is null) == (nic.Bridge is null))
+        {
+            throw new RenderException($"spec.interfaces[{index}]: exactly one of network or bridge is required") { FieldPath = $"spec.interfaces[{index}]" };
+        }
+        var bridge = nic.Bridge is not null;
+        return new XElement("interface", new XAttribute("type", bridge ? "bridge" : "network"),
+            mac is null ? null : new XElement("mac", new XAttribute("address", mac)),
+            new XElement("source", bridge ? new XAttribute("bridge", nic.Bridge!) : new XAttribute("network", nic.Network!)),
+            new XElement("model", new XAttribute("type", nic.Model)));
+    }
+
+    private static XElement RenderGraphics(GraphicsSpec graphics)
+    {
+        var element = new XElement("graphics", new XAttribute("type", graphics.Type == GraphicsType.Spice ? "spice" : "vnc"));
+        if (graphics.Type == GraphicsType.Vnc) element.Add(new XAttribute("port", "-1"));
+        element.Add(new XAttribute("autoport", "yes"),
+            new XElement("listen", new XAttribute("type", "address"), new XAttribute("address", graphics.Listen)));
+        return element;
+    }
+
+    /// <summary>Bus, format and target of each disk after defaults, carry-over from the live definition, and assignment.</summary>
+    internal sealed record ResolvedDisk(string Bus, string Format, string Target);
+
+    internal static IReadOnlyList<ResolvedDisk> ResolveDisks(DomainSpec spec, DomainSpec? live)
+    {
+        var buses = spec.Disks.Select(d => d.Bus ?? (d.Device == DiskDevice.Cdrom ? "sata" : "virtio")).ToArray();
+        var targets = spec.Disks.Select(d => d.Target).ToArray();
+        var used = new HashSet<string>(targets.OfType<string>(), StringComparer.Ordinal);
+
+        // Keep the target a disk already has on the node when the spec leaves it open: inserting a
+        // disk before others must not rename them inside the guest.
+        if (live is not null)
+        {
+            var claimed = new HashSet<int>();
+            for (var i = 0; i < spec.Disks.Count; i++)
+            {
+                if (targets[i] is not null) continue;
+                var prefix = DiskTargets.PrefixFor(buses[i]);
+                for (var j = 0; j < live.Disks.Count; j++)
+                {
+                    var old = live.Disks[j];
+                    if (claimed.Contains(j) || old.Target is null || used.Contains(old.Target)) continue;
+                    if (!SameSource(spec.Disks[i], old) || !DiskTargets.HasPrefix(old.Target, prefix)) continue;
+                    if (old.Bus is not null && old.Bus != buses[i]) continue;
+                    targets[i] = old.Target;
+                    used.Add(old.Target);
+                    claimed.Add(j);
+                    break;
+                }
+            }
+        }
+
+        var resolved = new ResolvedDisk[spec.Disks.Count];
+        for (var i = 0; i < spec.Disks.Count; i++)
+        {
+            var disk = spec.Disks[i];
+            var target = targets[i];
+            if (target is null)
+            {
+                target = DiskTargets.NextFree(DiskTargets.PrefixFor(buses[i]), used);
+                used.Add(target);
+            }
+            var name = disk.Path ?? disk.Volume ?? "";
+            var format = disk.Format ?? (name.EndsWith(".qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw");
+            resolved[i] = new ResolvedDisk(buses[i], format, target);
+        }
+        return resolved;
+    }
+
+    private static bool SameSource(DiskSpec a, DiskSpec b)
+    {
+        if (a.Device != b.Device) return false;
+        if (a.Path is not null || b.Path is not null) return a.Path == b.Path;
+        if (a.Volume is not null || b.Volume is not null) return a.Volume == b.Volume && (a.Pool is null || a.Pool == b.Pool);
+        return true; // two empty cdrom drives
+    }
+
+    /// <summary>The MAC of each interface: the spec's, else the one libvirt gave the matching live interface, else none (libvirt picks).</summary>
+    internal static IReadOnlyList<string?> ResolveMacs(DomainSpec spec, DomainSpec? live)
+    {
+        var macs = spec.Interfaces.Select(n => n.Mac).ToArray();
+        if (live is null) return macs;
+        var explicitMacs = new HashSet<string>(macs.OfType<string>(), StringComparer.OrdinalIgnoreCase);
+        var claimed = new HashSet<int>();
+        for (var i = 0; i < macs.Length; i++)
+        {
+            if (macs[i] is not null) continue;
+            var nic = spec.Interfaces[i];
+            bool Usable(int j) =>
+                !claimed.Contains(j)
+                && live.Interfaces[j].Mac is { } mac && !explicitMacs.Contains(mac)
+                && live.Interfaces[j].Network == nic.Network && live.Interfaces[j].Bridge == nic.Bridge;
+            // The same position first, then the first unclaimed interface on the same network/bridge.
+            var match = i < live.Interfaces.Count && Usable(i) ? i : Enumerable.Range(0, live.Interfaces.Count).FirstOrDefault(Usable, -1);
+            if (match < 0) continue;
+            claimed.Add(match);
+            macs[i] = live.Interfaces[match].Mac;
+        }
+        return macs;
+    }
+
+    /// <summary>Devices libvirt will put behind a PCIe root port on q35 (each takes one).</summary>
+    private static int PcieSlotsUsed(DomainSpec spec, IReadOnlyList<ResolvedDisk> disks)
+    {
+        var count = spec.Interfaces.Count
+            + disks.Count(d => d.Bus == "virtio")
+            + (disks.Any(d => d.Bus == "scsi") ? 1 : 0) // virtio-scsi controller
+            + 1 // usb controller (qemu-xhci)
+            + 1 // virtio-serial controller (guest agent channel)
+            + 1 // memballoon
+            + 1; // rng
+        return count;
+    }
+
+    private static bool IsQ35(string machine) =>
+        machine == "q35" || machine.StartsWith("pc-q35-", StringComparison.Ordinal);
+
+    private static string Kib(ulong bytes) => Num((bytes + 1023) / 1024);
+    private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string Num(ulong value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Rejects text XML 1.0 cannot carry, naming the field, before anything is built.</summary>
+    private static void CheckText(DomainSpec spec, RenderOptions options)
+    {
+        void Check(string? value, string field)
+        {
+            if (value is null) return;
+            try
+            {
+                XmlConvert.VerifyXmlChars(value);
+            }
+            catch (XmlException)
+            {
+                var bad = value.First(c => !XmlConvert.IsXmlChar(c) && !char.IsSurrogate(c));
+                throw new RenderException($"{field}: contains U+{(int)bad:X4}, a character XML cannot carry") { FieldPath = field };
+            }
+        }
+
+        Check(options.DomainType, "domainType");
+        Check(options.Uuid, "uuid");
+        Check(options.Owner.SpecName, "owner.name");
+        Check(options.Owner.SpecHash, "owner.specHash");
+        Check(options.Owner.Source, "owner.source");
+        Check(options.Owner.Revision, "owner.revision");
+        Check(spec.Name, "metadata.name");
+        Check(spec.Description, "spec.description");
+        Check(spec.Machine, "spec.machine");
+        Check(spec.Arch, "spec.arch");
+        Check(spec.Cpu.Mode, "spec.cpu.mode");
+        Check(spec.Cpu.Model, "spec.cpu.model");
+        Check(spec.Graphics.Listen, "spec.graphics.listen");
+        foreach (var (key, value) in spec.Meta.Labels)
+        {
+            Check(key, "metadata.labels");
+            Check(value, $"metadata.labels.{key}");
+        }
+        for (var i = 0; i < spec.Disks.Count; i++)
+        {
+            var d = spec.Disks[i];
+            var p = $"spec.disks[{i}].";
+            Check(d.Path, p + "path");
+            Check(d.Volume, p + "volume");
+            Check(d.Pool, p + "pool");
+            Check(d.Bus, p + "bus");
+            Check(d.Format, p + "format");
+            Check(d.Target, p + "target");
+        }
+        for (var i = 0; i < spec.Interfaces.Count; i++)
+        {
+            var n = spec.Interfaces[i];
+            var p = $"spec.interfaces[{i}].";
+            Check(n.Network, p + "network");
+            Check(n.Bridge, p + "bridge");
+            Check(n.Model, p + "model");
+            Check(n.Mac, p + "mac");
+        }
+        for (var i = 0; i < spec.Xml.Count; i++)
+        {
+            var x = spec.Xml[i];
+            Check(x.XPath, $"spec.xml[{i}].xpath");
+            Check(x.Add, $"spec.xml[{i}].add");
+            Check(x.Set, $"spec.xml[{i}].set");
+        }
+    }
+}

@@ -1,0 +1,268 @@
+using System.Globalization;
+using System.Xml;
+using System.Xml.Linq;
+using Reconciler.Core.Model;
+
+namespace Reconciler.Rendering;
+
+/// <summary>A domain definition read back from libvirt.</summary>
+/// <param name="Name">The libvirt domain name.</param>
+/// <param name="Uuid">The UUID, when the XML has one.</param>
+/// <param name="DomainType">The domain type (<c>kvm</c>, <c>qemu</c>, <c>test</c>, …).</param>
+/// <param name="Spec">The fields the spec owns, normalised into the model (see <see cref="DomainXmlParser"/>).</param>
+/// <param name="Owner">Our ownership metadata, or null for a foreign domain.</param>
+public sealed record ParsedDomain(string Name, string? Uuid, string DomainType, DomainSpec Spec, OwnerRecord? Owner);
+
+/// <summary>
+/// Reads libvirt domain XML (inactive or live, as <c>virDomainGetXMLDesc</c> returns it) back into
+/// the same <see cref="DomainSpec"/> model the specs use, keeping only the fields a spec owns and
+/// normalising units, so that <c>DomainFields.Diff(desired, parsed.Spec)</c> is empty when nothing
+/// changed. Everything libvirt adds on its own (controllers, addresses, emulator, seclabels, video,
+/// input, …) is ignored.
+/// </summary>
+/// <remarks>
+/// Normalisation: memory in any libvirt unit becomes bytes; <c>&lt;memory&gt;</c> is the maximum and
+/// <c>&lt;currentMemory&gt;</c> the boot memory (<see cref="DomainSpec.MaxMemoryBytes"/> is null when
+/// they are equal); <c>&lt;vcpu current&gt;</c> is <see cref="DomainSpec.Vcpus"/> and the element text the
+/// maximum (null when equal). The machine is kept as libvirt wrote it (<c>pc-q35-7.2</c>; the comparer
+/// knows the aliases). The CPU mode is kept as written even when libvirt expanded <c>host-model</c>
+/// into a model; the model is read only for <c>custom</c>. Interfaces other than network or bridge,
+/// and disks other than file, block, dir or volume, keep their place with no source.
+/// Power state, autostart and node are not part of the XML: the spec has <see cref="PowerState.Stopped"/>,
+/// false and null; the caller fills them from the live state when it needs them.
+/// </remarks>
+public static class DomainXmlParser
+{
+    /// <summary>Parses domain XML.</summary>
+    /// <exception cref="DomainParseException">The XML is malformed, is not a domain, or holds a value that cannot be read.</exception>
+    public static ParsedDomain Parse(string xml)
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        XDocument document;
+        try
+        {
+            var settings = new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null };
+            using var reader = XmlReader.Create(new StringReader(xml), settings);
+            document = XDocument.Load(reader, LoadOptions.SetLineInfo);
+        }
+        catch (XmlException e)
+        {
+            throw new DomainParseException($"domain XML is malformed (line {e.LineNumber}, column {e.LinePosition}): {e.Message}", e);
+        }
+        return Parse(document);
+    }
+
+    /// <summary>Parses an already loaded domain XML document.</summary>
+    /// <exception cref="DomainParseException">The document is not a domain or holds a value that cannot be read.</exception>
+    public static ParsedDomain Parse(XDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var domain = document.Root;
+        if (domain is null || domain.Name != "domain")
+        {
+            throw new DomainParseException($"expected a <domain> root element, found <{domain?.Name.LocalName ?? "nothing"}>");
+        }
+        var name = domain.Element("name")?.Value.Trim();
+        if (string.IsNullOrEmpty(name)) throw new DomainParseException("the domain XML has no <name>");
+        var uuid = domain.Element("uuid")?.Value.Trim();
+        var domainType = (string?)domain.Attribute("type") ?? throw new DomainParseException($"domain '{name}': <domain> has no type attribute");
+
+        try
+        {
+            var ownerElement = domain.Element("metadata")?.Element(OwnerMetadata.Owner);
+            var owner = ParseOwner(ownerElement);
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+            var patches = new List<XmlPatch>();
+            if (ownerElement is not null)
+            {
+                foreach (var label in ownerElement.Elements(OwnerMetadata.Label))
+                {
+                    labels[(string?)label.Attribute(OwnerMetadata.KeyAttr) ?? ""] = (string?)label.Attribute(OwnerMetadata.ValueAttr) ?? "";
+                }
+                patches.AddRange(ownerElement.Elements(OwnerMetadata.Patch)
+                    .Select((p, i) => (Index: ReadInt((string?)p.Attribute(OwnerMetadata.IndexAttr)) ?? i, Patch: ParsePatch(p)))
+                    .OrderBy(p => p.Index)
+                    .Select(p => p.Patch));
+            }
+
+            var (memory, maxMemory) = ParseMemory(domain);
+            var (vcpus, maxVcpus) = ParseVcpus(domain);
+            var os = domain.Element("os");
+            var osType = os?.Element("type");
+            var (firmware, secureBoot) = ParseFirmware(os);
+            var devices = domain.Element("devices");
+
+            var spec = new DomainSpec(
+                Meta: new ResourceMeta(name, labels, SpecOrigin.InMemory("live:" + name)),
+                Node: null,
+                State: PowerState.Stopped,
+                Autostart: false,
+                Vcpus: vcpus,
+                MaxVcpus: maxVcpus == vcpus ? null : maxVcpus,
+                MemoryBytes: memory,
+                MaxMemoryBytes: maxMemory == memory ? null : maxMemory,
+                Machine: (string?)osType?.Attribute("machine") ?? "",
+                Firmware: firmware,
+                SecureBoot: secureBoot,
+                Cpu: ParseCpu(domain.Element("cpu")),
+                Disks: devices?.Elements("disk").Select(ParseDisk).ToList() ?? [],
+                Interfaces: devices?.Elements("interface").Select(ParseInterface).ToList() ?? [],
+                Graphics: ParseGraphics(devices),
+                Xml: patches,
+                Protect: owner?.Protect ?? false,
+                Description: domain.Element("description")?.Value,
+                DomainType: domainType,
+                Arch: (string?)osType?.Attribute("arch") ?? "x86_64");
+            return new ParsedDomain(name, string.IsNullOrEmpty(uuid) ? null : uuid, domainType, spec, owner);
+        }
+        catch (DomainParseException e)
+        {
+            throw new DomainParseException($"domain '{name}': {e.Message}", e);
+        }
+    }
+
+    private static OwnerRecord? ParseOwner(XElement? owner)
+    {
+        if (owner is null) return null;
+        string Attr(string attribute) => (string?)owner.Attribute(attribute) ?? "";
+        return new OwnerRecord(Attr(OwnerMetadata.NameAttr), Attr(OwnerMetadata.SpecHashAttr), Attr(OwnerMetadata.SourceAttr),
+            Attr(OwnerMetadata.RevisionAttr), ParseBool(Attr(OwnerMetadata.ProtectAttr)));
+    }
+
+    private static XmlPatch ParsePatch(XElement patch) => new(
+        XPath: (string?)patch.Attribute(OwnerMetadata.XPathAttr) ?? "",
+        Add: (string?)patch.Attribute(OwnerMetadata.AddAttr),
+        Set: (string?)patch.Attribute(OwnerMetadata.SetAttr),
+        Remove: ParseBool((string?)patch.Attribute(OwnerMetadata.RemoveAttr)));
+
+    private static (ulong Memory, ulong MaxMemory) ParseMemory(XElement domain)
+    {
+        var max = domain.Element("memory") is { } m ? ReadBytes(m, "memory") : (ulong?)null;
+        var current = domain.Element("currentMemory") is { } c ? ReadBytes(c, "currentMemory") : (ulong?)null;
+        var memory = current ?? max ?? throw new DomainParseException("no <memory> element");
+        return (memory, max ?? memory);
+    }
+
+    private static (int Vcpus, int MaxVcpus) ParseVcpus(XElement domain)
+    {
+        var vcpu = domain.Element("vcpu");
+        if (vcpu is null) return (1, 1); // libvirt's default
+        var max = ReadInt(vcpu.Value.Trim()) ?? throw new DomainParseException($"<vcpu> '{vcpu.Value}' is not a number");
+        var current = (string?)vcpu.Attribute("current") is { } text
+            ? ReadInt(text) ?? throw new DomainParseException($"<vcpu current='{text}'> is not a number")
+            : max;
+        return (current, max);
+    }
+
+    private static (Firmware Firmware, bool SecureBoot) ParseFirmware(XElement? os)
+    {
+        if (os is null) return (Firmware.Bios, false);
+        var loader = os.Element("loader");
+        var uefi = (string?)os.Attribute("firmware") == "efi" || (string?)loader?.Attribute("type") == "pflash";
+        var secure = (string?)loader?.Attribute("secure") == "yes"
+            || os.Element("firmware")?.Elements("feature").Any(f =>
+                (string?)f.Attribute("name") == "secure-boot" && (string?)f.Attribute("enabled") == "yes") == true;
+        return uefi ? (Firmware.Uefi, secure) : (Firmware.Bios, false);
+    }
+
+    private static CpuSpec ParseCpu(XElement? cpu)
+    {
+        if (cpu is null) return new CpuSpec(null);
+        var model = cpu.Element("model")?.Value.Trim();
+        // No mode attribute means custom when a model is given (libvirt's default).
+        var mode = (string?)cpu.Attribute("mode") ?? (string.IsNullOrEmpty(model) ? null : "custom");
+        return new CpuSpec(mode, mode == "custom" && !string.IsNullOrEmpty(model) ? model : null);
+    }
+
+    private static DiskSpec ParseDisk(XElement disk)
+    {
+        var type = (string?)disk.Attribute("type") ?? "file";
+        var source = disk.Element("source");
+        string? path = null, volume = null, pool = null;
+        switch (type)
+        {
+            case "file": path = (string?)source?.Attribute("file"); break;
+            case "block": path = (string?)source?.Attribute("dev"); break;
+            case "dir": path = (string?)source?.Attribute("dir"); break;
+            case "volume":
+                volume = (string?)source?.Attribute("volume");
+                pool = (string?)source?.Attribute("pool");
+                break;
+        }
+        var target = disk.Element("target");
+        var boot = (string?)disk.Element("boot")?.Attribute("order");
+        return new DiskSpec(
+            Path: path,
+            Volume: volume,
+            Pool: pool,
+            Device: (string?)disk.Attribute("device") == "cdrom" ? DiskDevice.Cdrom : DiskDevice.Disk,
+            Bus: (string?)target?.Attribute("bus"),
+            Format: (string?)disk.Element("driver")?.Attribute("type"),
+            ReadOnly: disk.Element("readonly") is not null,
+            Target: (string?)target?.Attribute("dev"),
+            Boot: boot is null ? null : ReadInt(boot) ?? throw new DomainParseException($"disk boot order '{boot}' is not a number"));
+    }
+
+    private static InterfaceSpec ParseInterface(XElement nic)
+    {
+        var type = (string?)nic.Attribute("type");
+        var source = nic.Element("source");
+        return new InterfaceSpec(
+            Network: type == "network" ? (string?)source?.Attribute("network") : null,
+            Bridge: type == "bridge" ? (string?)source?.Attribute("bridge") : null,
+            Model: (string?)nic.Element("model")?.Attribute("type") ?? "",
+            Mac: ((string?)nic.Element("mac")?.Attribute("address"))?.ToLowerInvariant());
+    }
+
+    private static GraphicsSpec ParseGraphics(XElement? devices)
+    {
+        var graphics = devices?.Elements("graphics").FirstOrDefault(g => (string?)g.Attribute("type") is "vnc" or "spice");
+        if (graphics is null) return new GraphicsSpec(GraphicsType.None);
+        var type = (string?)graphics.Attribute("type") == "spice" ? GraphicsType.Spice : GraphicsType.Vnc;
+        var listen = (string?)graphics.Attribute("listen")
+            ?? graphics.Elements("listen").Where(l => (string?)l.Attribute("type") == "address")
+                .Select(l => (string?)l.Attribute("address")).FirstOrDefault(a => a is not null);
+        return listen is null ? new GraphicsSpec(type) : new GraphicsSpec(type, listen);
+    }
+
+    /// <summary>A libvirt scaled integer (<c>unit</c> attribute, default KiB) in bytes.</summary>
+    internal static ulong ReadBytes(XElement element, string what)
+    {
+        var text = element.Value.Trim();
+        var unit = (string?)element.Attribute("unit") ?? "KiB";
+        if (!ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+        {
+            throw new DomainParseException($"<{what}> '{text}' is not a whole number");
+        }
+        var factor = UnitFactor(unit) ?? throw new DomainParseException($"<{what} unit='{unit}'> is not a unit libvirt knows");
+        try
+        {
+            return checked(value * factor);
+        }
+        catch (OverflowException e)
+        {
+            throw new DomainParseException($"<{what}> {text} {unit} is too large", e);
+        }
+    }
+
+    /// <summary>libvirt's units (virScaleInteger): b/bytes; k, KiB = 1024; KB = 1000; and so on up to E. Case-insensitive.</summary>
+    private static ulong? UnitFactor(string unit)
+    {
+        var u = unit.Trim().ToLowerInvariant();
+        if (u is "b" or "bytes") return 1;
+        if (u.Length is < 1 or > 3) return null;
+        var power = "kmgtpe".IndexOf(u[0], StringComparison.Ordinal) + 1;
+        if (power == 0) return null;
+        var rest = u[1..];
+        ulong @base = rest is "" or "ib" ? 1024UL : rest == "b" ? 1000UL : 0;
+        if (@base == 0) return null;
+        ulong factor = 1;
+        for (var i = 0; i < power; i++) factor *= @base;
+        return factor;
+    }
+
+    private static int? ReadInt(string? text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    private static bool ParseBool(string? text) => text is "true" or "yes" or "1";
+}
