@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit tests on libvirt's in-process test driver, rendering checks
+# with libvirt's own schema, and end-to-end tests on a real libvirtd + QEMU.
+# Installs and starts what the tests need first (Debian packages, virtlogd, libvirtd).
+# Ends with one line: "N passed, N failed[, N skipped]", counted from the test results.
+set -uo pipefail
+cd "$(dirname "$(readlink -f "$0")")"
+
+bash .ci/setup-libvirt.sh || { echo "test.sh: could not set up libvirt"; echo "0 passed, 1 failed"; exit 1; }
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+dotnet test Reconciler.sln -c Release --logger "trx" --results-directory "$results" "$@"
+rc=$?
+
+# Sum the counters of every TRX file (one per test project).
+read -r passed failed skipped total < <(python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+p = f = s = t = 0
+for path in glob.glob(sys.argv[1] + "/**/*.trx", recursive=True):
+    c = ET.parse(path).getroot().find(".//{*}ResultSummary/{*}Counters")
+    if c is None: continue
+    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+    t += int(c.get("total", 0)); s += int(c.get("notExecuted", 0))
+print(p, f, s, t)
+PY
+)
+if [ "${total:-0}" -eq 0 ]; then
+  echo "test.sh: no test results were produced (build failure?)"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+if [ "$rc" -ne 0 ] && [ "${failed:-0}" -eq 0 ]; then failed=1; fi   # a crash without a failed test still fails
+if [ "${skipped:-0}" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
+[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
