@@ -1,0 +1,112 @@
+using System.Globalization;
+using Reconciler.Core.Model;
+
+namespace Reconciler.Specs.Fields;
+
+/// <summary>The YAML shape of a field; decides how it is parsed and how the schema describes it.</summary>
+internal enum FieldType
+{
+    String,
+    Integer,
+    Boolean,
+    Size,
+    Enum,
+    StringMap,
+    Object,
+    ObjectList,
+}
+
+/// <summary>
+/// One row of a kind's field table: the single source of truth for parsing (known fields, types,
+/// allowed values, defaults), for the JSON Schema and for the reference documentation.
+/// </summary>
+internal sealed class FieldDef(string name, FieldType type, string description)
+{
+    public string Name { get; } = name;
+    public FieldType Type { get; } = type;
+    public string Description { get; } = description;
+    public bool Required { get; init; }
+    /// <summary>Typed default used by the binder (int, bool, ulong, string), or null when none or contextual.</summary>
+    public object? Default { get; init; }
+    /// <summary>What the documentation shows when the default is contextual; else derived from <see cref="Default"/>.</summary>
+    public string? DefaultText { get; init; }
+    public IReadOnlyList<string>? Allowed { get; init; }
+    /// <summary>A regular expression (ECMAScript-compatible) the value must match; checked by the validators.</summary>
+    public string? Pattern { get; init; }
+    public int? Minimum { get; init; }
+    public int? Maximum { get; init; }
+    /// <summary>An example value as written in YAML (flow style for objects).</summary>
+    public string? Example { get; init; }
+    /// <summary>The libvirt XML (or API) the field becomes.</summary>
+    public string? Libvirt { get; init; }
+    /// <summary>The shape of the object (for <see cref="FieldType.Object"/>) or of each item (for <see cref="FieldType.ObjectList"/>).</summary>
+    public ObjectDef? Item { get; init; }
+    /// <summary>Newlines and tabs are allowed in the string.</summary>
+    public bool Multiline { get; init; }
+
+    public string TypeName => Type switch
+    {
+        FieldType.String => "string",
+        FieldType.Integer => "integer",
+        FieldType.Boolean => "boolean",
+        FieldType.Size => "size",
+        FieldType.Enum => "enum",
+        FieldType.StringMap => "map of string to string",
+        FieldType.Object => "object",
+        FieldType.ObjectList => "list of objects",
+        _ => Type.ToString(),
+    };
+
+    public string? DefaultDisplay => DefaultText ?? Default switch
+    {
+        null => null,
+        bool b => b ? "true" : "false",
+        ulong size => ByteSize.Format(size),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        var o => o.ToString(),
+    };
+}
+
+/// <summary>A mapping: its fields, in documentation order.</summary>
+internal sealed class ObjectDef
+{
+    private readonly Dictionary<string, FieldDef> _byName;
+
+    public ObjectDef(string schemaName, string description, IReadOnlyList<FieldDef> fields, IReadOnlyList<string[]>? exactlyOneOf = null)
+    {
+        SchemaName = schemaName;
+        Description = description;
+        Fields = fields;
+        ExactlyOneOf = exactlyOneOf ?? [];
+        _byName = fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
+    }
+
+    /// <summary>The name of the definition in the JSON Schema.</summary>
+    public string SchemaName { get; }
+    public string Description { get; }
+    public IReadOnlyList<FieldDef> Fields { get; }
+    /// <summary>Groups of fields of which exactly one must be written (expressed in the schema as oneOf).</summary>
+    public IReadOnlyList<string[]> ExactlyOneOf { get; }
+
+    public FieldDef? Find(string name) => _byName.GetValueOrDefault(name);
+
+    public FieldDef this[string name] => _byName.TryGetValue(name, out var f)
+        ? f
+        : throw new KeyNotFoundException($"'{name}' is not a field of {SchemaName}");
+}
+
+/// <summary>Patterns shared by the field tables (schema) and the validators.</summary>
+internal static class Patterns
+{
+    public const string Name = "^[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$";
+    public const string NameHint = "a name starts with a letter or digit, then up to 62 letters, digits or _ . + - (libvirt-safe: no spaces, slashes or XML characters)";
+    public const string LabelKey = "^([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*/)?[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$";
+    public const string LabelValue = "^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$";
+    public const string LabelHint = "label keys are an optional DNS prefix and '/', then up to 63 letters, digits, - _ . (starting and ending alphanumeric); values are empty or the same up to 63 characters";
+    public const string Token = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
+    public const string Target = "^(vd|sd|hd|xvd)[a-z]{1,2}$";
+    public const string Mac = "^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$";
+    public const string Bridge = "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$";
+    public const string Arch = "^[a-z0-9_]{1,32}$";
+    public const string Size = "^\\s*([0-9]+(\\.[0-9]*)?|\\.[0-9]+)\\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)\\s*$";
+}

@@ -1,0 +1,317 @@
+using Reconciler.Core.Model;
+using Reconciler.Specs.Fields;
+using Reconciler.Specs.Parsing;
+
+namespace Reconciler.Specs.Kinds;
+
+/// <summary>The <c>Domain</c> kind: one virtual machine.</summary>
+internal sealed class DomainKind : KindHandler
+{
+    public const int MaxVcpus = 4096;
+    public const ulong MinMemory = 1UL << 20;
+    public const ulong MaxMemory = 16UL << 40;
+
+    public static readonly IReadOnlyList<string> DiskBuses = ["virtio", "sata", "scsi", "ide", "usb"];
+    public static readonly IReadOnlyList<string> CdromBuses = ["sata", "scsi", "ide", "usb"];
+    public static readonly IReadOnlyList<string> DiskFormats = ["qcow2", "raw"];
+    public static readonly IReadOnlyList<string> CpuModes = ["host-model", "host-passthrough", "maximum", "custom"];
+
+    public static readonly ObjectDef Cpu = new("Cpu", "CPU model exposed to the guest.",
+    [
+        new FieldDef("mode", FieldType.Enum, "CPU mode; unset means the hypervisor default.")
+        {
+            Allowed = CpuModes, DefaultText = "hypervisor default", Example = "host-model", Libvirt = "<cpu mode='host-model'/>",
+        },
+        new FieldDef("model", FieldType.String, "CPU model name; required with (and only allowed with) mode custom.")
+        {
+            Pattern = Patterns.Token, Example = "Skylake-Server", Libvirt = "<cpu mode='custom'><model>Skylake-Server</model></cpu>",
+        },
+    ]);
+
+    public static readonly ObjectDef Disk = new("Disk",
+        "One disk. Exactly one of path or volume names the source; a cdrom may have neither (an empty drive).",
+    [
+        new FieldDef("path", FieldType.String, "Absolute path of a file or block device on the node.")
+        {
+            Example = "/var/lib/libvirt/images/web-1.qcow2", Libvirt = "<disk type='file'><source file='…'/> (type='block', <source dev='…'/> under /dev/)",
+        },
+        new FieldDef("volume", FieldType.String, "A storage volume name (instead of path).")
+        {
+            Pattern = Patterns.Token, Example = "web-1-root", Libvirt = "<disk type='volume'><source pool='…' volume='…'/>",
+        },
+        new FieldDef("pool", FieldType.String, "The storage pool of volume (only with volume).")
+        {
+            Pattern = Patterns.Token, Example = "default", Libvirt = "<source pool='…'/>",
+        },
+        new FieldDef("device", FieldType.Enum, "disk or cdrom.")
+        {
+            Allowed = ["disk", "cdrom"], Default = "disk", Example = "cdrom", Libvirt = "<disk device='cdrom'>",
+        },
+        new FieldDef("bus", FieldType.Enum, "Bus the disk is attached to (cdroms cannot use virtio).")
+        {
+            Allowed = DiskBuses, DefaultText = "virtio for disks, sata for cdroms", Example = "virtio", Libvirt = "<target bus='virtio'/>",
+        },
+        new FieldDef("format", FieldType.Enum, "Image format.")
+        {
+            Allowed = DiskFormats, DefaultText = "from the path's extension: .qcow2 → qcow2; .iso, .img, .raw → raw; else unset (libvirt's choice)",
+            Example = "qcow2", Libvirt = "<driver name='qemu' type='qcow2'/>",
+        },
+        new FieldDef("readonly", FieldType.Boolean, "Attach read-only; always true for cdroms.")
+        {
+            Default = false, DefaultText = "false (true for cdroms)", Example = "true", Libvirt = "<readonly/>",
+        },
+        new FieldDef("target", FieldType.String, "Guest device name; unset means assigned in order (vda, vdb… / sda, sdb…).")
+        {
+            Pattern = Patterns.Target, DefaultText = "assigned in order", Example = "vdb", Libvirt = "<target dev='vdb'/>",
+        },
+        new FieldDef("boot", FieldType.Integer, "Boot order, 1 first.")
+        {
+            Minimum = 1, Maximum = 64, Example = "1", Libvirt = "<boot order='1'/>",
+        },
+    ]);
+
+    public static readonly ObjectDef Interface = new("Interface",
+        "One network interface, on a libvirt network or a host bridge (exactly one of the two).",
+    [
+        new FieldDef("network", FieldType.String, "A libvirt network name.")
+        {
+            Pattern = Patterns.Token, Example = "default", Libvirt = "<interface type='network'><source network='default'/>",
+        },
+        new FieldDef("bridge", FieldType.String, "A host bridge name.")
+        {
+            Pattern = Patterns.Bridge, Example = "br0", Libvirt = "<interface type='bridge'><source bridge='br0'/>",
+        },
+        new FieldDef("model", FieldType.String, "NIC model.")
+        {
+            Default = "virtio", Pattern = Patterns.Token, Example = "e1000e", Libvirt = "<model type='virtio'/>",
+        },
+        new FieldDef("mac", FieldType.String, "Unicast MAC address (any case; stored lower-case). Unset: libvirt picks one and it is kept.")
+        {
+            Pattern = Patterns.Mac, DefaultText = "chosen by libvirt", Example = "\"52:54:00:12:34:56\"", Libvirt = "<mac address='52:54:00:12:34:56'/>",
+        },
+    ], [["network", "bridge"]]);
+
+    public static readonly ObjectDef Graphics = new("Graphics", "Graphical console.",
+    [
+        new FieldDef("type", FieldType.Enum, "Console protocol; none for a serial console only.")
+        {
+            Allowed = ["none", "vnc", "spice"], Default = "vnc", Example = "spice", Libvirt = "<graphics type='vnc'/> (nothing for none)",
+        },
+        new FieldDef("listen", FieldType.String, "IP address the console listens on.")
+        {
+            Default = "127.0.0.1", Example = "0.0.0.0", Libvirt = "<graphics listen='…'><listen type='address' address='…'/></graphics>",
+        },
+    ]);
+
+    public static readonly ObjectDef XmlPatch = new("XmlPatch",
+        "An edit of the rendered XML, applied in order after rendering: exactly one of add, set or remove.",
+    [
+        new FieldDef("xpath", FieldType.String, "XPath selecting the element(s) or attribute to edit; must start with /domain and match at least one node.")
+        {
+            Required = true, Example = "/domain/devices", Libvirt = "selects nodes of the rendered <domain>",
+        },
+        new FieldDef("add", FieldType.String, "An XML fragment appended as the last child(ren) of each selected element.")
+        {
+            Multiline = true, Example = "\"<watchdog model='i6300esb' action='reset'/>\"", Libvirt = "the fragment itself",
+        },
+        new FieldDef("set", FieldType.String, "New text of each selected attribute or element.")
+        {
+            Multiline = true, Example = "\"on\"", Libvirt = "the attribute value or element text",
+        },
+        new FieldDef("remove", FieldType.Boolean, "Remove each selected node.")
+        {
+            Default = false, Example = "true", Libvirt = "removes the node",
+        },
+    ], [["add", "set", "remove"]]);
+
+    public static readonly ObjectDef SpecDef = new("DomainSpec", "The desired definition and state of a virtual machine.",
+    [
+        new FieldDef("node", FieldType.String, "The Node to run on. Optional when the set defines one node or none; required with two or more.")
+        {
+            Pattern = Patterns.Name, DefaultText = "the only node", Example = "hv1", Libvirt = "which connection the domain is defined on",
+        },
+        new FieldDef("state", FieldType.Enum, "Desired power state.")
+        {
+            Allowed = ["running", "stopped"], Default = "running", Example = "stopped", Libvirt = "virDomainCreate / virDomainShutdown (not in the XML)",
+        },
+        new FieldDef("autostart", FieldType.Boolean, "Start the domain when the node boots.")
+        {
+            Default = false, Example = "true", Libvirt = "virDomainSetAutostart (not in the XML)",
+        },
+        new FieldDef("vcpus", FieldType.Integer, "Virtual CPUs at boot.")
+        {
+            Default = 1, Minimum = 1, Maximum = MaxVcpus, Example = "2", Libvirt = "<vcpu current='2'>…</vcpu>",
+        },
+        new FieldDef("maxVcpus", FieldType.Integer, "Maximum virtual CPUs (hot-plug headroom); at least vcpus.")
+        {
+            Minimum = 1, Maximum = MaxVcpus, DefaultText = "= vcpus", Example = "4", Libvirt = "<vcpu>4</vcpu>",
+        },
+        new FieldDef("memory", FieldType.Size, "Memory at boot, with a unit (1024 alone is an error). Between 1MiB and 16TiB, a whole number of KiB.")
+        {
+            Default = 1UL << 30, Example = "2GiB", Libvirt = "<currentMemory unit='KiB'>; also <memory> without maxMemory",
+        },
+        new FieldDef("maxMemory", FieldType.Size, "Maximum memory (balloon headroom); at least memory.")
+        {
+            DefaultText = "= memory", Example = "4GiB", Libvirt = "<memory unit='KiB'>",
+        },
+        new FieldDef("machine", FieldType.String, "Machine type.")
+        {
+            Default = "q35", Pattern = Patterns.Token, Example = "pc-q35-8.2", Libvirt = "<os><type machine='q35'>hvm</type></os>",
+        },
+        new FieldDef("firmware", FieldType.Enum, "Boot firmware.")
+        {
+            Allowed = ["bios", "uefi"], Default = "bios", Example = "uefi", Libvirt = "<os firmware='efi'> for uefi",
+        },
+        new FieldDef("secureBoot", FieldType.Boolean, "UEFI Secure Boot; only with firmware uefi.")
+        {
+            Default = false, Example = "true", Libvirt = "<os firmware='efi'><firmware><feature enabled='yes' name='secure-boot'/></firmware><loader secure='yes'/></os>",
+        },
+        new FieldDef("cpu", FieldType.Object, "CPU mode and model.")
+        {
+            Item = Cpu, DefaultText = "hypervisor default", Example = "{mode: host-passthrough}", Libvirt = "<cpu>",
+        },
+        new FieldDef("disks", FieldType.ObjectList, "Disks, in order.")
+        {
+            Item = Disk, DefaultText = "[]", Example = "[{path: /var/lib/libvirt/images/web-1.qcow2}]", Libvirt = "<devices><disk>…</disk></devices>",
+        },
+        new FieldDef("interfaces", FieldType.ObjectList, "Network interfaces, in order.")
+        {
+            Item = Interface, DefaultText = "[]", Example = "[{network: default}]", Libvirt = "<devices><interface>…</interface></devices>",
+        },
+        new FieldDef("graphics", FieldType.Object, "Graphical console.")
+        {
+            Item = Graphics, DefaultText = "{type: vnc, listen: 127.0.0.1}", Example = "{type: none}", Libvirt = "<devices><graphics>",
+        },
+        new FieldDef("protect", FieldType.Boolean, "Never destroyed by a prune: the plan errors instead.")
+        {
+            Default = false, Example = "true", Libvirt = "Reconciler's owner record in <metadata>",
+        },
+        new FieldDef("description", FieldType.String, "Free text.")
+        {
+            Multiline = true, DefaultText = "empty", Example = "\"Frontend web server\"", Libvirt = "<description>",
+        },
+        new FieldDef("domainType", FieldType.Enum, "Force the domain type instead of the node's choice.")
+        {
+            Allowed = NodeKind.DomainTypes, DefaultText = "the node's domainType", Example = "qemu", Libvirt = "<domain type='qemu'>",
+        },
+        new FieldDef("arch", FieldType.String, "Guest architecture.")
+        {
+            Default = "x86_64", Pattern = Patterns.Arch, Example = "aarch64", Libvirt = "<os><type arch='x86_64'>hvm</type></os>",
+        },
+        new FieldDef("xml", FieldType.ObjectList, "Escape hatch: edits applied to the rendered XML, in order.")
+        {
+            Item = XmlPatch, DefaultText = "[]", Example = "[{xpath: /domain/devices, add: \"<watchdog model='i6300esb'/>\"}]",
+            Libvirt = "any part of the domain XML",
+        },
+    ]);
+
+    public override string Kind => nameof(ResourceKind.Domain);
+
+    public override string Description =>
+        "A virtual machine: Reconciler renders it to libvirt domain XML, defines it on its node and drives it to `state`.";
+
+    public override ObjectDef Spec => SpecDef;
+
+    public override string Example => """
+        apiVersion: reconciler/v1
+        kind: Domain
+        metadata:
+          name: web-1
+          labels: {tier: web}
+        spec:
+          node: hv1
+          state: running
+          autostart: true
+          vcpus: 2
+          maxVcpus: 4
+          memory: 2GiB
+          maxMemory: 4GiB
+          machine: q35
+          firmware: uefi
+          secureBoot: true
+          cpu: {mode: host-model}
+          disks:
+            - {path: /var/lib/libvirt/images/web-1.qcow2, bus: virtio, boot: 1}
+            - {path: /srv/iso/installer.iso, device: cdrom}
+          interfaces:
+            - {network: default, mac: "52:54:00:12:34:56"}
+          graphics: {type: vnc, listen: 127.0.0.1}
+          protect: true
+          description: Frontend web server
+          xml:
+            - {xpath: /domain/devices, add: "<watchdog model='i6300esb' action='reset'/>"}
+        """;
+
+    public override object Build(ResourceMeta meta, ParsedObject spec, DocumentContext context)
+    {
+        var disks = (spec.Get<List<ParsedObject>>("disks") ?? []).Select(d => BuildDisk(d, context)).ToList();
+        var interfaces = (spec.Get<List<ParsedObject>>("interfaces") ?? []).Select(BuildInterface).ToList();
+        var cpu = spec.Get<ParsedObject>("cpu") is { } c ? new CpuSpec(c.Get<string>("mode"), c.Get<string>("model")) : new CpuSpec(null);
+        var graphics = spec.Get<ParsedObject>("graphics") is { } g
+            ? new GraphicsSpec(ParseEnum<GraphicsType>(g.Get<string>("type")!), g.Get<string>("listen")!)
+            : new GraphicsSpec(GraphicsType.Vnc, (string)Graphics["listen"].Default!);
+        var xml = (spec.Get<List<ParsedObject>>("xml") ?? [])
+            .Select(x => new Core.Model.XmlPatch(x.Get<string>("xpath") ?? "", x.Get<string>("add"), x.Get<string>("set"), x.Get<bool>("remove")))
+            .ToList();
+        return new DomainSpec(
+            meta,
+            spec.Get<string>("node"),
+            ParseEnum<PowerState>(spec.Get<string>("state")!),
+            spec.Get<bool>("autostart"),
+            spec.Get<int>("vcpus"),
+            spec.Get<int?>("maxVcpus"),
+            spec.Get<ulong>("memory"),
+            spec.Get<ulong?>("maxMemory"),
+            spec.Get<string>("machine")!,
+            ParseEnum<Firmware>(spec.Get<string>("firmware")!),
+            spec.Get<bool>("secureBoot"),
+            cpu,
+            disks,
+            interfaces,
+            graphics,
+            xml,
+            spec.Get<bool>("protect"),
+            spec.Get<string>("description"),
+            spec.Get<string>("domainType"),
+            spec.Get<string>("arch")!);
+    }
+
+    private static DiskSpec BuildDisk(ParsedObject d, DocumentContext context)
+    {
+        var device = ParseEnum<DiskDevice>(d.Get<string>("device")!);
+        var path = d.Get<string>("path");
+        if (device == DiskDevice.Cdrom && d.Has("readonly") && !d.Get<bool>("readonly"))
+        {
+            context.Error(DiagnosticCodes.ConflictingFields, "a cdrom is always read-only", context.Fields[d.FieldPath("readonly")],
+                d.FieldPath("readonly"), "remove 'readonly: false' (or use device: disk)");
+        }
+        return new DiskSpec(
+            path,
+            d.Get<string>("volume"),
+            d.Get<string>("pool"),
+            device,
+            d.Get<string>("bus") ?? (device == DiskDevice.Cdrom ? "sata" : "virtio"),
+            d.Get<string>("format") ?? FormatFromExtension(path),
+            device == DiskDevice.Cdrom || d.Get<bool>("readonly"),
+            d.Get<string>("target"),
+            d.Get<int?>("boot"));
+    }
+
+    private static InterfaceSpec BuildInterface(ParsedObject n) =>
+        new(n.Get<string>("network"), n.Get<string>("bridge"), n.Get<string>("model")!, n.Get<string>("mac")?.ToLowerInvariant());
+
+    /// <summary>qcow2 for .qcow2; raw for .iso, .img, .raw; otherwise null (unknown).</summary>
+    internal static string? FormatFromExtension(string? path)
+    {
+        var ext = Path.GetExtension(path ?? "").ToLowerInvariant();
+        return ext switch
+        {
+            ".qcow2" => "qcow2",
+            ".iso" or ".img" or ".raw" => "raw",
+            _ => null,
+        };
+    }
+
+    private static T ParseEnum<T>(string value) where T : struct, Enum =>
+        Enum.Parse<T>(value.Replace("-", "", StringComparison.Ordinal), ignoreCase: true);
+}

@@ -1,0 +1,51 @@
+using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Model;
+using YamlDotNet.RepresentationModel;
+
+namespace Reconciler.Specs.Parsing;
+
+/// <summary>
+/// State of reading one YAML document: where each field was written, which paths already had an
+/// error (so that semantic validation does not pile a second error on them), and the diagnostics.
+/// </summary>
+internal sealed class DocumentContext(string file, List<Diagnostic> diagnostics)
+{
+    private readonly HashSet<string> _badPaths = new(StringComparer.Ordinal);
+
+    public string File { get; } = file;
+    public Dictionary<string, SourceLocation> Fields { get; } = new(StringComparer.Ordinal);
+    public List<Diagnostic> Diagnostics { get; } = diagnostics;
+    public SourceLocation Start { get; set; } = SourceLocation.OfFile(file);
+
+    public SourceLocation At(YamlNode node) => new(File, ToInt(node.Start.Line), ToInt(node.Start.Column));
+
+    public SpecOrigin Origin() => new(Start, new Dictionary<string, SourceLocation>(Fields, StringComparer.Ordinal));
+
+    public void Error(string code, string message, SourceLocation location, string path, string? hint = null)
+    {
+        if (path.Length > 0) _badPaths.Add(path);
+        Diagnostics.Add(Diagnostic.Error(code, message, location, path.Length == 0 ? null : path, hint));
+    }
+
+    public void Error(string code, string message, YamlNode node, string path, string? hint = null) =>
+        Error(code, message, At(node), path, hint);
+
+    /// <summary>
+    /// True when <paramref name="path"/>, one of its parents or one of its children already had a
+    /// parse error: a semantic error there would only repeat it.
+    /// </summary>
+    public bool IsBad(string path)
+    {
+        foreach (var bad in _badPaths)
+        {
+            if (Covers(bad, path) || Covers(path, bad)) return true;
+        }
+        return false;
+    }
+
+    private static bool Covers(string parent, string path) =>
+        path.StartsWith(parent, StringComparison.Ordinal)
+        && (path.Length == parent.Length || path[parent.Length] is '.' or '[');
+
+    private static int ToInt(long value) => value > int.MaxValue ? int.MaxValue : (int)value;
+}

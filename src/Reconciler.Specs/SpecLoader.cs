@@ -1,0 +1,396 @@
+using System.Security.Cryptography;
+using System.Text;
+using FluentValidation.Results;
+using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Model;
+using Reconciler.Specs.Kinds;
+using Reconciler.Specs.Parsing;
+using Reconciler.Specs.Validation;
+using YamlDotNet.RepresentationModel;
+using static Reconciler.Specs.DiagnosticCodes;
+
+namespace Reconciler.Specs;
+
+/// <summary>What loading a spec source produced.</summary>
+/// <param name="Specs">The validated set, or null when any diagnostic is an error.</param>
+/// <param name="Diagnostics">Every problem found, sorted by file, line and column.</param>
+public sealed record LoadResult(SpecSet? Specs, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    /// <summary>Whether any diagnostic is an error.</summary>
+    public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
+}
+
+/// <summary>
+/// Loads Kubernetes-style YAML manifests (<c>apiVersion: reconciler/v1</c>, several documents per
+/// file) into a <see cref="SpecSet"/>. Never throws for bad input: every problem is a located
+/// <see cref="Diagnostic"/>, and all files are checked even when some are broken. Only
+/// cancellation throws (<see cref="OperationCanceledException"/>).
+/// </summary>
+public static class SpecLoader
+{
+    /// <summary>Files larger than this are refused.</summary>
+    public const int MaxFileBytes = 4 << 20;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>
+    /// Loads every <c>*.yaml</c> / <c>*.yml</c> file below <paramref name="root"/>, recursively,
+    /// in ordinal order of their relative paths, skipping hidden (dot) files and directories such
+    /// as <c>.git</c> and <c>.reconcile</c>, and not following symbolic links to directories.
+    /// <paramref name="root"/> may also name a single file. The revision is a short hash of the
+    /// files' relative paths and bytes; the source is <paramref name="root"/> as given.
+    /// </summary>
+    public static LoadResult LoadDirectory(string root, CancellationToken ct = default)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var files = new List<(string Path, byte[] Bytes)>();
+        if (File.Exists(root))
+        {
+            ReadFile(root, Path.GetFileName(root), files, diagnostics);
+        }
+        else if (Directory.Exists(root))
+        {
+            var found = new List<(string Relative, string Full)>();
+            Walk(root, "", found, diagnostics, ct);
+            foreach (var (relative, full) in found.OrderBy(f => f.Relative, StringComparer.Ordinal))
+            {
+                ct.ThrowIfCancellationRequested();
+                ReadFile(full, relative, files, diagnostics);
+            }
+        }
+        else
+        {
+            diagnostics.Add(Diagnostic.Error(SourceNotFound, $"the spec directory '{root}' does not exist", SourceLocation.OfFile(root), null,
+                "pass the directory that holds your *.yaml manifests"));
+            return new LoadResult(null, diagnostics);
+        }
+        var texts = new List<(string Path, string Text)>();
+        foreach (var (path, bytes) in files)
+        {
+            try
+            {
+                var text = StrictUtf8.GetString(bytes);
+                texts.Add((path, text.Length > 0 && text[0] == '\uFEFF' ? text[1..] : text));
+            }
+            catch (DecoderFallbackException)
+            {
+                diagnostics.Add(Diagnostic.Error(FileUnreadable, "the file is not valid UTF-8", SourceLocation.OfFile(path), null, "save it as UTF-8"));
+            }
+        }
+        return Load(root, Revision(files), texts, diagnostics, ct);
+    }
+
+    /// <summary>
+    /// Loads manifests given as text (for sources such as a Git tree). Paths use '/' and are
+    /// relative to the source; the same rules as <see cref="LoadDirectory"/> select the files
+    /// (<see cref="IsSpecFile"/>) and their order. The revision is a short hash of the paths and
+    /// UTF-8 contents; a caller that knows a better revision (a commit) replaces it with <c>with</c>.
+    /// </summary>
+    public static LoadResult LoadFiles(string sourceName, IEnumerable<(string RelativePath, string Text)> files, CancellationToken ct = default)
+    {
+        var diagnostics = new List<Diagnostic>();
+        var selected = files
+            .Select(f => (Path: f.RelativePath.Replace('\\', '/').TrimStart('/'), f.Text))
+            .Where(f => IsSpecFile(f.Path))
+            .OrderBy(f => f.Path, StringComparer.Ordinal)
+            .ToList();
+        var texts = new List<(string Path, string Text)>();
+        foreach (var (path, text) in selected)
+        {
+            if (Encoding.UTF8.GetByteCount(text) > MaxFileBytes)
+            {
+                diagnostics.Add(TooLarge(path));
+                continue;
+            }
+            texts.Add((path, text));
+        }
+        var revision = Revision(selected.Select(f => (f.Path, Encoding.UTF8.GetBytes(f.Text))).ToList());
+        return Load(sourceName, revision, texts, diagnostics, ct);
+    }
+
+    /// <summary>Whether a relative path is loaded: a <c>.yaml</c>/<c>.yml</c> file with no hidden (dot) segment.</summary>
+    public static bool IsSpecFile(string relativePath)
+    {
+        var segments = relativePath.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (segments.Length == 0 || segments.Any(s => s.StartsWith('.'))) return false;
+        var name = segments[^1];
+        return name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static void Walk(string directory, string relative, List<(string, string)> found, List<Diagnostic> diagnostics, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        IEnumerable<FileSystemInfo> entries;
+        try
+        {
+            entries = new DirectoryInfo(directory).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            diagnostics.Add(Diagnostic.Error(FileUnreadable, $"the directory could not be read: {ex.Message}",
+                SourceLocation.OfFile(relative.Length == 0 ? directory : relative)));
+            return;
+        }
+        foreach (var entry in entries)
+        {
+            if (entry.Name.StartsWith('.')) continue;
+            var path = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
+            if (entry is DirectoryInfo dir)
+            {
+                if (dir.LinkTarget is null) Walk(dir.FullName, path, found, diagnostics, ct);
+            }
+            else if (IsSpecFile(path))
+            {
+                found.Add((path, entry.FullName));
+            }
+        }
+    }
+
+    private static void ReadFile(string full, string relative, List<(string, byte[])> files, List<Diagnostic> diagnostics)
+    {
+        try
+        {
+            var info = new FileInfo(full);
+            if (info.Length > MaxFileBytes)
+            {
+                diagnostics.Add(TooLarge(relative));
+                return;
+            }
+            files.Add((relative, File.ReadAllBytes(full)));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            diagnostics.Add(Diagnostic.Error(FileUnreadable, $"the file could not be read: {ex.Message}", SourceLocation.OfFile(relative)));
+        }
+    }
+
+    private static Diagnostic TooLarge(string path) =>
+        Diagnostic.Error(FileTooLarge, $"the file is larger than {MaxFileBytes / (1 << 20)}MiB", SourceLocation.OfFile(path), null,
+            "split it into smaller files");
+
+    /// <summary>First 12 hex digits of SHA-256 over each file's path, length and bytes, in path order.</summary>
+    private static string Revision(IReadOnlyList<(string Path, byte[] Bytes)> files)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (path, bytes) in files.OrderBy(f => f.Path, StringComparer.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(path));
+            hash.AppendData([0]);
+            hash.AppendData(BitConverter.GetBytes((long)bytes.Length));
+            hash.AppendData(bytes);
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
+    }
+
+    private sealed record Loaded(KindHandler Kind, object Resource, DocumentContext Context, SourceLocation NameLocation);
+
+    private static LoadResult Load(string source, string revision, List<(string Path, string Text)> files, List<Diagnostic> diagnostics, CancellationToken ct)
+    {
+        var loaded = new List<Loaded>();
+        foreach (var (path, text) in files)
+        {
+            ct.ThrowIfCancellationRequested();
+            foreach (var document in YamlDocuments.Read(path, text, diagnostics))
+            {
+                if (ReadManifest(document, path, diagnostics) is { } resource) loaded.Add(resource);
+            }
+        }
+
+        CheckDuplicateNames(loaded, diagnostics);
+        var nodes = loaded.Select(l => l.Resource).OfType<NodeSpec>().ToList();
+        var nodeNames = nodes.Select(n => n.Name).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+        var nodeValidator = new NodeSpecValidator();
+        var domainValidator = new DomainSpecValidator(nodeNames);
+        foreach (var item in loaded)
+        {
+            var result = item.Resource switch
+            {
+                NodeSpec node => nodeValidator.Validate(node),
+                DomainSpec domain => domainValidator.Validate(domain),
+                _ => new ValidationResult(),
+            };
+            foreach (var failure in result.Errors) Report(failure, item.Context, diagnostics);
+        }
+        CheckMacsAcrossDomains(loaded, diagnostics);
+
+        var domains = loaded.Select(l => l.Resource).OfType<DomainSpec>().ToList();
+        if (nodes.Count == 1)
+        {
+            // The one node is explicit in the model, so that later stages need not guess.
+            domains = domains.Select(d => d.Node is null ? d with { Node = nodes[0].Name } : d).ToList();
+        }
+        if (loaded.Count == 0 && diagnostics.Count == 0)
+        {
+            diagnostics.Add(Diagnostic.Warning(NoManifests, files.Count == 0 ? "no *.yaml or *.yml file was found" : "the files hold no manifest",
+                SourceLocation.OfFile(source), null, "add manifests with apiVersion: reconciler/v1"));
+        }
+
+        var sorted = diagnostics
+            .OrderBy(d => d.Location is null ? 1 : 0)
+            .ThenBy(d => d.Location?.File, StringComparer.Ordinal)
+            .ThenBy(d => d.Location?.Line ?? 0)
+            .ThenBy(d => d.Location?.Column ?? 0)
+            .ToList();
+        var failed = sorted.Any(d => d.Severity == Severity.Error);
+        return new LoadResult(failed ? null : new SpecSet(source, revision, nodes, domains), sorted);
+    }
+
+    private static void Report(ValidationFailure failure, DocumentContext context, List<Diagnostic> diagnostics)
+    {
+        var path = failure.PropertyName;
+        var state = failure.CustomState as FailureState;
+        if (context.IsBad(path) || (state?.Related.Any(context.IsBad) ?? false)) return;
+        var location = new SpecOrigin(context.Start, context.Fields).Find(path);
+        var severity = failure.Severity == FluentValidation.Severity.Error ? Severity.Error : Severity.Warning;
+        diagnostics.Add(new Diagnostic(severity, failure.ErrorCode ?? InvalidValue, failure.ErrorMessage, location, path, state?.Hint));
+    }
+
+    private static void CheckDuplicateNames(List<Loaded> loaded, List<Diagnostic> diagnostics)
+    {
+        var groups = loaded
+            .Select(l => (Item: l, Name: l.Resource switch { NodeSpec n => n.Name, DomainSpec d => d.Name, _ => "" }))
+            .Where(x => x.Name.Length > 0)
+            .GroupBy(x => (x.Item.Kind.Kind, x.Name));
+        foreach (var group in groups)
+        {
+            var items = group.ToList();
+            for (var i = 1; i < items.Count; i++)
+            {
+                var first = items[0].Item.NameLocation;
+                var again = items[i].Item.NameLocation;
+                diagnostics.Add(Diagnostic.Error(DuplicateName,
+                    $"{group.Key.Kind} '{group.Key.Name}' is defined more than once: at {first} and at {again}",
+                    again, "metadata.name", $"names are unique per kind; rename or delete one of them (first defined at {first})"));
+            }
+        }
+    }
+
+    private static void CheckMacsAcrossDomains(List<Loaded> loaded, List<Diagnostic> diagnostics)
+    {
+        var seen = new Dictionary<string, (string Domain, SourceLocation Where)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var item in loaded)
+        {
+            if (item.Resource is not DomainSpec domain) continue;
+            for (var i = 0; i < domain.Interfaces.Count; i++)
+            {
+                if (domain.Interfaces[i].Mac is not { } mac) continue;
+                var path = $"spec.interfaces[{i}].mac";
+                var where = domain.Meta.Origin.Find(path);
+                if (!seen.TryGetValue(mac, out var first))
+                {
+                    seen[mac] = (domain.Name, where);
+                }
+                else if (first.Domain != domain.Name && !item.Context.IsBad(path))
+                {
+                    diagnostics.Add(Diagnostic.Error(DuplicateMac, $"MAC {mac} is also used by domain '{first.Domain}' at {first.Where}", where, path,
+                        "each interface needs its own MAC (or leave mac out to let libvirt pick one)"));
+                }
+            }
+        }
+    }
+
+    private static Loaded? ReadManifest(YamlDocument document, string file, List<Diagnostic> diagnostics)
+    {
+        var ctx = new DocumentContext(file, diagnostics);
+        var root = document.RootNode;
+        if (FieldReader.IsNull(root)) return null; // an empty document ("---" at the end, comments only)
+        ctx.Start = ctx.At(root);
+        if (root is not YamlMappingNode map)
+        {
+            ctx.Error(WrongType, $"a manifest must be a mapping, got {FieldReader.Describe(root)}", root, "",
+                "start with apiVersion: reconciler/v1, kind:, metadata: and spec:");
+            return null;
+        }
+
+        var top = KindRegistry.TopLevel.Select(t => t.Name).ToList();
+        var nodes = new Dictionary<string, (YamlNode Key, YamlNode Value)>(StringComparer.Ordinal);
+        foreach (var (keyNode, valueNode) in map.Children)
+        {
+            if (keyNode is not YamlScalarNode { Value: { } key } || FieldReader.IsNull(keyNode))
+            {
+                ctx.Error(WrongType, $"a field name must be a plain string, got {FieldReader.Describe(keyNode)}", keyNode, "");
+                continue;
+            }
+            if (!top.Contains(key))
+            {
+                var under = KindRegistry.SupportedKinds.Any(k => k.Spec!.Find(key) is not null) ? $"'{key}' belongs under spec:" : null;
+                FieldReader.ReportUnknown(key, keyNode, key, top, ctx, under);
+                continue;
+            }
+            nodes[key] = (keyNode, valueNode);
+            ctx.Fields[key] = valueNode is YamlScalarNode ? ctx.At(valueNode) : ctx.At(keyNode);
+        }
+
+        var ok = true;
+        if (!nodes.TryGetValue("apiVersion", out var api) || FieldReader.IsNull(api.Value))
+        {
+            ctx.Error(MissingField, "'apiVersion' is required", root, "apiVersion", $"add apiVersion: {KindRegistry.ApiVersion}");
+            ok = false;
+        }
+        else if (api.Value is not YamlScalarNode { Value: KindRegistry.ApiVersion })
+        {
+            var given = api.Value is YamlScalarNode s ? $"'{s.Value}'" : FieldReader.Describe(api.Value);
+            ctx.Error(UnsupportedApiVersion, $"apiVersion {given} is not supported", api.Value, "apiVersion",
+                $"use apiVersion: {KindRegistry.ApiVersion}");
+            ok = false;
+        }
+
+        KindHandler? handler = null;
+        if (!nodes.TryGetValue("kind", out var kindNode) || FieldReader.IsNull(kindNode.Value))
+        {
+            ctx.Error(MissingField, "'kind' is required", root, "kind",
+                "add kind: " + string.Join(" or ", KindRegistry.SupportedKinds.Select(k => k.Kind)));
+        }
+        else
+        {
+            var kind = (kindNode.Value as YamlScalarNode)?.Value ?? "";
+            handler = KindRegistry.Find(kind);
+            var supported = KindRegistry.SupportedKinds.Select(k => k.Kind).ToList();
+            if (handler is null)
+            {
+                ctx.Error(UnknownKind, $"unknown kind '{kind}'", kindNode.Value, "kind",
+                    Suggest.DidYouMean(kind, KindRegistry.All.Select(k => k.Kind)) ?? "supported kinds: " + string.Join(", ", supported));
+            }
+            else if (!handler.Supported)
+            {
+                ctx.Error(UnsupportedKind, $"kind {kind} is not supported yet", kindNode.Value, "kind",
+                    "supported kinds: " + string.Join(", ", supported) + "; create the " + kind + " outside Reconciler for now");
+                handler = null;
+            }
+        }
+
+        ParsedObject? metadata = null;
+        if (!nodes.TryGetValue("metadata", out var metaNode) || FieldReader.IsNull(metaNode.Value))
+        {
+            ctx.Error(MissingField, "'metadata' is required", root, "metadata", "add metadata: {name: NAME}");
+        }
+        else
+        {
+            metadata = FieldReader.ReadObject(metaNode.Value, KindRegistry.Metadata, "metadata", ctx);
+        }
+
+        if (!ok || handler is null) return null;
+        var specDef = handler.Spec!;
+        ParsedObject? spec = null;
+        if (!nodes.TryGetValue("spec", out var specNode) || FieldReader.IsNull(specNode.Value))
+        {
+            var required = specDef.Fields.Where(f => f.Required).Select(f => f.Name).ToList();
+            if (required.Count > 0)
+            {
+                ctx.Error(MissingField, "'spec' is required", root, "spec", $"add spec: with {string.Join(", ", required)}");
+            }
+        }
+        else
+        {
+            spec = FieldReader.ReadObject(specNode.Value, specDef, "spec", ctx);
+        }
+
+        var name = metadata?.Get<string>("name") ?? "";
+        var labels = (IReadOnlyDictionary<string, string>?)metadata?.Get<SortedDictionary<string, string>>("labels")
+            ?? new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var meta = new ResourceMeta(name, labels, ctx.Origin());
+        var resource = handler.Build(meta, spec ?? new ParsedObject(specDef, "spec"), ctx);
+        var nameLocation = ctx.Fields.GetValueOrDefault("metadata.name") ?? ctx.Start;
+        return new Loaded(handler, resource, ctx, nameLocation);
+    }
+}
