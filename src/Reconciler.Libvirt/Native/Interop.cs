@@ -1,0 +1,165 @@
+using System.Runtime.InteropServices;
+
+namespace Reconciler.Libvirt.Native;
+
+/// <summary>
+/// Helpers shared by the wrappers: error capture (always on the calling thread, right after the
+/// failing call), string ownership and the <c>virConnectListAll*</c> array protocol.
+/// </summary>
+internal static unsafe class Interop
+{
+    /// <summary>Copies this thread's last libvirt error. Must run right after the failing call.</summary>
+    internal static LibvirtError CaptureLastError(string function)
+    {
+        var err = NativeMethods.virGetLastError();
+        if (err == null || err->Code == 0)
+        {
+            return new LibvirtError(
+                LibvirtErrorCode.InternalError,
+                LibvirtErrorDomain.None,
+                $"{function} failed without reporting an error",
+                LibvirtErrorLevel.Error);
+        }
+
+        return new LibvirtError(
+            (LibvirtErrorCode)err->Code,
+            (LibvirtErrorDomain)err->Domain,
+            Marshal.PtrToStringUTF8(err->Message) ?? string.Empty,
+            (LibvirtErrorLevel)err->Level);
+    }
+
+    /// <summary>The typed exception for this thread's last libvirt error.</summary>
+    internal static LibvirtException LastException(string function, bool duringConnect = false) =>
+        LibvirtException.Create(CaptureLastError(function), duringConnect);
+
+    /// <summary>Throws the mapped exception when <paramref name="rc"/> is negative.</summary>
+    internal static int Check(int rc, string function)
+    {
+        if (rc < 0)
+        {
+            throw LastException(function);
+        }
+
+        return rc;
+    }
+
+    /// <summary>Throws the mapped exception when the returned handle is null.</summary>
+    internal static T Check<T>(T handle, string function)
+        where T : SafeHandle
+    {
+        if (handle.IsInvalid)
+        {
+            var ex = LastException(function);
+            handle.Dispose();
+            throw ex;
+        }
+
+        return handle;
+    }
+
+    /// <summary>
+    /// For lookups: null when libvirt says "not found" (any code the table maps to
+    /// <see cref="LibvirtExceptionKind.NotFound"/>), throws otherwise.
+    /// </summary>
+    internal static T? CheckOrNull<T>(T handle, string function)
+        where T : SafeHandle
+    {
+        if (!handle.IsInvalid)
+        {
+            return handle;
+        }
+
+        var error = CaptureLastError(function);
+        handle.Dispose();
+        if (LibvirtException.KindOf(error.Code) == LibvirtExceptionKind.NotFound)
+        {
+            return null;
+        }
+
+        throw LibvirtException.Create(error);
+    }
+
+    /// <summary>Copies a caller-owned <c>char *</c> and frees it with libc <c>free</c>.</summary>
+    internal static string? TakeString(nint ptr)
+    {
+        if (ptr == 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Marshal.PtrToStringUTF8(ptr);
+        }
+        finally
+        {
+            NativeMethods.free(ptr);
+        }
+    }
+
+    /// <summary>Caller-owned string that must not be null; throws the last error otherwise.</summary>
+    internal static string TakeStringOrThrow(nint ptr, string function) =>
+        ptr == 0 ? throw LastException(function) : TakeString(ptr)!;
+
+    /// <summary>Copies a borrowed <c>const char *</c> (owned by libvirt, not freed).</summary>
+    internal static string? PeekString(nint ptr) => ptr == 0 ? null : Marshal.PtrToStringUTF8(ptr);
+
+    /// <summary>Borrowed string that must not be null; throws the last error otherwise.</summary>
+    internal static string PeekStringOrThrow(nint ptr, string function) =>
+        ptr == 0 ? throw LastException(function) : Marshal.PtrToStringUTF8(ptr)!;
+
+    /// <summary>
+    /// Takes ownership of a libvirt-allocated array of object pointers (as returned by
+    /// <c>virConnectListAll*</c>): every element is wrapped (or freed if wrapping fails) and the
+    /// array itself is released with libc <c>free</c>.
+    /// </summary>
+    internal static List<TResult> TakeObjectArray<THandle, TResult>(
+        nint array,
+        int count,
+        Func<nint, THandle> wrap,
+        Func<THandle, TResult> project)
+        where THandle : SafeHandle
+    {
+        var result = new List<TResult>(count);
+        var handles = new List<THandle>(count);
+        try
+        {
+            var items = (nint*)array;
+            for (var i = 0; i < count; i++)
+            {
+                // Ownership moves to the SafeHandle immediately, so nothing leaks on failure.
+                handles.Add(wrap(items[i]));
+            }
+
+            foreach (var h in handles)
+            {
+                result.Add(project(h));
+            }
+
+            return result;
+        }
+        catch
+        {
+            foreach (var h in handles)
+            {
+                h.Dispose();
+            }
+
+            throw;
+        }
+        finally
+        {
+            if (array != 0)
+            {
+                NativeMethods.free(array);
+            }
+        }
+    }
+
+    /// <summary>Reads a NUL-terminated UUID buffer filled by a <c>vir*GetUUIDString</c> call.</summary>
+    internal static string UuidFromBuffer(int rc, byte* buf, string function)
+    {
+        Check(rc, function);
+        return Marshal.PtrToStringUTF8((nint)buf)!;
+    }
+}
