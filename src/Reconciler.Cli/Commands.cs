@@ -1,0 +1,152 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Planning;
+using Reconciler.Engine;
+using Reconciler.Engine.Apply;
+using Reconciler.Engine.Output;
+
+namespace Reconciler.Cli;
+
+/// <summary>The command tree and its handlers.</summary>
+internal static class Commands
+{
+    private static readonly Argument<string> DirArg = new("DIR")
+    {
+        Description = "Directory of *.yaml / *.yml specs (searched recursively). Default: the current directory.",
+        DefaultValueFactory = _ => ".",
+    };
+
+    private static readonly Option<string?> Connect = new("--connect", "-c")
+    {
+        Description = "libvirt URI to use when the specs define no Node (e.g. qemu:///system). Overrides LIBVIRT_DEFAULT_URI. Without either, the sandbox (libvirt's test driver, kept in DIR/.reconcile) is used.",
+    };
+
+    private static readonly Option<string> OutputFormat = new("--output", "-o")
+    {
+        Description = "text (default) or json (versioned; see specs/plan-json.md).",
+        DefaultValueFactory = _ => "text",
+    };
+
+    private static readonly Option<bool> Adopt = new("--adopt")
+    {
+        Description = "Take over existing domains that have a spec's name but are not managed by Reconciler (UUID, MACs and disks are kept).",
+    };
+
+    public static RootCommand Build(Io io)
+    {
+        OutputFormat.AcceptOnlyFromAmong("text", "json");
+        var root = new RootCommand("""
+            reconcile: GitOps for virtual machines.
+            Describe domains (VMs) in YAML, see what would change on your libvirt nodes, and apply it idempotently.
+
+              reconcile validate ./vms              check specs; every error has file:line:column, field and hint
+              reconcile render ./vms --name web-1   print the libvirt XML that would be defined
+              reconcile plan ./vms                  show what would change, and why; nothing is touched
+              reconcile apply ./vms                 apply it (asks first unless --auto-approve)
+
+            With no Node in the specs and no --connect / LIBVIRT_DEFAULT_URI, commands use a sandbox node
+            (libvirt's test driver, state kept in ./vms/.reconcile/): try everything with no daemon at all.
+            Spec reference: specs/reference.md.
+            """);
+        root.Subcommands.Add(Validate(io));
+        root.Subcommands.Add(Render(io));
+        root.Subcommands.Add(PlanCommand(io));
+        root.Subcommands.Add(ApplyCommand(io));
+        return root;
+    }
+
+    private static Command Validate(Io io)
+    {
+        var cmd = new Command("validate", "Load and check every spec under DIR. Exit 0 when valid, 1 with every error listed (file:line:column, field path, hint).")
+        {
+            DirArg, OutputFormat,
+        };
+        cmd.SetAction((parse, ct) =>
+        {
+            var dir = parse.GetValue(DirArg)!;
+            var loaded = Workspace.Load(dir, connect: null, ct);
+            if (parse.GetValue(OutputFormat) == "json")
+            {
+                io.Out.WriteLine(JsonSerializer.Serialize(new
+                {
+                    valid = !loaded.HasErrors,
+                    domains = loaded.Specs?.Domains.Count ?? 0,
+                    nodes = loaded.Specs?.Nodes.Count ?? 0,
+                    diagnostics = loaded.Diagnostics.Select(PlanJson.DiagnosticJson),
+                }, PlanJson.Options));
+                return Task.FromResult(loaded.HasErrors ? CliApp.Error : CliApp.Ok);
+            }
+            var errors = CliApp.Report(io, loaded.Diagnostics);
+            if (loaded.HasErrors)
+            {
+                io.Err.WriteLine($"{errors} error(s) in {dir}; nothing was planned or applied.");
+                return Task.FromResult(CliApp.Error);
+            }
+            io.Out.WriteLine($"{dir}: valid ({loaded.Specs!.Domains.Count} domain(s), {loaded.Specs.Nodes.Count} node(s)).");
+            return Task.FromResult(CliApp.Ok);
+        });
+        return cmd;
+    }
+
+    private static Command Render(Io io)
+    {
+        var name = new Option<string?>("--name") { Description = "Render only this domain." };
+        var cmd = new Command("render", "Print the libvirt domain XML Reconciler would define for each spec (after xml patches). Reads the node's capabilities to pick the domain type.")
+        {
+            DirArg, name, Connect,
+        };
+        cmd.SetAction((parse, ct) => Task.FromResult(Run.Render(io, parse.GetValue(DirArg)!, parse.GetValue(name), parse.GetValue(Connect), ct)));
+        return cmd;
+    }
+
+    private static Command PlanCommand(Io io)
+    {
+        var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error." };
+        var outFile = new Option<string?>("--out") { Description = "Save the plan to FILE; `reconcile apply FILE` applies exactly it, and refuses if what it touches changed since." };
+        var cmd = new Command("plan", "Show what apply would change on each node, and why. Nothing is touched.")
+        {
+            DirArg, Connect, OutputFormat, detailed, outFile, Adopt,
+        };
+        cmd.SetAction((parse, ct) => Run.PlanAsync(io, new PlanArgs(
+            parse.GetValue(DirArg)!, parse.GetValue(Connect), parse.GetValue(OutputFormat) == "json",
+            parse.GetValue(detailed), parse.GetValue(outFile), parse.GetValue(Adopt)), ct));
+        return cmd;
+    }
+
+    private static Command ApplyCommand(Io io)
+    {
+        var target = new Argument<string>("DIR|PLANFILE")
+        {
+            Description = "A spec directory (plans, asks, applies), or a plan saved by `plan --out` (applied as saved, without asking).",
+            DefaultValueFactory = _ => ".",
+        };
+        var autoApprove = new Option<bool>("--auto-approve", "-y") { Description = "Do not ask for confirmation." };
+        var shutdownTimeout = new Option<int>("--shutdown-timeout")
+        {
+            Description = "Seconds a graceful (ACPI) shutdown may take before the domain is stopped hard.",
+            DefaultValueFactory = _ => 60,
+        };
+        var lockTimeout = new Option<int>("--lock-timeout")
+        {
+            Description = "Seconds to wait for another apply on the same node to finish before giving up.",
+            DefaultValueFactory = _ => 30,
+        };
+        var cmd = new Command("apply", "Make the nodes match the specs: create, update, start, stop and destroy owned domains. Only domains Reconciler owns are changed; disks are never deleted.")
+        {
+            target, Connect, autoApprove, Adopt, shutdownTimeout, lockTimeout, OutputFormat,
+        };
+        cmd.SetAction((parse, ct) => Run.ApplyAsync(io, new ApplyArgs(
+            parse.GetValue(target)!, parse.GetValue(Connect), parse.GetValue(autoApprove), parse.GetValue(Adopt),
+            TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout)), TimeSpan.FromSeconds(parse.GetValue(lockTimeout)),
+            parse.GetValue(OutputFormat) == "json"), ct));
+        return cmd;
+    }
+}
+
+/// <summary>Arguments of <c>plan</c>.</summary>
+internal sealed record PlanArgs(string Dir, string? Connect, bool Json, bool DetailedExitCode, string? OutFile, bool Adopt);
+
+/// <summary>Arguments of <c>apply</c>.</summary>
+internal sealed record ApplyArgs(string Target, string? Connect, bool AutoApprove, bool Adopt, TimeSpan ShutdownTimeout, TimeSpan LockTimeout, bool Json);

@@ -1,0 +1,3 @@
+using Reconciler.Cli;
+
+return await CliApp.RunAsync(args, Console.Out, Console.Error, Console.In, CancellationToken.None).ConfigureAwait(false);

@@ -1,0 +1,151 @@
+using System.Globalization;
+using Reconciler.Core.Planning;
+using Reconciler.Engine;
+using Reconciler.Engine.Apply;
+using Reconciler.Engine.Output;
+using Reconciler.Libvirt;
+using Reconciler.Rendering;
+
+namespace Reconciler.Cli;
+
+/// <summary>The command handlers: load, call the engine, print, choose the exit code.</summary>
+internal static class Run
+{
+    public static int Render(Io io, string dir, string? name, string? connect, CancellationToken ct)
+    {
+        var loaded = Workspace.Load(dir, connect, ct);
+        CliApp.Report(io, loaded.Diagnostics);
+        if (loaded.HasErrors) return CliApp.Error;
+        if (name is not null && loaded.Specs!.Domains.All(d => d.Name != name))
+        {
+            io.Err.WriteLine($"error: no domain named '{name}' in {dir}");
+            io.Err.WriteLine("    hint: domains there: " + string.Join(", ", loaded.Specs.Domains.Select(d => d.Name)));
+            return CliApp.Error;
+        }
+        try
+        {
+            var rendered = Operations.Render(loaded, name);
+            foreach (var domain in rendered)
+            {
+                if (rendered.Count > 1) io.Out.WriteLine($"<!-- domain {domain.Name} on node {domain.Node} -->");
+                io.Out.WriteLine(domain.Xml);
+            }
+            return CliApp.Ok;
+        }
+        catch (RenderException e)
+        {
+            io.Err.WriteLine($"error: {e.Message}");
+            return CliApp.Error;
+        }
+        catch (LibvirtException e)
+        {
+            io.Err.WriteLine($"error: could not read the node's capabilities: {e.Message}");
+            io.Err.WriteLine("    hint: pass --connect, or set spec.domainType to render without a node");
+            return CliApp.Error;
+        }
+    }
+
+    public static async Task<int> PlanAsync(Io io, PlanArgs args, CancellationToken ct)
+    {
+        var loaded = Workspace.Load(args.Dir, args.Connect, ct);
+        CliApp.Report(io, loaded.Diagnostics);
+        if (loaded.HasErrors)
+        {
+            io.Err.WriteLine("The specs have errors; no plan was made.");
+            return CliApp.Error;
+        }
+        var plan = await Operations.PlanAsync(loaded, args.Adopt, ct).ConfigureAwait(false);
+        io.Out.Write(args.Json ? PlanJson.Render(plan) + Environment.NewLine : PlanText.Render(plan, io.Color));
+        if (args.OutFile is not null)
+        {
+            SavedPlan.Write(args.OutFile, plan);
+            if (!args.Json) io.Out.WriteLine($"Saved the plan to {args.OutFile}; apply exactly it with: reconcile apply {args.OutFile}");
+        }
+        if (plan.HasErrors) return CliApp.Error;
+        return args.DetailedExitCode && !plan.IsEmpty ? CliApp.Changes : CliApp.Ok;
+    }
+
+    public static async Task<int> ApplyAsync(Io io, ApplyArgs args, CancellationToken ct)
+    {
+        var options = new ApplyOptions(args.ShutdownTimeout, VerifyLive: false);
+        ApplyReport report;
+        try
+        {
+            if (File.Exists(args.Target))
+            {
+                var saved = SavedPlan.Read(args.Target, out var error);
+                if (saved is null)
+                {
+                    io.Err.WriteLine($"error: {error}");
+                    return CliApp.Error;
+                }
+                io.Out.Write(PlanText.Render(saved, io.Color));
+                if (saved.IsEmpty) return CliApp.Ok;
+                report = await Operations.ApplySavedAsync(saved, options, args.LockTimeout, io.Out, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                var loaded = Workspace.Load(args.Target, args.Connect, ct);
+                CliApp.Report(io, loaded.Diagnostics);
+                if (loaded.HasErrors)
+                {
+                    io.Err.WriteLine("The specs have errors; nothing was applied.");
+                    return CliApp.Error;
+                }
+                report = await Operations.PlanAndApplyAsync(loaded, args.Adopt, options, args.LockTimeout,
+                    plan => Confirm(io, plan, args.AutoApprove), io.Out, ct).ConfigureAwait(false);
+                if (report.Plan.IsEmpty)
+                {
+                    io.Out.Write(PlanText.Render(report.Plan, io.Color));
+                    return report.Plan.HasErrors ? CliApp.Error : CliApp.Ok;
+                }
+                if (!report.Confirmed)
+                {
+                    io.Err.WriteLine("Apply cancelled: nothing was changed.");
+                    return CliApp.Error;
+                }
+            }
+        }
+        catch (NodeLockedException e)
+        {
+            io.Err.WriteLine($"error: {e.Message}");
+            io.Err.WriteLine("    hint: wait for that apply to finish, or raise --lock-timeout");
+            return CliApp.Error;
+        }
+        return Summarize(io, report);
+    }
+
+    private static bool Confirm(Io io, Plan plan, bool autoApprove)
+    {
+        io.Out.Write(PlanText.Render(plan, io.Color));
+        if (autoApprove) return true;
+        io.Out.Write($"Apply these {plan.Changes.Count} change(s)? Only 'yes' is accepted: ");
+        io.Out.Flush();
+        var answer = io.In.ReadLine();
+        if (answer is null) io.Out.WriteLine();
+        if (answer?.Trim() == "yes") return true;
+        if (answer is null) io.Err.WriteLine("No answer on standard input (not a terminal?): use --auto-approve to apply without asking.");
+        return false;
+    }
+
+    private static int Summarize(Io io, ApplyReport report)
+    {
+        var result = report.Result!;
+        if (result.Refusal is not null)
+        {
+            io.Err.WriteLine($"error: {result.Refusal}");
+            return CliApp.Error;
+        }
+        var done = result.Steps.Count(s => s.Status == StepStatus.Done);
+        var failed = result.Steps.Where(s => s.Status == StepStatus.Failed).ToList();
+        var notDone = result.Steps.Where(s => s.Status == StepStatus.NotDone).ToList();
+        io.Out.WriteLine();
+        io.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Apply complete: {done} done, {failed.Count} failed, {notDone.Count} not done."));
+        foreach (var s in failed) io.Out.WriteLine($"  failed:   {s.Change.Name} on {s.Change.Node}: {s.Message}");
+        foreach (var s in notDone) io.Out.WriteLine($"  not done: {s.Change.Name} on {s.Change.Node}{(s.Message is null ? "" : ": " + s.Message)}");
+        foreach (var d in report.Plan.Diagnostics) io.Err.WriteLine(d.ToString());
+        if (failed.Count > 0) io.Out.WriteLine("Run `reconcile plan` to see what is left; applying again retries only what is still different.");
+        return result.Succeeded && !report.Plan.HasErrors ? CliApp.Ok : CliApp.Error;
+    }
+}

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Globalization;
+using Reconciler.Core.Model;
+using Reconciler.Core.Planning;
+using Reconciler.Engine.Nodes;
+using Reconciler.Libvirt;
+using Reconciler.Rendering;
+
+namespace Reconciler.Engine.Apply;
+
+/// <summary>How apply behaves.</summary>
+/// <param name="ShutdownTimeout">How long a graceful ACPI shutdown may take before a hard stop.</param>
+/// <param name="VerifyLive">Refuse the plan when a touched object's live state changed since the plan (saved plans).</param>
+public sealed record ApplyOptions(TimeSpan ShutdownTimeout, bool VerifyLive);
+
+/// <summary>The outcome of one step.</summary>
+/// <param name="Change">The planned change.</param>
+/// <param name="Status">What happened.</param>
+/// <param name="Message">An error or a note, or null.</param>
+public sealed record StepOutcome(ResourceChange Change, StepStatus Status, string? Message = null);
+
+/// <summary>What happened to one step.</summary>
+public enum StepStatus
+{
+    /// <summary>Done.</summary>
+    Done,
+    /// <summary>Tried and failed; the error says why.</summary>
+    Failed,
+    /// <summary>Not tried (its node failed, or the plan was refused).</summary>
+    NotDone,
+}
+
+/// <summary>All step outcomes, in plan order.</summary>
+/// <param name="Steps">Outcomes.</param>
+/// <param name="Refusal">When the whole plan was refused before any step: why.</param>
+public sealed record ApplyResult(IReadOnlyList<StepOutcome> Steps, string? Refusal = null)
+{
+    /// <summary>True when every step was done.</summary>
+    public bool Succeeded => Refusal is null && Steps.All(s => s.Status == StepStatus.Done);
+}
+
+/// <summary>
+/// Executes a <see cref="Plan"/>: exactly its changes, in its order, nothing else. A failed step
+/// is reported and does not stop the steps that do not depend on it.
+/// </summary>
+internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions, ApplyOptions options, TextWriter progress)
+{
+    /// <summary>Applies <paramref name="plan"/>; the caller holds the node locks.</summary>
+    public ApplyResult Apply(Plan plan, CancellationToken ct)
+    {
+        if (options.VerifyLive && VerifyUnchanged(plan) is { } refusal)
+        {
+            return new ApplyResult(plan.Changes.Select(c => new StepOutcome(c, StepStatus.NotDone)).ToList(), refusal);
+        }
+        var outcomes = new List<StepOutcome>(plan.Changes.Count);
+        var total = plan.Changes.Count;
+        for (var i = 0; i < total; i++)
+        {
+            var change = plan.Changes[i];
+            var label = $"[{i + 1}/{total}] {PlanSymbols.Of(change.Action)} {change.Kind.ToString().ToLowerInvariant()} {change.Name} on {change.Node}";
+            if (ct.IsCancellationRequested)
+            {
+                outcomes.Add(new StepOutcome(change, StepStatus.NotDone, "cancelled"));
+                continue;
+            }
+            if (!sessions.TryGetValue(change.Node, out var session))
+            {
+                progress.WriteLine($"{label}: not done (node not connected)");
+                outcomes.Add(new StepOutcome(change, StepStatus.NotDone, "node not connected"));
+                continue;
+            }
+            progress.WriteLine($"{label}: {Verb(change.Action)}…");
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                Execute(session, plan, change);
+                progress.WriteLine($"{label}: done in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s");
+                outcomes.Add(new StepOutcome(change, StepStatus.Done));
+            }
+            catch (Exception e) when (e is LibvirtException or RenderException or ApplyStepException)
+            {
+                progress.WriteLine($"{label}: FAILED: {e.Message}");
+                outcomes.Add(new StepOutcome(change, StepStatus.Failed, e.Message));
+            }
+        }
+        foreach (var session in sessions.Values) session.Persist();
+        return new ApplyResult(outcomes);
+    }
+
+    private string? VerifyUnchanged(Plan plan)
+    {
+        var moved = new List<string>();
+        foreach (var change in plan.Changes)
+        {
+            if (!sessions.TryGetValue(change.Node, out var session)) continue;
+            var live = session.ReadDomain(change.Name);
+            if (change.LiveFingerprint is null && live is not null)
+            {
+                moved.Add($"{change.Name} on {change.Node}: now exists");
+            }
+            else if (change.LiveFingerprint is not null && live is null)
+            {
+                moved.Add($"{change.Name} on {change.Node}: no longer exists");
+            }
+            else if (change.LiveFingerprint is not null && live!.Fingerprint != change.LiveFingerprint)
+            {
+                moved.Add($"{change.Name} on {change.Node}: changed since the plan was made");
+            }
+        }
+        return moved.Count == 0 ? null
+            : "the saved plan is stale, nothing was applied: " + string.Join("; ", moved) + ". Run `reconcile plan` again.";
+    }
+
+    private void Execute(NodeSession session, Plan plan, ResourceChange change)
+    {
+        switch (change.Action)
+        {
+            case ChangeAction.Create:
+                Define(session, plan, change, live: null);
+                using (var created = Lookup(session, change.Name))
+                {
+                    if (change.Desired!.Autostart) created.Autostart = true;
+                    if (change.Desired.State == PowerState.Running) created.Create();
+                }
+                break;
+            case ChangeAction.Update:
+                Update(session, plan, change);
+                break;
+            case ChangeAction.Start:
+                using (var domain = Lookup(session, change.Name))
+                {
+                    StartOrResume(domain);
+                }
+                break;
+            case ChangeAction.Stop:
+                using (var domain = Lookup(session, change.Name))
+                {
+                    Stop(domain);
+                }
+                break;
+            case ChangeAction.Destroy:
+                using (var domain = Lookup(session, change.Name))
+                {
+                    if (domain.IsActive) Stop(domain);
+                    domain.Undefine(UndefineFlags.KeepNvram);
+                }
+                break;
+        }
+    }
+
+    private void Update(NodeSession session, Plan plan, ResourceChange change)
+    {
+        var desired = change.Desired!;
+        var live = session.ReadDomain(change.Name) ?? throw new ApplyStepException($"domain {change.Name} disappeared since the plan");
+        var configFields = change.Fields.Where(f => f.Path is not ("spec.autostart" or "spec.state")).ToList();
+        var adopting = live.Owner is null || live.Owner.Source != plan.Source;
+        if (configFields.Count > 0 || adopting)
+        {
+            Define(session, plan, change, live.Config);
+        }
+        using var domain = Lookup(session, change.Name);
+        if (domain.IsActive)
+        {
+            foreach (var field in configFields.Where(f => f.Disruption == Disruption.Live))
+            {
+                if (field.Path == "spec.memory")
+                {
+                    domain.SetMemory(desired.MemoryBytes / 1024, DomainModificationImpact.Live);
+                }
+                else if (field.Path == "spec.vcpus")
+                {
+                    domain.SetVcpus((uint)desired.Vcpus, DomainVcpuFlags.Live);
+                }
+            }
+        }
+        if (domain.Autostart != desired.Autostart) domain.Autostart = desired.Autostart;
+        var running = domain.IsActive;
+        var paused = running && domain.GetState().State is DomainRunState.Paused;
+        if (desired.State == PowerState.Running && (!running || paused)) StartOrResume(domain);
+        if (desired.State == PowerState.Stopped && running) Stop(domain);
+    }
+
+    private static void Define(NodeSession session, Plan plan, ResourceChange change, DomainSpec? live)
+    {
+        var desired = change.Desired!;
+        var owner = new OwnerRecord(desired.Name, SpecHash.Compute(desired), plan.Source, plan.Revision, desired.Protect);
+        var type = desired.DomainType ?? live?.DomainType ?? session.DomainType;
+        var xml = DomainRenderer.Render(desired, new RenderOptions(type, owner, change.LiveUuid, live));
+        using var _ = session.Connection.DefineDomain(xml, validate: true);
+    }
+
+    private static void StartOrResume(LibvirtDomain domain)
+    {
+        if (domain.IsActive && domain.GetState().State is DomainRunState.Paused) throw new ApplyStepException("RESUME-PENDING");
+        else if (!domain.IsActive) domain.Create();
+    }
+
+    /// <summary>ACPI shutdown, wait up to the timeout, then a hard stop.</summary>
+    private void Stop(LibvirtDomain domain)
+    {
+        try
+        {
+            domain.Shutdown();
+        }
+        catch (LibvirtException)
+        {
+            // Some guests (and drivers) refuse ACPI; the hard stop below still applies.
+        }
+        var deadline = Stopwatch.StartNew();
+        while (domain.IsActive && deadline.Elapsed < options.ShutdownTimeout)
+        {
+            Thread.Sleep(200);
+        }
+        if (domain.IsActive)
+        {
+            progress.WriteLine($"    {domain.Name} did not shut down within {options.ShutdownTimeout.TotalSeconds:0}s; stopping it hard");
+            domain.Destroy();
+        }
+    }
+
+    private static LibvirtDomain Lookup(NodeSession session, string name) =>
+        session.Connection.LookupDomainByName(name) ?? throw new ApplyStepException($"domain {name} is not on node {session.Target.Name}");
+
+    private static string Verb(ChangeAction action) => action switch
+    {
+        ChangeAction.Create => "creating",
+        ChangeAction.Update => "updating",
+        ChangeAction.Start => "starting",
+        ChangeAction.Stop => "stopping",
+        ChangeAction.Destroy => "destroying (disks kept)",
+        _ => "working",
+    };
+}
+
+/// <summary>A step could not be carried out for a reason outside libvirt (the object vanished).</summary>
+/// <param name="message">What went wrong.</param>
+internal sealed class ApplyStepException(string message) : Exception(message);

@@ -1,0 +1,54 @@
+using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Model;
+
+namespace Reconciler.Engine.Nodes;
+
+/// <summary>A node to connect to: its name, URI, and for the sandbox where its state is kept.</summary>
+/// <param name="Name">Node name used in specs and plans.</param>
+/// <param name="Uri">libvirt connection URI.</param>
+/// <param name="DomainType">Forced domain type, or null to read it from the node's capabilities.</param>
+/// <param name="SandboxDirectory">For the embedded sandbox: the directory that holds its state; null otherwise.</param>
+public sealed record NodeTarget(string Name, string Uri, string? DomainType = null, string? SandboxDirectory = null)
+{
+    /// <summary>True for the embedded test-driver sandbox.</summary>
+    public bool IsSandbox => SandboxDirectory is not null;
+}
+
+/// <summary>
+/// Decides which nodes a command talks to. Nodes in the specs win; with none, <c>--connect</c>,
+/// then <c>LIBVIRT_DEFAULT_URI</c>, then the embedded sandbox kept under <c>.reconcile/</c> next to
+/// the specs.
+/// </summary>
+public static class NodeResolver
+{
+    /// <summary>The name of the single node used when the specs define none.</summary>
+    public const string DefaultNodeName = "default";
+
+    /// <summary>The name of the sandbox node.</summary>
+    public const string SandboxNodeName = "sandbox";
+
+    /// <summary>Resolves the nodes for <paramref name="specs"/> loaded from <paramref name="specRoot"/>.</summary>
+    public static (IReadOnlyList<NodeTarget> Nodes, IReadOnlyList<Diagnostic> Diagnostics) Resolve(
+        SpecSet specs, string specRoot, string? connectOverride, string? environmentUri)
+    {
+        if (specs.Nodes.Count > 0)
+        {
+            if (connectOverride is not null)
+            {
+                if (specs.Nodes.Count > 1)
+                {
+                    return ([], [Diagnostic.Error("connect-ambiguous",
+                        $"--connect cannot override {specs.Nodes.Count} nodes",
+                        hint: "drop --connect, or edit spec.uri of the node you mean")]);
+                }
+                var only = specs.Nodes[0];
+                return ([new NodeTarget(only.Name, connectOverride, only.DomainType)], []);
+            }
+            return (specs.Nodes.Select(n => new NodeTarget(n.Name, n.Uri, n.DomainType)).ToList(), []);
+        }
+        var uri = connectOverride ?? (string.IsNullOrWhiteSpace(environmentUri) ? null : environmentUri);
+        if (uri is not null) return ([new NodeTarget(DefaultNodeName, uri)], []);
+        var directory = Path.Combine(Path.GetFullPath(specRoot), ".reconcile");
+        return ([SandboxNode.Target(directory)], []);
+    }
+}

@@ -1,0 +1,145 @@
+using Reconciler.Core.Model;
+using Reconciler.Core.Planning;
+using Reconciler.Engine.Apply;
+using Reconciler.Engine.Nodes;
+using Reconciler.Libvirt;
+using Reconciler.Rendering;
+
+namespace Reconciler.Engine;
+
+/// <summary>What an apply run did.</summary>
+/// <param name="Plan">The plan that was (or would have been) applied.</param>
+/// <param name="Result">Step outcomes, or null when nothing was attempted (empty plan, not confirmed).</param>
+/// <param name="Confirmed">False when the user declined.</param>
+public sealed record ApplyReport(Plan Plan, ApplyResult? Result, bool Confirmed);
+
+/// <summary>One rendered domain definition.</summary>
+/// <param name="Node">The node it is for.</param>
+/// <param name="Name">The domain name.</param>
+/// <param name="Xml">The XML Reconciler would define.</param>
+public sealed record RenderedDomain(string Node, string Name, string Xml);
+
+/// <summary>
+/// The use cases shared by the CLI and the controller. Each opens the nodes it needs, does its
+/// job and closes them; none prints anything but progress to the writer it is given.
+/// </summary>
+public static class Operations
+{
+    /// <summary>Reads every node and plans. Nothing is changed.</summary>
+    public static async Task<Plan> PlanAsync(LoadedSpecs loaded, bool adopt, CancellationToken ct)
+    {
+        var (sessions, errors) = await Workspace.OpenAsync(loaded.Nodes, ct).ConfigureAwait(false);
+        try
+        {
+            var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct).ConfigureAwait(false);
+            return Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt));
+        }
+        finally
+        {
+            foreach (var s in sessions.Values) s.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Locks every node, plans under the locks, asks <paramref name="confirm"/>, and applies.
+    /// </summary>
+    public static async Task<ApplyReport> PlanAndApplyAsync(LoadedSpecs loaded, bool adopt, ApplyOptions options,
+        TimeSpan lockWait, Func<Plan, bool> confirm, TextWriter progress, CancellationToken ct)
+    {
+        using var locks = await LockAllAsync(loaded.Nodes.Select(n => n.Uri), lockWait, ct).ConfigureAwait(false);
+        var (sessions, errors) = await Workspace.OpenAsync(loaded.Nodes, ct).ConfigureAwait(false);
+        try
+        {
+            var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct).ConfigureAwait(false);
+            var plan = Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt));
+            if (plan.IsEmpty) return new ApplyReport(plan, null, Confirmed: true);
+            if (!confirm(plan)) return new ApplyReport(plan, null, Confirmed: false);
+            var result = new Applier(sessions, options with { VerifyLive = false }, progress).Apply(plan, ct);
+            return new ApplyReport(plan, result, Confirmed: true);
+        }
+        finally
+        {
+            foreach (var s in sessions.Values) s.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Applies a saved plan exactly; refuses the whole plan when anything it touches changed since.
+    /// </summary>
+    public static async Task<ApplyReport> ApplySavedAsync(Plan plan, ApplyOptions options, TimeSpan lockWait,
+        TextWriter progress, CancellationToken ct)
+    {
+        var targets = plan.Nodes.Select(n => n.Sandbox
+            ? SandboxNode.Target(Path.GetDirectoryName(n.Uri["test://".Length..])!)
+            : new NodeTarget(n.Name, n.Uri)).ToList();
+        using var locks = await LockAllAsync(targets.Select(t => t.Uri), lockWait, ct).ConfigureAwait(false);
+        var (sessions, _) = await Workspace.OpenAsync(targets, ct).ConfigureAwait(false);
+        try
+        {
+            var result = new Applier(sessions, options with { VerifyLive = true }, progress).Apply(plan, ct);
+            return new ApplyReport(plan, result, Confirmed: true);
+        }
+        finally
+        {
+            foreach (var s in sessions.Values) s.Dispose();
+        }
+    }
+
+    /// <summary>Renders the XML of each domain (or just <paramref name="name"/>) for the node it is placed on.</summary>
+    /// <exception cref="LibvirtException">The node could not be read.</exception>
+    /// <exception cref="RenderException">A spec could not be rendered (e.g. an xml patch selects nothing).</exception>
+    public static IReadOnlyList<RenderedDomain> Render(LoadedSpecs loaded, string? name)
+    {
+        var specs = loaded.Specs!;
+        var rendered = new List<RenderedDomain>();
+        var types = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var domain in specs.Domains.Where(d => name is null || d.Name == name))
+        {
+            var nodeName = domain.Node ?? loaded.Nodes.FirstOrDefault()?.Name ?? NodeResolver.DefaultNodeName;
+            var type = domain.DomainType;
+            if (type is null && !types.TryGetValue(nodeName, out type))
+            {
+                var target = loaded.Nodes.FirstOrDefault(n => n.Name == nodeName);
+                type = target?.DomainType;
+                if (type is null && target is not null)
+                {
+                    using var session = NodeSession.Open(target);
+                    type = session.DomainType;
+                }
+                types[nodeName] = type ??= "kvm";
+            }
+            var owner = new OwnerRecord(domain.Name, SpecHash.Compute(domain), specs.Source, specs.Revision, domain.Protect);
+            rendered.Add(new RenderedDomain(nodeName, domain.Name, DomainRenderer.Render(domain, new RenderOptions(type, owner))));
+        }
+        return rendered;
+    }
+
+    private static async Task<CompositeDisposable> LockAllAsync(IEnumerable<string> uris, TimeSpan wait, CancellationToken ct)
+    {
+        var held = new CompositeDisposable();
+        try
+        {
+            // A fixed order, so two applies over overlapping nodes cannot deadlock.
+            foreach (var uri in uris.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                held.Add(await NodeLock.AcquireAsync(uri, "reconcile apply", wait, ct).ConfigureAwait(false));
+            }
+            return held;
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class CompositeDisposable : IDisposable
+    {
+        private readonly List<IDisposable> _items = [];
+        public void Add(IDisposable item) => _items.Add(item);
+        public void Dispose()
+        {
+            foreach (var item in _items) item.Dispose();
+        }
+    }
+}

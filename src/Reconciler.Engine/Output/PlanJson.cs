@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Planning;
+
+namespace Reconciler.Engine.Output;
+
+/// <summary>
+/// The machine view of a plan (<c>--output json</c>), version <see cref="Plan.FormatVersion"/>,
+/// documented in <c>specs/plan-json.md</c> and <c>specs/plan-v1.schema.json</c>. Fields are only
+/// added within a version; a removal or change of meaning bumps the version.
+/// </summary>
+public static class PlanJson
+{
+    /// <summary>The serializer options of every JSON Reconciler writes: camelCase, indented, kebab-case enums.</summary>
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    /// <summary>The JSON text for <paramref name="plan"/>.</summary>
+    public static string Render(Plan plan)
+    {
+        var summary = PlanSummary.Of(plan);
+        var view = new
+        {
+            formatVersion = Plan.FormatVersion,
+            source = plan.Source,
+            revision = plan.Revision,
+            nodes = plan.Nodes.Select(n => new { name = n.Name, uri = n.Uri, sandbox = n.Sandbox, error = n.Error }),
+            summary = new
+            {
+                create = summary.Create,
+                update = summary.Update,
+                destroy = summary.Destroy,
+                noChanges = plan.IsEmpty,
+                errors = plan.Diagnostics.Count(d => d.Severity == Severity.Error),
+            },
+            changes = plan.Changes.Select(c => new
+            {
+                node = c.Node,
+                kind = c.Kind.ToString().ToLowerInvariant(),
+                name = c.Name,
+                action = c.Action.ToString().ToLowerInvariant(),
+                reason = c.Reason,
+                disruption = PlanText.DisruptionText(c.Disruption),
+                fields = c.Fields.Select(f => new { path = f.Path, before = f.Before, after = f.After, disruption = PlanText.DisruptionText(f.Disruption) }),
+            }),
+            unchanged = plan.Unchanged,
+            diagnostics = plan.Diagnostics.Select(DiagnosticJson),
+        };
+        return JsonSerializer.Serialize(view, Options);
+    }
+
+    /// <summary>One diagnostic as JSON-ready object (also used by <c>validate --output json</c>).</summary>
+    public static object DiagnosticJson(Diagnostic d) => new
+    {
+        severity = d.Severity == Severity.Error ? "error" : "warning",
+        code = d.Code,
+        message = d.Message,
+        file = d.Location?.File,
+        line = d.Location?.Line,
+        column = d.Location?.Column,
+        field = d.FieldPath,
+        hint = d.Hint,
+    };
+}
+
+/// <summary>
+/// A plan saved by <c>plan --out FILE</c> for <c>apply FILE</c>: the full plan, including each
+/// change's desired spec and the fingerprint of the live object it was made against.
+/// </summary>
+public static class SavedPlan
+{
+    /// <summary>The marker in a saved plan's <c>kind</c> field.</summary>
+    public const string Kind = "reconciler-saved-plan";
+
+    private sealed record Envelope(string Kind, int FormatVersion, Plan Plan);
+
+    /// <summary>Writes <paramref name="plan"/> to <paramref name="path"/>.</summary>
+    public static void Write(string path, Plan plan) =>
+        File.WriteAllText(path, JsonSerializer.Serialize(new Envelope(Kind, Plan.FormatVersion, plan), PlanJson.Options));
+
+    /// <summary>True when <paramref name="path"/> looks like a saved plan (a file, not a spec directory).</summary>
+    public static bool Looks(string path) => File.Exists(path) && !path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Reads a saved plan; returns null and an error message when it is not one.</summary>
+    public static Plan? Read(string path, out string? error)
+    {
+        error = null;
+        try
+        {
+            var envelope = JsonSerializer.Deserialize<Envelope>(File.ReadAllText(path), PlanJson.Options);
+            if (envelope is null || envelope.Kind != Kind)
+            {
+                error = $"{path} is not a saved plan (make one with `reconcile plan DIR --out {path}`)";
+                return null;
+            }
+            if (envelope.FormatVersion != Plan.FormatVersion)
+            {
+                error = $"{path} was saved in plan format {envelope.FormatVersion}; this reconcile reads format {Plan.FormatVersion}. Plan again.";
+                return null;
+            }
+            return envelope.Plan;
+        }
+        catch (JsonException e)
+        {
+            error = $"{path} is not a readable saved plan: {e.Message}";
+            return null;
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text;
+using Reconciler.Core.Model;
+using Reconciler.Core.Planning;
+
+namespace Reconciler.Engine.Output;
+
+/// <summary>Counts of a plan, as the summary line prints them.</summary>
+/// <param name="Create">Domains to create.</param>
+/// <param name="Update">Domains to update, start or stop.</param>
+/// <param name="Destroy">Domains to destroy.</param>
+public sealed record PlanSummary(int Create, int Update, int Destroy)
+{
+    /// <summary>Counts <paramref name="plan"/>'s changes.</summary>
+    public static PlanSummary Of(Plan plan) => new(
+        plan.Changes.Count(c => c.Action == ChangeAction.Create),
+        plan.Changes.Count(c => c.Action is ChangeAction.Update or ChangeAction.Start or ChangeAction.Stop),
+        plan.Changes.Count(c => c.Action == ChangeAction.Destroy));
+
+    /// <summary><c>Plan: 2 to create, 1 to update, 0 to destroy.</c></summary>
+    public override string ToString() => $"Plan: {Create} to create, {Update} to update, {Destroy} to destroy.";
+}
+
+/// <summary>
+/// The human view of a plan, Terraform-style. It only formats the plan: every decision was made
+/// by the planner.
+/// </summary>
+public static class PlanText
+{
+    /// <summary>Renders <paramref name="plan"/>; ANSI colour only when <paramref name="color"/>.</summary>
+    public static string Render(Plan plan, bool color)
+    {
+        var sb = new StringBuilder();
+        var c = new Palette(color);
+        foreach (var node in plan.Nodes.Where(n => n.Sandbox))
+        {
+            sb.AppendLine(c.Cyan($"Using the sandbox node (libvirt's test driver, state kept in {SandboxDirectory(node.Uri)}): no real hypervisor is touched."));
+            sb.AppendLine("Point at a real one with a Node spec, --connect qemu:///system, or LIBVIRT_DEFAULT_URI.");
+            sb.AppendLine();
+        }
+        foreach (var group in plan.Changes.GroupBy(ch => ch.Node))
+        {
+            var node = plan.Nodes.FirstOrDefault(n => n.Name == group.Key);
+            sb.AppendLine(c.Bold($"Node {group.Key}" + (node is null ? "" : $" ({node.Uri})")));
+            foreach (var change in group)
+            {
+                var symbol = PlanSymbols.Of(change.Action);
+                var head = $"  {symbol} {change.Kind.ToString().ToLowerInvariant()} {change.Name}";
+                var worst = change.Action is ChangeAction.Update or ChangeAction.Stop or ChangeAction.Destroy
+                    ? $"  [disruption: {DisruptionText(change.Disruption)}]" : "";
+                sb.AppendLine(c.ForAction(change.Action, head) + c.Dim($"  ({change.Reason}){worst}"));
+                if (change.Action == ChangeAction.Create && change.Desired is { } d)
+                {
+                    sb.AppendLine(c.Dim($"      {Describe(d)}"));
+                }
+                foreach (var field in change.Fields)
+                {
+                    var marker = field.Before is null ? "+" : field.After is null ? "-" : "~";
+                    sb.AppendLine($"      {marker} {field.Path}: {field.Before ?? "(none)"} → {field.After ?? "(none)"}"
+                                  + c.Dim($"   ({DisruptionText(field.Disruption)})"));
+                }
+            }
+            sb.AppendLine();
+        }
+        foreach (var diagnostic in plan.Diagnostics)
+        {
+            sb.AppendLine(diagnostic.Severity == Core.Diagnostics.Severity.Error ? c.Red(diagnostic.ToString()) : c.Yellow(diagnostic.ToString()));
+        }
+        if (plan.Diagnostics.Count > 0) sb.AppendLine();
+        sb.AppendLine(plan.IsEmpty
+            ? c.Green("No changes.") + (plan.HasErrors ? "" : " The nodes match the specs.")
+            : c.Bold(PlanSummary.Of(plan).ToString()));
+        return sb.ToString();
+    }
+
+    /// <summary>The lower-case hyphenated name of a disruption class.</summary>
+    public static string DisruptionText(Disruption disruption) => disruption switch
+    {
+        Disruption.None => "none",
+        Disruption.Live => "live",
+        Disruption.NextBoot => "next-boot",
+        Disruption.Restart => "restart",
+        _ => "replace",
+    };
+
+    private static string Describe(DomainSpec d)
+    {
+        var parts = new List<string>
+        {
+            d.State == PowerState.Running ? "running" : "stopped",
+            $"{d.Vcpus} vCPU",
+            ByteSize.Format(d.MemoryBytes),
+            d.Machine,
+            d.Firmware == Firmware.Uefi ? (d.SecureBoot ? "uefi+secureboot" : "uefi") : "bios",
+        };
+        if (d.Disks.Count > 0) parts.Add($"{d.Disks.Count} disk(s)");
+        if (d.Interfaces.Count > 0) parts.Add($"{d.Interfaces.Count} NIC(s)");
+        if (d.Autostart) parts.Add("autostart");
+        return string.Join(", ", parts);
+    }
+
+    private static string SandboxDirectory(string uri) =>
+        uri.StartsWith("test://", StringComparison.Ordinal) ? Path.GetDirectoryName(uri["test://".Length..]) ?? uri : uri;
+
+    private readonly struct Palette(bool on)
+    {
+        private string Wrap(string code, string text) => on ? $"\u001b[{code}m{text}\u001b[0m" : text;
+        public string Bold(string t) => Wrap("1", t);
+        public string Dim(string t) => Wrap("2", t);
+        public string Red(string t) => Wrap("31", t);
+        public string Green(string t) => Wrap("32", t);
+        public string Yellow(string t) => Wrap("33", t);
+        public string Cyan(string t) => Wrap("36", t);
+        public string ForAction(ChangeAction a, string t) => a switch
+        {
+            ChangeAction.Create => Green(t),
+            ChangeAction.Destroy => Red(t),
+            ChangeAction.Start or ChangeAction.Stop => Cyan(t),
+            _ => Yellow(t),
+        };
+    }
+}

@@ -1,0 +1,95 @@
+using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Model;
+using Reconciler.Core.Planning;
+using Reconciler.Engine.Nodes;
+using Reconciler.Libvirt;
+using Reconciler.Specs;
+
+namespace Reconciler.Engine;
+
+/// <summary>Specs loaded from a directory and the nodes they target.</summary>
+/// <param name="Specs">The validated specs, or null when there were errors.</param>
+/// <param name="Nodes">The resolved nodes (empty when the specs did not load).</param>
+/// <param name="Diagnostics">Everything found while loading and resolving.</param>
+public sealed record LoadedSpecs(SpecSet? Specs, IReadOnlyList<NodeTarget> Nodes, IReadOnlyList<Diagnostic> Diagnostics)
+{
+    /// <summary>True when there is an error: nothing may be planned or applied.</summary>
+    public bool HasErrors => Specs is null || Diagnostics.Any(d => d.Severity == Severity.Error);
+}
+
+/// <summary>
+/// The pipeline shared by the CLI and the controller: load → resolve nodes → open → read → plan.
+/// Each step is one call; what to do with the plan is the caller's business.
+/// </summary>
+public static class Workspace
+{
+    /// <summary>Loads and validates the specs under <paramref name="directory"/> and resolves their nodes.</summary>
+    public static LoadedSpecs Load(string directory, string? connect, CancellationToken ct)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return new LoadedSpecs(null, [], [Diagnostic.Error("no-such-directory", $"spec directory '{directory}' does not exist",
+                SourceLocation.OfFile(directory), hint: "pass the directory that holds your *.yaml specs")]);
+        }
+        var result = SpecLoader.LoadDirectory(directory, ct);
+        if (result.Specs is null) return new LoadedSpecs(null, [], result.Diagnostics);
+        // Prune is scoped to the source, so the source must not depend on how the path was typed.
+        var specs = result.Specs with { Source = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) };
+        var (nodes, resolveDiagnostics) = NodeResolver.Resolve(specs, directory, connect, Environment.GetEnvironmentVariable("LIBVIRT_DEFAULT_URI"));
+        return new LoadedSpecs(specs, nodes, [.. result.Diagnostics, .. resolveDiagnostics]);
+    }
+
+    /// <summary>
+    /// Opens every node in parallel. A node that cannot be opened is returned as an error, not
+    /// thrown: the other nodes go on.
+    /// </summary>
+    internal static async Task<(Dictionary<string, NodeSession> Sessions, Dictionary<string, string> Errors)> OpenAsync(
+        IReadOnlyList<NodeTarget> targets, CancellationToken ct)
+    {
+        var tasks = targets.Select(t => Task.Run(() =>
+        {
+            try
+            {
+                return (t, NodeSession.Open(t), (string?)null);
+            }
+            catch (LibvirtException e)
+            {
+                return (t, (NodeSession?)null, e.Message);
+            }
+        }, ct)).ToList();
+        var sessions = new Dictionary<string, NodeSession>(StringComparer.Ordinal);
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (target, session, error) in await Task.WhenAll(tasks).ConfigureAwait(false))
+        {
+            if (session is not null) sessions[target.Name] = session;
+            else errors[target.Name] = error ?? "unknown error";
+        }
+        return (sessions, errors);
+    }
+
+    /// <summary>Reads every open node in parallel; a node whose read fails becomes an error node.</summary>
+    internal static async Task<IReadOnlyList<LiveNode>> ReadAsync(IReadOnlyList<NodeTarget> targets,
+        IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyDictionary<string, string> openErrors, CancellationToken ct)
+    {
+        var tasks = targets.Select(t => Task.Run(() =>
+        {
+            if (!sessions.TryGetValue(t.Name, out var session))
+            {
+                return new LiveNode(t.Name, t.Uri, t.DomainType ?? "", [], openErrors.GetValueOrDefault(t.Name, "not connected"));
+            }
+            try
+            {
+                return session.Read();
+            }
+            catch (LibvirtException e)
+            {
+                return new LiveNode(t.Name, t.Uri, session.DomainType, [], e.Message);
+            }
+        }, ct));
+        return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    /// <summary>The planner's options for these targets.</summary>
+    public static PlanOptions Options(IReadOnlyList<NodeTarget> targets, bool adopt) =>
+        new(adopt, targets.FirstOrDefault(t => t.IsSandbox)?.Name);
+}
