@@ -1,0 +1,205 @@
+using Reconciler.Core.Model;
+using Reconciler.Core.Planning;
+using Xunit.Abstractions;
+
+namespace Reconciler.Rendering.Tests;
+
+/// <summary>Render → (libvirt) → parse gives back the spec: an empty field diff.</summary>
+public sealed class RoundTripTests(ITestOutputHelper output)
+{
+    private const string TestUri = "test:///default";
+    private const string SystemUri = "qemu:///system";
+
+    public static TheoryData<string> CaseNames() => new(Cases.All.Keys);
+
+    private static string Describe(IReadOnlyList<FieldDiff> diffs) =>
+        string.Join("\n", diffs.Select(d => $"  {d.Path}: live {d.Before ?? "(none)"} → desired {d.After ?? "(none)"}"));
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Parse_of_render_has_no_diff(string caseName)
+    {
+        var (spec, domainType) = Cases.All[caseName];
+        var options = Cases.Options(caseName, domainType);
+        var parsed = DomainXmlParser.Parse(DomainRenderer.Render(spec, options));
+
+        var diffs = DomainFields.Diff(spec, parsed.Spec);
+        Assert.True(diffs.Count == 0, $"{caseName}: render → parse differs:\n{Describe(diffs)}");
+        Assert.Equal(spec.Name, parsed.Name);
+        Assert.Equal(options.Uuid, parsed.Uuid);
+        Assert.Equal(domainType, parsed.DomainType);
+        Assert.Equal(options.Owner with { Protect = spec.Protect }, parsed.Owner);
+        Assert.Equal(spec.Xml, parsed.Spec.Xml);
+        Assert.Equal(spec.Meta.Labels.OrderBy(l => l.Key), parsed.Spec.Meta.Labels.OrderBy(l => l.Key));
+        Assert.Equal(spec.Description, parsed.Spec.Description);
+        Assert.Equal("live:" + spec.Name, parsed.Spec.Meta.Origin.Location.File);
+    }
+
+    [Fact]
+    public void Diff_is_not_vacuous_a_changed_field_is_reported()
+    {
+        var (spec, domainType) = Cases.All["web-1"];
+        var parsed = DomainXmlParser.Parse(DomainRenderer.Render(spec with { Vcpus = 3 }, Cases.Options("web-1", domainType)));
+        var diff = Assert.Single(DomainFields.Diff(spec, parsed.Spec));
+        Assert.Equal("spec.vcpus", diff.Path);
+    }
+
+    /// <summary>libvirt's test driver: define and dumpxml --inactive in one virsh process (its state lives in the process).</summary>
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Test_driver_define_and_dumpxml_has_no_diff(string caseName)
+    {
+        var (spec, _) = Cases.All[caseName];
+        var options = Cases.Options(caseName, "test");
+        var file = Tools.TempFile(DomainRenderer.Render(spec, options));
+        try
+        {
+            var result = Tools.Virsh(TestUri, $"define {file}; dumpxml {options.Uuid} --inactive");
+            Assert.True(result.Ok, $"test driver rejected {caseName}:\n{result}");
+            var xml = result.Stdout[result.Stdout.IndexOf("<domain", StringComparison.Ordinal)..];
+            output.WriteLine(xml);
+            var parsed = DomainXmlParser.Parse(xml);
+
+            var diffs = DomainFields.Diff(spec, parsed.Spec);
+            Assert.True(diffs.Count == 0, $"{caseName}: test driver round trip differs:\n{Describe(diffs)}");
+            Assert.Equal("test", parsed.DomainType);
+            Assert.Equal(options.Uuid, parsed.Uuid);
+            Assert.Equal(spec.Name, parsed.Name);
+            Assert.Equal(options.Owner with { Protect = spec.Protect }, parsed.Owner);
+            Assert.All(parsed.Spec.Interfaces, n => Assert.Matches("^52:54:00(:[0-9a-f]{2}){3}$", n.Mac));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>
+    /// A redefine with <see cref="RenderOptions.Live"/> keeps the MACs libvirt assigned, even when a NIC
+    /// is inserted in front; the first definition's MACs come from a real libvirt (test driver).
+    /// </summary>
+    [Fact]
+    public void Test_driver_redefine_with_live_keeps_assigned_macs()
+    {
+        var spec = Cases.Base("rt-macs") with { Interfaces = [Cases.Network("default"), Cases.Bridge("br0")] };
+        var options = Cases.Options("rt-macs", "test");
+        var first = DefineOnTestDriver(DomainRenderer.Render(spec, options), options.Uuid!);
+        var macs = first.Spec.Interfaces.Select(n => n.Mac).ToList();
+        Assert.All(macs, Assert.NotNull);
+        Assert.Equal(2, macs.Distinct().Count());
+
+        var changed = spec with { Interfaces = [Cases.Network("isolated"), .. spec.Interfaces] };
+        var second = DefineOnTestDriver(DomainRenderer.Render(changed, options with { Live = first.Spec }), options.Uuid!);
+
+        Assert.Equal(macs[0], second.Spec.Interfaces[1].Mac);
+        Assert.Equal(macs[1], second.Spec.Interfaces[2].Mac);
+        Assert.DoesNotContain(second.Spec.Interfaces[0].Mac, macs);
+        Assert.Empty(DomainFields.Diff(changed, second.Spec));
+    }
+
+    /// <summary>A libvirt quirk: it writes a CR in <c>&lt;description&gt;</c> raw, so it reads back as LF.</summary>
+    [Fact]
+    public void Test_driver_turns_cr_in_a_description_into_lf()
+    {
+        var spec = Cases.Base("rt-cr") with { Description = "a\r\nb\rc" };
+        var options = Cases.Options("rt-cr", "test");
+        Assert.Equal("a\r\nb\rc", DomainXmlParser.Parse(DomainRenderer.Render(spec, options)).Spec.Description);
+        Assert.Equal("a\nb\nc", DefineOnTestDriver(DomainRenderer.Render(spec, options), options.Uuid!).Spec.Description);
+    }
+
+    /// <summary>
+    /// A libvirt quirk the planner must know: libvirt groups disks by bus when it parses a definition
+    /// and sorts each bus by target (virDomainDiskInsert), so a spec listing [virtio, sata cdrom, virtio]
+    /// reads back as [virtio, virtio, sata], and [vdb, vda] as [vda, vdb]; an index-based diff then
+    /// never settles. This pins the behaviour.
+    /// </summary>
+    [Fact]
+    public void Test_driver_regroups_disks_by_bus_and_target()
+    {
+        var spec = Cases.Base("rt-disk-order") with
+        {
+            Disks = [Cases.Disk("/a.qcow2"), Cases.Cdrom(null), Cases.Disk("/b.qcow2"), Cases.Disk("/c.qcow2", target: "vdf"), Cases.Disk("/d.qcow2", target: "vde")],
+        };
+        var options = Cases.Options("rt-disk-order", "test");
+        var parsed = DefineOnTestDriver(DomainRenderer.Render(spec, options), options.Uuid!);
+        Assert.Equal(["vda", "vdb", "vde", "vdf", "sda"], parsed.Spec.Disks.Select(d => d.Target));
+        Assert.Equal(["/a.qcow2", "/b.qcow2", "/d.qcow2", "/c.qcow2", null], parsed.Spec.Disks.Select(d => d.Path));
+        Assert.NotEmpty(DomainFields.Diff(spec, parsed.Spec));
+    }
+
+    private static ParsedDomain DefineOnTestDriver(string xml, string uuid)
+    {
+        var file = Tools.TempFile(xml);
+        try
+        {
+            var result = Tools.Virsh(TestUri, $"define {file}; dumpxml {uuid} --inactive");
+            Assert.True(result.Ok, $"test driver rejected the XML:\n{result}\n{xml}");
+            return DomainXmlParser.Parse(result.Stdout[result.Stdout.IndexOf("<domain", StringComparison.Ordinal)..]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>
+    /// A real libvirtd (QEMU driver): define --validate, dumpxml --inactive, parse, compare; then a
+    /// redefine with the live definition keeps UUID and MACs; always undefined afterwards.
+    /// Passes with a note when no daemon answers, unless RECONCILER_REQUIRE_LIBVIRTD=1.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Qemu_system_define_and_dumpxml_has_no_diff(string caseName)
+    {
+        if (!Tools.QemuSystemAvailable.Value)
+        {
+            Assert.False(Tools.RequireLibvirtd, "RECONCILER_REQUIRE_LIBVIRTD=1 but qemu:///system does not answer");
+            output.WriteLine("qemu:///system does not answer: skipped");
+            return;
+        }
+        var domainType = Tools.QemuSystemDomainType.Value;
+        var (caseSpec, _) = Cases.All[caseName];
+        var name = $"{caseSpec.Name}-{Environment.ProcessId}-{Random.Shared.Next(1000, 9999)}";
+        var spec = caseSpec with
+        {
+            Meta = caseSpec.Meta with { Name = name },
+            DomainType = caseSpec.DomainType is null ? null : domainType,
+        };
+        var options = Cases.Options(name, domainType);
+        var file = Tools.TempFile(DomainRenderer.Render(spec, options));
+        try
+        {
+            var define = Tools.Virsh(SystemUri, "define", "--validate", file);
+            Assert.True(define.Ok, $"qemu:///system rejected {caseName}:\n{define}\n{File.ReadAllText(file)}");
+            var dump = Tools.Virsh(SystemUri, "dumpxml", options.Uuid!, "--inactive");
+            Assert.True(dump.Ok, dump.ToString());
+            output.WriteLine(dump.Stdout);
+            var parsed = DomainXmlParser.Parse(dump.Stdout);
+
+            var diffs = DomainFields.Diff(spec, parsed.Spec);
+            Assert.True(diffs.Count == 0, $"{caseName}: qemu:///system round trip differs:\n{Describe(diffs)}");
+            Assert.Equal(name, parsed.Name);
+            Assert.Equal(options.Uuid, parsed.Uuid);
+            Assert.Equal(domainType, parsed.DomainType);
+            Assert.Equal(options.Owner with { Protect = spec.Protect }, parsed.Owner);
+
+            // Redefine from the live definition: same UUID, same MACs, still no diff.
+            File.WriteAllText(file, DomainRenderer.Render(spec, options with { Live = parsed.Spec }));
+            var redefine = Tools.Virsh(SystemUri, "define", "--validate", file);
+            Assert.True(redefine.Ok, redefine.ToString());
+            var again = DomainXmlParser.Parse(Tools.Virsh(SystemUri, "dumpxml", options.Uuid!, "--inactive").Stdout);
+            Assert.Equal(parsed.Spec.Interfaces.Select(n => n.Mac), again.Spec.Interfaces.Select(n => n.Mac));
+            Assert.Equal(options.Uuid, again.Uuid);
+            Assert.Empty(DomainFields.Diff(spec, again.Spec));
+
+            var undefine = Tools.Virsh(SystemUri, "undefine", "--nvram", options.Uuid!);
+            Assert.True(undefine.Ok, undefine.ToString());
+            Assert.False(Tools.Virsh(SystemUri, "dominfo", options.Uuid!).Ok, $"{name} is still defined after undefine");
+        }
+        finally
+        {
+            File.Delete(file);
+            Tools.Virsh(SystemUri, "undefine", "--nvram", options.Uuid!); // cleanup when an assertion failed first
+        }
+    }
+}
