@@ -33,6 +33,8 @@ internal sealed class FieldDef(string name, FieldType type, string description)
     public IReadOnlyList<string>? Allowed { get; init; }
     /// <summary>A regular expression (ECMAScript-compatible) the value must match; checked by the validators.</summary>
     public string? Pattern { get; init; }
+    /// <summary>For <see cref="FieldType.StringMap"/>: the pattern of the keys (<see cref="Pattern"/> is that of the values).</summary>
+    public string? KeyPattern { get; init; }
     public int? Minimum { get; init; }
     public int? Maximum { get; init; }
     /// <summary>An example value as written in YAML (flow style for objects).</summary>

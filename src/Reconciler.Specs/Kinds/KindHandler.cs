@@ -66,7 +66,7 @@ internal static class KindRegistry
         },
         new FieldDef("labels", FieldType.StringMap, "Free key/value labels used for selection (e.g. --selector tier=web).")
         {
-            DefaultText = "{}", Example = "{tier: web, env: prod}", Libvirt = "not rendered",
+            DefaultText = "{}", KeyPattern = Patterns.LabelKey, Pattern = Patterns.LabelValue, Example = "{tier: web, env: prod}", Libvirt = "not rendered",
         },
     ]);
 

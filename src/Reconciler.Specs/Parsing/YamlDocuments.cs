@@ -19,19 +19,21 @@ internal static class YamlDocuments
     {
         var documents = new List<YamlDocument>();
         IParser parser = new Parser(new StringReader(text));
+        var last = new LastMark();
         try
         {
             parser.MoveNext(); // StreamStart
             while (parser.MoveNext() && parser.Current is not StreamEnd)
             {
-                var single = new SingleDocumentParser(parser);
+                last.Mark = parser.Current?.End ?? last.Mark;
+                var single = new SingleDocumentParser(parser, last);
                 var stream = new YamlStream();
                 try
                 {
                     stream.Load(single);
                     documents.Add(stream.Documents[0]);
                 }
-                catch (YamlException ex) when (ex.InnerException is ArgumentException)
+                catch (YamlException ex) when (ex.InnerException is ArgumentException || ex.Message.Contains("Duplicate key", StringComparison.OrdinalIgnoreCase))
                 {
                     // A duplicate key: the parser itself is fine, skip to the end of this document.
                     diagnostics.Add(Diagnostic.Error(DiagnosticCodes.DuplicateKey, "a key appears twice in the same mapping",
@@ -49,8 +51,9 @@ internal static class YamlDocuments
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, "the YAML could not be read: " + ex.Message,
-                SourceLocation.OfFile(file), null, "the rest of this file was not checked"));
+            // YamlDotNet's scanner sometimes fails without a position: point after the last good event.
+            diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, "invalid YAML after this point", At(file, last.Mark), null,
+                "fix the YAML syntax (an unclosed bracket or quote, or bad indentation); the rest of this file was not checked"));
         }
         return documents;
     }
@@ -67,11 +70,16 @@ internal static class YamlDocuments
         return text.Length == 0 ? "invalid YAML" : char.ToLowerInvariant(text[0]) + text[1..];
     }
 
+    private sealed class LastMark
+    {
+        public Mark Mark { get; set; } = Mark.Empty;
+    }
+
     private sealed class NestingTooDeepException(Mark start, Mark end)
         : YamlException(start, end, $"nesting deeper than {MaxDepth} levels");
 
     /// <summary>Presents one document of a larger stream as a complete stream.</summary>
-    private sealed class SingleDocumentParser(IParser inner) : IParser
+    private sealed class SingleDocumentParser(IParser inner, LastMark last) : IParser
     {
         private int _step;
         private int _depth;
@@ -93,6 +101,7 @@ internal static class YamlDocuments
                 case 2:
                     if (!inner.MoveNext()) { Current = new StreamEnd(); _step = 4; return true; }
                     Current = inner.Current;
+                    if (Current is not null) last.Mark = Current.End;
                     switch (Current)
                     {
                         case MappingStart or SequenceStart when ++_depth > MaxDepth:
