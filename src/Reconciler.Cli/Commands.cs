@@ -10,33 +10,38 @@ using Reconciler.Engine.Output;
 namespace Reconciler.Cli;
 
 /// <summary>The command tree and its handlers.</summary>
-internal static class Commands
+internal sealed class Commands
 {
-    private static readonly Argument<string> DirArg = new("DIR")
+    // Instances, not statics: a command tree is built per invocation, so parallel in-process
+    // invocations (tests) never share mutable parser state.
+    private readonly Argument<string> DirArg = new("DIR")
     {
         Description = "Directory of *.yaml / *.yml specs (searched recursively). Default: the current directory.",
         DefaultValueFactory = _ => ".",
     };
 
-    private static readonly Option<string?> Connect = new("--connect", "-c")
+    private readonly Option<string?> Connect = new("--connect", "-c")
     {
         Description = "libvirt URI to use when the specs define no Node (e.g. qemu:///system). Overrides LIBVIRT_DEFAULT_URI. Without either, the sandbox (libvirt's test driver, kept in DIR/.reconcile) is used.",
     };
 
-    private static readonly Option<string> OutputFormat = new("--output", "-o")
+    private readonly Option<string> OutputFormat = new("--output", "-o")
     {
         Description = "text (default) or json (versioned; see specs/plan-json.md).",
         DefaultValueFactory = _ => "text",
     };
 
-    private static readonly Option<bool> Adopt = new("--adopt")
+    private readonly Option<bool> Adopt = new("--adopt")
     {
         Description = "Take over existing domains that have a spec's name but are not managed by Reconciler (UUID, MACs and disks are kept).",
     };
 
-    public static RootCommand Build(Io io)
+    private Commands() => OutputFormat.AcceptOnlyFromAmong("text", "json");
+
+    public static RootCommand Build(Io io) => new Commands().Root(io);
+
+    private RootCommand Root(Io io)
     {
-        OutputFormat.AcceptOnlyFromAmong("text", "json");
         var root = new RootCommand("""
             reconcile: GitOps for virtual machines.
             Describe domains (VMs) in YAML, see what would change on your libvirt nodes, and apply it idempotently.
@@ -57,7 +62,7 @@ internal static class Commands
         return root;
     }
 
-    private static Command Validate(Io io)
+    private Command Validate(Io io)
     {
         var cmd = new Command("validate", "Load and check every spec under DIR. Exit 0 when valid, 1 with every error listed (file:line:column, field path, hint).")
         {
@@ -90,7 +95,7 @@ internal static class Commands
         return cmd;
     }
 
-    private static Command Render(Io io)
+    private Command Render(Io io)
     {
         var name = new Option<string?>("--name") { Description = "Render only this domain." };
         var cmd = new Command("render", "Print the libvirt domain XML Reconciler would define for each spec (after xml patches). Reads the node's capabilities to pick the domain type.")
@@ -101,7 +106,7 @@ internal static class Commands
         return cmd;
     }
 
-    private static Command PlanCommand(Io io)
+    private Command PlanCommand(Io io)
     {
         var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error." };
         var outFile = new Option<string?>("--out") { Description = "Save the plan to FILE; `reconcile apply FILE` applies exactly it, and refuses if what it touches changed since." };
@@ -115,7 +120,7 @@ internal static class Commands
         return cmd;
     }
 
-    private static Command ApplyCommand(Io io)
+    private Command ApplyCommand(Io io)
     {
         var target = new Argument<string>("DIR|PLANFILE")
         {

@@ -11,7 +11,7 @@ internal static class Cli
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Err}";
     }
 
-    public static async Task<Result> RunAsync(string? stdin, params string[] args)
+    public static async Task<Result> RunWithInputAsync(string? stdin, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
@@ -19,7 +19,7 @@ internal static class Cli
         return new Result(code, stdout.ToString(), stderr.ToString());
     }
 
-    public static Task<Result> RunAsync(params string[] args) => RunAsync(null, args);
+    public static Task<Result> RunAsync(params string[] args) => RunWithInputAsync(null, args);
 }
 
 /// <summary>A temporary spec directory, deleted afterwards.</summary>

@@ -98,13 +98,13 @@ public sealed class SandboxTests
     public async Task Apply_asks_first_and_changes_nothing_without_a_yes()
     {
         using var dir = new SpecDir().Write("vms.yaml", TwoDomains);
-        var declined = await Cli.RunAsync("no\n", "apply", dir.Path);
+        var declined = await Cli.RunWithInputAsync("no\n", "apply", dir.Path);
         Assert.Equal(1, declined.ExitCode);
         Assert.Contains("Apply these 2 change(s)?", declined.Out);
         Assert.Contains("nothing was changed", declined.Err);
         Assert.Equal(2, (await Cli.RunAsync("plan", dir.Path, "--detailed-exitcode")).ExitCode);
 
-        var accepted = await Cli.RunAsync("yes\n", "apply", dir.Path);
+        var accepted = await Cli.RunWithInputAsync("yes\n", "apply", dir.Path);
         Assert.True(accepted.ExitCode == 0, accepted.ToString());
     }
 
@@ -122,7 +122,8 @@ public sealed class SandboxTests
         Assert.Equal(0, (await Cli.RunAsync("plan", dir.Path, "--out", planFile)).ExitCode);
         // Someone else changes db-1 between plan and apply: the saved plan must be refused whole.
         var nodeFile = System.IO.Path.Combine(dir.Path, ".reconcile", "sandbox-node.xml");
-        File.WriteAllText(nodeFile, File.ReadAllText(nodeFile).Replace("<memory unit='KiB'>131072</memory>", "<memory unit='KiB'>262144</memory>"));
+        File.WriteAllText(nodeFile, File.ReadAllText(nodeFile).Replace(">131072</memory>", ">262144</memory>", StringComparison.Ordinal));
+        Assert.Contains(">262144</memory>", File.ReadAllText(nodeFile));
         var stale = await Cli.RunAsync("apply", planFile);
         Assert.Equal(1, stale.ExitCode);
         Assert.Contains("stale", stale.Err);
