@@ -152,7 +152,7 @@ public enum DomainListFlags
     NoAutostart = 1 << 11,
 }
 
-/// <summary>Flags for <c>LibvirtDomain.Migrate</c> (<c>virDomainMigrateFlags</c>).</summary>
+/// <summary>Flags for <see cref="LibvirtDomain.Migrate"/> (<c>virDomainMigrateFlags</c>).</summary>
 [Flags]
 public enum MigrateFlags
 {
@@ -208,7 +208,7 @@ public enum MigrateFlags
     Tls = 1 << 16,
 }
 
-/// <summary>Flags for <c>LibvirtDomain.CreateSnapshot</c> (<c>virDomainSnapshotCreateFlags</c>).</summary>
+/// <summary>Flags for <see cref="LibvirtDomain.CreateSnapshot"/> (<c>virDomainSnapshotCreateFlags</c>).</summary>
 [Flags]
 public enum SnapshotCreateFlags
 {
@@ -246,7 +246,7 @@ public enum SnapshotCreateFlags
     Validate = 1 << 9,
 }
 
-/// <summary>Flags for <c>LibvirtDomain.RevertToSnapshot</c> (<c>virDomainSnapshotRevertFlags</c>).</summary>
+/// <summary>Flags for <see cref="LibvirtDomain.RevertToSnapshot"/> (<c>virDomainSnapshotRevertFlags</c>).</summary>
 [Flags]
 public enum SnapshotRevertFlags
 {
@@ -263,7 +263,7 @@ public enum SnapshotRevertFlags
     Force = 1 << 2,
 }
 
-/// <summary>Flags for <c>LibvirtDomain.DeleteSnapshot</c> (<c>virDomainSnapshotDeleteFlags</c>).</summary>
+/// <summary>Flags for <see cref="LibvirtDomain.DeleteSnapshot"/> (<c>virDomainSnapshotDeleteFlags</c>).</summary>
 [Flags]
 public enum SnapshotDeleteFlags
 {

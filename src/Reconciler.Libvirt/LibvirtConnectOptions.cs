@@ -8,8 +8,8 @@ public sealed record LibvirtConnectOptions
 
     /// <summary>
     /// Start <see cref="LibvirtEventLoop"/> before connecting. Required for
-    /// <c>LibvirtConnection.RegisterDomainLifecycleEvents</c>,
-    /// <c>LibvirtConnection.SetKeepAlive</c> and close callbacks on remote connections:
+    /// <see cref="LibvirtConnection.RegisterDomainLifecycleEvents"/>,
+    /// <see cref="LibvirtConnection.SetKeepAlive"/> and close callbacks on remote connections:
     /// libvirt only wires a connection to the event loop if the loop existed when it was opened.
     /// </summary>
     public bool EnableEvents { get; init; }

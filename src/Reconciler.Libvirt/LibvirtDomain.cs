@@ -7,7 +7,7 @@ namespace Reconciler.Libvirt;
 /// A libvirt domain (<c>virDomainPtr</c>). Thread-safe as far as libvirt is; disposing drops the
 /// reference (<c>virDomainFree</c>), it does not touch the VM.
 /// </summary>
-public sealed unsafe class LibvirtDomain : IDisposable
+public sealed unsafe partial class LibvirtDomain : IDisposable
 {
     private readonly DomainHandle _handle;
 

@@ -1,0 +1,101 @@
+using Reconciler.Libvirt.Native;
+
+namespace Reconciler.Libvirt;
+
+public sealed partial class LibvirtDomain
+{
+    private const string MigrateParamDestName = "destination_name";
+    private const string MigrateParamUri = "migrate_uri";
+
+    /// <summary>Creates a snapshot (<c>virDomainSnapshotCreateXML</c>).</summary>
+    /// <param name="xml">The <c>&lt;domainsnapshot&gt;</c> XML (may be just a name and description).</param>
+    /// <param name="flags">Disk-only, live, atomic...</param>
+    /// <returns>The snapshot's name (libvirt picks one if the XML has none).</returns>
+    public string CreateSnapshot(string xml, SnapshotCreateFlags flags = SnapshotCreateFlags.None)
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        using var snap = Interop.Check(NativeMethods.virDomainSnapshotCreateXML(Handle, xml, (uint)flags), "virDomainSnapshotCreateXML");
+        return Interop.PeekStringOrThrow(NativeMethods.virDomainSnapshotGetName(snap), "virDomainSnapshotGetName");
+    }
+
+    /// <summary>The names of all snapshots of the domain (<c>virDomainListAllSnapshots</c>).</summary>
+    /// <returns>The names.</returns>
+    public IReadOnlyList<string> ListSnapshotNames()
+    {
+        var n = Interop.Check(NativeMethods.virDomainListAllSnapshots(Handle, out var array, 0), "virDomainListAllSnapshots");
+        return Interop.TakeObjectArray(
+            array,
+            n,
+            p => new DomainSnapshotHandle(p),
+            h =>
+            {
+                using (h)
+                {
+                    return Interop.PeekStringOrThrow(NativeMethods.virDomainSnapshotGetName(h), "virDomainSnapshotGetName");
+                }
+            });
+    }
+
+    /// <summary>Reverts the domain to a snapshot (<c>virDomainRevertToSnapshot</c>).</summary>
+    /// <param name="name">The snapshot's name.</param>
+    /// <param name="flags">Running/paused afterwards, force.</param>
+    /// <exception cref="LibvirtNotFoundException">There is no such snapshot.</exception>
+    public void RevertToSnapshot(string name, SnapshotRevertFlags flags = SnapshotRevertFlags.None)
+    {
+        using var snap = LookupSnapshot(name);
+        Interop.Check(NativeMethods.virDomainRevertToSnapshot(snap, (uint)flags), "virDomainRevertToSnapshot");
+    }
+
+    /// <summary>Deletes a snapshot (<c>virDomainSnapshotDelete</c>).</summary>
+    /// <param name="name">The snapshot's name.</param>
+    /// <param name="flags">Children, metadata only...</param>
+    /// <exception cref="LibvirtNotFoundException">There is no such snapshot.</exception>
+    public void DeleteSnapshot(string name, SnapshotDeleteFlags flags = SnapshotDeleteFlags.None)
+    {
+        using var snap = LookupSnapshot(name);
+        Interop.Check(NativeMethods.virDomainSnapshotDelete(snap, (uint)flags), "virDomainSnapshotDelete");
+    }
+
+    /// <summary>
+    /// Migrates the domain (<c>virDomainMigrateToURI3</c>). With <see cref="MigrateFlags.PeerToPeer"/>
+    /// <paramref name="destUri"/> is the destination's libvirt URI (e.g. <c>qemu+ssh://host/system</c>),
+    /// which the source daemon connects to itself.
+    /// </summary>
+    /// <param name="destUri">Destination libvirt connection URI.</param>
+    /// <param name="flags">Live, peer-to-peer, persist on destination, undefine on source...</param>
+    /// <param name="destName">A new name on the destination (<c>VIR_MIGRATE_PARAM_DEST_NAME</c>), or null to keep it.</param>
+    /// <param name="migrateUri">The hypervisor-level data URI (<c>VIR_MIGRATE_PARAM_URI</c>), or null for the default.</param>
+    public void Migrate(string destUri, MigrateFlags flags, string? destName = null, string? migrateUri = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(destUri);
+        nint parameters = 0;
+        int count = 0, max = 0;
+        try
+        {
+            if (destName is not null)
+            {
+                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamDestName, destName), "virTypedParamsAddString");
+            }
+
+            if (migrateUri is not null)
+            {
+                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamUri, migrateUri), "virTypedParamsAddString");
+            }
+
+            Interop.Check(NativeMethods.virDomainMigrateToURI3(Handle, destUri, parameters, (uint)count, (uint)flags), "virDomainMigrateToURI3");
+        }
+        finally
+        {
+            if (parameters != 0)
+            {
+                NativeMethods.virTypedParamsFree(parameters, count);
+            }
+        }
+    }
+
+    private DomainSnapshotHandle LookupSnapshot(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Interop.Check(NativeMethods.virDomainSnapshotLookupByName(Handle, name, 0), "virDomainSnapshotLookupByName");
+    }
+}
