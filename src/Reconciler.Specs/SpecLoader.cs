@@ -128,7 +128,7 @@ public static class SpecLoader
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             diagnostics.Add(Diagnostic.Error(FileUnreadable, $"the directory could not be read: {ex.Message}",
-                SourceLocation.OfFile(relative.Length == 0 ? directory : relative)));
+                SourceLocation.OfFile(relative.Length == 0 ? directory : relative), null, "check its permissions"));
             return;
         }
         foreach (var entry in entries)
@@ -160,7 +160,8 @@ public static class SpecLoader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            diagnostics.Add(Diagnostic.Error(FileUnreadable, $"the file could not be read: {ex.Message}", SourceLocation.OfFile(relative)));
+            diagnostics.Add(Diagnostic.Error(FileUnreadable, $"the file could not be read: {ex.Message}", SourceLocation.OfFile(relative), null,
+                "check its permissions"));
         }
     }
 
@@ -308,7 +309,8 @@ public static class SpecLoader
         {
             if (keyNode is not YamlScalarNode { Value: { } key } || FieldReader.IsNull(keyNode))
             {
-                ctx.Error(WrongType, $"a field name must be a plain string, got {FieldReader.Describe(keyNode)}", keyNode, "");
+                ctx.Error(WrongType, $"a field name must be a plain string, got {FieldReader.Describe(keyNode)}", keyNode, "",
+                    "top-level fields: " + string.Join(", ", top));
                 continue;
             }
             if (!top.Contains(key))

@@ -30,7 +30,8 @@ internal static partial class FieldReader
         {
             if (keyNode is not YamlScalarNode { Value: { } key } || IsNull(keyNode))
             {
-                ctx.Error(WrongType, $"a field name must be a plain string, got {Describe(keyNode)}", keyNode, path);
+                ctx.Error(WrongType, $"a field name must be a plain string, got {Describe(keyNode)}", keyNode, path,
+                    "fields here: " + string.Join(", ", def.Fields.Select(f => f.Name)));
                 continue;
             }
             var fieldPath = Join(path, key);
@@ -85,7 +86,7 @@ internal static partial class FieldReader
         if (node is not YamlScalarNode scalar)
         {
             ctx.Error(WrongType, $"expected a string, got {Describe(node)}", node, path,
-                field.Example is null ? null : $"e.g. {field.Example}");
+                field.Example is null ? "write a single value" : $"e.g. {field.Name}: {field.Example}");
             return null;
         }
         var text = scalar.Value ?? "";
@@ -106,7 +107,7 @@ internal static partial class FieldReader
         if (node is YamlScalarNode scalar && IsPlain(scalar) && IntegerRegex().IsMatch(scalar.Value ?? ""))
         {
             if (int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
-            ctx.Error(OutOfRange, $"{scalar.Value} is too large", node, path);
+            ctx.Error(OutOfRange, $"{scalar.Value} is too large", node, path, "use a smaller number");
             return null;
         }
         var hint = node is YamlScalarNode s && !IsPlain(s) && IntegerRegex().IsMatch(s.Value ?? "")
@@ -140,7 +141,16 @@ internal static partial class FieldReader
             ctx.Error(WrongType, $"expected a size such as 1GiB, got {Describe(node)}", node, path, SizeHint);
             return null;
         }
-        if (ByteSize.TryParse(scalar.Value, out var bytes, out var error)) return bytes;
+        ulong bytes;
+        string? error;
+        try
+        {
+            if (ByteSize.TryParse(scalar.Value, out bytes, out error)) return bytes;
+        }
+        catch (OverflowException)
+        {
+            error = "the size is too large";
+        }
         ctx.Error(InvalidSize, $"not a size: {error}", node, path, SizeHint);
         return null;
     }
@@ -176,14 +186,14 @@ internal static partial class FieldReader
         {
             if (keyNode is not YamlScalarNode { Value: { } key } || IsNull(keyNode))
             {
-                ctx.Error(WrongType, $"a key must be a string, got {Describe(keyNode)}", keyNode, path);
+                ctx.Error(WrongType, $"a key must be a string, got {Describe(keyNode)}", keyNode, path, "e.g. labels: {tier: web}");
                 continue;
             }
             var entryPath = path + "." + key;
             ctx.Fields[entryPath] = ctx.At(keyNode);
             if (valueNode is not YamlScalarNode valueScalar)
             {
-                ctx.Error(WrongType, $"expected a string, got {Describe(valueNode)}", valueNode, entryPath);
+                ctx.Error(WrongType, $"expected a string, got {Describe(valueNode)}", valueNode, entryPath, "label values are single strings, e.g. tier: web");
                 continue;
             }
             result[key] = IsNull(valueNode) ? "" : valueScalar.Value ?? "";

@@ -3,6 +3,7 @@ using System.Xml;
 using System.Xml.XPath;
 using FluentValidation;
 using Reconciler.Core.Model;
+using Reconciler.Specs.Fields;
 using Reconciler.Specs.Kinds;
 using Reconciler.Specs.Parsing;
 using static Reconciler.Specs.DiagnosticCodes;
@@ -323,6 +324,11 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
 
     private static void CheckNode(string? node, IReadOnlyCollection<string> nodes, ValidationContext<DomainSpec> ctx)
     {
+        if (node is not null && !Regexes.Name.IsMatch(node))
+        {
+            Failures.Add(ctx, InvalidName, "spec.node", $"'{Failures.Printable(node)}' is not a valid node name", Patterns.NameHint);
+            return;
+        }
         if (nodes.Count == 0) return;
         if (node is null)
         {
