@@ -256,6 +256,7 @@ public sealed class ParserTests
     {
         var e = Assert.Throws<DomainParseException>(() => DomainXmlParser.Parse(xml));
         Assert.Contains(expected, e.Message);
+        Assert.IsAssignableFrom<RenderException>(e); // the engine catches RenderException for both directions
     }
 
     [Fact]
