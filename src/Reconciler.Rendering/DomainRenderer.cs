@@ -12,6 +12,15 @@ namespace Reconciler.Rendering;
 /// ports), our ownership metadata, and finally the spec's XML patches.
 /// Built only with <see cref="System.Xml.Linq"/>: user text is always escaped, never spliced.
 /// </summary>
+/// <remarks>
+/// For <c>test</c> (libvirt's test driver) the same XML is rendered: libvirt 9.0's test driver accepts
+/// every device used here (UEFI autoselection, spice, RNG, channels, root ports), so nothing is
+/// dropped. It is laxer than QEMU (it took a root port with index 0 that QEMU refuses), so its
+/// acceptance proves little; the tests also validate against libvirt's schema and qemu:///system.
+/// Quirks the rest of the pipeline must know: libvirt regroups disks by bus and sorts each bus by
+/// target when it parses a definition; it writes a CR in the description raw, so it reads back as LF;
+/// and a running domain's <c>&lt;currentMemory&gt;</c> is the balloon's actual size.
+/// </remarks>
 public static class DomainRenderer
 {
     /// <summary>Extra empty PCIe root ports left for hotplug on q35, beyond those the rendered devices use.</summary>
