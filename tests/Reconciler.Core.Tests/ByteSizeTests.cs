@@ -21,6 +21,7 @@ public sealed class ByteSizeTests
     [InlineData("lots", "not a size")]
     [InlineData("-1GiB", "not a non-negative number")]
     [InlineData("", "required")]
+    [InlineData("99999999999999999999TiB", "too large")]
     public void Rejects_what_is_not_a_size_and_says_why(string text, string reason)
     {
         Assert.False(ByteSize.TryParse(text, out _, out var error));

@@ -166,3 +166,38 @@ public sealed class PlannerTests
     public void Machine_aliases_match_their_versioned_names(string desired, string live, bool match) =>
         Assert.Equal(match, DomainFields.Equivalent("spec.machine", desired, live));
 }
+
+public sealed class DiskAlignmentTests
+{
+    private static DiskSpec Disk(string? path, string target, DiskDevice device = DiskDevice.Disk, string bus = "virtio") =>
+        new(path, null, null, device, bus, path is null ? null : "qcow2", device == DiskDevice.Cdrom, target);
+
+    [Fact]
+    public void Disks_libvirt_stored_in_its_own_order_are_not_a_difference()
+    {
+        // libvirt groups disks by bus and sorts by target: [vda, cdrom sda, vdb] reads back as [vda, vdb, sda].
+        var desired = Specs.Domain("d", d => d with { Disks = [Disk("/a", "vda"), Disk(null, "sda", DiskDevice.Cdrom, "sata"), Disk("/b", "vdb")] });
+        var live = desired with { Disks = [desired.Disks[0], desired.Disks[2], desired.Disks[1]] };
+        Assert.Empty(DomainFields.Diff(desired, live));
+    }
+
+    [Fact]
+    public void A_changed_path_reads_as_that_disks_path_changing_and_a_dropped_disk_as_removed()
+    {
+        var live = Specs.Domain("d", d => d with { Disks = [Disk("/a", "vda"), Disk("/b", "vdb"), Disk("/c", "vdc")] });
+        var desired = live with { Disks = [Disk("/a", "vda"), Disk("/b2", "vdb")] };
+        var diffs = DomainFields.Diff(desired, live);
+        Assert.Contains(new FieldDiff("spec.disks[1].path", "/b", "/b2"), diffs);
+        Assert.Contains(diffs, d => d.Path == "spec.disks[2].device" && d.After is null);
+    }
+
+    [Fact]
+    public void A_disk_inserted_in_front_is_an_addition_not_a_rename_of_every_disk()
+    {
+        var live = Specs.Domain("d", d => d with { Disks = [Disk("/a", "vda")] });
+        var desired = live with { Disks = [Disk("/new", "vdb"), Disk("/a", "vda")] };
+        var diffs = DomainFields.Diff(desired, live);
+        Assert.All(diffs, d => Assert.StartsWith("spec.disks[0].", d.Path));
+        Assert.All(diffs, d => Assert.Null(d.Before));
+    }
+}

@@ -34,8 +34,8 @@ public static class ByteSize
                 error = $"'{number}' is not a non-negative number";
                 return false;
             }
+            if (value > (ulong.MaxValue / 2) / factor) { error = "the size is too large"; return false; }
             var total = value * factor;
-            if (total > ulong.MaxValue / 2) { error = "the size is too large"; return false; }
             if (decimal.Truncate(total) != total) { error = "the size is not a whole number of bytes"; return false; }
             bytes = (ulong)total;
             return true;

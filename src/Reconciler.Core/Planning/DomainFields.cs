@@ -22,7 +22,9 @@ public sealed record FieldDiff(string Path, string? Before, string? After);
 public static class DomainFields
 {
     /// <summary>The definition's fields, in a stable order, with canonical values.</summary>
-    public static IReadOnlyList<FieldValue> Flatten(DomainSpec spec)
+    public static IReadOnlyList<FieldValue> Flatten(DomainSpec spec) => Flatten(spec, spec.Disks);
+
+    private static List<FieldValue> Flatten(DomainSpec spec, IReadOnlyList<DiskSpec?> disks)
     {
         var f = new List<FieldValue>(32);
         void Add(string path, string? value) => f.Add(new FieldValue(path, value));
@@ -38,9 +40,9 @@ public static class DomainFields
         Add("spec.cpu.mode", spec.Cpu.Mode);
         Add("spec.cpu.model", spec.Cpu.Model);
         Add("spec.domainType", spec.DomainType);
-        for (var i = 0; i < spec.Disks.Count; i++)
+        for (var i = 0; i < disks.Count; i++)
         {
-            var d = spec.Disks[i];
+            if (disks[i] is not { } d) continue;
             var p = $"spec.disks[{i}].";
             Add(p + "device", Lower(d.Device));
             Add(p + "path", d.Path);
@@ -86,7 +88,7 @@ public static class DomainFields
     {
         var want = Flatten(desired);
         var have = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var field in Flatten(live)) have[field.Path] = field.Value;
+        foreach (var field in Flatten(live, AlignDisks(desired.Disks, live.Disks))) have[field.Path] = field.Value;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var diffs = new List<FieldDiff>();
         foreach (var (path, value) in want)
@@ -104,6 +106,37 @@ public static class DomainFields
             if (IsItemField(path)) diffs.Add(new FieldDiff(path, value, null));
         }
         return diffs;
+    }
+
+    /// <summary>
+    /// Puts the live disks in the desired order. libvirt stores disks grouped by bus and sorted by
+    /// target, so position means nothing on the live side: a live disk belongs to the desired disk
+    /// with the same device and source. Desired disks with no such match take the unmatched live
+    /// disks in order (a changed path then reads as that disk's path changing); live disks left
+    /// over follow, as disks the spec removed; a desired disk with nothing left is new (null).
+    /// </summary>
+    internal static IReadOnlyList<DiskSpec?> AlignDisks(IReadOnlyList<DiskSpec> desired, IReadOnlyList<DiskSpec> live)
+    {
+        static string Key(DiskSpec d) => $"{d.Device}|{d.Path}|{d.Pool}|{d.Volume}";
+        var used = new bool[live.Count];
+        var aligned = new DiskSpec?[desired.Count];
+        for (var i = 0; i < desired.Count; i++)
+        {
+            for (var j = 0; j < live.Count; j++)
+            {
+                if (used[j] || Key(live[j]) != Key(desired[i])) continue;
+                if (desired[i].Target is { } t && live[j].Target != t && live.Skip(j + 1).Any(l => Key(l) == Key(desired[i]) && l.Target == t)) continue;
+                aligned[i] = live[j];
+                used[j] = true;
+                break;
+            }
+        }
+        var rest = new Queue<DiskSpec>(live.Where((_, j) => !used[j]));
+        for (var i = 0; i < desired.Count && rest.Count > 0; i++)
+        {
+            aligned[i] ??= rest.Dequeue();
+        }
+        return [.. aligned, .. rest];
     }
 
     /// <summary>True when the desired and live values mean the same thing.</summary>
