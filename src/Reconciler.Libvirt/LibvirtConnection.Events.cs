@@ -6,57 +6,57 @@ namespace Reconciler.Libvirt;
 
 public sealed unsafe partial class LibvirtConnection
 {
+    // libvirt accepts one registration per (connection, event, callback function), and one close
+    // callback per connection: each connection registers natively once and fans out to its
+    // managed subscribers. While registered, the connection handle is kept alive (AddRef), so
+    // disposing the connection object does not break deregistration.
+    private readonly Lock _eventsGate = new();
+    private readonly NativeFanOut<DomainLifecycleEvent> _lifecycle = new();
+    private readonly NativeFanOut<ConnectionCloseReason> _close = new();
+
     /// <summary>
     /// Calls <paramref name="callback"/> for every domain lifecycle event on this connection
     /// (<c>virConnectDomainEventRegisterAny</c>, <c>VIR_DOMAIN_EVENT_ID_LIFECYCLE</c>). The callback
-    /// runs on the <see cref="LibvirtEventLoop"/> thread: keep it short, do not block; exceptions
-    /// it throws are traced and swallowed. Dispose the result to deregister.
+    /// runs on the <see cref="LibvirtEventLoop"/> thread: keep it short, do not block, do not call
+    /// back into this API synchronously; exceptions it throws are traced and swallowed. Dispose
+    /// the result to stop receiving events.
     /// </summary>
     /// <param name="callback">Receives each event.</param>
-    /// <returns>The registration.</returns>
+    /// <returns>The subscription.</returns>
     /// <exception cref="InvalidOperationException">The event loop is not running (open with events enabled).</exception>
     public IDisposable RegisterDomainLifecycleEvents(Action<DomainLifecycleEvent> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
         RequireEventLoop();
-
-        var state = new CallbackState(callback);
-        var opaque = GCHandle.ToIntPtr(state.Handle);
-        var id = NativeMethods.virConnectDomainEventRegisterAny(
-            Handle, 0, NativeMethods.VIR_DOMAIN_EVENT_ID_LIFECYCLE, &OnLifecycleEvent, opaque, &FreeCallbackState);
-        if (id < 0)
-        {
-            var ex = Interop.LastException("virConnectDomainEventRegisterAny");
-            state.Release();
-            throw ex;
-        }
-
-        return new Registration(Handle, conn => NativeMethods.virConnectDomainEventDeregisterAny(conn, id), "virConnectDomainEventDeregisterAny", state, releaseAfterDeregister: false);
+        return Subscribe(
+            _lifecycle,
+            callback,
+            key => NativeMethods.virConnectDomainEventRegisterAny(
+                Handle, 0, NativeMethods.VIR_DOMAIN_EVENT_ID_LIFECYCLE, &OnLifecycleEvent, key, &OnFreeOpaque),
+            "virConnectDomainEventRegisterAny",
+            id => NativeMethods.virConnectDomainEventDeregisterAny(Handle, id),
+            "virConnectDomainEventDeregisterAny");
     }
 
     /// <summary>
     /// Calls <paramref name="callback"/> when libvirt closes the connection for a reason other
-    /// than <see cref="Dispose"/> (<c>virConnectRegisterCloseCallback</c>): daemon gone, I/O error,
-    /// keep-alive timeout. Only remote connections report this; for in-process drivers the
-    /// registration succeeds and never fires. One callback per connection. Runs on the event loop
-    /// thread (or on the thread whose call noticed the failure).
+    /// than <see cref="Dispose"/> (<c>virConnectRegisterCloseCallback</c>): daemon gone, I/O
+    /// error, keep-alive timeout. Only remote connections report this; for in-process drivers the
+    /// registration succeeds and never fires. Runs on the event loop thread (or on the thread
+    /// whose call noticed the failure); exceptions are traced and swallowed.
     /// </summary>
     /// <param name="callback">Receives the reason.</param>
-    /// <returns>The registration; dispose to unregister.</returns>
+    /// <returns>The subscription; dispose to unregister.</returns>
     public IDisposable RegisterCloseCallback(Action<ConnectionCloseReason> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-
-        var state = new CallbackState(callback);
-        var opaque = GCHandle.ToIntPtr(state.Handle);
-        if (NativeMethods.virConnectRegisterCloseCallback(Handle, &OnClose, opaque, &FreeCallbackState) < 0)
-        {
-            var ex = Interop.LastException("virConnectRegisterCloseCallback");
-            state.Release();
-            throw ex;
-        }
-
-        return new Registration(Handle, conn => NativeMethods.virConnectUnregisterCloseCallback(conn, &OnClose), "virConnectUnregisterCloseCallback", state, releaseAfterDeregister: true);
+        return Subscribe(
+            _close,
+            callback,
+            key => NativeMethods.virConnectRegisterCloseCallback(Handle, &OnClose, key, &OnFreeOpaque) < 0 ? -1 : 0,
+            "virConnectRegisterCloseCallback",
+            _ => NativeMethods.virConnectUnregisterCloseCallback(Handle, &OnClose),
+            "virConnectUnregisterCloseCallback");
     }
 
     /// <summary>
@@ -83,21 +83,86 @@ public sealed unsafe partial class LibvirtConnection
         }
     }
 
+    private Subscription<T> Subscribe<T>(
+        NativeFanOut<T> fanOut,
+        Action<T> callback,
+        Func<nint, int> register,
+        string registerFunction,
+        Func<int, int> deregister,
+        string deregisterFunction)
+    {
+        lock (_eventsGate)
+        {
+            if (!fanOut.IsRegistered)
+            {
+                var key = CallbackRegistry.Add(fanOut);
+                var id = register(key);
+                if (id < 0)
+                {
+                    var ex = Interop.LastException(registerFunction);
+                    CallbackRegistry.Remove(key);
+                    throw ex;
+                }
+
+                var added = false;
+                Handle.DangerousAddRef(ref added);
+                fanOut.MarkRegistered(key, id);
+            }
+
+            var subscription = new Subscription<T>(this, fanOut, callback, deregister, deregisterFunction);
+            fanOut.Add(subscription);
+            return subscription;
+        }
+    }
+
+    private void Unsubscribe<T>(NativeFanOut<T> fanOut, Subscription<T> subscription, Func<int, int> deregister, string deregisterFunction)
+    {
+        lock (_eventsGate)
+        {
+            if (!fanOut.Remove(subscription) || !fanOut.IsEmpty || !fanOut.IsRegistered)
+            {
+                return;
+            }
+
+            var (key, id) = fanOut.MarkUnregistered();
+            try
+            {
+                if (deregister(id) < 0)
+                {
+                    // Typically a dead remote connection: nothing left to deregister from.
+                    Trace.TraceWarning("{0} failed: {1}", deregisterFunction, Interop.CaptureLastError(deregisterFunction).Message);
+                }
+            }
+            finally
+            {
+                // libvirt may still call the free callback (or, for in-process drivers' close
+                // callbacks, never): removal is idempotent and stale keys are ignored.
+                CallbackRegistry.Remove(key);
+                Handle.DangerousRelease();
+            }
+        }
+    }
+
     [UnmanagedCallersOnly]
     private static void OnLifecycleEvent(nint conn, nint dom, int eventType, int detail, nint opaque)
     {
         try
         {
-            var state = (CallbackState)GCHandle.FromIntPtr(opaque).Target!;
+            var fanOut = CallbackRegistry.Get<NativeFanOut<DomainLifecycleEvent>>(opaque);
+            if (fanOut is null || fanOut.IsEmpty)
+            {
+                return;
+            }
+
             var buf = stackalloc byte[NativeMethods.UuidStringBufLen];
             var uuid = NativeMethods.virDomainGetUUIDStringRaw(dom, buf) == 0 ? Marshal.PtrToStringUTF8((nint)buf)! : string.Empty;
             var name = Interop.PeekString(NativeMethods.virDomainGetNameRaw(dom)) ?? string.Empty;
-            ((Action<DomainLifecycleEvent>)state.Callback)(new DomainLifecycleEvent(name, uuid, (DomainEventType)eventType, detail));
+            fanOut.Raise(new DomainLifecycleEvent(name, uuid, (DomainEventType)eventType, detail));
         }
 #pragma warning disable CA1031 // nothing may escape into native code
         catch (Exception ex)
         {
-            Trace.TraceError("Domain lifecycle event callback failed: {0}", ex);
+            Trace.TraceError("Domain lifecycle event dispatch failed: {0}", ex);
         }
 #pragma warning restore CA1031
     }
@@ -107,95 +172,90 @@ public sealed unsafe partial class LibvirtConnection
     {
         try
         {
-            var state = (CallbackState)GCHandle.FromIntPtr(opaque).Target!;
-            ((Action<ConnectionCloseReason>)state.Callback)((ConnectionCloseReason)reason);
+            CallbackRegistry.Get<NativeFanOut<ConnectionCloseReason>>(opaque)?.Raise((ConnectionCloseReason)reason);
         }
 #pragma warning disable CA1031 // nothing may escape into native code
         catch (Exception ex)
         {
-            Trace.TraceError("Connection close callback failed: {0}", ex);
+            Trace.TraceError("Connection close dispatch failed: {0}", ex);
         }
 #pragma warning restore CA1031
     }
 
     /// <summary>libvirt's <c>virFreeCallback</c>: it is done with the opaque pointer.</summary>
     [UnmanagedCallersOnly]
-    private static void FreeCallbackState(nint opaque)
-    {
-        ((CallbackState)GCHandle.FromIntPtr(opaque).Target!).Release();
-    }
+    private static void OnFreeOpaque(nint opaque) => CallbackRegistry.Remove(opaque);
 
-    /// <summary>
-    /// The managed delegate behind an opaque pointer given to libvirt. Freed exactly once: by
-    /// libvirt's free callback, or by us when libvirt never took ownership (failed registration,
-    /// drivers that ignore close callbacks).
-    /// </summary>
-    private sealed class CallbackState
+    /// <summary>The managed subscribers behind one native registration.</summary>
+    private sealed class NativeFanOut<T>
     {
-        private int _released;
+        private volatile Subscription<T>[] _subscribers = [];
 
-        public CallbackState(Delegate callback)
+        public bool IsRegistered { get; private set; }
+
+        public bool IsEmpty => _subscribers.Length == 0;
+
+        private nint Key { get; set; }
+
+        private int Id { get; set; }
+
+        public void MarkRegistered(nint key, int id)
         {
-            Callback = callback;
-            Handle = GCHandle.Alloc(this);
+            Key = key;
+            Id = id;
+            IsRegistered = true;
         }
 
-        public Delegate Callback { get; }
-
-        public GCHandle Handle { get; }
-
-        public void Release()
+        public (nint Key, int Id) MarkUnregistered()
         {
-            if (Interlocked.Exchange(ref _released, 1) == 0)
+            IsRegistered = false;
+            return (Key, Id);
+        }
+
+        // Add/Remove run under the connection's events lock; Raise reads a snapshot lock-free.
+        public void Add(Subscription<T> s) => _subscribers = [.. _subscribers, s];
+
+        public bool Remove(Subscription<T> s)
+        {
+            var before = _subscribers;
+            _subscribers = before.Where(x => !ReferenceEquals(x, s)).ToArray();
+            return _subscribers.Length != before.Length;
+        }
+
+        public void Raise(T value)
+        {
+            foreach (var s in _subscribers)
             {
-                Handle.Free();
+                try
+                {
+                    s.Callback(value);
+                }
+#pragma warning disable CA1031 // one subscriber's bug must not starve the others or reach native code
+                catch (Exception ex)
+                {
+                    Trace.TraceError("libvirt event subscriber failed: {0}", ex);
+                }
+#pragma warning restore CA1031
             }
         }
     }
 
-    /// <summary>Deregisters once; keeps the connection alive until then.</summary>
-    private sealed class Registration : IDisposable
+    private sealed class Subscription<T>(
+        LibvirtConnection owner,
+        NativeFanOut<T> fanOut,
+        Action<T> callback,
+        Func<int, int> deregister,
+        string deregisterFunction) : IDisposable
     {
-        private readonly ConnectHandle _conn;
-        private readonly Func<ConnectHandle, int> _deregister;
-        private readonly string _function;
-        private readonly CallbackState _state;
-        private readonly bool _releaseAfterDeregister;
         private int _disposed;
 
-        public Registration(ConnectHandle conn, Func<ConnectHandle, int> deregister, string function, CallbackState state, bool releaseAfterDeregister)
-        {
-            _releaseAfterDeregister = releaseAfterDeregister;
-            var added = false;
-            conn.DangerousAddRef(ref added);
-            _conn = conn;
-            _deregister = deregister;
-            _function = function;
-            _state = state;
-        }
+        public Action<T> Callback { get; } = callback;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                return;
-            }
-
-            try
-            {
-                Interop.Check(_deregister(_conn), _function);
-
-                // Close callbacks: remote drivers free the state while unregistering, in-process
-                // drivers never do. Lifecycle events: libvirt frees it (maybe later, after an
-                // in-flight dispatch) through FreeCallbackState, so it must not be freed here.
-                if (_releaseAfterDeregister)
-                {
-                    _state.Release();
-                }
-            }
-            finally
-            {
-                _conn.DangerousRelease();
+                owner.Unsubscribe(fanOut, this, deregister, deregisterFunction);
             }
         }
     }
