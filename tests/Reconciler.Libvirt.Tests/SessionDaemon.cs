@@ -107,8 +107,39 @@ internal sealed class SessionDaemon : IDisposable
         {
         }
 
+        KillHelpers();
         _process.Dispose();
         _dir.Dispose();
+    }
+
+    /// <summary>
+    /// libvirtd auto-spawns helpers (virtlogd for QEMU domains) that live in our directory: end
+    /// exactly those, found by their environment pointing into it.
+    /// </summary>
+    private void KillHelpers()
+    {
+        var marker = "XDG_RUNTIME_DIR=" + System.IO.Path.Combine(_dir.Path, "run");
+        foreach (var procDir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(System.IO.Path.GetFileName(procDir), out var pid) || pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                var environ = File.ReadAllText(System.IO.Path.Combine(procDir, "environ"));
+                if (environ.Split('\0').Contains(marker))
+                {
+                    using var helper = Process.GetProcessById(pid);
+                    helper.Kill();
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
+            {
+                // Gone already, or not ours to read.
+            }
+        }
     }
 }
 

@@ -1,0 +1,91 @@
+namespace Reconciler.Libvirt.Tests;
+
+/// <summary>Domain calls the test driver does not implement, against a private QEMU session daemon (TCG, no guest OS).</summary>
+[Collection(SessionDaemonCollection.Name)]
+public class DomainDaemonTests(SessionDaemonFixture fixture)
+{
+    [SessionDaemonFact]
+    public void Domain_capabilities_come_from_qemu()
+    {
+        using var conn = LibvirtConnection.Open(fixture.Daemon.Uri);
+
+        var caps = conn.GetDomainCapabilities(null, "x86_64", null, "qemu");
+        Assert.Contains("<domainCapabilities>", caps);
+        Assert.Contains("<domain>qemu</domain>", caps);
+    }
+
+    [SessionDaemonFact]
+    public void Devices_block_resize_and_live_changes_on_a_running_qemu_domain()
+    {
+        var daemon = fixture.Daemon;
+        using var conn = LibvirtConnection.Open(daemon.Uri);
+        var name = TestDriver.UniqueName("qemu");
+        var disk = Path.Combine(daemon.PoolDir, name + "-vda.img");
+        var extra = Path.Combine(daemon.PoolDir, name + "-vdb.img");
+        foreach (var file in new[] { disk, extra })
+        {
+            using (var f = File.Create(file))
+            {
+                f.SetLength(1024 * 1024);
+            }
+
+            File.SetUnixFileMode(file, (UnixFileMode)0b110_110_110);
+        }
+
+        using var dom = conn.DefineDomain($"""
+            <domain type='qemu'>
+              <name>{name}</name>
+              <memory unit='MiB'>128</memory>
+              <vcpu current='1'>2</vcpu>
+              <os><type arch='x86_64'>hvm</type></os>
+              <devices>
+                <disk type='file' device='disk'>
+                  <driver name='qemu' type='raw'/>
+                  <source file='{disk}'/>
+                  <target dev='vda' bus='virtio'/>
+                </disk>
+                <disk type='file' device='cdrom'>
+                  <target dev='hdc' bus='ide'/>
+                  <readonly/>
+                </disk>
+              </devices>
+            </domain>
+            """);
+        try
+        {
+            var vdb = $"<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{extra}'/><target dev='vdb' bus='virtio'/></disk>";
+            dom.AttachDevice(vdb, DomainModificationImpact.Config);
+            Assert.Contains("dev='vdb'", dom.GetXmlDesc(DomainXmlFlags.Inactive).Replace('"', '\''), StringComparison.Ordinal);
+            dom.DetachDevice(vdb, DomainModificationImpact.Config);
+            Assert.DoesNotContain("dev='vdb'", dom.GetXmlDesc(DomainXmlFlags.Inactive).Replace('"', '\''), StringComparison.Ordinal);
+
+            var media = $"<disk type='file' device='cdrom'><source file='{extra}'/><target dev='hdc' bus='ide'/><readonly/></disk>";
+            dom.UpdateDevice(media, DomainModificationImpact.Config);
+            Assert.Contains(extra, dom.GetXmlDesc(DomainXmlFlags.Inactive), StringComparison.Ordinal);
+
+            dom.Create();
+            Assert.Equal(DomainRunState.Running, dom.GetState().State);
+
+            dom.BlockResize("vda", 4 * 1024 * 1024);
+            Assert.Equal(4 * 1024 * 1024, new FileInfo(disk).Length);
+
+            dom.SetVcpus(2, DomainVcpuFlags.Live);
+            Assert.Equal(2, dom.GetVcpusFlags(DomainVcpuFlags.Live));
+
+            // Live detach of a disk that is not there.
+            Assert.ThrowsAny<LibvirtException>(() => dom.DetachDevice(vdb, DomainModificationImpact.Live));
+
+            dom.Destroy();
+            Assert.Equal(DomainRunState.Shutoff, dom.GetState().State);
+        }
+        finally
+        {
+            if (dom.IsActive)
+            {
+                dom.Destroy();
+            }
+
+            dom.Undefine();
+        }
+    }
+}
