@@ -160,6 +160,7 @@ public sealed unsafe partial class LibvirtConnection : IDisposable
     /// <summary>The domain with this UUID (<c>virDomainLookupByUUIDString</c>), or null if there is none.</summary>
     /// <param name="uuid">UUID in string form.</param>
     /// <returns>The domain or null.</returns>
+    /// <exception cref="LibvirtInvalidArgumentException"><paramref name="uuid"/> is not a UUID.</exception>
     public LibvirtDomain? LookupDomainByUuid(string uuid)
     {
         ArgumentNullException.ThrowIfNull(uuid);

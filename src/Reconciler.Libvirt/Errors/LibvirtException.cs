@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace Reconciler.Libvirt;
 
 /// <summary>
@@ -253,7 +255,7 @@ public class LibvirtInvalidArgumentException : LibvirtException
 /// <summary>The single libvirt error number → exception category table.</summary>
 internal static class ErrorTable
 {
-    internal static readonly IReadOnlyDictionary<LibvirtErrorCode, LibvirtExceptionKind> Kinds =
+    internal static readonly FrozenDictionary<LibvirtErrorCode, LibvirtExceptionKind> Kinds =
         new Dictionary<LibvirtErrorCode, LibvirtExceptionKind>
         {
             // Not found.
@@ -345,5 +347,5 @@ internal static class ErrorTable
             // Bad arguments.
             [LibvirtErrorCode.InvalidArg] = LibvirtExceptionKind.InvalidArgument,
             [LibvirtErrorCode.Overflow] = LibvirtExceptionKind.InvalidArgument,
-        };
+        }.ToFrozenDictionary();
 }
