@@ -84,6 +84,12 @@ public sealed unsafe partial class LibvirtDomain : IDisposable
     public void Shutdown() =>
         Interop.Check(NativeMethods.virDomainShutdownFlags(_handle, 0), "virDomainShutdownFlags");
 
+    /// <summary>Pauses the running domain's vCPUs (<c>virDomainSuspend</c>).</summary>
+    public void Suspend() => Interop.Check(NativeMethods.virDomainSuspend(_handle), "virDomainSuspend");
+
+    /// <summary>Resumes a paused domain (<c>virDomainResume</c>).</summary>
+    public void Resume() => Interop.Check(NativeMethods.virDomainResume(_handle), "virDomainResume");
+
     /// <summary>Stops the domain immediately, like pulling the plug (<c>virDomainDestroyFlags</c>).</summary>
     public void Destroy() =>
         Interop.Check(NativeMethods.virDomainDestroyFlags(_handle, 0), "virDomainDestroyFlags");

@@ -151,3 +151,20 @@ public sealed class SandboxTests
         Assert.False(Directory.Exists(System.IO.Path.Combine(dir.Path, ".reconcile", "sandbox-node.xml")));
     }
 }
+
+public sealed class PausedDomainTests
+{
+    [Fact]
+    public async Task A_domain_paused_behind_our_back_is_resumed()
+    {
+        using var dir = new SpecDir().Write("vm.yaml", "apiVersion: reconciler/v1\nkind: Domain\nmetadata: {name: p1}\nspec: {memory: 64MiB}\n");
+        Assert.Equal(0, (await Cli.RunAsync("apply", dir.Path, "-y")).ExitCode);
+        var nodeFile = System.IO.Path.Combine(dir.Path, ".reconcile", "sandbox-node.xml");
+        File.WriteAllText(nodeFile, File.ReadAllText(nodeFile).Replace(">1</test:runstate>", ">3</test:runstate>", StringComparison.Ordinal)); // 3 = paused
+        var plan = await Cli.RunAsync("plan", dir.Path, "--detailed-exitcode");
+        Assert.True(plan.ExitCode == 2, plan.ToString());
+        Assert.Contains("spec.state: paused → running", plan.Out);
+        Assert.Equal(0, (await Cli.RunAsync("apply", dir.Path, "-y")).ExitCode);
+        Assert.Equal(0, (await Cli.RunAsync("plan", dir.Path, "--detailed-exitcode")).ExitCode);
+    }
+}

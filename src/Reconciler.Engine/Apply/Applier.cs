@@ -191,7 +191,7 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
 
     private static void StartOrResume(LibvirtDomain domain)
     {
-        if (domain.IsActive && domain.GetState().State is DomainRunState.Paused) throw new ApplyStepException("RESUME-PENDING");
+        if (domain.IsActive && domain.GetState().State is DomainRunState.Paused) domain.Resume();
         else if (!domain.IsActive) domain.Create();
     }
 

@@ -60,6 +60,12 @@ internal static unsafe partial class NativeMethods
     internal static partial int virDomainShutdownFlags(DomainHandle domain, uint flags);
 
     [LibraryImport(Lib)]
+    internal static partial int virDomainSuspend(DomainHandle domain);
+
+    [LibraryImport(Lib)]
+    internal static partial int virDomainResume(DomainHandle domain);
+
+    [LibraryImport(Lib)]
     internal static partial int virDomainDestroyFlags(DomainHandle domain, uint flags);
 
     [LibraryImport(Lib)]
