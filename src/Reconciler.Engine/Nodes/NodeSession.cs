@@ -69,7 +69,14 @@ internal sealed class NodeSession : IDisposable
         {
             using (domain)
             {
-                domains.Add(ReadDomain(domain));
+                try
+                {
+                    domains.Add(ReadDomain(domain));
+                }
+                catch (LibvirtNotFoundException)
+                {
+                    // Undefined between the listing and the read: it is simply not there any more.
+                }
             }
         }
         return new LiveNode(Target.Name, Target.Uri, DomainType, domains);
@@ -79,7 +86,14 @@ internal sealed class NodeSession : IDisposable
     public LiveDomain? ReadDomain(string name)
     {
         using var domain = Connection.LookupDomainByName(name);
-        return domain is null ? null : ReadDomain(domain);
+        try
+        {
+            return domain is null ? null : ReadDomain(domain);
+        }
+        catch (LibvirtNotFoundException)
+        {
+            return null;
+        }
     }
 
     private static LiveDomain ReadDomain(LibvirtDomain domain)
