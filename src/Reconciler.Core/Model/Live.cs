@@ -58,7 +58,11 @@ public sealed record LiveDomain(
     OwnerRecord? Owner,
     DomainSpec? Config,
     DomainSpec? Running,
-    string Fingerprint);
+    string Fingerprint)
+{
+    /// <summary>Free PCIe hotplug slots in the running instance (empty root ports), for live attaches.</summary>
+    public int FreeHotplugSlots { get; init; }
+}
 
 /// <summary>A snapshot of one node's state as read at one moment.</summary>
 /// <param name="Node">The node name.</param>
@@ -66,4 +70,11 @@ public sealed record LiveDomain(
 /// <param name="DomainType">The domain type the node would use for new domains (kvm, qemu, test).</param>
 /// <param name="Domains">Every domain on the node, foreign ones included.</param>
 /// <param name="Error">When the node could not be read: the error; <see cref="Domains"/> is then empty.</param>
-public sealed record LiveNode(string Node, string Uri, string DomainType, IReadOnlyList<LiveDomain> Domains, string? Error = null);
+public sealed record LiveNode(string Node, string Uri, string DomainType, IReadOnlyList<LiveDomain> Domains, string? Error = null)
+{
+    /// <summary>Every storage pool on the node, with its volumes and Reconciler's ledger.</summary>
+    public IReadOnlyList<LivePool> Pools { get; init; } = [];
+
+    /// <summary>Every virtual network on the node.</summary>
+    public IReadOnlyList<LiveNetwork> Networks { get; init; } = [];
+}

@@ -1,0 +1,33 @@
+using Reconciler.Core.Model;
+
+namespace Reconciler.Core.Planning;
+
+/// <summary>
+/// What apply needs for a change to a pool, a volume (or cloud-init seed) or a network. The exact
+/// libvirt calls (which DHCP hosts to add, how far to grow) are worked out again from the live
+/// state when the step runs, so a step never acts on stale details.
+/// </summary>
+/// <param name="Pool">The pool of a volume or seed; for a pool change, its name.</param>
+/// <param name="PoolSpec">The desired pool (create/update).</param>
+/// <param name="Volume">The desired volume (create/update).</param>
+/// <param name="Network">The desired network (create/update).</param>
+/// <param name="Seed">The desired cloud-init seed (create/update).</param>
+/// <param name="Recreate">Network: destroy and define again. Volume or seed: delete the half-written one, then create.</param>
+/// <param name="Release">Volume: its spec was removed with Retain; it is kept and no longer managed.</param>
+/// <param name="Adopt">Record a volume or pool that Reconciler did not create as owned (--adopt).</param>
+/// <param name="Affected">Running domains the change affects (connectivity lost, disk grown).</param>
+public sealed record StorageChange(
+    string? Pool = null,
+    StoragePoolSpec? PoolSpec = null,
+    VolumeSpec? Volume = null,
+    NetworkSpec? Network = null,
+    SeedChange? Seed = null,
+    bool Recreate = false,
+    bool Release = false,
+    bool Adopt = false,
+    IReadOnlyList<string>? Affected = null);
+
+/// <summary>A cloud-init seed to write.</summary>
+/// <param name="Domain">The domain it belongs to.</param>
+/// <param name="CloudInit">Its content (pool resolved).</param>
+public sealed record SeedChange(string Domain, CloudInitSpec CloudInit);
