@@ -31,7 +31,7 @@ public static class DiagnosticCodes
     public const string UnsupportedApiVersion = "unsupported-api-version";
     /// <summary>A kind Reconciler does not know.</summary>
     public const string UnknownKind = "unknown-kind";
-    /// <summary>A known kind that is not supported yet (StoragePool, Volume, Network).</summary>
+    /// <summary>A known kind that is not supported yet.</summary>
     public const string UnsupportedKind = "unsupported-kind";
     /// <summary>A name that is not libvirt-safe.</summary>
     public const string InvalidName = "invalid-name";
@@ -65,6 +65,14 @@ public static class DiagnosticCodes
     public const string InvalidXPath = "invalid-xpath";
     /// <summary>An XML patch's <c>add</c> is not a well-formed XML fragment.</summary>
     public const string InvalidXml = "invalid-xml";
+    /// <summary>cloud-init content that is not valid (YAML that does not parse, meta-data setting instance-id).</summary>
+    public const string InvalidCloudInit = "invalid-cloud-init";
+    /// <summary>Two networks on one node whose subnets overlap, or a range or address outside its subnet.</summary>
+    public const string OverlappingNetwork = "overlapping-network";
+    /// <summary>The same MAC, address or name twice among a network's static hosts.</summary>
+    public const string DuplicateHost = "duplicate-host";
+    /// <summary>A reference between specs that cannot hold (a volume on another node than its pool).</summary>
+    public const string BadReference = "bad-reference";
     /// <summary>Any other malformed value (a name pattern, duplicate boot orders).</summary>
     public const string InvalidValue = "invalid-value";
 }

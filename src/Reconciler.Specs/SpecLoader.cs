@@ -77,7 +77,8 @@ public static class SpecLoader
                 diagnostics.Add(Diagnostic.Error(FileUnreadable, "the file is not valid UTF-8", SourceLocation.OfFile(path), null, "save it as UTF-8"));
             }
         }
-        return Load(root, Revision(files), texts, diagnostics, ct);
+        var siblingRoot = File.Exists(root) ? Path.GetDirectoryName(Path.GetFullPath(root))! : root;
+        return Load(root, Revision(files), texts, diagnostics, ct, SiblingFiles.ForDirectory(siblingRoot));
     }
 
     /// <summary>
@@ -89,8 +90,10 @@ public static class SpecLoader
     public static LoadResult LoadFiles(string sourceName, IEnumerable<(string RelativePath, string Text)> files, CancellationToken ct = default)
     {
         var diagnostics = new List<Diagnostic>();
-        var selected = files
-            .Select(f => (Path: f.RelativePath.Replace('\\', '/').TrimStart('/'), f.Text))
+        var all = files.Select(f => (Path: f.RelativePath.Replace('\\', '/').TrimStart('/'), f.Text)).ToList();
+        var siblings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (path, text) in all) siblings[path] = text;
+        var selected = all
             .Where(f => IsSpecFile(f.Path))
             .OrderBy(f => f.Path, StringComparer.Ordinal)
             .ToList();
@@ -105,7 +108,7 @@ public static class SpecLoader
             texts.Add((path, text));
         }
         var revision = Revision(selected.Select(f => (f.Path, Encoding.UTF8.GetBytes(f.Text))).ToList());
-        return Load(sourceName, revision, texts, diagnostics, ct);
+        return Load(sourceName, revision, texts, diagnostics, ct, SiblingFiles.ForTexts(siblings));
     }
 
     /// <summary>Whether a relative path is loaded: a <c>.yaml</c>/<c>.yml</c> file with no hidden (dot) segment.</summary>
@@ -185,7 +188,8 @@ public static class SpecLoader
 
     private sealed record Loaded(KindHandler Kind, object Resource, DocumentContext Context, SourceLocation NameLocation);
 
-    private static LoadResult Load(string source, string revision, List<(string Path, string Text)> files, List<Diagnostic> diagnostics, CancellationToken ct)
+    private static LoadResult Load(string source, string revision, List<(string Path, string Text)> files, List<Diagnostic> diagnostics, CancellationToken ct,
+        SiblingFiles? siblings = null)
     {
         var loaded = new List<Loaded>();
         foreach (var (path, text) in files)
@@ -193,7 +197,7 @@ public static class SpecLoader
             ct.ThrowIfCancellationRequested();
             foreach (var document in YamlDocuments.Read(path, text, diagnostics))
             {
-                if (ReadManifest(document, path, diagnostics) is { } resource) loaded.Add(resource);
+                if (ReadManifest(document, path, diagnostics, siblings) is { } resource) loaded.Add(resource);
             }
         }
 
@@ -202,12 +206,18 @@ public static class SpecLoader
         var nodeNames = nodes.Select(n => n.Name).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).ToList();
         var nodeValidator = new NodeSpecValidator();
         var domainValidator = new DomainSpecValidator(nodeNames);
+        var poolValidator = new StoragePoolSpecValidator(nodeNames);
+        var volumeValidator = new VolumeSpecValidator(nodeNames);
+        var networkValidator = new NetworkSpecValidator(nodeNames);
         foreach (var item in loaded)
         {
             var result = item.Resource switch
             {
                 NodeSpec node => nodeValidator.Validate(node),
                 DomainSpec domain => domainValidator.Validate(domain),
+                StoragePoolSpec pool => poolValidator.Validate(pool),
+                VolumeSpec volume => volumeValidator.Validate(volume),
+                NetworkSpec network => networkValidator.Validate(network),
                 _ => new ValidationResult(),
             };
             foreach (var failure in result.Errors) Report(failure, item.Context, diagnostics);
@@ -215,11 +225,17 @@ public static class SpecLoader
         CheckMacsAcrossDomains(loaded, diagnostics);
 
         var domains = loaded.Select(l => l.Resource).OfType<DomainSpec>().ToList();
+        var pools = loaded.Select(l => l.Resource).OfType<StoragePoolSpec>().ToList();
+        var volumes = loaded.Select(l => l.Resource).OfType<VolumeSpec>().ToList();
+        var networks = loaded.Select(l => l.Resource).OfType<NetworkSpec>().ToList();
         if (nodes.Count == 1)
         {
             // The one node is explicit in the model, so that later stages need not guess.
             domains = domains.Select(d => d.Node is null ? d with { Node = nodes[0].Name } : d).ToList();
+            pools = pools.Select(p => p.Node is null ? p with { Node = nodes[0].Name } : p).ToList();
+            networks = networks.Select(n => n.Node is null ? n with { Node = nodes[0].Name } : n).ToList();
         }
+        if (!diagnostics.Any(d => d.Severity == Severity.Error)) StorageSpecChecks.Check(pools, volumes, networks, domains, diagnostics);
         if (loaded.Count == 0 && diagnostics.Count == 0)
         {
             diagnostics.Add(Diagnostic.Warning(NoManifests, files.Count == 0 ? "no *.yaml or *.yml file was found" : "the files hold no manifest",
@@ -233,7 +249,7 @@ public static class SpecLoader
             .ThenBy(d => d.Location?.Column ?? 0)
             .ToList();
         var failed = sorted.Any(d => d.Severity == Severity.Error);
-        return new LoadResult(failed ? null : new SpecSet(source, revision, nodes, domains), sorted);
+        return new LoadResult(failed ? null : new SpecSet(source, revision, nodes, domains) { Pools = pools, Volumes = volumes, Networks = networks }, sorted);
     }
 
     private static void Report(ValidationFailure failure, DocumentContext context, List<Diagnostic> diagnostics)
@@ -249,7 +265,15 @@ public static class SpecLoader
     private static void CheckDuplicateNames(List<Loaded> loaded, List<Diagnostic> diagnostics)
     {
         var groups = loaded
-            .Select(l => (Item: l, Name: l.Resource switch { NodeSpec n => n.Name, DomainSpec d => d.Name, _ => "" }))
+            .Select(l => (Item: l, Name: l.Resource switch
+            {
+                NodeSpec n => n.Name,
+                DomainSpec d => d.Name,
+                StoragePoolSpec p => p.Name,
+                VolumeSpec v => v.Name,
+                NetworkSpec w => w.Name,
+                _ => "",
+            }))
             .Where(x => x.Name.Length > 0)
             .GroupBy(x => (x.Item.Kind.Kind, x.Name));
         foreach (var group in groups)
@@ -290,9 +314,9 @@ public static class SpecLoader
         }
     }
 
-    private static Loaded? ReadManifest(YamlDocument document, string file, List<Diagnostic> diagnostics)
+    private static Loaded? ReadManifest(YamlDocument document, string file, List<Diagnostic> diagnostics, SiblingFiles? siblings)
     {
-        var ctx = new DocumentContext(file, diagnostics);
+        var ctx = new DocumentContext(file, diagnostics) { Siblings = siblings };
         var root = document.RootNode;
         if (FieldReader.IsNull(root)) return null; // an empty document ("---" at the end, comments only)
         ctx.Start = ctx.At(root);

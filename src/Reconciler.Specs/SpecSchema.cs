@@ -263,12 +263,15 @@ public static class SpecSchema
             L();
             WriteFields(md, kind.Spec!, "spec.");
         }
-        L("## Kinds not supported yet");
-        L();
-        L("These kinds are recognised but refused with `unsupported-kind` for now:");
-        L();
-        foreach (var kind in KindRegistry.All.Where(k => !k.Supported)) L($"- `{kind.Kind}`: {kind.Description}");
-        return md.ToString();
+        if (KindRegistry.All.Any(k => !k.Supported))
+        {
+            L("## Kinds not supported yet");
+            L();
+            L("These kinds are recognised but refused with `unsupported-kind` for now:");
+            L();
+            foreach (var kind in KindRegistry.All.Where(k => !k.Supported)) L($"- `{kind.Kind}`: {kind.Description}");
+        }
+        return md.ToString().TrimEnd('\n') + "\n";
     }
 
     private static IEnumerable<(string Path, FieldDef Field)> Flatten(ObjectDef def, string prefix)

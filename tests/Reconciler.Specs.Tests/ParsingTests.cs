@@ -139,10 +139,11 @@ public class ParsingTests
     [InlineData("StoragePool")]
     [InlineData("Volume")]
     [InlineData("Network")]
-    public void Storage_kinds_are_not_supported_yet(string kind)
+    public void Storage_kinds_are_supported_and_check_their_required_fields(string kind)
     {
-        var d = T.Expect(T.Load($"apiVersion: reconciler/v1\nkind: {kind}\nmetadata: {{name: a}}\nspec: {{}}\n"), UnsupportedKind, "kind", 2, 7);
-        Assert.Contains("not supported yet", d.Message);
+        var r = T.Load($"apiVersion: reconciler/v1\nkind: {kind}\nmetadata: {{name: a}}\nspec: {{}}\n");
+        Assert.DoesNotContain(r.Diagnostics, d => d.Code == UnsupportedKind);
+        if (kind != "Network") Assert.Contains(r.Diagnostics, d => d.Code == MissingField);
     }
 
     [Fact]

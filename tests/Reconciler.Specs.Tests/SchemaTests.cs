@@ -35,7 +35,7 @@ public class SchemaTests
         using var doc = JsonDocument.Parse(SpecSchema.GenerateJsonSchema());
         var root = doc.RootElement;
         Assert.False(root.GetProperty("additionalProperties").GetBoolean());
-        Assert.Equal(["Node", "Domain"], root.GetProperty("properties").GetProperty("kind").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["Node", "StoragePool", "Volume", "Network", "Domain"], root.GetProperty("properties").GetProperty("kind").GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
         var defs = root.GetProperty("definitions");
         foreach (var def in defs.EnumerateObject())
         {
@@ -47,7 +47,7 @@ public class SchemaTests
         Assert.Equal("1GiB", domain.GetProperty("memory").GetProperty("default").GetString());
         Assert.Equal("uri", Assert.Single(defs.GetProperty("NodeSpec").GetProperty("required").EnumerateArray()).GetString());
         Assert.Equal("^[A-Za-z0-9][A-Za-z0-9_.+-]{0,62}$", defs.GetProperty("Metadata").GetProperty("properties").GetProperty("name").GetProperty("pattern").GetString());
-        Assert.Equal(2, root.GetProperty("allOf").GetArrayLength());
+        Assert.Equal(5, root.GetProperty("allOf").GetArrayLength());
     }
 
     [Fact]

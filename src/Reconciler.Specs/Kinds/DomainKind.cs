@@ -198,6 +198,11 @@ internal sealed class DomainKind : KindHandler
         {
             Default = "x86_64", Pattern = Patterns.Arch, Example = "aarch64", Libvirt = "<os><type arch='x86_64'>hvm</type></os>",
         },
+        new FieldDef("cloudInit", FieldType.Object, "A cloud-init NoCloud seed, attached as a read-only cdrom (the domain's last disk).")
+        {
+            Item = CloudInitFields.Def, DefaultText = "none", Example = "{userData: \"#cloud-config\\npackages: [nginx]\\n\", instanceId: web-1-v2, pool: lab}",
+            Libvirt = "<disk type='volume' device='cdrom'><source pool='…' volume='NAME-cidata.iso'/>",
+        },
         new FieldDef("xml", FieldType.ObjectList, "Escape hatch: edits applied to the rendered XML, in order.")
         {
             Item = XmlPatch, DefaultText = "[]", Example = "[{xpath: /domain/devices, add: \"<watchdog model='i6300esb'/>\"}]",
@@ -253,6 +258,12 @@ internal sealed class DomainKind : KindHandler
         var xml = (spec.Get<List<ParsedObject>>("xml") ?? [])
             .Select(x => new Core.Model.XmlPatch(x.Get<string>("xpath") ?? "", x.Get<string>("add"), x.Get<string>("set"), x.Get<bool>("remove")))
             .ToList();
+        CloudInitSpec? cloudInit = null;
+        if (spec.Get<ParsedObject>("cloudInit") is { } ci && CloudInitFields.Build(meta.Name, spec.Get<string>("machine")!, ci, context) is { } seed)
+        {
+            cloudInit = seed.Spec;
+            disks.Add(seed.Disk);
+        }
         return new DomainSpec(
             meta,
             spec.Get<string>("node"),
@@ -273,7 +284,8 @@ internal sealed class DomainKind : KindHandler
             spec.Get<bool>("protect"),
             spec.Get<string>("description"),
             spec.Get<string>("domainType"),
-            spec.Get<string>("arch")!);
+            spec.Get<string>("arch")!,
+            cloudInit);
     }
 
     private static DiskSpec BuildDisk(ParsedObject d, DocumentContext context)

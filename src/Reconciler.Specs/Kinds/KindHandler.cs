@@ -47,10 +47,10 @@ internal static class KindRegistry
     public static readonly IReadOnlyList<KindHandler> All =
     [
         new NodeKind(),
+        new StoragePoolKind(),
+        new VolumeKind(),
+        new NetworkKind(),
         new DomainKind(),
-        new NotSupportedKind(nameof(ResourceKind.StoragePool), "A libvirt storage pool."),
-        new NotSupportedKind(nameof(ResourceKind.Volume), "A volume in a storage pool."),
-        new NotSupportedKind(nameof(ResourceKind.Network), "A libvirt virtual network."),
     ];
 
     public static IEnumerable<KindHandler> SupportedKinds => All.Where(k => k.Supported);

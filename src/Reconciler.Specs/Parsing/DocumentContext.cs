@@ -17,6 +17,12 @@ internal sealed class DocumentContext(string file, List<Diagnostic> diagnostics)
     public List<Diagnostic> Diagnostics { get; } = diagnostics;
     public SourceLocation Start { get; set; } = SourceLocation.OfFile(file);
 
+    /// <summary>Files next to the manifest (cloud-init files, local base images); null when the source has none.</summary>
+    public SiblingFiles? Siblings { get; set; }
+
+    /// <summary>The absolute local path of <paramref name="path"/> written in this file, or null when it cannot be resolved here.</summary>
+    public string? ResolveLocalPath(string path) => Siblings?.LocalPath(File, path);
+
     public SourceLocation At(YamlNode node) => new(File, ToInt(node.Start.Line), ToInt(node.Start.Column));
 
     public SpecOrigin Origin() => new(Start, new Dictionary<string, SourceLocation>(Fields, StringComparer.Ordinal));

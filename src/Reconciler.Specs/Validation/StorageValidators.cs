@@ -1,0 +1,298 @@
+using FluentValidation;
+using Reconciler.Core.Model;
+using Reconciler.Specs.Fields;
+using Reconciler.Specs.Kinds;
+using static Reconciler.Specs.DiagnosticCodes;
+
+namespace Reconciler.Specs.Validation;
+
+/// <summary>Semantic rules of a <see cref="StoragePoolSpec"/>: name, node, an absolute normalised path.</summary>
+public sealed class StoragePoolSpecValidator : AbstractValidator<StoragePoolSpec>
+{
+    /// <summary>Creates the validator.</summary>
+    /// <param name="nodeNames">The Nodes defined in the same set.</param>
+    public StoragePoolSpecValidator(IReadOnlyCollection<string>? nodeNames = null)
+    {
+        RuleFor(p => p).Custom((p, ctx) =>
+        {
+            Failures.CheckMeta(p.Meta, ctx);
+            if (!Regexes.Token.IsMatch(p.Name))
+            {
+                Failures.Add(ctx, InvalidName, "metadata.name", $"'{Failures.Printable(p.Name)}' is not a valid pool name", "letters, digits and _ . - only (no '+')");
+            }
+            StorageRules.CheckNode(p.Node, nodeNames ?? [], ctx);
+            if (!p.Path.StartsWith('/'))
+            {
+                Failures.Add(ctx, InvalidPath, "spec.path", $"'{Failures.Printable(p.Path)}' is not an absolute path", "a pool path is an absolute directory on the node, e.g. /var/lib/libvirt/pools/lab");
+            }
+            else if (p.Path.Split('/').Any(s => s is "." or "..") || p.Path.Contains("//", StringComparison.Ordinal) || p.Path.Any(char.IsControl))
+            {
+                Failures.Add(ctx, InvalidPath, "spec.path", $"'{Failures.Printable(p.Path)}' is not a normalised path", "write it without '.', '..' or '//' segments");
+            }
+            else if (p.Path.TrimEnd('/').Length == 0)
+            {
+                Failures.Add(ctx, InvalidPath, "spec.path", "the root directory cannot be a pool", "use a directory of its own, e.g. /var/lib/libvirt/pools/lab");
+            }
+        });
+    }
+}
+
+/// <summary>Semantic rules of a <see cref="VolumeSpec"/>: name, pool, size range, base image.</summary>
+public sealed class VolumeSpecValidator : AbstractValidator<VolumeSpec>
+{
+    /// <summary>Creates the validator.</summary>
+    /// <param name="nodeNames">The Nodes defined in the same set.</param>
+    public VolumeSpecValidator(IReadOnlyCollection<string>? nodeNames = null)
+    {
+        RuleFor(v => v).Custom((v, ctx) =>
+        {
+            Failures.CheckMeta(v.Meta, ctx);
+            if (!Regexes.Token.IsMatch(v.Name))
+            {
+                Failures.Add(ctx, InvalidName, "metadata.name", $"'{Failures.Printable(v.Name)}' is not a valid volume name", "letters, digits and _ . - only (no '+'), up to 64");
+            }
+            if (v.Name == StorageLedger.VolumeName || v.Name.StartsWith("base-", StringComparison.Ordinal) && v.Name.Length > 21 && v.Name[5..21].All(char.IsAsciiHexDigitLower))
+            {
+                Failures.Add(ctx, InvalidName, "metadata.name", $"the volume name '{v.Name}' is reserved by Reconciler (ledger, base images)", "choose another name");
+            }
+            if (v.Node is not null) StorageRules.CheckNode(v.Node, nodeNames ?? [], ctx);
+            if (!Regexes.Token.IsMatch(v.Pool))
+            {
+                Failures.Add(ctx, InvalidValue, "spec.pool", $"'{Failures.Printable(v.Pool)}' is not a pool name", "letters, digits and _ . - only");
+            }
+            if (v.SizeBytes < StoragePatterns.MinVolume || v.SizeBytes > StoragePatterns.MaxVolume)
+            {
+                Failures.Add(ctx, OutOfRange, "spec.size", $"a volume size must be between 1MiB and 64TiB, got {ByteSize.Format(v.SizeBytes)}", "e.g. size: 20GiB");
+            }
+            if (v.BaseImage is { } b)
+            {
+                if (b.Mode == BaseImageMode.Backing && v.Format != VolumeFormat.Qcow2)
+                {
+                    Failures.Add(ctx, ConflictingFields, "spec.baseImage.mode", "a backing file needs a qcow2 volume", "set format: qcow2, or mode: copy", "spec.format");
+                }
+                if (b.Sha256 is { } sha && (sha.Length != 64 || !sha.All(char.IsAsciiHexDigit)))
+                {
+                    Failures.Add(ctx, InvalidValue, "spec.baseImage.sha256", $"'{Failures.Printable(sha)}' is not a SHA-256 (64 hex digits)", "e.g. the output of sha256sum IMAGE");
+                }
+                if (b.IsUrl)
+                {
+                    if (!Uri.TryCreate(b.Source, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || string.IsNullOrEmpty(uri.Host))
+                    {
+                        Failures.Add(ctx, InvalidValue, "spec.baseImage.source", $"'{Failures.Printable(b.Source)}' is not an http(s) URL", "e.g. https://example.org/images/base.qcow2");
+                    }
+                }
+                else if (!File.Exists(b.LocalPath))
+                {
+                    Failures.Add(ctx, InvalidPath, "spec.baseImage.source", $"the base image '{Failures.Printable(b.Source)}' does not exist" + (b.LocalPath != b.Source ? $" ({b.LocalPath})" : ""),
+                        "a path is read where Reconciler runs, relative to this spec file's directory (or absolute); or give an http(s) URL");
+                }
+            }
+        });
+    }
+}
+
+/// <summary>
+/// Semantic rules of a <see cref="NetworkSpec"/>: name, mode against bridge and ipv4, the subnet,
+/// the DHCP range inside it, and static hosts (unique MACs, addresses and names, inside the subnet).
+/// </summary>
+public sealed class NetworkSpecValidator : AbstractValidator<NetworkSpec>
+{
+    /// <summary>Creates the validator.</summary>
+    /// <param name="nodeNames">The Nodes defined in the same set.</param>
+    public NetworkSpecValidator(IReadOnlyCollection<string>? nodeNames = null)
+    {
+        RuleFor(n => n).Custom((n, ctx) =>
+        {
+            Failures.CheckMeta(n.Meta, ctx);
+            if (!Regexes.Token.IsMatch(n.Name))
+            {
+                Failures.Add(ctx, InvalidName, "metadata.name", $"'{Failures.Printable(n.Name)}' is not a valid network name", "letters, digits and _ . - only (no '+')");
+            }
+            StorageRules.CheckNode(n.Node, nodeNames ?? [], ctx);
+            if (n.Bridge is not null && !Regexes.Bridge.IsMatch(n.Bridge))
+            {
+                Failures.Add(ctx, InvalidValue, "spec.bridge", $"'{Failures.Printable(n.Bridge)}' is not a bridge name", "an interface name of up to 15 letters, digits and _ . : -");
+            }
+            if (n.Mode == NetworkMode.Bridge)
+            {
+                if (n.Bridge is null) Failures.Add(ctx, MissingField, "spec.bridge", "mode bridge needs the host bridge to use", "add bridge: br0", "spec.mode");
+                if (n.Ipv4 is not null) Failures.Add(ctx, ConflictingFields, "spec.ipv4", "a bridge-mode network has no ipv4: the host bridge's own network serves addresses", "remove ipv4, or use mode nat/isolated", "spec.mode");
+                if (n.DnsHosts.Count > 0) Failures.Add(ctx, ConflictingFields, "spec.dnsHosts", "a bridge-mode network has no DNS of its own", "remove dnsHosts", "spec.mode");
+            }
+            else if (n.Ipv4 is null)
+            {
+                Failures.Add(ctx, MissingField, "spec.ipv4", $"a {n.Mode.ToString().ToLowerInvariant()} network needs ipv4", "add ipv4: {address: 198.51.100.1/24, dhcp: {start: 198.51.100.100, end: 198.51.100.199}}", "spec.mode");
+            }
+            if (n.Ipv4 is { } ip) CheckIpv4(ip, ctx);
+            var dnsSeen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            for (var i = 0; i < n.DnsHosts.Count; i++)
+            {
+                var h = n.DnsHosts[i];
+                var p = $"spec.dnsHosts[{i}]";
+                if (!Ipv4.TryParse(h.Ip, out var addr))
+                {
+                    Failures.Add(ctx, InvalidAddress, p + ".ip", $"'{Failures.Printable(h.Ip)}' is not an IPv4 address", "e.g. 198.51.100.11");
+                }
+                else if (n.Ipv4 is { } net && Ipv4.TryParse(net.Address, out var a) && net.Prefix is >= 8 and <= 30 && !Ipv4.Contains(a, net.Prefix, addr))
+                {
+                    // Allowed by dnsmasq, but almost always a typo.
+                    Failures.Add(ctx, OverlappingNetwork, p + ".ip", $"{h.Ip} is outside the network's subnet {net.Address}/{net.Prefix}", "DNS entries name addresses on this network");
+                }
+                if (!StorageRules.IsHostname(h.Hostname))
+                {
+                    Failures.Add(ctx, InvalidValue, p + ".hostname", $"'{Failures.Printable(h.Hostname)}' is not a host name", "letters, digits and '-', dot-separated");
+                }
+                else if (dnsSeen.TryGetValue($"{h.Ip}|{h.Hostname}", out var first))
+                {
+                    Failures.Add(ctx, DuplicateHost, p, $"dnsHosts[{first}] already maps {h.Hostname} to {h.Ip}", "remove the repeated entry");
+                }
+                else
+                {
+                    dnsSeen[$"{h.Ip}|{h.Hostname}"] = i;
+                }
+            }
+        });
+    }
+
+    private static void CheckIpv4(NetworkIpv4 ip, ValidationContext<NetworkSpec> ctx)
+    {
+        if (!Ipv4.TryParse(ip.Address, out var address) || ip.Prefix < 0)
+        {
+            Failures.Add(ctx, InvalidAddress, "spec.ipv4.address", $"'{Failures.Printable(ip.Address)}{(ip.Prefix >= 0 ? "/" + ip.Prefix : "")}' is not an IPv4 address with a prefix", "e.g. 198.51.100.1/24");
+            return;
+        }
+        if (ip.Prefix is < 8 or > 30)
+        {
+            Failures.Add(ctx, OutOfRange, "spec.ipv4.address", $"the prefix must be between 8 and 30, got /{ip.Prefix}", "e.g. /24");
+            return;
+        }
+        var mask = Ipv4.Mask(ip.Prefix);
+        if ((address & ~mask) == 0 || (address | mask) == uint.MaxValue)
+        {
+            Failures.Add(ctx, InvalidAddress, "spec.ipv4.address", $"{ip.Address} is the network or broadcast address of /{ip.Prefix}", $"use a host address, e.g. {Ipv4.Format((address & mask) + 1)}/{ip.Prefix}");
+            return;
+        }
+        bool Inside(uint a) => Ipv4.Contains(address, ip.Prefix, a) && (a & ~mask) != 0 && (a | mask) != uint.MaxValue;
+        uint start = 0, end = 0;
+        if ((ip.DhcpStart is null) != (ip.DhcpEnd is null))
+        {
+            Failures.Add(ctx, MissingField, ip.DhcpStart is null ? "spec.ipv4.dhcp.start" : "spec.ipv4.dhcp.end", "a DHCP range needs both start and end", "add the missing one");
+        }
+        else if (ip.DhcpStart is not null)
+        {
+            var ok = true;
+            foreach (var (name, text) in new[] { ("start", ip.DhcpStart), ("end", ip.DhcpEnd!) })
+            {
+                if (!Ipv4.TryParse(text, out var a))
+                {
+                    Failures.Add(ctx, InvalidAddress, $"spec.ipv4.dhcp.{name}", $"'{Failures.Printable(text)}' is not an IPv4 address", "e.g. 198.51.100.100");
+                    ok = false;
+                }
+                else if (!Inside(a))
+                {
+                    Failures.Add(ctx, OverlappingNetwork, $"spec.ipv4.dhcp.{name}", $"{text} is not a host address of the subnet {ip.Address}/{ip.Prefix}", "the DHCP range lies inside the network's subnet");
+                    ok = false;
+                }
+            }
+            if (ok)
+            {
+                Ipv4.TryParse(ip.DhcpStart, out start);
+                Ipv4.TryParse(ip.DhcpEnd, out end);
+                if (start > end)
+                {
+                    Failures.Add(ctx, InvalidValue, "spec.ipv4.dhcp.end", $"the DHCP range ends ({ip.DhcpEnd}) before it starts ({ip.DhcpStart})", "swap start and end");
+                }
+                else if (address >= start && address <= end)
+                {
+                    Failures.Add(ctx, OverlappingNetwork, "spec.ipv4.dhcp.start", $"the DHCP range {ip.DhcpStart}-{ip.DhcpEnd} contains the network's own address {ip.Address}", "start the range after it");
+                }
+            }
+        }
+        var macs = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var ips = new Dictionary<uint, int>();
+        var names = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < ip.Hosts.Count; i++)
+        {
+            var h = ip.Hosts[i];
+            var p = $"spec.ipv4.dhcp.hosts[{i}]";
+            if (!Regexes.Mac.IsMatch(h.Mac))
+            {
+                Failures.Add(ctx, InvalidMac, p + ".mac", $"'{Failures.Printable(h.Mac)}' is not a MAC address", "six hex pairs separated by ':', quoted in YAML");
+            }
+            else if ((Convert.ToInt32(h.Mac[..2], 16) & 1) == 1)
+            {
+                Failures.Add(ctx, InvalidMac, p + ".mac", $"'{h.Mac}' is a multicast address", "the first byte must be even, e.g. 52:54:00:…");
+            }
+            else if (macs.TryGetValue(h.Mac, out var first))
+            {
+                Failures.Add(ctx, DuplicateHost, p + ".mac", $"hosts[{first}] already has MAC {h.Mac}", "each MAC gets one static lease per network");
+            }
+            else
+            {
+                macs[h.Mac] = i;
+            }
+            if (!Ipv4.TryParse(h.Ip, out var a))
+            {
+                Failures.Add(ctx, InvalidAddress, p + ".ip", $"'{Failures.Printable(h.Ip)}' is not an IPv4 address", "e.g. 198.51.100.11");
+            }
+            else if (!Inside(a) || a == address)
+            {
+                Failures.Add(ctx, OverlappingNetwork, p + ".ip", a == address ? $"{h.Ip} is the network's own address" : $"{h.Ip} is not a host address of the subnet {ip.Address}/{ip.Prefix}",
+                    "static leases are host addresses inside the subnet");
+            }
+            else if (ips.TryGetValue(a, out var first))
+            {
+                Failures.Add(ctx, DuplicateHost, p + ".ip", $"hosts[{first}] already has address {h.Ip}", "each static lease needs its own address");
+            }
+            else
+            {
+                ips[a] = i;
+            }
+            if (h.Name is not null)
+            {
+                if (!StorageRules.IsHostname(h.Name))
+                {
+                    Failures.Add(ctx, InvalidValue, p + ".name", $"'{Failures.Printable(h.Name)}' is not a host name", "letters, digits and '-'");
+                }
+                else if (names.TryGetValue(h.Name, out var first))
+                {
+                    Failures.Add(ctx, DuplicateHost, p + ".name", $"hosts[{first}] already has name {h.Name}", "host names are unique in a network");
+                }
+                else
+                {
+                    names[h.Name] = i;
+                }
+            }
+        }
+    }
+}
+
+internal static class StorageRules
+{
+    public static bool IsHostname(string text) =>
+        text.Length is > 0 and <= 253 && System.Text.RegularExpressions.Regex.IsMatch(text, StoragePatterns.Hostname);
+
+    public static void CheckNode<T>(string? node, IReadOnlyCollection<string> nodes, ValidationContext<T> ctx)
+    {
+        if (node is not null && !Regexes.Name.IsMatch(node))
+        {
+            Failures.Add(ctx, InvalidName, "spec.node", $"'{Failures.Printable(node)}' is not a valid node name", Patterns.NameHint);
+            return;
+        }
+        if (nodes.Count == 0) return;
+        if (node is null)
+        {
+            if (nodes.Count > 1)
+            {
+                Failures.Add(ctx, NodeRequired, "spec.node", $"the set defines {nodes.Count} nodes, so spec.node is required",
+                    "add node: with one of " + string.Join(", ", nodes.Order(StringComparer.Ordinal)));
+            }
+            return;
+        }
+        if (!nodes.Contains(node))
+        {
+            Failures.Add(ctx, UnknownNode, "spec.node", $"no Node named '{Failures.Printable(node)}' is defined",
+                "defined nodes: " + string.Join(", ", nodes.Order(StringComparer.Ordinal)));
+        }
+    }
+}
