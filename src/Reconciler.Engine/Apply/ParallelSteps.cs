@@ -1,0 +1,111 @@
+using Reconciler.Core.Planning;
+
+namespace Reconciler.Engine.Apply;
+
+/// <summary>
+/// Bounded parallelism for plan steps that do not depend on each other. The planner orders each
+/// node's changes so that a step depends only on steps of an earlier <em>wave</em>: a wave is a
+/// maximal run of consecutive changes on the same node with the same kind and the same direction
+/// (destroy or not) — e.g. all domain creates and updates of a node, after its networks and
+/// volumes; all domain destroys before the volumes they used. Steps of one wave touch different
+/// objects and run together, at most <c>maxParallel</c> at a time per node; waves of one node run
+/// one after the other; different nodes run side by side. A libvirt connection is thread-safe, so
+/// the steps of one node may share its session.
+/// </summary>
+public static class ParallelSteps
+{
+    /// <summary>
+    /// Steps in flight per node. libvirtd serves at most 5 concurrent requests per client
+    /// (<c>max_client_requests</c>), so 4 keeps one connection's calls from queueing on the daemon.
+    /// </summary>
+    public const int DefaultMaxParallel = 4;
+
+    /// <summary>The waves of <paramref name="changes"/> as index ranges, in plan order.</summary>
+    /// <param name="changes">The plan's changes, in plan order.</param>
+    /// <returns>Consecutive, non-overlapping ranges that cover every index.</returns>
+    public static IReadOnlyList<Range> Waves(IReadOnlyList<ResourceChange> changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var waves = new List<Range>();
+        var start = 0;
+        for (var i = 1; i <= changes.Count; i++)
+        {
+            if (i < changes.Count && SameWave(changes[i - 1], changes[i])) continue;
+            if (i > start) waves.Add(new Range(start, i));
+            start = i;
+        }
+        return waves;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="step"/> once for every index of <paramref name="changes"/>: waves in
+    /// order, at most <paramref name="maxParallel"/> steps of a wave at a time, nodes side by side.
+    /// Returns when every step has returned. <paramref name="step"/> records its own outcome (into
+    /// an array slot of its index, say) and should not throw; if it does, the remaining steps still
+    /// run and the exceptions are rethrown together at the end as an <see cref="AggregateException"/>.
+    /// </summary>
+    /// <param name="changes">The plan's changes, in plan order.</param>
+    /// <param name="maxParallel">Steps in flight per node; 1 runs everything in plan order on the calling thread.</param>
+    /// <param name="step">Carries out the change at the given index.</param>
+    /// <exception cref="AggregateException">One or more steps threw.</exception>
+    public static void Run(IReadOnlyList<ResourceChange> changes, int maxParallel, Action<int> step)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        ArgumentNullException.ThrowIfNull(step);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxParallel, 1);
+        var errors = new List<Exception>();
+        var byNode = Waves(changes).GroupBy(w => changes[w.Start.Value].Node, StringComparer.Ordinal).ToList();
+        void RunNode(IEnumerable<Range> waves)
+        {
+            foreach (var wave in waves) RunWave(wave, maxParallel, step, errors);
+        }
+        if (byNode.Count <= 1)
+        {
+            foreach (var node in byNode) RunNode(node);
+        }
+        else
+        {
+            var threads = byNode.Select(node => StartThread(() => RunNode(node))).ToList();
+            foreach (var t in threads) t.Join();
+        }
+        if (errors.Count > 0) throw new AggregateException(errors);
+    }
+
+    private static bool SameWave(ResourceChange a, ResourceChange b) =>
+        string.Equals(a.Node, b.Node, StringComparison.Ordinal) && a.Kind == b.Kind
+        && (a.Action == ChangeAction.Destroy) == (b.Action == ChangeAction.Destroy);
+
+    private static void RunWave(Range wave, int maxParallel, Action<int> step, List<Exception> errors)
+    {
+        var (first, count) = (wave.Start.Value, wave.End.Value - wave.Start.Value);
+        var next = first - 1;
+        void Worker()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < first + count)
+            {
+                try
+                {
+                    step(i);
+                }
+                catch (Exception e)
+                {
+                    lock (errors) errors.Add(e);
+                }
+            }
+        }
+        var workers = Math.Min(maxParallel, count);
+        // Dedicated threads, not the thread pool: steps block in libvirt for up to the shutdown
+        // timeout, and a 2-core pool would add threads only slowly.
+        var threads = Enumerable.Range(0, workers - 1).Select(_ => StartThread(Worker)).ToList();
+        Worker();
+        foreach (var t in threads) t.Join();
+    }
+
+    private static Thread StartThread(Action body)
+    {
+        var thread = new Thread(() => body()) { IsBackground = true, Name = "reconcile-apply" };
+        thread.Start();
+        return thread;
+    }
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using Reconciler.Benchmarks;
+using Reconciler.Benchmarks.Micro;
+
+// Two programs in one:
+//   dotnet run -c Release --project tests/Reconciler.Benchmarks -- [--quick] [--uri qemu:///system|none] [--out FILE] ...
+//       the macro benchmark: Reconciler against raw libvirt calls through the same binding, in one run;
+//   dotnet run -c Release --project tests/Reconciler.Benchmarks -- micro [--quick] [BenchmarkDotNet args]
+//       BenchmarkDotNet micro-benchmarks of load/validate, render, parse and diff for N = 100, 1,000, 10,000.
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+if (args.Length > 0 && args[0] == "micro")
+{
+    var rest = args.Skip(1).ToList();
+    var quick = rest.Remove("--quick");
+    if (!rest.Contains("--filter")) rest.AddRange(["--filter", "*"]);
+    BenchmarkSwitcher.FromAssembly(typeof(MicroConfig).Assembly).Run([.. rest], MicroConfig.Create(quick));
+    return 0;
+}
+
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 1;
+}
+if (options.Help)
+{
+    Console.WriteLine(BenchOptions.Usage);
+    return 0;
+}
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // Let the run clean up its bench-* domains before exiting.
+    e.Cancel = true;
+    cts.Cancel();
+};
+return await MacroBenchmark.RunAsync(options, cts.Token).ConfigureAwait(false);
