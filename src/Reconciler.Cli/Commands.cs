@@ -109,14 +109,16 @@ internal sealed class Commands
     private Command PlanCommand(Io io)
     {
         var detailed = new Option<bool>("--detailed-exitcode") { Description = "Exit 0 when there are no changes, 2 when there are, 1 on error." };
+        var github = new GitHubPlanOptions();
         var outFile = new Option<string?>("--out") { Description = "Save the plan to FILE; `reconcile apply FILE` applies exactly it, and refuses if what it touches changed since." };
         var cmd = new Command("plan", "Show what apply would change on each node, and why. Nothing is touched.")
         {
             DirArg, Connect, OutputFormat, detailed, outFile, Adopt,
         };
+        github.AddTo(cmd);
         cmd.SetAction((parse, ct) => Run.PlanAsync(io, new PlanArgs(
             parse.GetValue(DirArg)!, parse.GetValue(Connect), parse.GetValue(OutputFormat) == "json",
-            parse.GetValue(detailed), parse.GetValue(outFile), parse.GetValue(Adopt)), ct));
+            parse.GetValue(detailed), parse.GetValue(outFile), parse.GetValue(Adopt), GitHub: github.Read(parse)), ct));
         return cmd;
     }
 
@@ -151,7 +153,7 @@ internal sealed class Commands
 }
 
 /// <summary>Arguments of <c>plan</c>.</summary>
-internal sealed record PlanArgs(string Dir, string? Connect, bool Json, bool DetailedExitCode, string? OutFile, bool Adopt);
+internal sealed record PlanArgs(string Dir, string? Connect, bool Json, bool DetailedExitCode, string? OutFile, bool Adopt, GitHubArgs? GitHub = null);
 
 /// <summary>Arguments of <c>apply</c>.</summary>
 internal sealed record ApplyArgs(string Target, string? Connect, bool AutoApprove, bool Adopt, TimeSpan ShutdownTimeout, TimeSpan LockTimeout, bool Json);

@@ -52,6 +52,7 @@ internal static class Run
         if (loaded.HasErrors)
         {
             io.Err.WriteLine("The specs have errors; no plan was made.");
+            await GitHubPlanPublishing.PublishInvalidAsync(io, args.GitHub, args.Dir, loaded.Diagnostics, ct).ConfigureAwait(false);
             return CliApp.Error;
         }
         var plan = await Operations.PlanAsync(loaded, args.Adopt, ct).ConfigureAwait(false);
@@ -61,6 +62,7 @@ internal static class Run
             SavedPlan.Write(args.OutFile, plan);
             if (!args.Json) io.Out.WriteLine($"Saved the plan to {args.OutFile}; apply exactly it with: reconcile apply {args.OutFile}");
         }
+        if (!await GitHubPlanPublishing.PublishAsync(io, args.GitHub, plan, ct).ConfigureAwait(false)) return CliApp.Error;
         if (plan.HasErrors) return CliApp.Error;
         return args.DetailedExitCode && !plan.IsEmpty ? CliApp.Changes : CliApp.Ok;
     }
