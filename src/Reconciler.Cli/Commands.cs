@@ -36,7 +36,28 @@ internal sealed class Commands
         Description = "Take over existing domains that have a spec's name but are not managed by Reconciler (UUID, MACs and disks are kept).",
     };
 
-    private Commands() => OutputFormat.AcceptOnlyFromAmong("text", "json");
+    private readonly Option<string?> MaxDisruption = new("--max-disruption")
+    {
+        Description = "Refuse the plan when an update would disturb a running guest more than this: none | live | next-boot | restart | replace. "
+            + "A domain's spec.updatePolicy overrides it. apply's default is next-boot; plan checks only when given.",
+    };
+
+    private Commands()
+    {
+        OutputFormat.AcceptOnlyFromAmong("text", "json");
+        MaxDisruption.AcceptOnlyFromAmong("none", "live", "next-boot", "restart", "replace");
+    }
+
+    /// <summary>The gate named on the command line, or <paramref name="fallback"/>.</summary>
+    internal static Disruption? ParseDisruption(string? text, Disruption? fallback) => text switch
+    {
+        "none" => Disruption.None,
+        "live" => Disruption.Live,
+        "next-boot" => Disruption.NextBoot,
+        "restart" => Disruption.Restart,
+        "replace" => Disruption.Replace,
+        _ => fallback,
+    };
 
     public static RootCommand Build(Io io) => new Commands().Root(io);
 
@@ -59,6 +80,7 @@ internal sealed class Commands
         root.Subcommands.Add(Render(io));
         root.Subcommands.Add(PlanCommand(io));
         root.Subcommands.Add(ApplyCommand(io));
+        root.Subcommands.Add(RollbackCommand.Build(io, DirArg, Connect));
         return root;
     }
 
@@ -113,12 +135,13 @@ internal sealed class Commands
         var outFile = new Option<string?>("--out") { Description = "Save the plan to FILE; `reconcile apply FILE` applies exactly it, and refuses if what it touches changed since." };
         var cmd = new Command("plan", "Show what apply would change on each node, and why. Nothing is touched.")
         {
-            DirArg, Connect, OutputFormat, detailed, outFile, Adopt,
+            DirArg, Connect, OutputFormat, detailed, outFile, Adopt, MaxDisruption,
         };
         github.AddTo(cmd);
         cmd.SetAction((parse, ct) => Run.PlanAsync(io, new PlanArgs(
             parse.GetValue(DirArg)!, parse.GetValue(Connect), parse.GetValue(OutputFormat) == "json",
-            parse.GetValue(detailed), parse.GetValue(outFile), parse.GetValue(Adopt), GitHub: github.Read(parse)), ct));
+            parse.GetValue(detailed), parse.GetValue(outFile), parse.GetValue(Adopt),
+            ParseDisruption(parse.GetValue(MaxDisruption), null), GitHub: github.Read(parse)), ct));
         return cmd;
     }
 
@@ -140,20 +163,27 @@ internal sealed class Commands
             Description = "Seconds to wait for another apply on the same node to finish before giving up.",
             DefaultValueFactory = _ => 30,
         };
+        var parallelRestarts = new Option<int>("--max-parallel-restarts")
+        {
+            Description = "How many domains may be restarted at the same time (for updates whose updatePolicy allows restarts).",
+            DefaultValueFactory = _ => 1,
+        };
         var cmd = new Command("apply", "Make the nodes match the specs: create, update, start, stop and destroy owned domains. Only domains Reconciler owns are changed; disks are never deleted.")
         {
-            target, Connect, autoApprove, Adopt, shutdownTimeout, lockTimeout, OutputFormat,
+            target, Connect, autoApprove, Adopt, shutdownTimeout, lockTimeout, OutputFormat, MaxDisruption, parallelRestarts,
         };
         cmd.SetAction((parse, ct) => Run.ApplyAsync(io, new ApplyArgs(
             parse.GetValue(target)!, parse.GetValue(Connect), parse.GetValue(autoApprove), parse.GetValue(Adopt),
             TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout)), TimeSpan.FromSeconds(parse.GetValue(lockTimeout)),
-            parse.GetValue(OutputFormat) == "json"), ct));
+            parse.GetValue(OutputFormat) == "json", ParseDisruption(parse.GetValue(MaxDisruption), Disruption.NextBoot),
+            Math.Max(1, parse.GetValue(parallelRestarts))), ct));
         return cmd;
     }
 }
 
 /// <summary>Arguments of <c>plan</c>.</summary>
-internal sealed record PlanArgs(string Dir, string? Connect, bool Json, bool DetailedExitCode, string? OutFile, bool Adopt, GitHubArgs? GitHub = null);
+internal sealed record PlanArgs(string Dir, string? Connect, bool Json, bool DetailedExitCode, string? OutFile, bool Adopt, Disruption? MaxDisruption, GitHubArgs? GitHub = null);
 
 /// <summary>Arguments of <c>apply</c>.</summary>
-internal sealed record ApplyArgs(string Target, string? Connect, bool AutoApprove, bool Adopt, TimeSpan ShutdownTimeout, TimeSpan LockTimeout, bool Json);
+internal sealed record ApplyArgs(string Target, string? Connect, bool AutoApprove, bool Adopt, TimeSpan ShutdownTimeout, TimeSpan LockTimeout, bool Json,
+    Disruption? MaxDisruption, int MaxParallelRestarts);

@@ -55,7 +55,7 @@ internal static class Run
             await GitHubPlanPublishing.PublishInvalidAsync(io, args.GitHub, args.Dir, loaded.Diagnostics, ct).ConfigureAwait(false);
             return CliApp.Error;
         }
-        var plan = await Operations.PlanAsync(loaded, args.Adopt, ct).ConfigureAwait(false);
+        var plan = await Operations.PlanAsync(loaded, args.Adopt, ct, args.MaxDisruption).ConfigureAwait(false);
         io.Out.Write(args.Json ? PlanJson.Render(plan) + Environment.NewLine : PlanText.Render(plan, io.Color));
         if (args.OutFile is not null)
         {
@@ -69,7 +69,7 @@ internal static class Run
 
     public static async Task<int> ApplyAsync(Io io, ApplyArgs args, CancellationToken ct)
     {
-        var options = new ApplyOptions(args.ShutdownTimeout, VerifyLive: false);
+        var options = new ApplyOptions(args.ShutdownTimeout, VerifyLive: false, args.MaxParallelRestarts);
         ApplyReport report;
         try
         {
@@ -95,7 +95,7 @@ internal static class Run
                     return CliApp.Error;
                 }
                 report = await Operations.PlanAndApplyAsync(loaded, args.Adopt, options, args.LockTimeout,
-                    plan => Confirm(io, plan, args.AutoApprove), io.Out, ct).ConfigureAwait(false);
+                    plan => Confirm(io, plan, args.AutoApprove), io.Out, ct, args.MaxDisruption).ConfigureAwait(false);
                 if (report.Plan.IsEmpty)
                 {
                     io.Out.Write(PlanText.Render(report.Plan, io.Color));
@@ -120,7 +120,8 @@ internal static class Run
     private static bool Confirm(Io io, Plan plan, bool autoApprove)
     {
         io.Out.Write(PlanText.Render(plan, io.Color));
-        if (autoApprove) return true;
+        // A plan over the disruption gate is refused by apply itself; there is nothing to ask.
+        if (autoApprove || plan.Diagnostics.Any(d => d.Code == Planner.GateCode)) return true;
         io.Out.Write($"Apply these {plan.Changes.Count} change(s)? Only 'yes' is accepted: ");
         io.Out.Flush();
         var answer = io.In.ReadLine();

@@ -26,13 +26,17 @@ public sealed record RenderedDomain(string Node, string Name, string Xml);
 public static class Operations
 {
     /// <summary>Reads every node and plans. Nothing is changed.</summary>
-    public static async Task<Plan> PlanAsync(LoadedSpecs loaded, bool adopt, CancellationToken ct)
+    /// <param name="loaded">The specs and their nodes.</param>
+    /// <param name="adopt">Take over unmanaged domains with a spec's name.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="maxDisruption">The disruption gate, or null for none.</param>
+    public static async Task<Plan> PlanAsync(LoadedSpecs loaded, bool adopt, CancellationToken ct, Disruption? maxDisruption = null)
     {
         var (sessions, errors) = await Workspace.OpenAsync(loaded.Nodes, ct).ConfigureAwait(false);
         try
         {
             var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct).ConfigureAwait(false);
-            return Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt));
+            return Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption));
         }
         finally
         {
@@ -43,15 +47,23 @@ public static class Operations
     /// <summary>
     /// Locks every node, plans under the locks, asks <paramref name="confirm"/>, and applies.
     /// </summary>
+    /// <param name="loaded">The specs and their nodes.</param>
+    /// <param name="adopt">Take over unmanaged domains with a spec's name.</param>
+    /// <param name="options">How to apply.</param>
+    /// <param name="lockWait">How long to wait for another apply's node lock.</param>
+    /// <param name="confirm">Asked with the plan; false cancels.</param>
+    /// <param name="progress">Where progress lines go.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="maxDisruption">The disruption gate, or null for none.</param>
     public static async Task<ApplyReport> PlanAndApplyAsync(LoadedSpecs loaded, bool adopt, ApplyOptions options,
-        TimeSpan lockWait, Func<Plan, bool> confirm, TextWriter progress, CancellationToken ct)
+        TimeSpan lockWait, Func<Plan, bool> confirm, TextWriter progress, CancellationToken ct, Disruption? maxDisruption = null)
     {
         using var locks = await LockAllAsync(loaded.Nodes.Select(n => n.Uri), lockWait, ct).ConfigureAwait(false);
         var (sessions, errors) = await Workspace.OpenAsync(loaded.Nodes, ct).ConfigureAwait(false);
         try
         {
             var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct).ConfigureAwait(false);
-            var plan = Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt));
+            var plan = Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption));
             if (plan.IsEmpty) return new ApplyReport(plan, null, Confirmed: true);
             if (!confirm(plan)) return new ApplyReport(plan, null, Confirmed: false);
             var result = new Applier(sessions, options with { VerifyLive = false }, progress).Apply(plan, ct);

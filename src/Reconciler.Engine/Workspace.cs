@@ -89,7 +89,7 @@ public static class Workspace
         return await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    /// <summary>The planner's options for these targets.</summary>
-    public static PlanOptions Options(IReadOnlyList<NodeTarget> targets, bool adopt) =>
-        new(adopt, targets.FirstOrDefault(t => t.IsSandbox)?.Name);
+    /// <summary>The planner's options for these targets; the clock is read here, at the edge, so the planner stays pure.</summary>
+    public static PlanOptions Options(IReadOnlyList<NodeTarget> targets, bool adopt, Disruption? maxDisruption = null) =>
+        new(adopt, targets.FirstOrDefault(t => t.IsSandbox)?.Name, maxDisruption, DateTimeOffset.UtcNow);
 }

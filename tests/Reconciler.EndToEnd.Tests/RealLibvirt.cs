@@ -52,6 +52,8 @@ internal static class Cli
 {
     public sealed record Result(int ExitCode, string Out, string Err)
     {
+        public string All() => Out + Err;
+
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Err}";
     }
 

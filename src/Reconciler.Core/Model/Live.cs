@@ -58,7 +58,11 @@ public sealed record LiveDomain(
     OwnerRecord? Owner,
     DomainSpec? Config,
     DomainSpec? Running,
-    string Fingerprint);
+    string Fingerprint)
+{
+    /// <summary>Free PCIe hotplug slots in the running instance (empty root ports), for live attaches.</summary>
+    public int FreeHotplugSlots { get; init; }
+}
 
 /// <summary>A snapshot of one node's state as read at one moment.</summary>
 /// <param name="Node">The node name.</param>

@@ -169,6 +169,9 @@ public sealed record XmlPatch(string XPath, string? Add = null, string? Set = nu
 /// <param name="DomainType">Forced domain type, or null for the node's choice.</param>
 /// <param name="Arch">Guest architecture, default x86_64.</param>
 /// <param name="CloudInit">The cloud-init seed, or null; its cdrom is also in <paramref name="Disks"/> (the last disk).</param>
+/// <param name="UpdatePolicy">How far updates may disturb the running guest; null means <see cref="UpdatePolicy.Default"/>.</param>
+/// <param name="SnapshotBeforeUpdate">Take a snapshot before a restart or replace change.</param>
+/// <param name="SnapshotsToKeep">How many of Reconciler's snapshots of this domain to keep.</param>
 public sealed record DomainSpec(
     ResourceMeta Meta,
     string? Node,
@@ -190,8 +193,14 @@ public sealed record DomainSpec(
     string? Description = null,
     string? DomainType = null,
     string Arch = "x86_64",
-    CloudInitSpec? CloudInit = null)
+    CloudInitSpec? CloudInit = null,
+    UpdatePolicy? UpdatePolicy = null,
+    bool SnapshotBeforeUpdate = false,
+    int SnapshotsToKeep = 3)
 {
+    /// <summary>The update policy in force (the default when none was given).</summary>
+    public UpdatePolicy Policy => UpdatePolicy ?? Model.UpdatePolicy.Default;
+
     /// <summary>The domain name.</summary>
     public string Name => Meta.Name;
 }

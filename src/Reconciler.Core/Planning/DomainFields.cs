@@ -115,7 +115,7 @@ public static class DomainFields
     /// disks in order (a changed path then reads as that disk's path changing); live disks left
     /// over follow, as disks the spec removed; a desired disk with nothing left is new (null).
     /// </summary>
-    internal static IReadOnlyList<DiskSpec?> AlignDisks(IReadOnlyList<DiskSpec> desired, IReadOnlyList<DiskSpec> live)
+    public static IReadOnlyList<DiskSpec?> AlignDisks(IReadOnlyList<DiskSpec> desired, IReadOnlyList<DiskSpec> live)
     {
         static string Key(DiskSpec d) => $"{d.Device}|{d.Path}|{d.Pool}|{d.Volume}";
         var used = new bool[live.Count];

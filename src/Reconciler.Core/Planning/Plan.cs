@@ -69,6 +69,9 @@ public sealed record ResourceChange(
     string? LiveFingerprint,
     StorageChange? Storage = null)
 {
+    /// <summary>For a domain update: restart the domain after redefining it (its policy allows it and a field needs it).</summary>
+    public bool Restart { get; init; }
+
     /// <summary>The worst disruption among the fields (or of the action itself).</summary>
     public Disruption Disruption => Action switch
     {
@@ -96,6 +99,9 @@ public sealed record Plan(
     IReadOnlyList<Diagnostic> Diagnostics,
     IReadOnlyList<string> Unchanged)
 {
+    /// <summary>Running domains whose running instance differs from their persistent definition: a restart (by anyone) applies them.</summary>
+    public IReadOnlyList<PendingRestart> PendingRestarts { get; init; } = [];
+
     /// <summary>Version of the saved-plan and JSON formats.</summary>
     public const int FormatVersion = 1;
 
@@ -105,6 +111,12 @@ public sealed record Plan(
     /// <summary>True when planning found errors.</summary>
     public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
 }
+
+/// <summary>A running domain whose persistent definition has changes its running instance does not have yet.</summary>
+/// <param name="Node">Node name.</param>
+/// <param name="Name">Domain name.</param>
+/// <param name="Fields">The fields that differ, running → persistent.</param>
+public sealed record PendingRestart(string Node, string Name, IReadOnlyList<FieldDiff> Fields);
 
 /// <summary>A node as seen by a plan.</summary>
 /// <param name="Name">Node name.</param>

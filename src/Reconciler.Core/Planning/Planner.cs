@@ -6,7 +6,9 @@ namespace Reconciler.Core.Planning;
 /// <summary>Choices that change what the planner may propose.</summary>
 /// <param name="Adopt">Take over domains with a spec's name that Reconciler does not own (or that another source owns).</param>
 /// <param name="SandboxNode">The name of the embedded sandbox node, if one is used.</param>
-public sealed record PlanOptions(bool Adopt = false, string? SandboxNode = null);
+/// <param name="MaxDisruption">The gate: updates whose disruption exceeds it are plan errors (a domain's updatePolicy may override). Null: no gate.</param>
+/// <param name="Now">The time restart windows are checked against; null treats every window as closed. Passed in so the planner stays pure.</param>
+public sealed record PlanOptions(bool Adopt = false, string? SandboxNode = null, Disruption? MaxDisruption = null, DateTimeOffset? Now = null);
 
 /// <summary>
 /// Computes a <see cref="Plan"/> from the desired specs and the live nodes. A pure function: no
@@ -60,7 +62,10 @@ public static class Planner
             .ToList();
         return new Plan(desired.Source, desired.Revision,
             live.Select(n => new PlanNode(n.Node, n.Uri, n.Node == options.SandboxNode, n.Error)).ToList(),
-            ordered, diagnostics, unchanged);
+            ordered, diagnostics, unchanged)
+        {
+            PendingRestarts = PendingRestarts(desired, live),
+        };
     }
 
     private static void PlanNode(SpecSet desired, LiveNode node, List<DomainSpec> wanted, PlanOptions options,
@@ -123,11 +128,7 @@ public static class Planner
             }
 
             var running = current.RunState is LiveRunState.Running or LiveRunState.Paused or LiveRunState.ShuttingDown;
-            var fields = new List<FieldChange>();
-            foreach (var diff in DomainFields.Diff(spec, current.Config))
-            {
-                fields.Add(new FieldChange(diff.Path, diff.Before, diff.After, Classify(diff, current.Config, running)));
-            }
+            var fields = new List<FieldChange>(Disruptions.Classify(DomainFields.Diff(spec, current.Config), spec, current, options.Now));
             var configChanged = fields.Count > 0 || current.Owner is null || current.Owner.Source != desired.Source;
             if (current.Autostart != spec.Autostart)
             {
@@ -157,8 +158,13 @@ public static class Planner
                     _ => fields.Count == 1 ? $"{fields[0].Path} differs" : $"{fields.Count} fields differ",
                 };
             }
-            changes.Add(new ResourceChange(node.Node, ResourceKind.Domain, spec.Name, action, reason, fields,
-                action == ChangeAction.Stop ? null : spec, current.Uuid, current.Fingerprint));
+            var change = new ResourceChange(node.Node, ResourceKind.Domain, spec.Name, action, reason, fields,
+                action == ChangeAction.Stop ? null : spec, current.Uuid, current.Fingerprint)
+            {
+                Restart = running && wantRunning && fields.Any(f => f.Disruption == Disruption.Restart),
+            };
+            changes.Add(change);
+            Gate(change, spec, options, diagnostics);
         }
 
         foreach (var current in node.Domains)
@@ -177,26 +183,51 @@ public static class Planner
     }
 
     /// <summary>
-    /// What a field change costs a domain. A stopped domain's definition changes cost nothing;
-    /// memory and vCPUs within the definition's maxima apply live; the rest waits for the next boot.
+    /// The disruption gate: an update whose fields exceed what the command (or the domain's
+    /// updatePolicy) allows is a plan error naming each such field. Explicit power-state changes
+    /// and prunes are what the specs ask for and are not gated.
     /// </summary>
-    private static Disruption Classify(FieldDiff diff, DomainSpec live, bool running)
+    private static void Gate(ResourceChange change, DomainSpec spec, PlanOptions options, List<Diagnostic> diagnostics)
     {
-        if (diff.Path.StartsWith("metadata.", StringComparison.Ordinal) || diff.Path is "spec.description" or "spec.protect")
+        if (Disruptions.Allowed(spec.Policy, options.MaxDisruption) is not { } allowed) return;
+        var over = change.Fields.Where(f => f.Path != "spec.state" && f.Disruption > allowed).ToList();
+        if (over.Count == 0) return;
+        diagnostics.Add(Diagnostic.Error(GateCode,
+            $"domain '{change.Name}' on node '{change.Node}': {string.Join(", ", over.Select(f => $"{f.Path} ({Text(f.Disruption)})"))} exceed{(over.Count == 1 ? "s" : "")} the allowed disruption '{Text(allowed)}'",
+            spec.Meta.Origin.Find(over[0].Path), over[0].Path,
+            "raise --max-disruption, set spec.updatePolicy (e.g. restart: auto), or make the change in a maintenance window"));
+    }
+
+    /// <summary>The diagnostic code of a gate refusal; apply refuses the whole plan when one is present.</summary>
+    public const string GateCode = "exceeds-max-disruption";
+
+    private static string Text(Disruption d) => d switch
+    {
+        Disruption.None => "none",
+        Disruption.Live => "live",
+        Disruption.NextBoot => "next-boot",
+        Disruption.Restart => "restart",
+        _ => "replace",
+    };
+
+    /// <summary>
+    /// Owned running domains whose running instance lacks changes of their persistent definition.
+    /// Memory is left out: the running value is the balloon's, which the guest moves by itself.
+    /// Once the guest restarts (by anyone) the two match and the entry is gone.
+    /// </summary>
+    private static List<PendingRestart> PendingRestarts(SpecSet desired, IReadOnlyList<LiveNode> live)
+    {
+        var pending = new List<PendingRestart>();
+        foreach (var node in live.OrderBy(n => n.Node, StringComparer.Ordinal))
         {
-            return Disruption.None;
+            foreach (var d in node.Domains.OrderBy(d => d.Name, StringComparer.Ordinal))
+            {
+                if (d.Owner?.Source != desired.Source || d.Config is null || d.Running is null) continue;
+                var fields = DomainFields.Diff(d.Config, d.Running).Where(f => f.Path != "spec.memory").ToList();
+                if (fields.Count > 0) pending.Add(new PendingRestart(node.Node, d.Name, fields));
+            }
         }
-        if (!running) return Disruption.None;
-        switch (diff.Path)
-        {
-            case "spec.memory" when diff.After is not null && ByteSize.TryParse(diff.After, out var bytes, out _)
-                                    && bytes <= (live.MaxMemoryBytes ?? live.MemoryBytes):
-                return Disruption.Live;
-            case "spec.vcpus" when int.TryParse(diff.After, out var n) && n <= (live.MaxVcpus ?? live.Vcpus) && n >= live.Vcpus:
-                return Disruption.Live;
-            default:
-                return Disruption.NextBoot;
-        }
+        return pending;
     }
 
     private static string Bool(bool value) => value ? "true" : "false";

@@ -47,9 +47,16 @@ public static class PlanJson
                 action = c.Action.ToString().ToLowerInvariant(),
                 reason = c.Reason,
                 disruption = PlanText.DisruptionText(c.Disruption),
+                restart = c.Restart,
                 fields = c.Fields.Select(f => new { path = f.Path, before = f.Before, after = f.After, disruption = PlanText.DisruptionText(f.Disruption) }),
             }),
             unchanged = plan.Unchanged,
+            pendingRestarts = plan.PendingRestarts.Select(p => new
+            {
+                node = p.Node,
+                name = p.Name,
+                fields = p.Fields.Select(f => new { path = f.Path, running = f.Before, defined = f.After }),
+            }),
             diagnostics = plan.Diagnostics.Select(DiagnosticJson),
         };
         return JsonSerializer.Serialize(view, Options);

@@ -186,6 +186,9 @@ internal sealed class DomainKind : KindHandler
         {
             Default = false, Example = "true", Libvirt = "Reconciler's owner record in <metadata>",
         },
+        UpdatePolicyFields.UpdatePolicy,
+        UpdatePolicyFields.SnapshotBeforeUpdate,
+        UpdatePolicyFields.SnapshotsToKeep,
         new FieldDef("description", FieldType.String, "Free text.")
         {
             Multiline = true, DefaultText = "empty", Example = "\"Frontend web server\"", Libvirt = "<description>",
@@ -285,7 +288,10 @@ internal sealed class DomainKind : KindHandler
             spec.Get<string>("description"),
             spec.Get<string>("domainType"),
             spec.Get<string>("arch")!,
-            cloudInit);
+            cloudInit,
+            UpdatePolicyFields.Build(spec.Get<ParsedObject>("updatePolicy")),
+            spec.Get<bool>("snapshotBeforeUpdate"),
+            spec.Get<int>("snapshotsToKeep"));
     }
 
     private static DiskSpec BuildDisk(ParsedObject d, DocumentContext context)

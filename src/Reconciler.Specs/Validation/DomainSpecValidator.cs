@@ -61,6 +61,15 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
             .WithMessage("secureBoot requires firmware: uefi")
             .WithState(_ => new FailureState("set firmware: uefi, or remove secureBoot", ["spec.firmware"]));
 
+        RuleFor(d => d.Policy)
+            .Must(p => p.Restart != RestartPolicy.Window || RestartWindow.TryParse(p.Window, out _, out _))
+            .OverridePropertyName("spec.updatePolicy.window")
+            .WithErrorCode(InvalidValue)
+            .WithMessage(d => d.Policy.Window is null
+                ? "restart: window needs a window"
+                : $"'{Failures.Printable(d.Policy.Window)}' is not a window: {(RestartWindow.TryParse(d.Policy.Window, out _, out var why) ? "" : why)}")
+            .WithState(_ => new FailureState("e.g. window: \"Sat,Sun 02:00-04:00\" (UTC)", ["spec.updatePolicy.restart"]));
+
         RuleFor(d => d.Machine)
             .Must(m => Regexes.Token.IsMatch(m))
             .OverridePropertyName("spec.machine")

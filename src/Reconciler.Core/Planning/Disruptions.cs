@@ -1,0 +1,133 @@
+using Reconciler.Core.Model;
+
+namespace Reconciler.Core.Planning;
+
+/// <summary>
+/// The one place that says what a field change costs a domain. The class follows libvirt's live
+/// versus config semantics and the headroom the running instance has — the memory and vCPU
+/// maxima of its definition and its free PCIe hotplug slots — then the domain's update policy:
+/// <list type="bullet">
+/// <item><c>none</c>: metadata, description, protect, autostart; any change to a stopped domain.</item>
+/// <item><c>live</c>: memory up to the defined maximum (balloon); more vCPUs up to the maximum;
+/// attaching or detaching virtio/usb disks and NICs while a hotplug slot is free; new cdrom media.</item>
+/// <item><c>next-boot</c>: everything else: the persistent definition changes, the running guest keeps
+/// the old value until it restarts.</item>
+/// <item><c>restart</c>: a next-boot change of a domain whose policy lets Reconciler restart it now.</item>
+/// <item><c>replace</c>: a different architecture or domain type, which libvirt cannot redefine in place.</item>
+/// </list>
+/// </summary>
+public static class Disruptions
+{
+    /// <summary>Classifies each differing field of one domain.</summary>
+    /// <param name="diffs">The owned fields that differ (desired vs persistent definition).</param>
+    /// <param name="desired">The desired spec.</param>
+    /// <param name="live">The domain as read.</param>
+    /// <param name="now">For restart windows; null means closed.</param>
+    public static IReadOnlyList<FieldChange> Classify(IReadOnlyList<FieldDiff> diffs, DomainSpec desired, LiveDomain live, DateTimeOffset? now)
+    {
+        var config = live.Config!;
+        var running = live.RunState is LiveRunState.Running or LiveRunState.Paused or LiveRunState.ShuttingDown;
+        var mayRestart = MayRestart(desired.Policy, now);
+        var items = ItemClasses(diffs, desired, config, live.FreeHotplugSlots);
+        var result = new List<FieldChange>(diffs.Count);
+        foreach (var diff in diffs)
+        {
+            var cls = Base(diff, config, running, items);
+            if (cls == Disruption.NextBoot && mayRestart) cls = Disruption.Restart;
+            result.Add(new FieldChange(diff.Path, diff.Before, diff.After, cls));
+        }
+        return result;
+    }
+
+    /// <summary>True when the policy lets Reconciler restart the domain at <paramref name="now"/>.</summary>
+    public static bool MayRestart(UpdatePolicy policy, DateTimeOffset? now) => policy.Restart switch
+    {
+        RestartPolicy.Auto => true,
+        RestartPolicy.Window => now is { } t && RestartWindow.TryParse(policy.Window, out var w, out _) && w!.Contains(t),
+        _ => false,
+    };
+
+    /// <summary>The most disruptive class a change of this domain may have under the gate <paramref name="gate"/>.</summary>
+    public static Disruption? Allowed(UpdatePolicy policy, Disruption? gate)
+    {
+        var max = policy.MaxDisruption ?? gate;
+        if (max is null) return null;
+        // Opting in to restarts in the spec lets restart-class changes through a lower command-line gate.
+        return policy.Restart != RestartPolicy.Never && max < Disruption.Restart ? Disruption.Restart : max;
+    }
+
+    private static Disruption Base(FieldDiff diff, DomainSpec config, bool running, IReadOnlyDictionary<string, Disruption> items)
+    {
+        var path = diff.Path;
+        if (path.StartsWith("metadata.", StringComparison.Ordinal) || path is "spec.description" or "spec.protect" or "spec.autostart")
+        {
+            return Disruption.None;
+        }
+        if (path is "spec.arch" or "spec.domainType") return Disruption.Replace;
+        if (!running) return Disruption.None;
+        switch (path)
+        {
+            case "spec.memory":
+                return diff.After is not null && ByteSize.TryParse(diff.After, out var bytes, out _)
+                       && bytes <= (config.MaxMemoryBytes ?? config.MemoryBytes) ? Disruption.Live : Disruption.NextBoot;
+            case "spec.vcpus":
+                return int.TryParse(diff.After, out var n) && int.TryParse(diff.Before, out var was)
+                       && n >= was && n <= (config.MaxVcpus ?? config.Vcpus) ? Disruption.Live : Disruption.NextBoot;
+        }
+        return ItemOf(path) is { } item && items.TryGetValue(item, out var cls) ? cls : Disruption.NextBoot;
+    }
+
+    /// <summary>
+    /// The class of each disk or NIC that changed, as a whole: attaching and detaching are live for
+    /// hot-pluggable buses while free slots last (in order), new cdrom media is live, any other
+    /// change to an existing device waits for the next boot.
+    /// </summary>
+    private static Dictionary<string, Disruption> ItemClasses(IReadOnlyList<FieldDiff> diffs, DomainSpec desired, DomainSpec config, int freeSlots)
+    {
+        var result = new Dictionary<string, Disruption>(StringComparer.Ordinal);
+        var aligned = DomainFields.AlignDisks(desired.Disks, config.Disks);
+        foreach (var item in diffs.Select(d => ItemOf(d.Path)).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            var index = int.Parse(item[(item.IndexOf('[', StringComparison.Ordinal) + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
+            Disruption cls;
+            if (item.StartsWith("spec.disks[", StringComparison.Ordinal))
+            {
+                var want = index < desired.Disks.Count ? desired.Disks[index] : null;
+                var have = index < aligned.Count ? aligned[index] : null;
+                var bus = (want ?? have)?.Bus;
+                var pluggable = bus is "virtio" or "usb";
+                if (want is null || have is null)
+                {
+                    var needsSlot = want is not null && bus == "virtio";
+                    cls = !pluggable ? Disruption.NextBoot
+                        : !needsSlot ? Disruption.Live
+                        : freeSlots-- > 0 ? Disruption.Live : Disruption.NextBoot;
+                }
+                else
+                {
+                    var mediaOnly = want.Device == DiskDevice.Cdrom && have.Device == DiskDevice.Cdrom
+                                    && want with { Path = have.Path, Format = have.Format, Volume = have.Volume, Pool = have.Pool } == have;
+                    cls = mediaOnly ? Disruption.Live : Disruption.NextBoot;
+                }
+            }
+            else
+            {
+                var added = index >= config.Interfaces.Count;
+                var removed = index >= desired.Interfaces.Count;
+                cls = removed ? Disruption.Live
+                    : added ? (freeSlots-- > 0 ? Disruption.Live : Disruption.NextBoot)
+                    : Disruption.NextBoot;
+            }
+            result[item] = cls;
+        }
+        return result;
+    }
+
+    /// <summary><c>spec.disks[2]</c> for <c>spec.disks[2].path</c>; null for fields outside lists.</summary>
+    private static string? ItemOf(string path)
+    {
+        if (!path.StartsWith("spec.disks[", StringComparison.Ordinal) && !path.StartsWith("spec.interfaces[", StringComparison.Ordinal)) return null;
+        var end = path.IndexOf(']', StringComparison.Ordinal);
+        return end < 0 ? null : path[..(end + 1)];
+    }
+}

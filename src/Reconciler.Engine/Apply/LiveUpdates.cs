@@ -1,0 +1,91 @@
+using System.Xml.Linq;
+using Reconciler.Core.Model;
+using Reconciler.Core.Planning;
+using Reconciler.Libvirt;
+
+namespace Reconciler.Engine.Apply;
+
+/// <summary>
+/// Carries the <c>live</c>-class fields of an update into the running instance, after the
+/// persistent definition was redefined: balloon, vCPU hotplug, device attach/detach, new cdrom
+/// media. The devices are taken from the freshly defined persistent XML, so the running instance
+/// gets the same MACs and targets as the definition; PCI addresses are left to libvirt.
+/// </summary>
+internal static class LiveUpdates
+{
+    public static void Apply(LibvirtDomain domain, ResourceChange change, DomainSpec desired, DomainSpec previousConfig)
+    {
+        var live = change.Fields.Where(f => f.Disruption == Disruption.Live).ToList();
+        if (live.Count == 0 || !domain.IsActive) return;
+        if (live.Any(f => f.Path == "spec.memory")) domain.SetMemory(desired.MemoryBytes / 1024, DomainModificationImpact.Live);
+        if (live.Any(f => f.Path == "spec.vcpus")) domain.SetVcpus((uint)desired.Vcpus, DomainVcpuFlags.Live);
+
+        var items = live.Select(f => Item(f.Path)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        if (items.Count == 0) return;
+        var config = XDocument.Parse(domain.GetXmlDesc(DomainXmlFlags.Inactive)).Root!.Element("devices")!;
+        var running = XDocument.Parse(domain.GetXmlDesc(DomainXmlFlags.None)).Root!.Element("devices")!;
+        var aligned = DomainFields.AlignDisks(desired.Disks, previousConfig.Disks);
+        foreach (var item in items)
+        {
+            var index = Index(item);
+            if (item.StartsWith("spec.disks[", StringComparison.Ordinal))
+            {
+                var want = index < desired.Disks.Count ? desired.Disks[index] : null;
+                var had = index < aligned.Count ? aligned[index] : null;
+                if (want is null && had is not null)
+                {
+                    domain.DetachDevice(FindDisk(running, had)?.ToString() ?? throw new ApplyStepException($"{item} is not in the running domain"), DomainModificationImpact.Live);
+                }
+                else if (want is not null && had is null)
+                {
+                    domain.AttachDevice(WithoutAddress(FindDisk(config, want)), DomainModificationImpact.Live);
+                }
+                else if (want is not null)
+                {
+                    domain.UpdateDevice(WithoutAddress(FindDisk(config, want)), DomainModificationImpact.Live);
+                }
+            }
+            else
+            {
+                var nics = config.Elements("interface").ToList();
+                if (index < desired.Interfaces.Count)
+                {
+                    domain.AttachDevice(WithoutAddress(index < nics.Count ? nics[index] : null), DomainModificationImpact.Live);
+                }
+                else if (index < previousConfig.Interfaces.Count && previousConfig.Interfaces[index].Mac is { } mac)
+                {
+                    var nic = running.Elements("interface").FirstOrDefault(n => (string?)n.Element("mac")?.Attribute("address") == mac)
+                              ?? throw new ApplyStepException($"{item} ({mac}) is not in the running domain");
+                    domain.DetachDevice(nic.ToString(), DomainModificationImpact.Live);
+                }
+            }
+        }
+    }
+
+    private static XElement? FindDisk(XElement devices, DiskSpec disk) =>
+        devices.Elements("disk").FirstOrDefault(d =>
+        {
+            var source = d.Element("source");
+            if (disk.Path is { } path) return (string?)source?.Attribute("file") == path || (string?)source?.Attribute("dev") == path;
+            if (disk.Volume is { } volume) return (string?)source?.Attribute("volume") == volume && (disk.Pool is null || (string?)source?.Attribute("pool") == disk.Pool);
+            return (string?)d.Element("target")?.Attribute("dev") == disk.Target || (disk.Target is null && (string?)d.Attribute("device") == "cdrom" && source is null);
+        });
+
+    private static string WithoutAddress(XElement? device)
+    {
+        if (device is null) throw new ApplyStepException("the device is not in the redefined domain");
+        var copy = new XElement(device);
+        copy.Elements("address").Remove();
+        return copy.ToString();
+    }
+
+    private static string? Item(string path)
+    {
+        if (!path.StartsWith("spec.disks[", StringComparison.Ordinal) && !path.StartsWith("spec.interfaces[", StringComparison.Ordinal)) return null;
+        var end = path.IndexOf(']', StringComparison.Ordinal);
+        return path[..(end + 1)];
+    }
+
+    private static int Index(string item) =>
+        int.Parse(item[(item.IndexOf('[', StringComparison.Ordinal) + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
+}
