@@ -9,7 +9,8 @@ namespace Reconciler.GitHub;
 /// <param name="Failed">Steps failed.</param>
 /// <param name="NotDone">Steps not attempted (they depended on a failed one, or the apply was refused).</param>
 /// <param name="Refusal">Why the whole apply was refused, if it was.</param>
-public sealed record ApplyStatusSummary(int Done, int Failed, int NotDone, string? Refusal = null)
+/// <param name="Blocked">Resources the plan would not touch (plan errors) or could not read (node unreachable): the revision is not fully live.</param>
+public sealed record ApplyStatusSummary(int Done, int Failed, int NotDone, string? Refusal = null, int Blocked = 0)
 {
     /// <summary>Nothing to change: the revision is live as it is.</summary>
     public static ApplyStatusSummary NoChanges { get; } = new(0, 0, 0);
@@ -22,12 +23,13 @@ public sealed record ApplyStatusSummary(int Done, int Failed, int NotDone, strin
             result.Steps.Count(s => s.Status == StepStatus.NotDone), result.Refusal);
     }
 
-    /// <summary>True when everything was done.</summary>
-    public bool Succeeded => Refusal is null && Failed == 0 && NotDone == 0;
+    /// <summary>True when everything was done and nothing is blocked.</summary>
+    public bool Succeeded => Refusal is null && Failed == 0 && NotDone == 0 && Blocked == 0;
 
-    /// <summary>The short status description, e.g. <c>Applied: 3 done</c> or <c>1 failed, 2 done, 1 not done</c>.</summary>
+    /// <summary>The short status description, e.g. <c>Applied: 3 changes</c> or <c>1 failed, 2 done, 1 not done</c>.</summary>
     public string Description =>
         Refusal is not null ? "Refused: " + Refusal
+        : Blocked > 0 ? $"{PlanMarkdown.Count(Blocked, "resource")} blocked (plan errors or unreachable nodes); {Done} done, {Failed} failed"
         : Done + Failed + NotDone == 0 ? "Live: no changes needed"
         : Succeeded ? $"Applied: {PlanMarkdown.Count(Done, "change")}"
         : $"{Failed} failed, {Done} done, {NotDone} not done";
@@ -40,7 +42,7 @@ public sealed record ApplyStatusSummary(int Done, int Failed, int NotDone, strin
 /// </summary>
 public interface IApplyStatusReporter
 {
-    /// <summary>The apply of <paramref name="revision"/> starts (status pending).</summary>
+    /// <summary>The apply of <paramref name="revision"/> starts (status pending); <paramref name="changes"/> is 0 when not known yet.</summary>
     Task ApplyingAsync(string revision, int changes, CancellationToken ct);
 
     /// <summary>The apply of <paramref name="revision"/> ended (success or failure with <paramref name="summary"/>).</summary>
@@ -91,7 +93,7 @@ public sealed partial class GitHubApplyStatusReporter(IGitHubClient client, GitH
 
     /// <inheritdoc/>
     public Task ApplyingAsync(string revision, int changes, CancellationToken ct) =>
-        SetAsync(revision, new(Context, CommitStatusState.Pending, $"Applying {PlanMarkdown.Count(changes, "change")}…"), ct);
+        SetAsync(revision, new(Context, CommitStatusState.Pending, changes > 0 ? $"Applying {PlanMarkdown.Count(changes, "change")}…" : "Reconciling this revision…"), ct);
 
     /// <inheritdoc/>
     public Task AppliedAsync(string revision, ApplyStatusSummary summary, CancellationToken ct)
