@@ -1,0 +1,34 @@
+using Reconciler.Core.Model;
+using Reconciler.Core.Planning;
+
+namespace Reconciler.Engine.Output;
+
+/// <summary>One-line descriptions of pools, volumes, seeds and networks to be created, for the human plan.</summary>
+internal static class StorageText
+{
+    public static string? Describe(StorageChange s)
+    {
+        if (s.PoolSpec is { } p) return $"dir {p.Path}" + (p.Autostart ? ", autostart" : "");
+        if (s.Seed is { } seed) return $"cloud-init seed of {seed.Domain} in pool {s.Pool}, instance-id {seed.CloudInit.InstanceId}";
+        if (s.Volume is { } v)
+        {
+            var text = $"{ByteSize.Format(v.SizeBytes)} {v.Format.ToString().ToLowerInvariant()} in pool {v.Pool}, deletionPolicy {v.DeletionPolicy}";
+            if (v.BaseImage is { } b) text += $", {(b.Mode == BaseImageMode.Backing ? "backed by" : "copied from")} {b.Source}" + (b.Sha256 is null ? "" : " (sha256 checked)");
+            return text;
+        }
+        if (s.Network is { } n)
+        {
+            var text = n.Mode.ToString().ToLowerInvariant();
+            if (n.Bridge is not null) text += $", bridge {n.Bridge}";
+            if (n.Ipv4 is { } ip)
+            {
+                text += $", {ip.Address}/{ip.Prefix}";
+                if (ip.DhcpStart is not null) text += $", DHCP {ip.DhcpStart}-{ip.DhcpEnd}";
+                if (ip.Hosts.Count > 0) text += $", {ip.Hosts.Count} static lease(s)";
+            }
+            if (n.DnsHosts.Count > 0) text += $", {n.DnsHosts.Count} DNS host(s)";
+            return text + (n.Autostart ? ", autostart" : "");
+        }
+        return null;
+    }
+}
