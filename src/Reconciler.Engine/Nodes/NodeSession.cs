@@ -124,24 +124,18 @@ internal sealed class NodeSession : IDisposable
             // Unparseable definitions stay null; the planner reports them and never touches them.
         }
         DomainSpec? running = null;
-        var freeSlots = 0;
         if (runState != LiveRunState.Stopped && persistent && config?.Owner is not null)
         {
             try
             {
-                var liveXml = domain.GetXmlDesc(DomainXmlFlags.None);
-                running = DomainXmlParser.Parse(liveXml).Spec;
-                freeSlots = HotplugSlots.CountFree(liveXml);
+                running = DomainXmlParser.Parse(domain.GetXmlDesc(DomainXmlFlags.None)).Spec;
             }
             catch (RenderException)
             {
             }
         }
         var fingerprint = Fingerprint(inactiveXml, runState, autostart);
-        return new LiveDomain(domain.Name, domain.Uuid, runState, autostart, persistent, config?.Owner, config?.Spec, running, fingerprint)
-        {
-            FreeHotplugSlots = freeSlots,
-        };
+        return new LiveDomain(domain.Name, domain.Uuid, runState, autostart, persistent, config?.Owner, config?.Spec, running, fingerprint);
     }
 
     /// <summary>A digest of what a saved plan depends on: the persistent definition, run state and autostart.</summary>
