@@ -89,6 +89,16 @@ public static class PlanMarkdown
             }
             if (fold) sb.Append("\n</details>\n");
         }
+        if (plan.PendingRestarts.Count > 0)
+        {
+            sb.Append("\n#### Restart pending\n\nThe running guest has not picked these up yet; a restart by anyone applies them.\n\n");
+            foreach (var p in plan.PendingRestarts.Take(100))
+            {
+                sb.Append("- domain ").Append(Code(p.Name)).Append(" on ").Append(Code(p.Node)).Append(": ")
+                  .Append(string.Join(", ", p.Fields.Select(f => Code(f.Path) + " " + (f.Before is null ? "_(none)_" : Code(f.Before)) + " → " + (f.After is null ? "_(none)_" : Code(f.After)))))
+                  .Append('\n');
+            }
+        }
         if (shown < plan.Changes.Count)
         {
             sb.Append("\n…and ").Append(Count(plan.Changes.Count - shown, "more change"))
@@ -132,6 +142,7 @@ public static class PlanMarkdown
         {
             sb.Append(" — disruption: ").Append(Emphasize(change.Disruption));
         }
+        if (change.Restart) sb.Append(" — **will restart**");
         sb.Append('\n');
         if (change.Action == ChangeAction.Create && change.Desired is { } d)
         {

@@ -105,6 +105,16 @@ public sealed class PlanMarkdownTests
     }
 
     [Fact]
+    public void Restarts_are_called_out()
+    {
+        var plan = Plans.Of([Plans.Update("db-1", new FieldChange("spec.vcpus", "1", "2", Disruption.Restart)) with { Restart = true }])
+            with { PendingRestarts = [new PendingRestart("hv1", "web-1", [new FieldDiff("spec.memory", "1GiB", "2GiB")])] };
+        var md = PlanMarkdown.Render(plan);
+        Assert.Contains("- `~` **update** domain `db-1` — spec changed — disruption: **restart** — **will restart**\n", md);
+        Assert.Contains("#### Restart pending\n\nThe running guest has not picked these up yet; a restart by anyone applies them.\n\n- domain `web-1` on `hv1`: `spec.memory` `1GiB` → `2GiB`\n", md);
+    }
+
+    [Fact]
     public void Sandbox_is_called_out()
     {
         var md = PlanMarkdown.Render(Plans.Of([Plans.Create("a", "sandbox")], nodes: [new PlanNode("sandbox", "test:///tmp/x/.reconcile/sandbox.xml", true)]));
