@@ -11,7 +11,8 @@ namespace Reconciler.Engine.Apply;
 /// <summary>How apply behaves.</summary>
 /// <param name="ShutdownTimeout">How long a graceful ACPI shutdown may take before a hard stop.</param>
 /// <param name="VerifyLive">Refuse the plan when a touched object's live state changed since the plan (saved plans).</param>
-public sealed record ApplyOptions(TimeSpan ShutdownTimeout, bool VerifyLive);
+/// <param name="MaxParallelRestarts">How many domains may be restarted at the same time.</param>
+public sealed record ApplyOptions(TimeSpan ShutdownTimeout, bool VerifyLive, int MaxParallelRestarts = 1);
 
 /// <summary>The outcome of one step.</summary>
 /// <param name="Change">The planned change.</param>
@@ -52,6 +53,13 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
         {
             return new ApplyResult(plan.Changes.Select(c => new StepOutcome(c, StepStatus.NotDone)).ToList(), refusal);
         }
+        if (plan.Diagnostics.FirstOrDefault(d => d.Code == Planner.GateCode) is { } gate)
+        {
+            return new ApplyResult(plan.Changes.Select(c => new StepOutcome(c, StepStatus.NotDone)).ToList(),
+                "the plan exceeds the allowed disruption, nothing was applied: " + gate.Message);
+        }
+        progress = TextWriter.Synchronized(progress);
+        var restarts = new List<(int Index, NodeSession Session, string Label)>();
         var outcomes = new List<StepOutcome>(plan.Changes.Count);
         var total = plan.Changes.Count;
         for (var i = 0; i < total; i++)
@@ -74,8 +82,16 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
             try
             {
                 Execute(session, plan, change);
-                progress.WriteLine($"{label}: done in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s");
                 outcomes.Add(new StepOutcome(change, StepStatus.Done));
+                if (change.Restart)
+                {
+                    progress.WriteLine($"{label}: redefined in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s; restart queued");
+                    restarts.Add((outcomes.Count - 1, session, label));
+                }
+                else
+                {
+                    progress.WriteLine($"{label}: done in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s");
+                }
             }
             catch (Exception e) when (e is LibvirtException or RenderException or ApplyStepException)
             {
@@ -83,8 +99,39 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
                 outcomes.Add(new StepOutcome(change, StepStatus.Failed, e.Message));
             }
         }
+        Restart(restarts, outcomes, ct);
         foreach (var session in sessions.Values) session.Persist();
         return new ApplyResult(outcomes);
+    }
+
+    /// <summary>
+    /// Restarts the domains whose updates need it, at most <see cref="ApplyOptions.MaxParallelRestarts"/>
+    /// at a time: graceful shutdown with a timeout, then a hard stop, then a start.
+    /// </summary>
+    private void Restart(List<(int Index, NodeSession Session, string Label)> restarts, List<StepOutcome> outcomes, CancellationToken ct)
+    {
+        if (restarts.Count == 0) return;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxParallelRestarts), CancellationToken = ct };
+        Parallel.ForEach(restarts, parallel, r =>
+        {
+            var change = outcomes[r.Index].Change;
+            progress.WriteLine($"{r.Label}: restarting…");
+            try
+            {
+                using var domain = Lookup(r.Session, change.Name);
+                if (domain.IsActive) Stop(domain);
+                domain.Create();
+                progress.WriteLine($"{r.Label}: restarted; the new definition is live");
+            }
+            catch (Exception e) when (e is LibvirtException or ApplyStepException)
+            {
+                var hint = change.Desired?.SnapshotBeforeUpdate == true
+                    ? $" Roll back with: reconcile rollback {change.Name} --connect {r.Session.Target.Uri}"
+                    : "";
+                progress.WriteLine($"{r.Label}: RESTART FAILED: {e.Message}.{hint}");
+                lock (outcomes) outcomes[r.Index] = new StepOutcome(change, StepStatus.Failed, $"restart failed: {e.Message}.{hint}");
+            }
+        });
     }
 
     private string? VerifyUnchanged(Plan plan)
@@ -164,25 +211,19 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
         var live = session.ReadDomain(change.Name) ?? throw new ApplyStepException($"domain {change.Name} disappeared since the plan");
         var configFields = change.Fields.Where(f => f.Path is not ("spec.autostart" or "spec.state")).ToList();
         var adopting = live.Owner is null || live.Owner.Source != plan.Source;
+        if (desired.SnapshotBeforeUpdate && (change.Restart || change.Disruption == Disruption.Replace))
+        {
+            using var before = Lookup(session, change.Name);
+            var name = Snapshots.Take(before, plan.Revision, DateTimeOffset.UtcNow);
+            Snapshots.Prune(before, desired.SnapshotsToKeep);
+            progress.WriteLine($"    snapshot {name} taken; `reconcile rollback {change.Name}` restores it");
+        }
         if (configFields.Count > 0 || adopting)
         {
             Define(session, plan, change, live.Config);
         }
         using var domain = Lookup(session, change.Name);
-        if (domain.IsActive)
-        {
-            foreach (var field in configFields.Where(f => f.Disruption == Disruption.Live))
-            {
-                if (field.Path == "spec.memory")
-                {
-                    domain.SetMemory(desired.MemoryBytes / 1024, DomainModificationImpact.Live);
-                }
-                else if (field.Path == "spec.vcpus")
-                {
-                    domain.SetVcpus((uint)desired.Vcpus, DomainVcpuFlags.Live);
-                }
-            }
-        }
+        if (live.Config is not null) LiveUpdates.Apply(domain, change, desired, live.Config);
         if (domain.Autostart != desired.Autostart) domain.Autostart = desired.Autostart;
         var running = domain.IsActive;
         var paused = running && domain.GetState().State is DomainRunState.Paused;

@@ -124,18 +124,24 @@ internal sealed class NodeSession : IDisposable
             // Unparseable definitions stay null; the planner reports them and never touches them.
         }
         DomainSpec? running = null;
+        var freeSlots = 0;
         if (runState != LiveRunState.Stopped && persistent && config?.Owner is not null)
         {
             try
             {
-                running = DomainXmlParser.Parse(domain.GetXmlDesc(DomainXmlFlags.None)).Spec;
+                var liveXml = domain.GetXmlDesc(DomainXmlFlags.None);
+                running = DomainXmlParser.Parse(liveXml).Spec;
+                freeSlots = HotplugSlots.CountFree(liveXml);
             }
             catch (RenderException)
             {
             }
         }
         var fingerprint = Fingerprint(inactiveXml, runState, autostart);
-        return new LiveDomain(domain.Name, domain.Uuid, runState, autostart, persistent, config?.Owner, config?.Spec, running, fingerprint);
+        return new LiveDomain(domain.Name, domain.Uuid, runState, autostart, persistent, config?.Owner, config?.Spec, running, fingerprint)
+        {
+            FreeHotplugSlots = freeSlots,
+        };
     }
 
     /// <summary>A digest of what a saved plan depends on: the persistent definition, run state and autostart.</summary>

@@ -32,7 +32,17 @@ internal static class SandboxNode
             new XElement("cpu",
                 new XElement("mhz", 2000), new XElement("model", "x86_64"), new XElement("nodes", 1),
                 new XElement("sockets", 1), new XElement("cores", 2), new XElement("threads", 1), new XElement("active", 2)),
-            new XElement("memory", 8 * 1024 * 1024));
+            new XElement("memory", 8 * 1024 * 1024),
+            // What a fresh libvirt host usually has, so specs written for one also plan here.
+            new XElement("network",
+                new XElement("name", "default"),
+                new XElement("bridge", new XAttribute("name", "virbr0")),
+                new XElement("forward", new XAttribute("mode", "nat")),
+                new XElement("ip", new XAttribute("address", "192.168.122.1"), new XAttribute("netmask", "255.255.255.0"),
+                    new XElement("dhcp", new XElement("range", new XAttribute("start", "192.168.122.2"), new XAttribute("end", "192.168.122.254"))))),
+            new XElement("pool", new XAttribute("type", "dir"),
+                new XElement("name", "default"),
+                new XElement("target", new XElement("path", "/var/lib/libvirt/images"))));
         WriteAtomically(file, new XDocument(node).ToString());
         File.WriteAllText(Path.Combine(directory, ".gitignore"), "*\n");
     }

@@ -47,7 +47,8 @@ public static class PlanText
                 var head = $"  {symbol} {change.Kind.ToString().ToLowerInvariant()} {change.Name}";
                 var worst = change.Action is ChangeAction.Update or ChangeAction.Stop or ChangeAction.Destroy
                     ? $"  [disruption: {DisruptionText(change.Disruption)}]" : "";
-                sb.AppendLine(c.ForAction(change.Action, head) + c.Dim($"  ({change.Reason}){worst}"));
+                var restart = change.Restart ? "  [will restart]" : "";
+                sb.AppendLine(c.ForAction(change.Action, head) + c.Dim($"  ({change.Reason}){worst}") + c.Yellow(restart));
                 if (change.Action == ChangeAction.Create && change.Desired is { } d)
                 {
                     sb.AppendLine(c.Dim($"      {Describe(d)}"));
@@ -63,6 +64,21 @@ public static class PlanText
                                   + c.Dim($"   ({DisruptionText(field.Disruption)})"));
                 }
             }
+            sb.AppendLine();
+        }
+        if (plan.PendingRestarts.Count > 0)
+        {
+            sb.AppendLine(c.Bold("Restart pending") + c.Dim(" (the running guest has not picked these up yet; a restart by anyone applies them):"));
+            foreach (var p in plan.PendingRestarts)
+            {
+                sb.AppendLine($"  ! domain {p.Name} on {p.Node}: " + string.Join(", ", p.Fields.Select(f => $"{f.Path} {f.Before ?? "(none)"} → {f.After ?? "(none)"}")));
+            }
+            sb.AppendLine();
+        }
+        var nextBoot = plan.Changes.Where(ch => ch.Fields.Any(f => f.Disruption == Disruption.NextBoot)).Select(ch => ch.Name).ToList();
+        if (nextBoot.Count > 0)
+        {
+            sb.AppendLine(c.Dim($"After apply, {string.Join(", ", nextBoot)} will show as restart pending until restarted (spec.updatePolicy.restart: auto lets Reconciler do it)."));
             sb.AppendLine();
         }
         foreach (var diagnostic in plan.Diagnostics)
