@@ -44,7 +44,8 @@ public static class GitHubClientFactory
             new InMemoryCredentialStore(new Credentials(connection.Token.Value, AuthenticationType.Bearer)),
             adapter,
             new SimpleJsonSerializer());
-        apiConnection.SetRequestTimeout(policy.RequestTimeout);
+        // The retry handler limits each attempt; Octokit's own limit only bounds the whole series.
+        apiConnection.SetRequestTimeout(policy.RequestTimeout * policy.MaxAttempts + policy.MaxRateLimitWait * (policy.MaxAttempts - 1));
         return new GitHubClient(apiConnection);
     }
 

@@ -23,17 +23,22 @@ internal sealed class GitHubRetryHandler(
             var message = attempt == 1 ? request : Clone(request, body);
             HttpResponseMessage? response = null;
             Exception? failure = null;
-            try
+            // Each attempt has its own time limit, so a hung connection is retried like a refused one.
+            using (var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                response = await base.SendAsync(message, cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpRequestException e)
-            {
-                failure = e;
-            }
-            catch (TaskCanceledException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                failure = new TimeoutException("no answer in time", e);
+                attemptTimeout.CancelAfter(policy.RequestTimeout);
+                try
+                {
+                    response = await base.SendAsync(message, attemptTimeout.Token).ConfigureAwait(false);
+                }
+                catch (HttpRequestException e)
+                {
+                    failure = e;
+                }
+                catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    failure = new TimeoutException($"no answer within {Seconds(policy.RequestTimeout)}", e);
+                }
             }
 
             var (retry, wait, why) = Decide(response, failure, attempt);

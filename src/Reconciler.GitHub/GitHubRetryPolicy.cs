@@ -28,6 +28,6 @@ public sealed record GitHubRetryPolicy
     /// <summary>Random spread of each backoff wait, as a fraction (0.2 = ±20 %).</summary>
     public double Jitter { get; init; } = 0.2;
 
-    /// <summary>How long one HTTP request may take.</summary>
+    /// <summary>How long one attempt may take before it counts as failed (and is retried).</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

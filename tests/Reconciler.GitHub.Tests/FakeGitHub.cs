@@ -21,7 +21,7 @@ internal sealed record RecordedRequest(string Method, string Path, string Query,
 }
 
 /// <summary>A scripted answer that replaces the normal one for matching requests, a given number of times.</summary>
-internal sealed record Scripted(string Method, Regex Path, int Status, IReadOnlyDictionary<string, string> Headers, string Body)
+internal sealed record Scripted(string Method, Regex Path, int Status, IReadOnlyDictionary<string, string> Headers, string Body, TimeSpan Stall)
 {
     public int Remaining;
 }
@@ -66,7 +66,13 @@ internal sealed class FakeGitHub : IAsyncDisposable
     /// <summary>Answers the next <paramref name="times"/> matching requests with <paramref name="status"/>.</summary>
     public void Fail(string method, string pathPattern, int status, int times = 1, Dictionary<string, string>? headers = null, string body = """{"message":"scripted"}""")
     {
-        lock (_gate) _scripted.Add(new Scripted(method, new Regex(pathPattern), status, headers ?? [], body) { Remaining = times });
+        lock (_gate) _scripted.Add(new Scripted(method, new Regex(pathPattern), status, headers ?? [], body, TimeSpan.Zero) { Remaining = times });
+    }
+
+    /// <summary>Holds the next matching request without answering until the client gives up (or <paramref name="stall"/> passes).</summary>
+    public void Stall(string method, string pathPattern, TimeSpan stall)
+    {
+        lock (_gate) _scripted.Add(new Scripted(method, new Regex(pathPattern), 504, new Dictionary<string, string>(), "{}", stall) { Remaining = 1 });
     }
 
     /// <summary>A comment someone else wrote.</summary>
@@ -103,6 +109,17 @@ internal sealed class FakeGitHub : IAsyncDisposable
         }
         if (script is not null)
         {
+            if (script.Stall > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(script.Stall, ctx.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
             foreach (var (k, v) in script.Headers) ctx.Response.Headers[k] = v;
             await Send(ctx, script.Status, script.Body);
             return;

@@ -100,6 +100,20 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task A_hung_request_times_out_and_is_retried()
+    {
+        await using var fake = await FakeGitHub.StartAsync();
+        fake.Stall("POST", "/statuses/", TimeSpan.FromMinutes(5));
+        var c = TestClient.For(fake, new GitHubRetryPolicy { Jitter = 0, RequestTimeout = TimeSpan.FromMilliseconds(300) });
+
+        var result = await Publish(c);
+
+        Assert.True(result.StatusSet, string.Join("; ", result.Errors));
+        Assert.Equal(2, fake.Requests.Count(x => x.Path.Contains("/statuses/", StringComparison.Ordinal)));
+        Assert.Contains(c.Reports, r => r.Contains("no answer (TimeoutException: no answer within 0.3s); retrying in 1s (attempt 2 of 5)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Client_errors_are_not_retried()
     {
         await using var fake = await FakeGitHub.StartAsync();
