@@ -423,7 +423,7 @@ internal static class StorageSteps
             {
                 var spec = storage.Network!;
                 using var network = conn.LookupNetworkByName(change.Name) ?? throw new ApplyStepException($"network {change.Name} is not on node {session.Target.Name}");
-                var parsed = NetworkXml.Parse(network.GetXmlDesc(inactive: network.IsPersistent));
+                var parsed = NetworkXml.Parse(StorageReader.NetworkXmlText(network));
                 if (!storage.Adopt && parsed.Owner?.Source != plan.Source) throw new ApplyStepException($"network {change.Name} is not managed by {plan.Source} any more; it is left alone");
                 var owner = NetworkOwner(spec, plan);
                 if (storage.Recreate)
@@ -441,7 +441,7 @@ internal static class StorageSteps
             case ChangeAction.Destroy:
             {
                 using var network = conn.LookupNetworkByName(change.Name) ?? throw new ApplyStepException($"network {change.Name} is already gone");
-                var parsed = NetworkXml.Parse(network.GetXmlDesc(inactive: network.IsPersistent));
+                var parsed = NetworkXml.Parse(StorageReader.NetworkXmlText(network));
                 if (parsed.Owner?.Source != plan.Source) throw new ApplyStepException($"network {change.Name} is not managed by {plan.Source} any more; it is kept");
                 var users = NetworkUsers(session, change.Name);
                 if (users.Count > 0) throw new ApplyStepException($"network {change.Name} is used by domain(s) {string.Join(", ", users)}; it is kept");

@@ -27,7 +27,7 @@ internal static class SandboxStorage
             using (network)
             {
                 if (!network.IsPersistent) continue;
-                node.Add(XElement.Parse(network.GetXmlDesc(inactive: true)));
+                node.Add(XElement.Parse(StorageReader.NetworkXmlText(network)));
                 if (network.Autostart) networks.Add(network.Name);
             }
         }
@@ -36,7 +36,7 @@ internal static class SandboxStorage
             using (pool)
             {
                 if (!pool.IsPersistent) continue;
-                var element = XElement.Parse(pool.GetXmlDesc(inactive: true));
+                var element = XElement.Parse(StorageReader.PoolXml(pool));
                 if (pool.IsActive)
                 {
                     foreach (var volume in pool.ListAllVolumes())

@@ -42,7 +42,7 @@ internal static class StorageReader
     {
         var persistent = pool.IsPersistent;
         var active = pool.IsActive;
-        var xml = pool.GetXmlDesc(inactive: persistent);
+        var xml = PoolXml(pool);
         var (type, path) = StorageXml.ParsePool(xml);
         var volumes = new List<LiveVolume>();
         if (active)
@@ -103,7 +103,7 @@ internal static class StorageReader
         var persistent = network.IsPersistent;
         var active = network.IsActive;
         var autostart = persistent && network.Autostart;
-        var xml = network.GetXmlDesc(inactive: persistent);
+        var xml = NetworkXmlText(network);
         NetworkXml.Parsed? parsed = null;
         try
         {
@@ -114,6 +114,34 @@ internal static class StorageReader
         }
         return new LiveNetwork(network.Name, network.Uuid, active, autostart, persistent, parsed?.Owner, parsed?.Spec,
             Digest($"{active}|{autostart}|{xml}"));
+    }
+
+    /// <summary>The persistent definition; the live one where the driver cannot give it (libvirt's test driver).</summary>
+    public static string PoolXml(LibvirtStoragePool pool)
+    {
+        if (!pool.IsPersistent) return pool.GetXmlDesc();
+        try
+        {
+            return pool.GetXmlDesc(inactive: true);
+        }
+        catch (LibvirtException)
+        {
+            return pool.GetXmlDesc();
+        }
+    }
+
+    /// <summary>The persistent definition; the live one where the driver cannot give it.</summary>
+    public static string NetworkXmlText(LibvirtNetwork network)
+    {
+        if (!network.IsPersistent) return network.GetXmlDesc();
+        try
+        {
+            return network.GetXmlDesc(inactive: true);
+        }
+        catch (LibvirtException)
+        {
+            return network.GetXmlDesc();
+        }
     }
 
     private static string Digest(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..24];
