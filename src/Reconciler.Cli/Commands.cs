@@ -81,6 +81,7 @@ internal sealed class Commands
         root.Subcommands.Add(PlanCommand(io));
         root.Subcommands.Add(ApplyCommand(io));
         root.Subcommands.Add(RollbackCommand.Build(io, DirArg, Connect));
+        foreach (var command in ControllerCommands.Build(io)) root.Subcommands.Add(command);
         return root;
     }
 

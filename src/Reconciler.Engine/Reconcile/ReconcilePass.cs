@@ -1,0 +1,277 @@
+using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Model;
+using Reconciler.Core.Planning;
+using Reconciler.Engine.Apply;
+using Reconciler.Engine.Nodes;
+
+namespace Reconciler.Engine.Reconcile;
+
+/// <summary>What the controller does about a domain changed behind its back.</summary>
+public enum DriftMode
+{
+    /// <summary>Put it back to the spec (the default).</summary>
+    Correct,
+    /// <summary>Report it in status and metrics; change nothing.</summary>
+    Report,
+}
+
+/// <summary>How one pass may act.</summary>
+/// <param name="Drift">The global drift mode; a domain's <c>reconciler.dev/drift</c> label overrides it.</param>
+/// <param name="Suspend">Plan and report only; change nothing.</param>
+/// <param name="ShutdownTimeout">How long a graceful shutdown may take before a hard stop.</param>
+/// <param name="LockWait">How long to wait for another apply on a node to finish.</param>
+/// <param name="Adopt">Take over unmanaged domains that have a spec's name.</param>
+/// <param name="MayApply">Whether a resource may be changed now (false while it backs off after failures); keyed by node and name.</param>
+/// <param name="LastSyncedKey">The <see cref="ResourceReport.DesiredKey"/> the resource had the last time it was in sync, if known: the same key now means any difference is drift.</param>
+/// <param name="MaxDisruption">The disruption gate, as <c>apply --max-disruption</c> (a domain's updatePolicy overrides it).</param>
+public sealed record PassPolicy(
+    DriftMode Drift,
+    bool Suspend,
+    TimeSpan ShutdownTimeout,
+    TimeSpan LockWait,
+    bool Adopt,
+    Func<string, string, bool> MayApply,
+    Func<string, string, string?> LastSyncedKey,
+    Disruption? MaxDisruption = Disruption.NextBoot);
+
+/// <summary>What a pass did (or did not do) to one resource.</summary>
+public enum ResourceOutcome
+{
+    /// <summary>Already as specified.</summary>
+    InSync,
+    /// <summary>Changed to match a new or changed spec.</summary>
+    Applied,
+    /// <summary>Drift was put back.</summary>
+    DriftCorrected,
+    /// <summary>Drift seen and reported (drift mode report).</summary>
+    DriftReported,
+    /// <summary>A change is pending but the controller is suspended.</summary>
+    Suspended,
+    /// <summary>A change is pending but the resource backs off after failures.</summary>
+    Deferred,
+    /// <summary>The change was tried and failed.</summary>
+    Failed,
+    /// <summary>The plan refuses to touch it (conflict, protected, unknown node): terminal until the spec or the node changes.</summary>
+    Blocked,
+    /// <summary>Its node could not be read.</summary>
+    NodeUnreachable,
+    /// <summary>The pass was stopped before this change (shutdown).</summary>
+    Cancelled,
+    /// <summary>Removed from the node because it left the specs.</summary>
+    Pruned,
+}
+
+/// <summary>One resource after a pass.</summary>
+/// <param name="Node">Node name.</param>
+/// <param name="Kind">Resource kind.</param>
+/// <param name="Name">Resource name.</param>
+/// <param name="Outcome">What happened.</param>
+/// <param name="Reason">A short CamelCase reason for status conditions.</param>
+/// <param name="Message">Detail: the change, the error, the diagnostic.</param>
+/// <param name="Change">The planned change, if any.</param>
+/// <param name="IsDrift">True when the change puts back drift rather than following a spec change.</param>
+/// <param name="AppliedRevision">The source revision recorded in the domain's metadata, if any.</param>
+/// <param name="PendingRestart">Fields whose new value waits for the guest's next boot.</param>
+/// <param name="DesiredKey">Identifies the desired spec (definition, state and autostart); null for a prune.</param>
+public sealed record ResourceReport(
+    string Node,
+    ResourceKind Kind,
+    string Name,
+    ResourceOutcome Outcome,
+    string Reason,
+    string? Message,
+    ResourceChange? Change,
+    bool IsDrift,
+    string? AppliedRevision,
+    IReadOnlyList<string> PendingRestart,
+    string? DesiredKey);
+
+/// <summary>The result of a pass.</summary>
+/// <param name="Plan">The plan computed from what was read.</param>
+/// <param name="Resources">Every desired resource and every pruned one.</param>
+/// <param name="Nodes">Nodes and their read errors.</param>
+/// <param name="Applied">Step outcomes of what was applied, or null when nothing was.</param>
+public sealed record PassReport(Plan Plan, IReadOnlyList<ResourceReport> Resources, IReadOnlyList<PlanNode> Nodes, ApplyResult? Applied);
+
+/// <summary>
+/// One level-based reconcile pass for the controller: read every node afresh, plan against the
+/// given specs, apply what the policy allows (under the node locks, as <c>apply</c> does), and
+/// report every resource. Stateless: everything it must remember comes in through the policy.
+/// </summary>
+public static class ReconcilePass
+{
+    /// <summary>The label that sets a domain's drift mode (<c>correct</c> or <c>report</c>).</summary>
+    public const string DriftLabel = "reconciler.dev/drift";
+
+    /// <summary>Runs one pass. Cancellation stops between steps, never inside one.</summary>
+    /// <exception cref="NodeLockedException">Another apply holds a node's lock longer than <see cref="PassPolicy.LockWait"/>.</exception>
+    public static async Task<PassReport> RunAsync(SpecSet specs, IReadOnlyList<NodeTarget> nodes, PassPolicy policy, TextWriter progress, CancellationToken ct)
+    {
+        using var locks = await LockAllAsync(nodes, policy.LockWait, ct).ConfigureAwait(false);
+        var (sessions, errors) = await Workspace.OpenAsync(nodes, ct).ConfigureAwait(false);
+        try
+        {
+            var live = await Workspace.ReadAsync(nodes, sessions, errors, ct).ConfigureAwait(false);
+            var plan = Planner.Compute(specs, live, Workspace.Options(nodes, policy.Adopt, policy.MaxDisruption));
+            var liveByKey = live.SelectMany(n => n.Domains.Select(d => (n.Node, d))).ToDictionary(x => (x.Node, x.d.Name), x => x.d);
+            var specByName = specs.Domains.ToDictionary(d => d.Name, StringComparer.Ordinal);
+
+            var decisions = new List<(ResourceChange Change, bool Drift, ResourceOutcome? Held, string Reason)>();
+            foreach (var change in plan.Changes)
+            {
+                var spec = change.Desired ?? specByName.GetValueOrDefault(change.Name);
+                liveByKey.TryGetValue((change.Node, change.Name), out var current);
+                var drift = spec is not null && IsDrift(change, spec, current, specs.Source, policy);
+                var mode = spec is not null && spec.Meta.Labels.TryGetValue(DriftLabel, out var label)
+                    ? (string.Equals(label, "report", StringComparison.OrdinalIgnoreCase) ? DriftMode.Report : DriftMode.Correct)
+                    : policy.Drift;
+                ResourceOutcome? held = null;
+                var reason = "";
+                if (policy.Suspend) (held, reason) = (ResourceOutcome.Suspended, "Suspended");
+                else if (drift && mode == DriftMode.Report) (held, reason) = (ResourceOutcome.DriftReported, "DriftDetected");
+                else if (!policy.MayApply(change.Node, change.Name)) (held, reason) = (ResourceOutcome.Deferred, "BackingOff");
+                decisions.Add((change, drift, held, reason));
+            }
+
+            var toApply = decisions.Where(d => d.Held is null).Select(d => d.Change).ToList();
+            ApplyResult? applied = null;
+            if (toApply.Count > 0 && !ct.IsCancellationRequested)
+            {
+                applied = new Applier(sessions, new ApplyOptions(policy.ShutdownTimeout, VerifyLive: false), progress)
+                    .Apply(plan with { Changes = toApply }, ct);
+            }
+
+            var reports = new List<ResourceReport>();
+            var outcomes = applied?.Steps.ToDictionary(s => (s.Change.Node, s.Change.Name)) ?? [];
+            var byChange = decisions.ToDictionary(d => (d.Change.Node, d.Change.Name));
+            var unreachable = live.Where(n => n.Error is not null).ToDictionary(n => n.Node, n => n.Error!, StringComparer.Ordinal);
+            foreach (var spec in specs.Domains)
+            {
+                var node = spec.Node ?? (nodes.Count == 1 ? nodes[0].Name : null) ?? "";
+                liveByKey.TryGetValue((node, spec.Name), out var current);
+                var key = DesiredKey(spec);
+                var revision = current?.Owner?.Revision;
+                var pending = PendingRestart(spec, current);
+                var blocking = plan.Diagnostics.FirstOrDefault(d => d.Severity == Severity.Error && Mentions(d, spec.Name));
+                if (unreachable.TryGetValue(node, out var nodeError))
+                {
+                    reports.Add(new(node, ResourceKind.Domain, spec.Name, ResourceOutcome.NodeUnreachable, "NodeUnreachable", nodeError, null, false, revision, pending, key));
+                }
+                else if (blocking is not null)
+                {
+                    reports.Add(new(node, ResourceKind.Domain, spec.Name, ResourceOutcome.Blocked, Camel(blocking.Code), blocking.Message + (blocking.Hint is null ? "" : $" (hint: {blocking.Hint})"), null, false, revision, pending, key));
+                }
+                else if (byChange.TryGetValue((node, spec.Name), out var decision))
+                {
+                    reports.Add(Report(decision.Change, decision.Drift, decision.Held, decision.Reason, outcomes, specs.Revision, revision, pending, key));
+                }
+                else
+                {
+                    reports.Add(new(node, ResourceKind.Domain, spec.Name, ResourceOutcome.InSync, "InSync", null, null, false, revision, pending, key));
+                }
+            }
+            foreach (var decision in decisions.Where(d => d.Change.Action == ChangeAction.Destroy))
+            {
+                reports.Add(Report(decision.Change, false, decision.Held, decision.Reason, outcomes, specs.Revision, null, [], null));
+            }
+            return new PassReport(plan, reports, plan.Nodes, applied);
+        }
+        finally
+        {
+            foreach (var s in sessions.Values) s.Dispose();
+        }
+    }
+
+    /// <summary>Identifies a desired domain: its definition's hash, power state and autostart.</summary>
+    public static string DesiredKey(DomainSpec spec) =>
+        $"{SpecHash.Compute(spec)}|{spec.State}|{spec.Autostart}".ToLowerInvariant();
+
+    private static ResourceReport Report(ResourceChange change, bool drift, ResourceOutcome? held, string heldReason,
+        Dictionary<(string, string), StepOutcome> outcomes, string planRevision, string? revision, IReadOnlyList<string> pending, string? key)
+    {
+        var what = Describe(change);
+        if (held is { } h) return new(change.Node, change.Kind, change.Name, h, heldReason, what, change, drift, revision, pending, key);
+        if (!outcomes.TryGetValue((change.Node, change.Name), out var step) || step.Status == StepStatus.NotDone)
+        {
+            return new(change.Node, change.Kind, change.Name, ResourceOutcome.Cancelled, "Interrupted", step?.Message ?? what, change, drift, revision, pending, key);
+        }
+        if (step.Status == StepStatus.Failed)
+        {
+            return new(change.Node, change.Kind, change.Name, ResourceOutcome.Failed, "ApplyFailed", step.Message, change, drift, revision, pending, key);
+        }
+        if (change.Action == ChangeAction.Destroy)
+        {
+            return new(change.Node, change.Kind, change.Name, ResourceOutcome.Pruned, "Pruned", what, change, false, null, [], null);
+        }
+        var defined = change.Action == ChangeAction.Create || change.Fields.Any(f => f.Path is not ("spec.state" or "spec.autostart"));
+        var nextBoot = change.Fields.Where(f => f.Disruption == Disruption.NextBoot).Select(f => f.Path);
+        return new(change.Node, change.Kind, change.Name, drift ? ResourceOutcome.DriftCorrected : ResourceOutcome.Applied,
+            drift ? "DriftCorrected" : "Applied", what, change, drift, defined ? planRevision : revision,
+            pending.Union(nextBoot).ToList(), key);
+    }
+
+    /// <summary>
+    /// A change puts back drift when the spec did not change since the resource was last in sync:
+    /// known from this controller's memory, else from the spec hash recorded in the domain (which
+    /// covers the definition, not the power state).
+    /// </summary>
+    private static bool IsDrift(ResourceChange change, DomainSpec spec, LiveDomain? current, string source, PassPolicy policy)
+    {
+        if (change.Action is ChangeAction.Create or ChangeAction.Destroy) return false;
+        if (current?.Owner is null || current.Owner.Source != source) return false;
+        if (policy.LastSyncedKey(change.Node, change.Name) is { } synced) return synced == DesiredKey(spec);
+        return current.Owner.SpecHash == SpecHash.Compute(spec)
+            && change.Fields.All(f => f.Path is not ("spec.state" or "spec.autostart"))
+            && change.Action == ChangeAction.Update;
+    }
+
+    /// <summary>Fields the running guest still has at an older value than its spec (applied for the next boot).</summary>
+    private static IReadOnlyList<string> PendingRestart(DomainSpec spec, LiveDomain? current)
+    {
+        if (current?.Running is not { } running || current.Config is not { } config || current.Owner is null) return [];
+        var configDiff = DomainFields.Diff(spec, config).Select(d => d.Path).ToHashSet(StringComparer.Ordinal);
+        return DomainFields.Diff(spec, running)
+            .Select(d => d.Path)
+            .Where(p => !configDiff.Contains(p) && !p.StartsWith("metadata.", StringComparison.Ordinal) && p is not ("spec.description" or "spec.protect"))
+            .ToList();
+    }
+
+    private static bool Mentions(Diagnostic d, string name) => d.Message.Contains($"'{name}'", StringComparison.Ordinal);
+
+    private static string Camel(string code) =>
+        string.Concat(code.Split('-', StringSplitOptions.RemoveEmptyEntries).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
+
+    private static string Describe(ResourceChange change)
+    {
+        var fields = change.Fields.Count == 0 ? "" : ": " + string.Join(", ", change.Fields.Select(f => $"{f.Path} {f.Before ?? "(none)"} → {f.After ?? "(none)"}"));
+        return $"{change.Action.ToString().ToLowerInvariant()} ({change.Reason}){fields}";
+    }
+
+    private static async Task<IDisposable> LockAllAsync(IReadOnlyList<NodeTarget> nodes, TimeSpan wait, CancellationToken ct)
+    {
+        var held = new Held();
+        try
+        {
+            foreach (var uri in nodes.Select(n => n.Uri).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+            {
+                held.Items.Add(await NodeLock.AcquireAsync(uri, "reconcile run", wait, ct).ConfigureAwait(false));
+            }
+            return held;
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class Held : IDisposable
+    {
+        public List<IDisposable> Items { get; } = [];
+
+        public void Dispose()
+        {
+            foreach (var item in Items) item.Dispose();
+        }
+    }
+}

@@ -1,0 +1,126 @@
+using System.Globalization;
+using System.Text;
+
+namespace Reconciler.Host;
+
+/// <summary>
+/// The controller's metrics, written in the Prometheus text exposition format (version 0.0.4).
+/// Counters and one histogram; gauges are read from the status store when scraped.
+/// </summary>
+internal sealed class Metrics
+{
+    private static readonly double[] Buckets = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, long> _passes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _errors = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _fetches = new(StringComparer.Ordinal);
+    private readonly long[] _bucketCounts = new long[Buckets.Length];
+    private double _durationSum;
+    private long _durationCount;
+    private long _driftCorrections;
+    private long _driftDetected;
+    private long _events;
+
+    public void Pass(string result, TimeSpan duration)
+    {
+        lock (_gate)
+        {
+            _passes[result] = _passes.GetValueOrDefault(result) + 1;
+            var s = duration.TotalSeconds;
+            _durationSum += s;
+            _durationCount++;
+            for (var i = 0; i < Buckets.Length; i++)
+            {
+                if (s <= Buckets[i]) _bucketCounts[i]++;
+            }
+        }
+    }
+
+    public void Error(string kind, int count = 1)
+    {
+        if (count <= 0) return;
+        lock (_gate) _errors[kind] = _errors.GetValueOrDefault(kind) + count;
+    }
+
+    public void Fetch(string result)
+    {
+        lock (_gate) _fetches[result] = _fetches.GetValueOrDefault(result) + 1;
+    }
+
+    public void Drift(int corrected, int detected)
+    {
+        lock (_gate)
+        {
+            _driftCorrections += corrected;
+            _driftDetected += detected;
+        }
+    }
+
+    public void Event()
+    {
+        lock (_gate) _events++;
+    }
+
+    public string Render(StatusDocument status, IReadOnlyDictionary<string, int> byState)
+    {
+        var b = new StringBuilder();
+        lock (_gate)
+        {
+            Header(b, "reconciler_reconcile_total", "counter", "Reconcile passes, by result.");
+            foreach (var result in new[] { "success", "error" }) Line(b, "reconciler_reconcile_total", $"result=\"{result}\"", _passes.GetValueOrDefault(result));
+            Header(b, "reconciler_reconcile_duration_seconds", "histogram", "Duration of reconcile passes.");
+            for (var i = 0; i < Buckets.Length; i++)
+            {
+                Line(b, "reconciler_reconcile_duration_seconds_bucket", $"le=\"{Buckets[i].ToString(CultureInfo.InvariantCulture)}\"", _bucketCounts[i]);
+            }
+            Line(b, "reconciler_reconcile_duration_seconds_bucket", "le=\"+Inf\"", _durationCount);
+            Line(b, "reconciler_reconcile_duration_seconds_sum", null, _durationSum);
+            Line(b, "reconciler_reconcile_duration_seconds_count", null, _durationCount);
+            Header(b, "reconciler_drift_corrections_total", "counter", "Domains put back to their spec after a change behind the controller's back.");
+            Line(b, "reconciler_drift_corrections_total", null, _driftCorrections);
+            Header(b, "reconciler_drift_detected_total", "counter", "Drift seen and left alone (report mode, suspended, backing off).");
+            Line(b, "reconciler_drift_detected_total", null, _driftDetected);
+            Header(b, "reconciler_errors_total", "counter", "Errors, by kind (apply, source, invalid_spec, node, lock, internal).");
+            foreach (var kind in new[] { "apply", "source", "invalid_spec", "node", "lock", "internal" }.Union(_errors.Keys))
+            {
+                Line(b, "reconciler_errors_total", $"kind=\"{kind}\"", _errors.GetValueOrDefault(kind));
+            }
+            Header(b, "reconciler_source_fetch_total", "counter", "Source fetches, by result.");
+            foreach (var result in new[] { "success", "invalid", "error" }) Line(b, "reconciler_source_fetch_total", $"result=\"{result}\"", _fetches.GetValueOrDefault(result));
+            Header(b, "reconciler_libvirt_events_total", "counter", "libvirt domain lifecycle events received.");
+            Line(b, "reconciler_libvirt_events_total", null, _events);
+        }
+        Header(b, "reconciler_resources", "gauge", "Managed resources, by condition.");
+        foreach (var state in new[] { "Ready", "Reconciling", "Stalled", "Drifted", "Suspended" })
+        {
+            Line(b, "reconciler_resources", $"condition=\"{state}\"", byState.GetValueOrDefault(state));
+        }
+        Header(b, "reconciler_ready", "gauge", "1 after the first successful sync.");
+        Line(b, "reconciler_ready", null, status.Ready ? 1 : 0);
+        Header(b, "reconciler_suspended", "gauge", "1 while changes are suspended.");
+        Line(b, "reconciler_suspended", null, status.Suspended ? 1 : 0);
+        Header(b, "reconciler_source_ready", "gauge", "1 while the source is fetched and valid.");
+        Line(b, "reconciler_source_ready", null, status.Source.Condition.Status == "True" ? 1 : 0);
+        if (status.Source.AppliedRevision is { } revision)
+        {
+            Header(b, "reconciler_source_revision_info", "gauge", "The revision in force.");
+            Line(b, "reconciler_source_revision_info", $"revision=\"{Escape(revision)}\"", 1);
+        }
+        Header(b, "reconciler_node_up", "gauge", "1 when the node was read by the last pass.");
+        foreach (var node in status.Nodes) Line(b, "reconciler_node_up", $"node=\"{Escape(node.Name)}\"", node.Reachable ? 1 : 0);
+        return b.ToString();
+    }
+
+    private static void Header(StringBuilder b, string name, string type, string help) =>
+        b.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n').Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+    private static void Line(StringBuilder b, string name, string? labels, double value)
+    {
+        b.Append(name);
+        if (labels is not null) b.Append('{').Append(labels).Append('}');
+        b.Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+    }
+
+    private static string Escape(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+}

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Reconciler.Engine.Apply;
+using Reconciler.Engine.Nodes;
+using Reconciler.Engine.Reconcile;
+using Reconciler.Sources;
+
+namespace Reconciler.Host;
+
+/// <summary>
+/// The level-based loop: waits for a trigger (or the resync timer, or the next retry), then runs
+/// one pass over the revision in force, reading desired and live state afresh every time. One
+/// pass at a time; on shutdown the step in flight finishes and the rest is abandoned.
+/// </summary>
+internal sealed partial class ReconcileService(
+    ISpecSource source,
+    DesiredState desired,
+    ReconcileTrigger trigger,
+    StatusStore status,
+    Metrics metrics,
+    ControllerSettings settings,
+    TimeProvider clock,
+    ILogger<ReconcileService> logger) : BackgroundService
+{
+    /// <summary>The nodes of the revision in force, for the event listener.</summary>
+    public IReadOnlyList<NodeTarget> Nodes { get; private set; } = [];
+
+    /// <summary>Raised (on the loop's thread) when the set of nodes changes.</summary>
+    public event Action? NodesChanged;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = settings.Interval;
+            if (status.NextWake() is { } wake)
+            {
+                var until = wake - clock.GetUtcNow();
+                if (until < wait) wait = until < TimeSpan.Zero ? TimeSpan.Zero : until;
+            }
+            IReadOnlyList<string> reasons;
+            try
+            {
+                reasons = await trigger.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            var snapshot = desired.Good;
+            if (snapshot is null) continue; // nothing valid to reconcile yet
+            await PassAsync(snapshot, reasons.Count == 0 ? "timer" : string.Join(", ", reasons), stoppingToken).ConfigureAwait(false);
+        }
+        LogStopped();
+    }
+
+    private async Task PassAsync(SourceSnapshot snapshot, string why, CancellationToken ct)
+    {
+        var specs = snapshot.Load.Specs!;
+        var revision = snapshot.Revision;
+        var clockStart = Stopwatch.StartNew();
+        try
+        {
+            var (nodes, resolveErrors) = NodeResolver.Resolve(specs, source.StateDirectory, settings.Connect,
+                Environment.GetEnvironmentVariable("LIBVIRT_DEFAULT_URI"));
+            if (resolveErrors.Any(d => d.Severity == Core.Diagnostics.Severity.Error))
+            {
+                throw new InvalidOperationException(string.Join("; ", resolveErrors.Select(d => d.Message)));
+            }
+            if (!nodes.Select(n => n.Name + "=" + n.Uri).SequenceEqual(Nodes.Select(n => n.Name + "=" + n.Uri)))
+            {
+                Nodes = nodes;
+                NodesChanged?.Invoke();
+            }
+            LogPass(revision, why);
+            var policy = new PassPolicy(settings.Drift, settings.Suspend, settings.ShutdownTimeout, settings.LockTimeout, settings.Adopt,
+                status.MayApply, status.SyncedKey, settings.MaxDisruption);
+            using var progress = new LogWriter(line => LogStep(revision, line));
+            var report = await ReconcilePass.RunAsync(specs, nodes, policy, progress, ct).ConfigureAwait(false);
+            var elapsed = clockStart.Elapsed;
+            var (corrected, detected) = status.Record(report, revision, elapsed);
+            metrics.Drift(corrected, detected);
+            metrics.Error("apply", report.Resources.Count(r => r.Outcome == ResourceOutcome.Failed));
+            metrics.Error("node", report.Nodes.Count(n => n.Error is not null));
+            var failed = report.Resources.Any(r => r.Outcome == ResourceOutcome.Failed) || report.Nodes.Any(n => n.Error is not null);
+            metrics.Pass(failed ? "error" : "success", elapsed);
+            foreach (var r in report.Resources.Where(r => r.Outcome is not ResourceOutcome.InSync))
+            {
+                LogResource(r.Outcome is ResourceOutcome.Failed or ResourceOutcome.Blocked or ResourceOutcome.NodeUnreachable ? LogLevel.Warning : LogLevel.Information,
+                    revision, $"{r.Node}/{r.Name}", r.Outcome.ToString(), r.Reason, r.Message ?? "");
+            }
+            foreach (var d in report.Plan.Diagnostics.Where(d => d.Severity == Core.Diagnostics.Severity.Error && report.Resources.All(r => r.Outcome != ResourceOutcome.Blocked || !r.Message!.StartsWith(d.Message, StringComparison.Ordinal))))
+            {
+                LogPlanDiagnostic(revision, d.ToString().Replace('\n', ' '));
+            }
+            if (report.Nodes.Any(n => n.Error is not null))
+            {
+                // An unreachable node is retried soon: its domains are unknown, not in sync.
+                status.PassFailed(revision, "node unreachable: " + string.Join("; ", report.Nodes.Where(n => n.Error is not null).Select(n => $"{n.Name}: {n.Error}")), elapsed);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            LogAbandoned(revision);
+        }
+        catch (NodeLockedException e)
+        {
+            metrics.Error("lock");
+            metrics.Pass("error", clockStart.Elapsed);
+            var delay = status.PassFailed(revision, e.Message, clockStart.Elapsed);
+            LogPassFailed(revision, e.Message, delay.TotalSeconds);
+        }
+#pragma warning disable CA1031 // one bad pass must not stop the controller
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            metrics.Error("internal");
+            metrics.Pass("error", clockStart.Elapsed);
+            var delay = status.PassFailed(revision, $"{e.GetType().Name}: {e.Message}", clockStart.Elapsed);
+            LogPassBug(revision, delay.TotalSeconds, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "revision={Revision} reconciling (trigger: {Why})")]
+    private partial void LogPass(string revision, string why);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "revision={Revision} {Line}")]
+    private partial void LogStep(string revision, string line);
+
+    [LoggerMessage(Message = "revision={Revision} resource={Resource} {Outcome} ({Reason}): {Message}")]
+    private partial void LogResource(LogLevel level, string revision, string resource, string outcome, string reason, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "revision={Revision} plan: {Diagnostic}")]
+    private partial void LogPlanDiagnostic(string revision, string diagnostic);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "revision={Revision} pass abandoned between steps: shutting down")]
+    private partial void LogAbandoned(string revision);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "revision={Revision} pass failed: {Error}; retrying in {Seconds:0.#}s")]
+    private partial void LogPassFailed(string revision, string error, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "revision={Revision} pass failed unexpectedly; retrying in {Seconds:0.#}s")]
+    private partial void LogPassBug(string revision, double seconds, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "reconcile loop stopped")]
+    private partial void LogStopped();
+}
+
+/// <summary>Turns the applier's progress lines into log lines.</summary>
+internal sealed class LogWriter(Action<string> log) : TextWriter
+{
+    private readonly StringBuilder _line = new();
+
+    public override Encoding Encoding => Encoding.UTF8;
+
+    public override void Write(char value)
+    {
+        if (value == '\n')
+        {
+            Flush();
+        }
+        else if (value != '\r')
+        {
+            _line.Append(value);
+        }
+    }
+
+    public override void Flush()
+    {
+        if (_line.Length == 0) return;
+        log(_line.ToString().Trim());
+        _line.Clear();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Flush();
+        base.Dispose(disposing);
+    }
+}

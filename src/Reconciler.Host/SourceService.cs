@@ -1,0 +1,108 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Reconciler.Sources;
+
+namespace Reconciler.Host;
+
+/// <summary>
+/// Watches the source: fetches at start, on change notifications (debounced file events) and
+/// every interval; retries failed fetches with backoff. A new revision asks for a pass.
+/// </summary>
+internal sealed partial class SourceService(
+    ISpecSource source,
+    DesiredState desired,
+    ReconcileTrigger trigger,
+    Metrics metrics,
+    ControllerSettings settings,
+    TimeProvider clock,
+    ILogger<SourceService> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _poke = new(0, 1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var watch = source.Watch(() =>
+        {
+            try { _poke.Release(); } catch (SemaphoreFullException) { }
+        });
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wait = settings.Interval;
+            try
+            {
+                var snapshot = await source.FetchAsync(stoppingToken).ConfigureAwait(false);
+                failures = 0;
+                var changed = desired.Offer(snapshot);
+                if (snapshot.IsValid)
+                {
+                    metrics.Fetch("success");
+                    if (changed) LogRevision(snapshot.Revision, source.Description);
+                }
+                else
+                {
+                    metrics.Fetch("invalid");
+                    if (changed)
+                    {
+                        metrics.Error("invalid_spec");
+                        var errors = snapshot.Load.Diagnostics.Where(d => d.Severity == Core.Diagnostics.Severity.Error).ToList();
+                        LogRejected(snapshot.Revision, errors.Count, DesiredState.Short(desired.Good?.Revision),
+                            string.Join(" | ", errors.Take(5).Select(d => d.ToString().Replace('\n', ' '))));
+                    }
+                }
+                // Every fetch asks for a pass: for a directory this is also the periodic full resync.
+                trigger.Request(changed ? $"revision {DesiredState.Short(snapshot.Revision)}" : "resync");
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (SourceUnavailableException e)
+            {
+                failures++;
+                metrics.Fetch("error");
+                metrics.Error("source");
+                desired.Failed(e.Message, clock.GetUtcNow());
+                var delay = Backoff.Delay(failures, settings.BackoffBase, settings.BackoffMax);
+                if (delay < wait) wait = delay;
+                LogFetchFailed(source.Description, e.Message, wait.TotalSeconds);
+            }
+#pragma warning disable CA1031 // the watcher must outlive any bug in one fetch
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                failures++;
+                metrics.Error("internal");
+                desired.Failed($"internal error: {e.GetType().Name}: {e.Message}", clock.GetUtcNow());
+                LogFetchBug(e);
+                wait = Backoff.Delay(failures, settings.BackoffBase, settings.BackoffMax);
+            }
+            try
+            {
+                await _poke.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _poke.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "revision={Revision} source {Source}: new revision in force")]
+    private partial void LogRevision(string revision, string source);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "revision={Revision} rejected: {Count} error(s) in the specs; revision {Good} stays in force: {Errors}")]
+    private partial void LogRejected(string revision, int count, string good, string errors);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "source {Source} could not be fetched: {Error}; retrying in {Seconds:0.#}s")]
+    private partial void LogFetchFailed(string source, string error, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "source fetch failed unexpectedly")]
+    private partial void LogFetchBug(Exception e);
+}

@@ -1,0 +1,180 @@
+using Reconciler.Engine.Reconcile;
+
+namespace Reconciler.Host;
+
+/// <summary>
+/// Everything the controller knows about each resource and node between passes: conditions,
+/// failures and backoff, the last in-sync spec key (to tell drift from spec changes), readiness.
+/// </summary>
+internal sealed class StatusStore(ControllerSettings settings, TimeProvider clock)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Node, string Name), Entry> _resources = [];
+    private readonly Dictionary<string, NodeStatus> _nodes = new(StringComparer.Ordinal);
+    private PassStatus? _lastPass;
+    private bool _ready;
+    private DateTimeOffset? _globalRetryAt;
+    private int _globalFailures;
+
+    private sealed class Entry
+    {
+        public required ResourceStatus Status { get; set; }
+        public string? SyncedKey { get; set; }
+        public int Failures { get; set; }
+        public DateTimeOffset? RetryAt { get; set; }
+    }
+
+    public bool Ready
+    {
+        get { lock (_gate) return _ready; }
+    }
+
+    /// <summary>Whether a resource may be changed now (not backing off).</summary>
+    public bool MayApply(string node, string name)
+    {
+        lock (_gate)
+        {
+            return !_resources.TryGetValue((node, name), out var e) || e.RetryAt is null || e.RetryAt <= clock.GetUtcNow();
+        }
+    }
+
+    public string? SyncedKey(string node, string name)
+    {
+        lock (_gate)
+        {
+            return _resources.TryGetValue((node, name), out var e) ? e.SyncedKey : null;
+        }
+    }
+
+    /// <summary>When the loop should run next at the latest, given backoffs.</summary>
+    public DateTimeOffset? NextWake()
+    {
+        lock (_gate)
+        {
+            var retries = _resources.Values.Select(e => e.RetryAt).Append(_globalRetryAt).OfType<DateTimeOffset>().ToList();
+            return retries.Count == 0 ? null : retries.Min();
+        }
+    }
+
+    /// <summary>Takes in a pass's report; returns how many drifts were corrected and detected.</summary>
+    public (int Corrected, int Detected) Record(PassReport report, string revision, TimeSpan duration)
+    {
+        var now = clock.GetUtcNow();
+        lock (_gate)
+        {
+            _globalFailures = 0;
+            _globalRetryAt = null;
+            var seen = new HashSet<(string, string)>();
+            int corrected = 0, detected = 0;
+            foreach (var r in report.Resources)
+            {
+                var key = (r.Node, r.Name);
+                if (r.Outcome == ResourceOutcome.Pruned)
+                {
+                    _resources.Remove(key);
+                    continue;
+                }
+                seen.Add(key);
+                _resources.TryGetValue(key, out var entry);
+                var failures = entry?.Failures ?? 0;
+                DateTimeOffset? retryAt = entry?.RetryAt;
+                string? lastError = entry?.Status.LastError;
+                switch (r.Outcome)
+                {
+                    case ResourceOutcome.Failed:
+                        failures++;
+                        retryAt = now + Backoff.Delay(failures, settings.BackoffBase, settings.BackoffMax);
+                        lastError = r.Message;
+                        break;
+                    case ResourceOutcome.InSync or ResourceOutcome.Applied or ResourceOutcome.DriftCorrected:
+                        failures = 0;
+                        retryAt = null;
+                        lastError = null;
+                        break;
+                    case ResourceOutcome.Blocked:
+                        lastError = r.Message;
+                        break;
+                }
+                if (r.Outcome == ResourceOutcome.DriftCorrected) corrected++;
+                if (r.Outcome == ResourceOutcome.DriftReported || (r.IsDrift && r.Outcome != ResourceOutcome.DriftCorrected)) detected++;
+                var (state, conditions) = Conditions(r, failures, retryAt);
+                var synced = r.Outcome is ResourceOutcome.InSync or ResourceOutcome.Applied or ResourceOutcome.DriftCorrected ? r.DesiredKey : entry?.SyncedKey;
+                var transition = entry is null || entry.Status.State != state ? now : entry.Status.LastTransitionAt;
+                var status = new ResourceStatus(r.Node, r.Kind.ToString(), r.Name, state, r.Reason, r.Message, conditions,
+                    r.AppliedRevision, lastError, r.PendingRestart, r.IsDrift && r.Outcome != ResourceOutcome.DriftCorrected,
+                    failures, retryAt, transition);
+                _resources[key] = new Entry { Status = status, SyncedKey = synced, Failures = failures, RetryAt = retryAt };
+            }
+            foreach (var gone in _resources.Keys.Where(k => !seen.Contains(k)).ToList()) _resources.Remove(gone);
+            foreach (var node in report.Nodes)
+            {
+                var events = _nodes.TryGetValue(node.Name, out var n) && n.EventsConnected;
+                _nodes[node.Name] = new NodeStatus(node.Name, node.Uri, node.Error is null, events, node.Error ?? (events ? null : n?.LastError));
+            }
+            foreach (var stale in _nodes.Keys.Where(k => report.Nodes.All(n => n.Name != k)).ToList()) _nodes.Remove(stale);
+            var applied = report.Applied?.Steps.Count(s => s.Status == Engine.Apply.StepStatus.Done) ?? 0;
+            _lastPass = new PassStatus(now, revision, duration.TotalSeconds, report.Plan.Changes.Count, applied, null);
+            if (report.Nodes.All(n => n.Error is null)) _ready = true;
+            return (corrected, detected);
+        }
+    }
+
+    /// <summary>A pass that could not run at all; retried with backoff.</summary>
+    public TimeSpan PassFailed(string? revision, string error, TimeSpan duration)
+    {
+        var now = clock.GetUtcNow();
+        lock (_gate)
+        {
+            _globalFailures++;
+            var delay = Backoff.Delay(_globalFailures, settings.BackoffBase, settings.BackoffMax);
+            _globalRetryAt = now + delay;
+            _lastPass = new PassStatus(now, revision, duration.TotalSeconds, 0, 0, error);
+            return delay;
+        }
+    }
+
+    public void EventConnection(string node, string uri, bool connected, string? error)
+    {
+        lock (_gate)
+        {
+            _nodes.TryGetValue(node, out var n);
+            _nodes[node] = new NodeStatus(node, uri, n?.Reachable ?? connected, connected, error ?? (connected ? null : n?.LastError));
+        }
+    }
+
+    public IReadOnlyDictionary<string, int> CountByState()
+    {
+        lock (_gate)
+        {
+            return _resources.Values.GroupBy(e => e.Status.State).ToDictionary(g => g.Key, g => g.Count());
+        }
+    }
+
+    public StatusDocument Snapshot(SourceStatus source)
+    {
+        lock (_gate)
+        {
+            return new StatusDocument(1, _ready, settings.Suspend, settings.Drift.ToString().ToLowerInvariant(), source,
+                _nodes.Values.OrderBy(n => n.Name, StringComparer.Ordinal).ToList(), _lastPass,
+                _resources.Values.Select(e => e.Status).OrderBy(s => s.Node, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList());
+        }
+    }
+
+    private static (string State, IReadOnlyList<Condition> Conditions) Conditions(ResourceReport r, int failures, DateTimeOffset? retryAt)
+    {
+        Condition Ready(string status, string? reason = null) => new("Ready", status, reason ?? r.Reason, r.Message);
+        Condition Reconciling(bool on, string? message = null) => new("Reconciling", on ? "True" : "False", on ? r.Reason : "Idle", on ? message ?? r.Message : null);
+        Condition Stalled(bool on) => new("Stalled", on ? "True" : "False", on ? r.Reason : "None", on ? r.Message : null);
+        return r.Outcome switch
+        {
+            ResourceOutcome.InSync or ResourceOutcome.Applied or ResourceOutcome.DriftCorrected =>
+                ("Ready", [Ready("True"), Reconciling(false), Stalled(false)]),
+            ResourceOutcome.DriftReported => ("Drifted", [Ready("False"), Reconciling(false), Stalled(false)]),
+            ResourceOutcome.Suspended => ("Suspended", [Ready("False"), Reconciling(false), Stalled(false)]),
+            ResourceOutcome.Blocked => ("Stalled", [Ready("False"), Reconciling(false), Stalled(true)]),
+            ResourceOutcome.Failed or ResourceOutcome.Deferred =>
+                ("Reconciling", [Ready("False"), Reconciling(true, $"{failures} failure(s); next retry {retryAt:O}: {r.Message}"), Stalled(false)]),
+            _ => ("Reconciling", [Ready("Unknown"), Reconciling(true), Stalled(false)]),
+        };
+    }
+}
