@@ -1,0 +1,84 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.RepresentationModel;
+
+namespace Reconciler.Host.Tests;
+
+/// <summary>The chart, the unit file and the Dockerfile stay consistent with each other and with the controller (helm is not installed here).</summary>
+public sealed partial class DeploymentFilesTests
+{
+    private static readonly string Root = FindRoot();
+
+    [Fact]
+    public void Every_Values_reference_in_the_chart_templates_exists_in_values_yaml()
+    {
+        var chart = Path.Combine(Root, "charts", "reconciler");
+        var yaml = new YamlStream();
+        using (var reader = new StreamReader(Path.Combine(chart, "values.yaml")))
+        {
+            yaml.Load(reader);
+        }
+        var values = (YamlMappingNode)yaml.Documents[0].RootNode;
+        var references = Directory.EnumerateFiles(Path.Combine(chart, "templates"))
+            .SelectMany(f => ValuesReference().Matches(File.ReadAllText(f)).Select(m => (File: Path.GetFileName(f), Path: m.Groups[1].Value)))
+            .ToList();
+        Assert.True(references.Count > 20, "the templates reference values");
+        var missing = references.Where(r => !Exists(values, r.Path.Split('.'))).Select(r => $"{r.File}: .Values.{r.Path}").Distinct().ToList();
+        Assert.True(missing.Count == 0, "not in values.yaml: " + string.Join(", ", missing));
+        // Both modes and the probes the controller serves.
+        var controller = File.ReadAllText(Path.Combine(chart, "templates", "controller.yaml"));
+        Assert.Contains("/healthz", controller);
+        Assert.Contains("/readyz", controller);
+        Assert.Contains("DaemonSet", controller);
+        Assert.Contains("Deployment", controller);
+    }
+
+    [Fact]
+    public void The_configmap_uses_only_settings_the_controller_knows()
+    {
+        var configMap = File.ReadAllText(Path.Combine(Root, "charts", "reconciler", "templates", "configmap.yaml"));
+        var known = typeof(ControllerOptions).GetProperties().Select(p => p.Name).ToHashSet();
+        var keys = SettingKey().Matches(configMap).Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(keys);
+        Assert.All(keys, k => Assert.Contains(k, known));
+    }
+
+    [Fact]
+    public void The_systemd_unit_and_the_Dockerfile_run_the_controller()
+    {
+        var unit = File.ReadAllText(Path.Combine(Root, "deploy", "systemd", "reconciler.service"));
+        Assert.Contains("Type=notify", unit);
+        Assert.Contains("reconcile run", unit);
+        Assert.Contains("RestartPreventExitStatus=78", unit);
+        var docker = File.ReadAllText(Path.Combine(Root, "deploy", "Dockerfile"));
+        Assert.Contains("dotnet publish src/Reconciler.Cli", docker);
+        Assert.Contains("libvirt0", docker);
+        Assert.Contains("git", docker);
+        Assert.Matches(@"(?m)^USER \d+", docker);
+    }
+
+    private static bool Exists(YamlMappingNode node, string[] path)
+    {
+        YamlNode current = node;
+        foreach (var key in path)
+        {
+            if (current is not YamlMappingNode map || !map.Children.TryGetValue(new YamlScalarNode(key), out var next)) return false;
+            current = next;
+        }
+        return true;
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Reconciler.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("repository root (Reconciler.sln) not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")]
+    private static partial Regex ValuesReference();
+
+    [GeneratedRegex(@"^\s*""([A-Za-z]+)"" ", RegexOptions.Multiline)]
+    private static partial Regex SettingKey();
+}
