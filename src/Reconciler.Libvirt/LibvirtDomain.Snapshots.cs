@@ -93,6 +93,37 @@ public sealed partial class LibvirtDomain
         }
     }
 
+    /// <summary>
+    /// Migrates the domain with the client driving both sides (<c>virDomainMigrate3</c>): the
+    /// caller holds a connection to the destination, so the source daemon need not be able to
+    /// reach the destination's libvirt URI (only the hypervisor data stream flows between them).
+    /// </summary>
+    /// <param name="destination">An open connection to the destination node.</param>
+    /// <param name="flags">Live, persist on destination, undefine on source... (not peer-to-peer).</param>
+    /// <param name="migrateUri">The hypervisor-level data URI (<c>VIR_MIGRATE_PARAM_URI</c>), or null for the default.</param>
+    public void MigrateTo(LibvirtConnection destination, MigrateFlags flags, string? migrateUri = null)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        nint parameters = 0;
+        int count = 0, max = 0;
+        try
+        {
+            if (migrateUri is not null)
+            {
+                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamUri, migrateUri), "virTypedParamsAddString");
+            }
+
+            using var migrated = Interop.Check(NativeMethods.virDomainMigrate3(Handle, destination.Handle, parameters, (uint)count, (uint)flags), "virDomainMigrate3");
+        }
+        finally
+        {
+            if (parameters != 0)
+            {
+                NativeMethods.virTypedParamsFree(parameters, count);
+            }
+        }
+    }
+
     private DomainSnapshotHandle LookupSnapshot(string name)
     {
         ArgumentNullException.ThrowIfNull(name);

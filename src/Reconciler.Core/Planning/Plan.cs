@@ -16,6 +16,12 @@ public enum ChangeAction
     Stop,
     /// <summary>Stop and undefine an owned domain no longer in the specs. Disks are never deleted.</summary>
     Destroy,
+    /// <summary>
+    /// Move an owned domain to the node its spec now names (<see cref="ResourceChange.Node"/>) from
+    /// <see cref="ResourceChange.FromNode"/>: a live migration when it runs (peer-to-peer, persistent
+    /// on the target, undefined on the source), else define on the target and undefine on the source.
+    /// </summary>
+    Migrate,
 }
 
 /// <summary>
@@ -71,6 +77,9 @@ public sealed record ResourceChange(
 {
     /// <summary>For a domain update: restart the domain after redefining it (its policy allows it and a field needs it).</summary>
     public bool Restart { get; init; }
+
+    /// <summary>For <see cref="ChangeAction.Migrate"/>: the node the domain is on now; null otherwise.</summary>
+    public string? FromNode { get; init; }
 
     /// <summary>The worst disruption among the fields (or of the action itself).</summary>
     public Disruption Disruption => Action switch
@@ -128,7 +137,7 @@ public sealed record PlanNode(string Name, string Uri, bool Sandbox, string? Err
 /// <summary>The printed symbol of each action (Terraform's convention).</summary>
 public static class PlanSymbols
 {
-    /// <summary><c>+</c> create, <c>~</c> update, <c>&gt;</c> start, <c>.</c> stop, <c>-</c> destroy.</summary>
+    /// <summary><c>+</c> create, <c>~</c> update, <c>&gt;</c> start, <c>.</c> stop, <c>-</c> destroy, <c>→</c> migrate.</summary>
     public static string Of(ChangeAction action) => action switch
     {
         ChangeAction.Create => "+",
@@ -136,6 +145,7 @@ public static class PlanSymbols
         ChangeAction.Start => ">",
         ChangeAction.Stop => "<",
         ChangeAction.Destroy => "-",
+        ChangeAction.Migrate => "→",
         _ => "?",
     };
 }

@@ -40,6 +40,7 @@ public static class Planner
         }
 
         var storage = StoragePlanner.Prepare(desired, live, byNode, options, changes, unchanged, diagnostics);
+        var moves = new Moves(desired, live, byNode);
         foreach (var node in live.OrderBy(n => n.Node, StringComparer.Ordinal))
         {
             var wanted = byNode.TryGetValue(node.Node, out var w) ? w : [];
@@ -50,7 +51,7 @@ public static class Planner
                     hint: "check that libvirtd runs there and the URI is right (virsh -c URI version)"));
                 continue;
             }
-            PlanNode(desired, node, wanted, options, changes, unchanged, diagnostics);
+            PlanNode(desired, node, wanted, options, moves, changes, unchanged, diagnostics);
         }
 
         storage.Finish(changes);
@@ -68,7 +69,7 @@ public static class Planner
         };
     }
 
-    private static void PlanNode(SpecSet desired, LiveNode node, List<DomainSpec> wanted, PlanOptions options,
+    private static void PlanNode(SpecSet desired, LiveNode node, List<DomainSpec> wanted, PlanOptions options, Moves moves,
         List<ResourceChange> changes, List<string> unchanged, List<Diagnostic> diagnostics)
     {
         var liveByName = new Dictionary<string, LiveDomain>(node.Domains.Count, StringComparer.Ordinal);
@@ -80,6 +81,11 @@ public static class Planner
             wantedNames.Add(spec.Name);
             if (!liveByName.TryGetValue(spec.Name, out var current))
             {
+                if (moves.MoveTo(spec, node.Node) is { } move)
+                {
+                    changes.Add(move);
+                    continue;
+                }
                 changes.Add(new ResourceChange(node.Node, ResourceKind.Domain, spec.Name, ChangeAction.Create,
                     "not on the node", [], spec, null, null));
                 continue;
@@ -170,6 +176,7 @@ public static class Planner
         foreach (var current in node.Domains)
         {
             if (wantedNames.Contains(current.Name) || current.Owner is null || current.Owner.Source != desired.Source) continue;
+            if (moves.IsMoving(current, node.Node, diagnostics)) continue;
             if (current.Owner.Protect)
             {
                 diagnostics.Add(Diagnostic.Error("protected",

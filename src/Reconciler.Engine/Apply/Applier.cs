@@ -77,7 +77,7 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
                 outcomes.Add(new StepOutcome(change, StepStatus.NotDone, "node not connected"));
                 continue;
             }
-            progress.WriteLine($"{label}: {Verb(change.Action)}…");
+            progress.WriteLine($"{label}: {Verb(change)}…");
             var clock = Stopwatch.StartNew();
             try
             {
@@ -145,6 +145,12 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
                 if (StorageSteps.Stale(session, change) is { } why) moved.Add($"{change.Kind.ToString().ToLowerInvariant()} {change.Name} on {change.Node}: {why}");
                 continue;
             }
+            if (change.Action == ChangeAction.Migrate)
+            {
+                var source = change.FromNode is { } from && sessions.TryGetValue(from, out var s) ? s.ReadDomain(change.Name) : null;
+                if (source is null || source.Fingerprint != change.LiveFingerprint) moved.Add($"{change.Name} on {change.FromNode}: changed since the plan was made");
+                continue;
+            }
             var live = session.ReadDomain(change.Name);
             if (change.LiveFingerprint is null && live is not null)
             {
@@ -201,6 +207,9 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
                     if (domain.IsActive) Stop(domain);
                     domain.Undefine(UndefineFlags.KeepNvram);
                 }
+                break;
+            case ChangeAction.Migrate:
+                Migration.Execute(sessions, session, change, progress);
                 break;
         }
     }
@@ -272,13 +281,14 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
     private static LibvirtDomain Lookup(NodeSession session, string name) =>
         session.Connection.LookupDomainByName(name) ?? throw new ApplyStepException($"domain {name} is not on node {session.Target.Name}");
 
-    private static string Verb(ChangeAction action) => action switch
+    private static string Verb(ResourceChange change) => change.Action switch
     {
         ChangeAction.Create => "creating",
         ChangeAction.Update => "updating",
         ChangeAction.Start => "starting",
         ChangeAction.Stop => "stopping",
         ChangeAction.Destroy => "destroying (disks kept)",
+        ChangeAction.Migrate => $"moving from {change.FromNode}",
         _ => "working",
     };
 }

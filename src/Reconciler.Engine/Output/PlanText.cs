@@ -6,14 +6,14 @@ namespace Reconciler.Engine.Output;
 
 /// <summary>Counts of a plan, as the summary line prints them.</summary>
 /// <param name="Create">Domains to create.</param>
-/// <param name="Update">Domains to update, start or stop.</param>
+/// <param name="Update">Domains to update, start, stop or migrate.</param>
 /// <param name="Destroy">Domains to destroy.</param>
 public sealed record PlanSummary(int Create, int Update, int Destroy)
 {
     /// <summary>Counts <paramref name="plan"/>'s changes.</summary>
     public static PlanSummary Of(Plan plan) => new(
         plan.Changes.Count(c => c.Action == ChangeAction.Create),
-        plan.Changes.Count(c => c.Action is ChangeAction.Update or ChangeAction.Start or ChangeAction.Stop),
+        plan.Changes.Count(c => c.Action is ChangeAction.Update or ChangeAction.Start or ChangeAction.Stop or ChangeAction.Migrate),
         plan.Changes.Count(c => c.Action == ChangeAction.Destroy));
 
     /// <summary><c>Plan: 2 to create, 1 to update, 0 to destroy.</c></summary>
@@ -45,7 +45,7 @@ public static class PlanText
             {
                 var symbol = PlanSymbols.Of(change.Action);
                 var head = $"  {symbol} {change.Kind.ToString().ToLowerInvariant()} {change.Name}";
-                var worst = change.Action is ChangeAction.Update or ChangeAction.Stop or ChangeAction.Destroy
+                var worst = change.Action is ChangeAction.Update or ChangeAction.Stop or ChangeAction.Destroy or ChangeAction.Migrate
                     ? $"  [disruption: {DisruptionText(change.Disruption)}]" : "";
                 var restart = change.Restart ? "  [will restart]" : "";
                 sb.AppendLine(c.ForAction(change.Action, head) + c.Dim($"  ({change.Reason}){worst}") + c.Yellow(restart));

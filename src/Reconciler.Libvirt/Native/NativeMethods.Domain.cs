@@ -140,6 +140,9 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int virDomainMigrateToURI3(DomainHandle domain, string dconnuri, nint parameters, uint nparams, uint flags);
 
+    [LibraryImport(Lib)]
+    internal static partial DomainHandle virDomainMigrate3(DomainHandle domain, ConnectHandle dconn, nint parameters, uint nparams, uint flags);
+
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int virTypedParamsAddString(ref nint parameters, ref int nparams, ref int maxparams, string name, string value);
 

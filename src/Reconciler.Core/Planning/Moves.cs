@@ -1,0 +1,71 @@
+using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Model;
+
+namespace Reconciler.Core.Planning;
+
+/// <summary>
+/// Recognises an owned domain whose spec now names another node: it is moved (migrated), never
+/// created on the new node and destroyed on the old one. While a migration is in flight the same
+/// domain is visible on both nodes; that is left alone, never taken for a duplicate to prune.
+/// </summary>
+internal sealed class Moves
+{
+    private readonly Dictionary<string, List<(string Node, LiveDomain Domain)>> owned = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> wantedOn = new(StringComparer.Ordinal);
+
+    /// <summary>Indexes the owned domains of every reachable node and the node each spec resolved to.</summary>
+    public Moves(SpecSet desired, IReadOnlyList<LiveNode> live, Dictionary<string, List<DomainSpec>> byNode)
+    {
+        foreach (var (node, specs) in byNode)
+        {
+            foreach (var spec in specs) wantedOn[spec.Name] = node;
+        }
+        foreach (var node in live.Where(n => n.Error is null).OrderBy(n => n.Node, StringComparer.Ordinal))
+        {
+            foreach (var d in node.Domains)
+            {
+                if (d.Owner?.Source != desired.Source || !d.Persistent) continue;
+                if (!owned.TryGetValue(d.Name, out var list)) owned[d.Name] = list = [];
+                list.Add((node.Node, d));
+            }
+        }
+    }
+
+    /// <summary>
+    /// The move of <paramref name="spec"/> onto <paramref name="node"/> when it is not there but an
+    /// owned domain of that name lives on another reachable node; null otherwise.
+    /// </summary>
+    public ResourceChange? MoveTo(DomainSpec spec, string node)
+    {
+        if (!owned.TryGetValue(spec.Name, out var found)) return null;
+        var (from, current) = found.FirstOrDefault(f => f.Node != node);
+        if (from is null) return null;
+        var running = current.RunState is LiveRunState.Running or LiveRunState.Paused;
+        var disruption = running ? Disruption.Live : Disruption.None;
+        var how = running ? "live migration (peer-to-peer, persistent on the target, undefined on the source)"
+            : "stopped: defined on the target, then undefined on the source";
+        return new ResourceChange(node, ResourceKind.Domain, spec.Name, ChangeAction.Migrate,
+            $"spec.node changed from {from}: {how}", [new FieldChange("spec.node", from, node, disruption)],
+            spec, current.Uuid, current.Fingerprint)
+        {
+            FromNode = from,
+        };
+    }
+
+    /// <summary>
+    /// True when <paramref name="current"/> on <paramref name="node"/> belongs to a spec placed on
+    /// another node: it is being (or is to be) moved there and must not be pruned here. When it is
+    /// visible on both nodes at once (a migration in flight, or one that half failed), a warning says so.
+    /// </summary>
+    public bool IsMoving(LiveDomain current, string node, List<Diagnostic> diagnostics)
+    {
+        if (!wantedOn.TryGetValue(current.Name, out var target) || target == node) return false;
+        if (owned.TryGetValue(current.Name, out var found) && found.Any(f => f.Node == target))
+        {
+            diagnostics.Add(Diagnostic.Warning("move-in-progress",
+                $"domain '{current.Name}' is on node '{node}' and on node '{target}' (its spec's node); a migration is in flight or did not finish, so it is left alone on '{node}'",
+                hint: $"if no migration runs, check both copies (virsh dominfo {current.Name}) and undefine the stale one on '{node}' by hand"));
+        }
+        return true;
+    }
+}
