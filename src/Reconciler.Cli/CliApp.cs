@@ -25,7 +25,10 @@ internal static class CliApp
         try
         {
             var parse = root.Parse(args);
-            return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, ct).ConfigureAwait(false);
+            // On SIGTERM or Ctrl+C the token is cancelled and the step in flight may finish (a graceful
+            // guest shutdown can take a minute), instead of the 2 s default before a forced exit.
+            var config = new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = TimeSpan.FromMinutes(5) };
+            return await parse.InvokeAsync(config, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
