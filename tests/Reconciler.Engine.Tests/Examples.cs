@@ -18,9 +18,10 @@ public static class Examples
         var data = new TheoryData<string>();
         foreach (var dir in Directory.GetDirectories(Path.Combine(RepoRoot, "examples")).Order(StringComparer.Ordinal))
         {
-            var manifests = Directory.EnumerateFiles(dir, "*.y*ml", SearchOption.AllDirectories)
-                .Any(f => File.ReadAllText(f).Contains("apiVersion: reconciler/v1", StringComparison.Ordinal));
-            if (manifests) data.Add(Path.GetFileName(dir));
+            var files = Directory.EnumerateFiles(dir, "*.y*ml", SearchOption.AllDirectories).Select(File.ReadAllText).ToList();
+            var manifests = files.Any(f => f.Contains("apiVersion: reconciler/v1", StringComparison.Ordinal));
+            // Examples that bring their own Node (a real hypervisor) are run by their own end-to-end tests, never here.
+            if (manifests && !files.Any(f => f.Contains("kind: Node", StringComparison.Ordinal))) data.Add(Path.GetFileName(dir));
         }
         return data;
     }

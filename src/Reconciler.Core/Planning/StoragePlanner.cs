@@ -142,8 +142,22 @@ public static class StoragePlanner
                 }
                 var field = $"spec.disks[{i}].volume";
                 var pool = ResolveVolume(domain, disk, field, external);
-                if (pool is null) errors++;
-                disks.Add(disk with { Pool = pool ?? disk.Pool });
+                if (pool is null)
+                {
+                    errors++;
+                    disks.Add(disk);
+                    continue;
+                }
+                // The disk is read in the volume's own format: a qcow2 volume attached as raw would hand the guest the qcow2 metadata.
+                var format = VolumeFormatOf(disk.Volume, pool);
+                if (disk.Format is not null && format is not null && disk.Format != format)
+                {
+                    errors++;
+                    diagnostics.Add(Diagnostic.Error("format-mismatch",
+                        $"domain '{domain.Name}' attaches volume '{disk.Volume}' as {disk.Format}, but the volume is {format}",
+                        domain.Meta.Origin.Find($"spec.disks[{i}].format"), $"spec.disks[{i}].format", "remove format: from the disk (it follows the volume)"));
+                }
+                disks.Add(disk with { Pool = pool, Format = disk.Format ?? format });
             }
             var cloudInit = domain.CloudInit;
             if (cloudInit is not null)
@@ -248,6 +262,19 @@ public static class StoragePlanner
                     $"domain '{domain.Name}' uses volume '{name}', which exists in several pools on node '{node.Node}': {string.Join(", ", found)}",
                     domain.Meta.Origin.Find(field), field, "add pool: to the disk"));
             return null;
+        }
+
+        /// <summary>qcow2 or raw: from the Volume spec, else from the live volume (anything but qcow2 is read as raw).</summary>
+        private string? VolumeFormatOf(string volume, string pool)
+        {
+            if (_volumes.TryGetValue(volume, out var spec) && spec.Pool == pool) return spec.Format.ToString().ToLowerInvariant();
+            var live = _livePools.GetValueOrDefault(pool)?.Volumes.FirstOrDefault(v => v.Name == volume);
+            return live?.Format switch
+            {
+                null => null,
+                "qcow2" => "qcow2",
+                _ => "raw",
+            };
         }
 
         private Diagnostic Dangling(DomainSpec domain, string field, string what) =>
