@@ -59,6 +59,18 @@ public sealed record NodeSpec(ResourceMeta Meta, string Uri, string? DomainType 
 {
     /// <summary>The node's name.</summary>
     public string Name => Meta.Name;
+
+    /// <summary>Directory holding cacert.pem, clientcert.pem and clientkey.pem for TLS (libvirt's <c>pkipath=</c>); never the certificates themselves.</summary>
+    public string? PkiPath { get; init; }
+
+    /// <summary>A libvirt auth file with SASL credentials (libvirt's <c>authfile=</c>); the credentials never appear in the spec.</summary>
+    public string? AuthFile { get; init; }
+
+    /// <summary>Seconds between keep-alive probes on the connection; null leaves libvirt's default.</summary>
+    public int? KeepAliveInterval { get; init; }
+
+    /// <summary>Unanswered keep-alive probes after which the node counts as dropped.</summary>
+    public int? KeepAliveCount { get; init; }
 }
 
 /// <summary>Desired power state of a domain.</summary>

@@ -33,9 +33,13 @@ internal sealed class NodeSession : IDisposable
     public static NodeSession Open(NodeTarget target)
     {
         if (target.SandboxDirectory is { } dir) SandboxNode.EnsureExists(dir);
-        var connection = LibvirtConnection.Open(target.Uri);
+        var connection = target.KeepAliveInterval is null
+            ? LibvirtConnection.Open(target.Uri)
+            : LibvirtConnection.Open(target.Uri, new LibvirtConnectOptions { EnableEvents = true });
         try
         {
+            // A dropped node is noticed after interval × count seconds instead of a TCP timeout.
+            if (target.KeepAliveInterval is { } interval) EnableKeepAlive(connection, interval, target.KeepAliveCount);
             if (target.SandboxDirectory is { } sandbox) SandboxNode.RestoreAutostart(sandbox, connection);
             var type = target.DomainType ?? PickDomainType(connection.GetCapabilities());
             return new NodeSession(target, connection, type);
@@ -44,6 +48,19 @@ internal sealed class NodeSession : IDisposable
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Keep-alive on a remote connection; in-process drivers (test:///) have none and need none.</summary>
+    private static void EnableKeepAlive(LibvirtConnection connection, int interval, int count)
+    {
+        try
+        {
+            connection.SetKeepAlive(interval, (uint)Math.Max(1, count));
+        }
+        catch (LibvirtUnsupportedException)
+        {
+            // Nothing to drop: the driver runs in this process.
         }
     }
 

@@ -12,6 +12,20 @@ public sealed record NodeTarget(string Name, string Uri, string? DomainType = nu
 {
     /// <summary>True for the embedded test-driver sandbox.</summary>
     public bool IsSandbox => SandboxDirectory is not null;
+
+    /// <summary>Seconds between keep-alive probes; null: no keep-alive set up by Reconciler.</summary>
+    public int? KeepAliveInterval { get; init; }
+
+    /// <summary>Unanswered probes before the connection is closed.</summary>
+    public int KeepAliveCount { get; init; } = 5;
+
+    /// <summary>The target of a Node spec: its URI with pkipath/authfile added, and its keep-alive.</summary>
+    public static NodeTarget From(NodeSpec node, string? uriOverride = null) =>
+        new(node.Name, NodeUri.Build(uriOverride ?? node.Uri, node.PkiPath, node.AuthFile), node.DomainType)
+        {
+            KeepAliveInterval = node.KeepAliveInterval ?? (node.KeepAliveCount is null ? null : 5),
+            KeepAliveCount = node.KeepAliveCount ?? 5,
+        };
 }
 
 /// <summary>
@@ -42,9 +56,9 @@ public static class NodeResolver
                         hint: "drop --connect, or edit spec.uri of the node you mean")]);
                 }
                 var only = specs.Nodes[0];
-                return ([new NodeTarget(only.Name, connectOverride, only.DomainType)], []);
+                return ([NodeTarget.From(only, connectOverride)], []);
             }
-            return (specs.Nodes.Select(n => new NodeTarget(n.Name, n.Uri, n.DomainType)).ToList(), []);
+            return (specs.Nodes.Select(n => NodeTarget.From(n)).ToList(), []);
         }
         var uri = connectOverride ?? (string.IsNullOrWhiteSpace(environmentUri) ? null : environmentUri);
         if (uri is not null) return ([new NodeTarget(DefaultNodeName, uri)], []);

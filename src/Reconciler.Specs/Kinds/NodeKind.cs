@@ -21,6 +21,26 @@ internal sealed class NodeKind : KindHandler
         {
             Allowed = DomainTypes, DefaultText = "from the node's capabilities", Example = "kvm", Libvirt = "<domain type='kvm'>",
         },
+        new FieldDef("pkiPath", FieldType.String,
+            "Directory with the TLS client files cacert.pem, clientcert.pem and clientkey.pem (for qemu+tls). Only the path is in the spec, never the certificates.")
+        {
+            Example = "/etc/reconciler/pki/hv1", Libvirt = "URI parameter pkipath=",
+        },
+        new FieldDef("authFile", FieldType.String,
+            "A libvirt auth file holding SASL credentials (a [credentials-NAME] section with authname/password and an [auth-libvirt-HOST] section). Only the path is in the spec, never the credentials.")
+        {
+            Example = "/etc/reconciler/auth.conf", Libvirt = "URI parameter authfile=",
+        },
+        new FieldDef("keepAliveInterval", FieldType.Integer,
+            "Seconds between keep-alive probes, so a node that drops off the network is noticed.")
+        {
+            Minimum = 1, Maximum = 3600, DefaultText = "libvirt's default (5)", Example = "5", Libvirt = "virConnectSetKeepAlive(interval)",
+        },
+        new FieldDef("keepAliveCount", FieldType.Integer,
+            "Unanswered keep-alive probes after which the connection is closed and the node counts as unreachable.")
+        {
+            Minimum = 1, Maximum = 100, DefaultText = "5", Example = "3", Libvirt = "virConnectSetKeepAlive(count)",
+        },
     ]);
 
     public override string Kind => nameof(ResourceKind.Node);
@@ -43,5 +63,11 @@ internal sealed class NodeKind : KindHandler
         """;
 
     public override object Build(ResourceMeta meta, ParsedObject spec, DocumentContext context) =>
-        new NodeSpec(meta, spec.Get<string>("uri") ?? "", spec.Get<string>("domainType"));
+        new NodeSpec(meta, spec.Get<string>("uri") ?? "", spec.Get<string>("domainType"))
+        {
+            PkiPath = spec.Get<string>("pkiPath"),
+            AuthFile = spec.Get<string>("authFile"),
+            KeepAliveInterval = spec.Get<int?>("keepAliveInterval"),
+            KeepAliveCount = spec.Get<int?>("keepAliveCount"),
+        };
 }
