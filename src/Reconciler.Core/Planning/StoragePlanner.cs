@@ -714,7 +714,7 @@ public static class StoragePlanner
                     reason = $"{what} cannot change on a running network: it is destroyed and defined again"
                              + (current.Active
                                  ? users.Count > 0
-                                     ? $"; running domain(s) {string.Join(", ", users)} lose connectivity until it is back (their interfaces are plugged in again)"
+                                     ? $"; running domain(s) {string.Join(", ", users)} lose connectivity until they are stopped and started (libvirt does not plug running guests into a recreated network)"
                                      : "; no running domain uses it"
                                  : "");
                 }

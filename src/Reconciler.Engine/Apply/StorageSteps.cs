@@ -494,7 +494,7 @@ internal static class StorageSteps
         }
     }
 
-    /// <summary>Destroys and defines the network again (same UUID), then plugs running domains' interfaces back in.</summary>
+    /// <summary>Destroys and defines the network again (same UUID).</summary>
     private static void Recreate(NodeSession session, LibvirtNetwork network, NetworkSpec spec, OwnerRecord owner, NetworkXml.Parsed parsed, TextWriter progress)
     {
         var uuid = network.Uuid;
@@ -505,42 +505,20 @@ internal static class StorageSteps
         defined.Create();
         if (defined.Autostart != spec.Autostart) defined.Autostart = spec.Autostart;
         if (!wasActive) return;
-        foreach (var domain in session.Connection.ListAllDomains())
-        {
-            using (domain)
-            {
-                if (!domain.IsActive) continue;
-                var xml = XDocument.Parse(domain.GetXmlDesc(DomainXmlFlags.None));
-                foreach (var nic in xml.Descendants("interface").Where(n => (string?)n.Attribute("type") == "network" && (string?)n.Element("source")?.Attribute("network") == spec.Name).ToList())
-                {
-                    // Unplug and plug the NIC (same MAC and model) so its tap joins the new bridge.
-                    var device = new XElement("interface", new XAttribute("type", "network"),
-                        nic.Element("mac") is { } mac ? new XElement("mac", new XAttribute("address", (string?)mac.Attribute("address") ?? "")) : null,
-                        new XElement("source", new XAttribute("network", spec.Name)),
-                        nic.Element("model") is { } model ? new XElement("model", new XAttribute("type", (string?)model.Attribute("type") ?? "virtio")) : null);
-                    var text = device.ToString(SaveOptions.DisableFormatting);
-                    try
-                    {
-                        domain.DetachDevice(text, DomainModificationImpact.Live);
-                        domain.AttachDevice(text, DomainModificationImpact.Live);
-                        progress.WriteLine($"    {domain.Name}: interface {(string?)nic.Element("mac")?.Attribute("address")} plugged into the new network");
-                    }
-                    catch (LibvirtException e)
-                    {
-                        progress.WriteLine($"    {domain.Name}: could not re-plug its interface ({e.Message}); it regains connectivity when it restarts");
-                    }
-                }
-            }
-        }
+        // libvirt does not plug the taps of running guests into a recreated network, and unplugging and
+        // plugging the NIC needs the guest's cooperation (a duplicate NIC otherwise): say who is cut off.
+        var cut = NetworkUsers(session, spec.Name, runningOnly: true);
+        if (cut.Count > 0) progress.WriteLine($"    running domain(s) {string.Join(", ", cut)} stay disconnected until they are stopped and started");
     }
 
-    private static List<string> NetworkUsers(NodeSession session, string network)
+    private static List<string> NetworkUsers(NodeSession session, string network, bool runningOnly = false)
     {
         var users = new List<string>();
         foreach (var domain in session.Connection.ListAllDomains())
         {
             using (domain)
             {
+                if (runningOnly && !domain.IsActive) continue;
                 var xml = XDocument.Parse(domain.GetXmlDesc(domain.IsPersistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None));
                 if (xml.Descendants("interface").Any(n => (string?)n.Element("source")?.Attribute("network") == network)) users.Add(domain.Name);
             }
