@@ -123,8 +123,8 @@ public static class Disruptions
         return result;
     }
 
-    /// <summary><c>spec.disks[2]</c> for <c>spec.disks[2].path</c>; null for fields outside lists.</summary>
-    private static string? ItemOf(string path)
+    /// <summary><c>spec.disks[2]</c> for <c>spec.disks[2].path</c>; null for fields outside the disk and NIC lists.</summary>
+    public static string? ItemOf(string path)
     {
         if (!path.StartsWith("spec.disks[", StringComparison.Ordinal) && !path.StartsWith("spec.interfaces[", StringComparison.Ordinal)) return null;
         var end = path.IndexOf(']', StringComparison.Ordinal);

@@ -41,6 +41,20 @@ public enum Disruption
     Replace,
 }
 
+/// <summary>The printed names of the disruption classes.</summary>
+public static class DisruptionNames
+{
+    /// <summary><c>none</c>, <c>live</c>, <c>next-boot</c>, <c>restart</c> or <c>replace</c>.</summary>
+    public static string Of(Disruption disruption) => disruption switch
+    {
+        Disruption.None => "none",
+        Disruption.Live => "live",
+        Disruption.NextBoot => "next-boot",
+        Disruption.Restart => "restart",
+        _ => "replace",
+    };
+}
+
 /// <summary>One field of a change.</summary>
 /// <param name="Path">Manifest path.</param>
 /// <param name="Before">Live value, or null.</param>

@@ -200,22 +200,13 @@ public static class Planner
         var over = change.Fields.Where(f => f.Path != "spec.state" && f.Disruption > allowed).ToList();
         if (over.Count == 0) return;
         diagnostics.Add(Diagnostic.Error(GateCode,
-            $"domain '{change.Name}' on node '{change.Node}': {string.Join(", ", over.Select(f => $"{f.Path} ({Text(f.Disruption)})"))} exceed{(over.Count == 1 ? "s" : "")} the allowed disruption '{Text(allowed)}'",
+            $"domain '{change.Name}' on node '{change.Node}': {string.Join(", ", over.Select(f => $"{f.Path} ({DisruptionNames.Of(f.Disruption)})"))} exceed{(over.Count == 1 ? "s" : "")} the allowed disruption '{DisruptionNames.Of(allowed)}'",
             spec.Meta.Origin.Find(over[0].Path), over[0].Path,
             "raise --max-disruption, set spec.updatePolicy (e.g. restart: auto), or make the change in a maintenance window"));
     }
 
     /// <summary>The diagnostic code of a gate refusal; apply refuses the whole plan when one is present.</summary>
     public const string GateCode = "exceeds-max-disruption";
-
-    private static string Text(Disruption d) => d switch
-    {
-        Disruption.None => "none",
-        Disruption.Live => "live",
-        Disruption.NextBoot => "next-boot",
-        Disruption.Restart => "restart",
-        _ => "replace",
-    };
 
     /// <summary>
     /// Owned running domains whose running instance lacks changes of their persistent definition.

@@ -20,7 +20,7 @@ internal static class LiveUpdates
         if (live.Any(f => f.Path == "spec.memory")) domain.SetMemory(desired.MemoryBytes / 1024, DomainModificationImpact.Live);
         if (live.Any(f => f.Path == "spec.vcpus")) domain.SetVcpus((uint)desired.Vcpus, DomainVcpuFlags.Live);
 
-        var items = live.Select(f => Item(f.Path)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var items = live.Select(f => Disruptions.ItemOf(f.Path)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
         if (items.Count == 0) return;
         var config = XDocument.Parse(domain.GetXmlDesc(DomainXmlFlags.Inactive)).Root!.Element("devices")!;
         var running = XDocument.Parse(domain.GetXmlDesc(DomainXmlFlags.None)).Root!.Element("devices")!;
@@ -77,13 +77,6 @@ internal static class LiveUpdates
         var copy = new XElement(device);
         copy.Elements("address").Remove();
         return copy.ToString();
-    }
-
-    private static string? Item(string path)
-    {
-        if (!path.StartsWith("spec.disks[", StringComparison.Ordinal) && !path.StartsWith("spec.interfaces[", StringComparison.Ordinal)) return null;
-        var end = path.IndexOf(']', StringComparison.Ordinal);
-        return path[..(end + 1)];
     }
 
     private static int Index(string item) =>

@@ -93,14 +93,7 @@ public static class PlanText
     }
 
     /// <summary>The lower-case hyphenated name of a disruption class.</summary>
-    public static string DisruptionText(Disruption disruption) => disruption switch
-    {
-        Disruption.None => "none",
-        Disruption.Live => "live",
-        Disruption.NextBoot => "next-boot",
-        Disruption.Restart => "restart",
-        _ => "replace",
-    };
+    public static string DisruptionText(Disruption disruption) => DisruptionNames.Of(disruption);
 
     private static string Describe(DomainSpec d)
     {
