@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Octokit;
 using Reconciler.Engine.Apply;
+using Reconciler.Engine.Reconcile;
 
 namespace Reconciler.GitHub;
 
@@ -21,6 +22,21 @@ public sealed record ApplyStatusSummary(int Done, int Failed, int NotDone, strin
         ArgumentNullException.ThrowIfNull(result);
         return new(result.Steps.Count(s => s.Status == StepStatus.Done), result.Steps.Count(s => s.Status == StepStatus.Failed),
             result.Steps.Count(s => s.Status == StepStatus.NotDone), result.Refusal);
+    }
+
+    /// <summary>
+    /// The summary of a controller pass: its apply steps, plus the resources that keep the
+    /// revision from being fully live (blocked by the plan, on an unreachable node, or held back
+    /// while suspended or backing off). Drift that is only reported does not count against it.
+    /// </summary>
+    public static ApplyStatusSummary From(PassReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var applied = report.Applied is { } a ? From(a) : NoChanges;
+        var blocked = report.Resources.Count(r => r.Outcome is ResourceOutcome.Blocked or ResourceOutcome.NodeUnreachable);
+        var held = report.Resources.Count(r => r.Outcome is ResourceOutcome.Suspended or ResourceOutcome.Deferred or ResourceOutcome.Cancelled);
+        var failed = Math.Max(applied.Failed, report.Resources.Count(r => r.Outcome == ResourceOutcome.Failed));
+        return applied with { Failed = failed, NotDone = Math.Max(applied.NotDone, held), Blocked = blocked };
     }
 
     /// <summary>True when everything was done and nothing is blocked.</summary>

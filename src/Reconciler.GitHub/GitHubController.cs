@@ -61,8 +61,8 @@ public sealed record GitHubController(GitHubRepository? Repository, ApplyStatusT
         ArgumentNullException.ThrowIfNull(getEnv);
         var problems = new List<string>();
         errors = problems;
-        var off = new GitHubController(null, ApplyStatusTracker.Disabled(), null, options.WebhookPath);
-        if (string.IsNullOrWhiteSpace(options.Repository)) return off;
+        GitHubController Off() => new(null, ApplyStatusTracker.Disabled(), null, options.WebhookPath);
+        if (string.IsNullOrWhiteSpace(options.Repository)) return Off();
 
         const string p = "GitHub:";
         var repository = GitHubRepository.Parse(options.Repository);
@@ -92,7 +92,7 @@ public sealed record GitHubController(GitHubRepository? Repository, ApplyStatusT
         if (problems.Count > 0)
         {
             tracker?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            return off;
+            return Off();
         }
         return new GitHubController(repository, tracker ?? ApplyStatusTracker.Disabled(), webhook, options.WebhookPath);
     }
