@@ -96,9 +96,11 @@ public sealed class ControllerHost : IAsyncDisposable
         services.AddHostedService<SourceService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconcileService>());
         services.AddHostedService<LibvirtEventService>();
+        GitHubIntegration.Add(builder, settings);
 
         var app = builder.Build();
         MapEndpoints(app);
+        GitHubIntegration.Map(app);
         return new ControllerHost(app);
     }
 

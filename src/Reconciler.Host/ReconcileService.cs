@@ -22,7 +22,8 @@ internal sealed partial class ReconcileService(
     Metrics metrics,
     ControllerSettings settings,
     TimeProvider clock,
-    ILogger<ReconcileService> logger) : BackgroundService
+    ILogger<ReconcileService> logger,
+    GitHub.ApplyStatusTracker github) : BackgroundService
 {
     /// <summary>The nodes of the revision in force, for the event listener.</summary>
     public IReadOnlyList<NodeTarget> Nodes { get; private set; } = [];
@@ -75,12 +76,14 @@ internal sealed partial class ReconcileService(
                 NodesChanged?.Invoke();
             }
             LogPass(revision, why);
+            github.Starting(revision);
             var policy = new PassPolicy(settings.Drift, settings.Suspend, settings.ShutdownTimeout, settings.LockTimeout, settings.Adopt,
                 status.MayApply, status.SyncedKey, settings.MaxDisruption);
             using var progress = new LogWriter(line => LogStep(revision, line));
             var report = await ReconcilePass.RunAsync(specs, nodes, policy, progress, ct).ConfigureAwait(false);
             var elapsed = clockStart.Elapsed;
             var (corrected, detected) = status.Record(report, revision, elapsed);
+            github.Finished(revision, GitHub.ApplyStatusSummary.From(report));
             metrics.Drift(corrected, detected);
             metrics.Error("apply", report.Resources.Count(r => r.Outcome == ResourceOutcome.Failed));
             metrics.Error("node", report.Nodes.Count(n => n.Error is not null));
