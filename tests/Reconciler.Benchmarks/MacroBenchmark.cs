@@ -63,30 +63,43 @@ internal static class MacroBenchmark
         Console.WriteLine($"Load average at start: {results.Machine.LoadAverage:0.00}. Work directory: {work}");
 
         var clock = Stopwatch.StartNew();
+        // Partial results survive a crash or a kill: the JSON is rewritten after every section.
+        void Checkpoint()
+        {
+            Evaluate(results, real, realSkipped);
+            File.WriteAllText(o.Out, results.ToJson());
+        }
         try
         {
             string? reconcile = null;
             if (o.Process) reconcile = o.Reconcile ?? BuildCli(work);
 
             Pure(o, work, results, ct);
+            Checkpoint();
 
             // The test driver: in-process state shared by every connection of this process while
             // one stays open (the keeper).
             using (LibvirtConnection.Open(TestUri))
             {
-                foreach (var n in o.Sizes) await LibvirtSteps(o, "test", TestUri, n, work, null, results, ct).ConfigureAwait(false);
+                foreach (var n in o.Sizes) await Guarded($"test N={n}", results, () => LibvirtSteps(o, "test", TestUri, n, work, null, results, ct)).ConfigureAwait(false);
             }
+            Checkpoint();
             if (reconcile is not null)
             {
-                foreach (var n in o.Sizes) await SandboxProcess(o, n, work, reconcile, results, ct).ConfigureAwait(false);
+                foreach (var n in o.Sizes) await Guarded($"sandbox N={n}", results, () => SandboxProcess(o, n, work, reconcile, results, ct)).ConfigureAwait(false);
+                Checkpoint();
             }
             if (real is not null)
             {
                 RawLibvirt.RemoveBenchDomains(real);
                 try
                 {
-                    foreach (var n in o.Sizes) await LibvirtSteps(o, "qemu", real, n, work, reconcile, results, ct).ConfigureAwait(false);
-                    if (o.Starts) await Starts(o, real, work, results, ct).ConfigureAwait(false);
+                    foreach (var n in o.Sizes)
+                    {
+                        await Guarded($"qemu N={n}", results, () => LibvirtSteps(o, "qemu", real, n, work, reconcile, results, ct)).ConfigureAwait(false);
+                        Checkpoint();
+                    }
+                    if (o.Starts) await Guarded("qemu starts", results, () => Starts(o, real, work, results, ct)).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -119,6 +132,21 @@ internal static class MacroBenchmark
             }
         }
         return 0;
+    }
+
+    /// <summary>Runs one section; a failure is reported and recorded, and the run goes on.</summary>
+    private static async Task Guarded(string section, RunResults results, Func<Task> body)
+    {
+        try
+        {
+            await body().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var message = $"{section} FAILED: {e.GetType().Name}: {e.Message.Split('\n')[0]}";
+            Console.Error.WriteLine(message);
+            results.Notes.Add(message);
+        }
     }
 
     // ---- pure parts: no libvirt -------------------------------------------------------------
@@ -211,27 +239,40 @@ internal static class MacroBenchmark
         var baseline = RawLibvirt.Read(uri);
         string Note() => baseline > 0 ? $"+{baseline} other domain(s) on the node" : "";
 
-        Progress($"{driver} N={n}: plan against an empty node");
-        var (rawEmpty, recEmpty) = Measure.Paired(o.Reps, () => RawLibvirt.Read(uri), () =>
+        if (o.Steps.Contains("empty"))
         {
-            var plan = Plan(loaded, ct);
-            if (plan.Changes.Count != n || plan.Changes.Any(c => c.Action != ChangeAction.Create)) Fail(plan, $"{n} creates");
-        }, null, ct);
-        results.Steps.Add(Step(driver, n, "plan against an empty node", recEmpty, rawEmpty, "open, list all, inactive XML + parse of each", Note()));
+            Progress($"{driver} N={n}: plan against an empty node");
+            var (rawEmpty, recEmpty) = Measure.Paired(o.Reps, () => RawLibvirt.Read(uri), () =>
+            {
+                var plan = Plan(loaded, ct);
+                if (plan.Changes.Count != n || plan.Changes.Any(c => c.Action != ChangeAction.Create)) Fail(plan, $"{n} creates");
+            }, null, ct);
+            results.Steps.Add(Step(driver, n, "plan against an empty node", recEmpty, rawEmpty, "open, list all, inactive XML + parse of each", Note()));
+        }
 
-        Progress($"{driver} N={n}: apply of {n} creates");
-        var (rawDefine, recApply) = Measure.Paired(heavyReps, () => RawLibvirt.Define(uri, xmls), () => Apply(loaded, n, ct),
-            () => RawLibvirt.RemoveBenchDomains(uri), ct);
-        results.Steps.Add(Step(driver, n, $"apply of {n} creates", recApply, rawDefine, "open, define each (same XML, validate flag)"));
-        Apply(loaded, n, ct);
-
-        Progress($"{driver} N={n}: no-op plan");
-        var (rawRead, recNoop) = Measure.Paired(o.Reps, () => RawLibvirt.Read(uri), () =>
+        if (o.Steps.Contains("apply"))
         {
-            var plan = Plan(loaded, ct);
-            if (!plan.IsEmpty || plan.HasErrors) Fail(plan, "no changes");
-        }, null, ct);
-        results.Steps.Add(Step(driver, n, "no-op plan", recNoop, rawRead, "open, list all, inactive XML + parse of each", Note()));
+            Progress($"{driver} N={n}: apply of {n} creates");
+            var (rawDefine, recApply) = Measure.Paired(heavyReps, () => RawLibvirt.Define(uri, xmls), () => Apply(loaded, n, ct),
+                () => RawLibvirt.RemoveBenchDomains(uri), ct);
+            results.Steps.Add(Step(driver, n, $"apply of {n} creates", recApply, rawDefine, "open, define each (same XML, validate flag)"));
+            Apply(loaded, n, ct);
+        }
+        else
+        {
+            RawLibvirt.Define(uri, xmls);
+        }
+
+        if (o.Steps.Contains("noop"))
+        {
+            Progress($"{driver} N={n}: no-op plan");
+            var (rawRead, recNoop) = Measure.Paired(o.Reps, () => RawLibvirt.Read(uri), () =>
+            {
+                var plan = Plan(loaded, ct);
+                if (!plan.IsEmpty || plan.HasErrors) Fail(plan, "no changes");
+            }, null, ct);
+            results.Steps.Add(Step(driver, n, "no-op plan", recNoop, rawRead, "open, list all, inactive XML + parse of each", Note()));
+        }
 
         if (reconcile is not null)
         {
@@ -239,15 +280,18 @@ internal static class MacroBenchmark
             ProcessPlan(o, driver, n, reconcile, [Path.Combine(work, $"{driver}-{n}"), "--connect", uri], results);
         }
 
-        // Drift: one domain's memory changed behind our back.
-        DriftOne(uri, names[0]);
-        Progress($"{driver} N={n}: one-field-drift plan");
-        var (rawRead2, recDrift) = Measure.Paired(o.Reps, () => RawLibvirt.Read(uri), () =>
+        if (o.Steps.Contains("drift"))
         {
-            var plan = Plan(loaded, ct);
-            if (plan.Changes.Count != 1 || plan.Changes[0].Action != ChangeAction.Update) Fail(plan, "one update");
-        }, null, ct);
-        results.Steps.Add(Step(driver, n, "one-field-drift plan", recDrift, rawRead2, "open, list all, inactive XML + parse of each", Note()));
+            // Drift: one domain's memory changed behind our back.
+            DriftOne(uri, names[0]);
+            Progress($"{driver} N={n}: one-field-drift plan");
+            var (rawRead2, recDrift) = Measure.Paired(o.Reps, () => RawLibvirt.Read(uri), () =>
+            {
+                var plan = Plan(loaded, ct);
+                if (plan.Changes.Count != 1 || plan.Changes[0].Action != ChangeAction.Update) Fail(plan, "one update");
+            }, null, ct);
+            results.Steps.Add(Step(driver, n, "one-field-drift plan", recDrift, rawRead2, "open, list all, inactive XML + parse of each", Note()));
+        }
 
         RawLibvirt.RemoveBenchDomains(uri);
         await Task.CompletedTask.ConfigureAwait(false);
@@ -374,24 +418,40 @@ internal static class MacroBenchmark
         var reps = Math.Min(o.Reps, 3);
         void Reset() => RawLibvirt.DestroyAll(uri, names);
 
-        Progress($"qemu: {n} domain starts, raw sequential vs reconcile apply");
-        var (rawSeq, recApply) = Measure.Paired(reps, () => RawLibvirt.StartSequentially(uri, names), () => Apply(running, n, ct), Reset, ct);
-        results.Steps.Add(Step("qemu", n, $"apply of {n} starts", recApply, rawSeq, "look up and start each, one after the other"));
-
-        // The engine's bounded-parallel step runner on its own, with the raw calls as the steps:
-        // what apply achieves once the applier runs its steps through it.
-        Progress($"qemu: {n} domain starts through ParallelSteps");
+        // Starting a QEMU process takes seconds here: no warm-up round (nothing to warm that matters
+        // next to that), and the three ways alternate.
+        Progress($"qemu: {n} domain starts: raw sequential, reconcile apply, ParallelSteps on raw calls");
         var changes = names.Select(name => new ResourceChange("bench", ResourceKind.Domain, name, ChangeAction.Start, "bench", [], null, null, null)).ToList();
-        var (rawSeq2, helper) = Measure.Paired(reps, () => RawLibvirt.StartSequentially(uri, names), () =>
+        void Helper()
         {
+            // The engine's bounded-parallel step runner on its own, with the raw calls as the steps:
+            // what apply achieves once the applier runs its steps through it.
             using var connection = LibvirtConnection.Open(uri);
             ParallelSteps.Run(changes, ParallelSteps.DefaultMaxParallel, i =>
             {
                 using var domain = connection.LookupDomainByName(names[i])!;
                 domain.Create();
             });
-        }, Reset, ct);
-        results.Steps.Add(Step("qemu", n, $"{n} starts via ParallelSteps ({ParallelSteps.DefaultMaxParallel} at a time)", helper, rawSeq2,
+        }
+        var ways = new (List<double> Times, Action Run)[]
+        {
+            ([], () => RawLibvirt.StartSequentially(uri, names)),
+            ([], () => Apply(running, n, ct)),
+            ([], Helper),
+        };
+        for (var rep = 0; rep < reps; rep++)
+        {
+            for (var k = 0; k < ways.Length; k++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var way = ways[(k + rep) % ways.Length]; // rotate who goes first
+                way.Times.Add(Measure.Once(way.Run));
+                Reset();
+            }
+        }
+        var (rawSeq, recApply, helper) = (new Sample(ways[0].Times), new Sample(ways[1].Times), new Sample(ways[2].Times));
+        results.Steps.Add(Step("qemu", n, $"apply of {n} starts", recApply, rawSeq, "look up and start each, one after the other"));
+        results.Steps.Add(Step("qemu", n, $"{n} starts via ParallelSteps ({ParallelSteps.DefaultMaxParallel} at a time)", helper, rawSeq,
             "look up and start each, one after the other"));
         RawLibvirt.RemoveBenchDomains(uri);
         await Task.CompletedTask.ConfigureAwait(false);
@@ -401,6 +461,8 @@ internal static class MacroBenchmark
 
     private static void Evaluate(RunResults results, string? real, string? realSkipped)
     {
+        results.Targets.Clear();
+        results.Scaling.Clear();
         StepResult? Find(string driver, int n, string step) =>
             results.Steps.FirstOrDefault(s => s.Driver == driver && s.N == n && s.Step == step);
         string Ratio(StepResult s) => $"{RunResults.Ms(s.ReconcilerSeconds)} vs raw {RunResults.Ms(s.RawSeconds ?? 0)} = {s.Ratio:0.00}×";

@@ -40,19 +40,21 @@ internal static class Measure
     /// <param name="reconciler">Reconciler's way.</param>
     /// <param name="reset">Untimed, after every run of either side (e.g. remove what an apply created).</param>
     /// <param name="ct">Stops between repetitions.</param>
-    public static (Sample Raw, Sample Reconciler) Paired(int reps, Action raw, Action reconciler, Action? reset, CancellationToken ct)
+    /// <param name="warmups">Untimed rounds first (default <see cref="WarmupRounds"/>).</param>
+    public static (Sample Raw, Sample Reconciler) Paired(int reps, Action raw, Action reconciler, Action? reset, CancellationToken ct, int? warmups = null)
     {
         // Warm-up: JIT, libvirt's caches, the page cache; then a pause so that methods queued for
         // tier-1 compilation get it (this measures steady state, not start-up: the whole-process
         // figures measure start-up).
-        for (var w = 0; w < WarmupRounds; w++)
+        for (var w = 0; w < (warmups ?? WarmupRounds); w++)
         {
+            ct.ThrowIfCancellationRequested();
             raw();
             reset?.Invoke();
             reconciler();
             reset?.Invoke();
         }
-        Thread.Sleep(300);
+        if ((warmups ?? WarmupRounds) > 0) Thread.Sleep(300);
         var r = new List<double>(reps);
         var c = new List<double>(reps);
         for (var i = 0; i < reps; i++)

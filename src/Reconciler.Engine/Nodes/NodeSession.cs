@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
@@ -78,29 +79,137 @@ internal sealed class NodeSession : IDisposable
         return types.FirstOrDefault() ?? "qemu";
     }
 
-    /// <summary>Reads every domain on the node into the model.</summary>
+    /// <summary>Domains whose definitions are fetched and parsed side by side (see <see cref="Read"/>).</summary>
+    internal const int ReadParallelism = 4;
+
+    /// <summary>
+    /// Reads every domain on the node into the model, in listing order. Run state, persistence and
+    /// autostart come from a few filtered listings (one call each instead of three calls per domain);
+    /// the definitions are fetched and parsed by up to <see cref="ReadParallelism"/> threads sharing
+    /// this connection (libvirt connections are thread-safe; libvirtd serves up to 5 requests of one
+    /// client at a time).
+    /// </summary>
     public LiveNode Read()
     {
-        var domains = new List<LiveDomain>();
-        foreach (var domain in Connection.ListAllDomains())
+        var listed = Connection.ListAllDomains();
+        var read = new LiveDomain?[listed.Count];
+        try
         {
-            using (domain)
+            var known = ListStates(Connection, listed);
+            ForEachParallel(listed.Count, i =>
             {
                 try
                 {
-                    domains.Add(ReadDomain(domain));
+                    read[i] = ReadDomain(listed[i], known[i]);
                 }
                 catch (LibvirtNotFoundException)
                 {
                     // Undefined between the listing and the read: it is simply not there any more.
                 }
-            }
+            });
+        }
+        finally
+        {
+            foreach (var domain in listed) domain.Dispose();
+        }
+        var domains = new List<LiveDomain>(read.Length);
+        foreach (var domain in read)
+        {
+            if (domain is not null) domains.Add(domain);
         }
         return new LiveNode(Target.Name, Target.Uri, DomainType, domains)
         {
             Pools = StorageReader.ReadPools(this),
             Networks = StorageReader.ReadNetworks(Connection),
         };
+    }
+
+    /// <summary>What a listing already told about one domain; a null run state is asked for one by one.</summary>
+    private readonly record struct Listed(LiveRunState? RunState, bool Persistent, bool Autostart);
+
+    /// <summary>
+    /// Run state, persistence and autostart of every listed domain from five filtered listings.
+    /// States other than running, paused and shut off (blocked, shutting down, crashed, suspended)
+    /// and domains that changed state between the listings get a null run state: <see cref="ReadDomain(LibvirtDomain, Listed?)"/>
+    /// asks for it. A driver that refuses a filter gets nulls throughout: everything is asked per domain.
+    /// </summary>
+    private static Listed?[] ListStates(LibvirtConnection connection, IReadOnlyList<LibvirtDomain> listed)
+    {
+        var known = new Listed?[listed.Count];
+        if (listed.Count == 0) return known;
+        HashSet<string> Uuids(DomainListFlags flags)
+        {
+            var set = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var domain in connection.ListAllDomains(flags))
+            {
+                using (domain) set.Add(domain.Uuid);
+            }
+            return set;
+        }
+        HashSet<string> transient, autostart, running, paused, shutoff;
+        try
+        {
+            transient = Uuids(DomainListFlags.Transient);
+            autostart = Uuids(DomainListFlags.Autostart);
+            running = Uuids(DomainListFlags.Running);
+            paused = Uuids(DomainListFlags.Paused);
+            shutoff = Uuids(DomainListFlags.Shutoff);
+        }
+        catch (LibvirtException e) when (e is not LibvirtConnectionException)
+        {
+            return known;
+        }
+        for (var i = 0; i < listed.Count; i++)
+        {
+            var uuid = listed[i].Uuid;
+            LiveRunState? state = running.Contains(uuid) ? LiveRunState.Running
+                : paused.Contains(uuid) ? LiveRunState.Paused
+                : shutoff.Contains(uuid) ? LiveRunState.Stopped
+                : null;
+            var persistent = !transient.Contains(uuid);
+            known[i] = new Listed(state, persistent, persistent && autostart.Contains(uuid));
+        }
+        return known;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="body"/> for 0 … <paramref name="count"/>-1 on up to <see cref="ReadParallelism"/>
+    /// threads (the caller's among them); the first exception stops the rest and is rethrown as is.
+    /// </summary>
+    private static void ForEachParallel(int count, Action<int> body)
+    {
+        var workers = Math.Min(ReadParallelism, count / 8);
+        if (workers <= 1)
+        {
+            for (var i = 0; i < count; i++) body(i);
+            return;
+        }
+        var next = -1;
+        ExceptionDispatchInfo? failure = null;
+        void Work()
+        {
+            int i;
+            while (Volatile.Read(ref failure) is null && (i = Interlocked.Increment(ref next)) < count)
+            {
+                try
+                {
+                    body(i);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+                }
+            }
+        }
+        var threads = new Thread[workers - 1];
+        for (var t = 0; t < threads.Length; t++)
+        {
+            threads[t] = new Thread(Work) { IsBackground = true, Name = "reconcile-read" };
+            threads[t].Start();
+        }
+        Work();
+        foreach (var thread in threads) thread.Join();
+        failure?.Throw();
     }
 
     /// <summary>Reads one domain by name, or null when it does not exist.</summary>
@@ -117,19 +226,11 @@ internal sealed class NodeSession : IDisposable
         }
     }
 
-    private static LiveDomain ReadDomain(LibvirtDomain domain)
+    private static LiveDomain ReadDomain(LibvirtDomain domain, Listed? known = null)
     {
-        var (state, _) = domain.GetState();
-        var runState = state switch
-        {
-            DomainRunState.Running or DomainRunState.Blocked => LiveRunState.Running,
-            DomainRunState.Paused or DomainRunState.PmSuspended => LiveRunState.Paused,
-            DomainRunState.Shutdown => LiveRunState.ShuttingDown,
-            DomainRunState.Shutoff => LiveRunState.Stopped,
-            _ => LiveRunState.Other,
-        };
-        var persistent = domain.IsPersistent;
-        var autostart = persistent && domain.Autostart;
+        var runState = known?.RunState ?? RunState(domain);
+        var persistent = known?.Persistent ?? domain.IsPersistent;
+        var autostart = persistent && (known?.Autostart ?? domain.Autostart);
         var inactiveXml = domain.GetXmlDesc(persistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None);
         ParsedDomain? config = null;
         try
@@ -160,6 +261,15 @@ internal sealed class NodeSession : IDisposable
             FreeHotplugSlots = freeSlots,
         };
     }
+
+    private static LiveRunState RunState(LibvirtDomain domain) => domain.GetState().State switch
+    {
+        DomainRunState.Running or DomainRunState.Blocked => LiveRunState.Running,
+        DomainRunState.Paused or DomainRunState.PmSuspended => LiveRunState.Paused,
+        DomainRunState.Shutdown => LiveRunState.ShuttingDown,
+        DomainRunState.Shutoff => LiveRunState.Stopped,
+        _ => LiveRunState.Other,
+    };
 
     /// <summary>A digest of what a saved plan depends on: the persistent definition, run state and autostart.</summary>
     internal static string Fingerprint(string inactiveXml, LiveRunState state, bool autostart)
