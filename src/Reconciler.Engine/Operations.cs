@@ -100,15 +100,25 @@ public static class Operations
     /// <summary>Renders the XML of each domain (or just <paramref name="name"/>) for the node it is placed on.</summary>
     /// <exception cref="LibvirtException">The node could not be read.</exception>
     /// <exception cref="RenderException">A spec could not be rendered (e.g. an xml patch selects nothing).</exception>
-    public static IReadOnlyList<RenderedDomain> Render(LoadedSpecs loaded, string? name)
+    /// <param name="loaded">The specs and their nodes.</param>
+    /// <param name="name">Only this domain, or null for all.</param>
+    /// <param name="domainType">Render for this domain type without reading any node, or null to ask each node.</param>
+    public static IReadOnlyList<RenderedDomain> Render(LoadedSpecs loaded, string? name, string? domainType = null)
     {
         var specs = loaded.Specs!;
         var rendered = new List<RenderedDomain>();
         var types = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var domain in specs.Domains.Where(d => name is null || d.Name == name))
+        // Volume disks name their pool and format as the planner resolves them from the specs; a
+        // plan against empty nodes does exactly that, with no I/O.
+        var empty = loaded.Nodes.Select(n => new LiveNode(n.Name, n.Uri, n.DomainType ?? "kvm", [])).ToList();
+        var resolved = Planner.Compute(specs, empty, new PlanOptions()).Changes
+            .Where(c => c.Kind == ResourceKind.Domain && c.Desired is not null)
+            .ToDictionary(c => c.Name, c => c.Desired!, StringComparer.Ordinal);
+        foreach (var spec in specs.Domains.Where(d => name is null || d.Name == name))
         {
+            var domain = resolved.GetValueOrDefault(spec.Name) ?? spec;
             var nodeName = domain.Node ?? loaded.Nodes.FirstOrDefault()?.Name ?? NodeResolver.DefaultNodeName;
-            var type = domain.DomainType;
+            var type = domain.DomainType ?? domainType;
             if (type is null && !types.TryGetValue(nodeName, out type))
             {
                 var target = loaded.Nodes.FirstOrDefault(n => n.Name == nodeName);
