@@ -1,3 +1,4 @@
+using Reconciler.Core.Model;
 using Reconciler.Core.Planning;
 
 namespace Reconciler.Engine.Apply;
@@ -7,10 +8,12 @@ namespace Reconciler.Engine.Apply;
 /// node's changes so that a step depends only on steps of an earlier <em>wave</em>: a wave is a
 /// maximal run of consecutive changes on the same node with the same kind and the same direction
 /// (destroy or not) — e.g. all domain creates and updates of a node, after its networks and
-/// volumes; all domain destroys before the volumes they used. Steps of one wave touch different
-/// objects and run together, at most <c>maxParallel</c> at a time per node; waves of one node run
-/// one after the other; different nodes run side by side. A libvirt connection is thread-safe, so
-/// the steps of one node may share its session.
+/// volumes; all domain destroys before the volumes they used. Steps of a domain wave touch
+/// different domains and run together, at most <c>maxParallel</c> at a time per node; steps of
+/// other kinds (pools, volumes, networks share a pool's ledger and each other) run one at a time in
+/// plan order unless the caller says otherwise; waves of one node run one after the other;
+/// different nodes run side by side. A libvirt connection is thread-safe, so the steps of one node
+/// may share its session.
 /// </summary>
 public static class ParallelSteps
 {
@@ -47,17 +50,23 @@ public static class ParallelSteps
     /// <param name="changes">The plan's changes, in plan order.</param>
     /// <param name="maxParallel">Steps in flight per node; 1 runs everything in plan order on the calling thread.</param>
     /// <param name="step">Carries out the change at the given index.</param>
+    /// <param name="parallelizable">Which waves may run side by side (tested on a wave's first change); default: domain waves only.</param>
     /// <exception cref="AggregateException">One or more steps threw.</exception>
-    public static void Run(IReadOnlyList<ResourceChange> changes, int maxParallel, Action<int> step)
+    public static void Run(IReadOnlyList<ResourceChange> changes, int maxParallel, Action<int> step,
+        Func<ResourceChange, bool>? parallelizable = null)
     {
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(step);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxParallel, 1);
+        parallelizable ??= c => c.Kind == ResourceKind.Domain;
         var errors = new List<Exception>();
         var byNode = Waves(changes).GroupBy(w => changes[w.Start.Value].Node, StringComparer.Ordinal).ToList();
         void RunNode(IEnumerable<Range> waves)
         {
-            foreach (var wave in waves) RunWave(wave, maxParallel, step, errors);
+            foreach (var wave in waves)
+            {
+                RunWave(wave, parallelizable(changes[wave.Start.Value]) ? maxParallel : 1, step, errors);
+            }
         }
         if (byNode.Count <= 1)
         {
