@@ -311,13 +311,20 @@ internal static class StorageSteps
         {
             using (domain)
             {
-                if (!domain.IsActive) continue;
-                foreach (var target in Targets(domain.GetXmlDesc(DomainXmlFlags.None), pool.Name, volume.Name, volume.Path))
+                try
                 {
-                    if (grown) continue;
-                    domain.BlockResize(target, size);
-                    progress.WriteLine($"    grown live through running domain {domain.Name} ({target})");
-                    grown = true;
+                    if (!domain.IsActive) continue;
+                    foreach (var target in Targets(domain.GetXmlDesc(DomainXmlFlags.None), pool.Name, volume.Name, volume.Path))
+                    {
+                        if (grown) continue;
+                        domain.BlockResize(target, size);
+                        progress.WriteLine($"    grown live through running domain {domain.Name} ({target})");
+                        grown = true;
+                    }
+                }
+                catch (LibvirtNotFoundException)
+                {
+                    // Undefined since the listing: it uses nothing any more.
                 }
             }
         }
@@ -359,9 +366,16 @@ internal static class StorageSteps
         {
             using (domain)
             {
-                var xmls = new List<string> { domain.GetXmlDesc(domain.IsPersistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None) };
-                if (domain.IsActive) xmls.Add(domain.GetXmlDesc(DomainXmlFlags.None));
-                if (xmls.Any(x => volumes.Any(v => Targets(x, pool, v.Name, v.Path).Any()))) users.Add(domain.Name);
+                try
+                {
+                    var xmls = new List<string> { domain.GetXmlDesc(domain.IsPersistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None) };
+                    if (domain.IsActive) xmls.Add(domain.GetXmlDesc(DomainXmlFlags.None));
+                    if (xmls.Any(x => volumes.Any(v => Targets(x, pool, v.Name, v.Path).Any()))) users.Add(domain.Name);
+                }
+                catch (LibvirtNotFoundException)
+                {
+                    // Undefined since the listing: it attaches nothing any more.
+                }
             }
         }
         return users;
@@ -518,9 +532,16 @@ internal static class StorageSteps
         {
             using (domain)
             {
-                if (runningOnly && !domain.IsActive) continue;
-                var xml = XDocument.Parse(domain.GetXmlDesc(domain.IsPersistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None));
-                if (xml.Descendants("interface").Any(n => (string?)n.Element("source")?.Attribute("network") == network)) users.Add(domain.Name);
+                try
+                {
+                    if (runningOnly && !domain.IsActive) continue;
+                    var xml = XDocument.Parse(domain.GetXmlDesc(domain.IsPersistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None));
+                    if (xml.Descendants("interface").Any(n => (string?)n.Element("source")?.Attribute("network") == network)) users.Add(domain.Name);
+                }
+                catch (LibvirtNotFoundException)
+                {
+                    // Undefined since the listing.
+                }
             }
         }
         return users;
