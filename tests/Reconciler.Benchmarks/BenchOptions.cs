@@ -8,7 +8,7 @@ internal sealed record BenchOptions
     public const string Usage = """
         usage: Reconciler.Benchmarks [--quick] [--uri URI|none] [--out FILE] [--sizes 100,1000]
                                      [--pure-sizes 100,1000,10000] [--reps N] [--reconcile PATH]
-                                     [--work DIR] [--no-process] [--no-starts] [--steps empty,apply,noop,drift]
+                                     [--work DIR] [--no-process] [--no-starts] [--no-controller] [--steps empty,apply,noop,drift]
                Reconciler.Benchmarks micro [--quick] [BenchmarkDotNet options]
 
           --quick        small and short: N=100 against libvirt, N=100,1000 for the pure parts, 3 repetitions
@@ -20,6 +20,8 @@ internal sealed record BenchOptions
           --reconcile    a built `reconcile` executable for the whole-process figures (default: build
                          src/Reconciler.Cli in Release into the work directory, as quickstart.sh does)
           --work         scratch directory for generated specs (default: a new temp directory)
+          --no-controller  skip `reconcile run` (measured on the real node when src/Reconciler.Host exists)
+          --controller-n   domains the controller manages (default 1000)
           --steps        only these libvirt steps (default all); without apply, the domains are defined raw, untimed
         Every domain the run creates is named bench-* and is removed at the end (and at the start).
         """;
@@ -35,6 +37,8 @@ internal sealed record BenchOptions
     public string? Work { get; init; }
     public bool Process { get; init; } = true;
     public bool Starts { get; init; } = true;
+    public bool Controller { get; init; } = true;
+    public int ControllerN { get; init; } = 1000;
     public IReadOnlySet<string> Steps { get; init; } = new HashSet<string> { "empty", "apply", "noop", "drift" };
 
     public static BenchOptions Parse(string[] args)
@@ -61,6 +65,8 @@ internal sealed record BenchOptions
                 case "--work": o = o with { Work = Path.GetFullPath(Next()) }; break;
                 case "--no-process": o = o with { Process = false }; break;
                 case "--no-starts": o = o with { Starts = false }; break;
+                case "--no-controller": o = o with { Controller = false }; break;
+                case "--controller-n": o = o with { ControllerN = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
                 case "--steps": o = o with { Steps = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet() }; break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }

@@ -71,8 +71,8 @@ internal static class MacroBenchmark
         }
         try
         {
-            string? reconcile = null;
-            if (o.Process) reconcile = o.Reconcile ?? BuildCli(work);
+            List<(string Label, string Path)>? reconcile = null;
+            if (o.Process) reconcile = o.Reconcile is { } given ? [("given", given)] : BuildCli(work);
 
             Pure(o, work, results, ct);
             Checkpoint();
@@ -100,18 +100,37 @@ internal static class MacroBenchmark
                         Checkpoint();
                     }
                     if (o.Starts) await Guarded("qemu starts", results, () => Starts(o, real, work, results, ct)).ConfigureAwait(false);
+                    Checkpoint();
+                    if (o.Controller && reconcile is not null && HostExists())
+                    {
+                        var n = o.ControllerN;
+                        Progress($"qemu N={n}: controller (reconcile run) as a child process");
+                        await Guarded("controller", results, () =>
+                        {
+                            ControllerBenchmark.Run(o, real, n, work, reconcile[0].Path, results, ct);
+                            return Task.CompletedTask;
+                        }).ConfigureAwait(false);
+                    }
                 }
                 finally
                 {
-                    var removed = RawLibvirt.RemoveBenchDomains(real);
-                    if (removed > 0) Console.WriteLine($"cleanup: removed {removed} bench-* domain(s) from {real}");
+                    try
+                    {
+                        var removed = RawLibvirt.RemoveBenchDomains(real);
+                        if (removed > 0) Console.WriteLine($"cleanup: removed {removed} bench-* domain(s) from {real}");
+                    }
+                    catch (LibvirtException e)
+                    {
+                        Console.Error.WriteLine($"cleanup failed ({e.Message}); remove the bench-* domains by hand");
+                    }
                 }
             }
             if (reconcile is not null) StartupFloor(o, reconcile, results);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException e)
         {
-            Console.Error.WriteLine("cancelled; partial results follow");
+            Console.Error.WriteLine(ct.IsCancellationRequested ? "cancelled; partial results follow" : $"unexpected cancellation: {e}");
+            results.Notes.Add(ct.IsCancellationRequested ? "cancelled" : $"unexpected cancellation: {e.Message}");
         }
 
         Evaluate(results, real, realSkipped);
@@ -227,7 +246,7 @@ internal static class MacroBenchmark
 
     // ---- steps against libvirt --------------------------------------------------------------
 
-    private static async Task LibvirtSteps(BenchOptions o, string driver, string uri, int n, string work, string? reconcile,
+    private static async Task LibvirtSteps(BenchOptions o, string driver, string uri, int n, string work, List<(string Label, string Path)>? reconcile,
         RunResults results, CancellationToken ct)
     {
         var dir = SpecGenerator.Write(Path.Combine(work, $"{driver}-{n}"), n, driver[..1]);
@@ -311,7 +330,7 @@ internal static class MacroBenchmark
     }
 
     /// <summary>Redefines <paramref name="name"/> with half the memory (32 MiB), as someone with virsh edit would.</summary>
-    private static void DriftOne(string uri, string name)
+    internal static void DriftOne(string uri, string name)
     {
         using var connection = LibvirtConnection.Open(uri);
         using var domain = connection.LookupDomainByName(name) ?? throw new InvalidOperationException($"{name} is missing");
@@ -334,7 +353,7 @@ internal static class MacroBenchmark
     // ---- whole process ----------------------------------------------------------------------
 
     /// <summary>The sandbox (test driver kept in DIR/.reconcile): apply in-process, then time `reconcile plan DIR`.</summary>
-    private static async Task SandboxProcess(BenchOptions o, int n, string work, string reconcile, RunResults results, CancellationToken ct)
+    private static async Task SandboxProcess(BenchOptions o, int n, string work, List<(string Label, string Path)> reconcile, RunResults results, CancellationToken ct)
     {
         var dir = SpecGenerator.Write(Path.Combine(work, $"sandbox-{n}"), n, "s");
         var loaded = Load(dir, null, n, ct);
@@ -345,50 +364,64 @@ internal static class MacroBenchmark
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    private static void ProcessPlan(BenchOptions o, string driver, int n, string reconcile, string[] args, RunResults results)
+    private static void ProcessPlan(BenchOptions o, string driver, int n, List<(string Label, string Path)> reconcile, string[] args, RunResults results)
     {
         string[] full = ["plan", .. args];
         var env = new Dictionary<string, string?> { ["LIBVIRT_DEFAULT_URI"] = null, ["NO_COLOR"] = "1" };
-        ProcessProbe.Start(reconcile, full, env); // warm the page cache
-        var runs = new List<ProcessProbe.Run>();
-        for (var i = 0; i < o.Reps; i++) runs.Add(ProcessProbe.Start(reconcile, full, env));
-        var last = runs[^1];
-        var ok = last.ExitCode == 0 && last.Stdout.Contains("No changes.", StringComparison.Ordinal);
-        var sample = new Sample(runs.Select(r => r.WallSeconds).ToList());
-        results.Processes.Add(new ProcessResult(driver, n, $"reconcile plan{(driver == "sandbox" ? " DIR" : " DIR --connect URI")}", sample.Median,
-            runs.Max(r => r.PeakRssMiB), Cpu(runs), sample.Seconds, last.ExitCode,
-            ok ? null : "NOT a no-op: " + (last.Stderr + last.Stdout).Trim().Split('\n').LastOrDefault()));
+        foreach (var (label, exe) in reconcile)
+        {
+            ProcessProbe.Start(exe, full, env); // warm the page cache
+            var runs = new List<ProcessProbe.Run>();
+            for (var i = 0; i < o.Reps; i++) runs.Add(ProcessProbe.Start(exe, full, env));
+            var last = runs[^1];
+            var ok = last.ExitCode == 0 && last.Stdout.Contains("No changes.", StringComparison.Ordinal);
+            var sample = new Sample(runs.Select(r => r.WallSeconds).ToList());
+            results.Processes.Add(new ProcessResult(driver, n, $"reconcile plan{(driver == "sandbox" ? " DIR" : " DIR --connect URI")}", label, sample.Median,
+                runs.Max(r => r.PeakRssMiB), Cpu(runs), sample.Seconds, last.ExitCode,
+                ok ? null : "NOT a no-op: " + (last.Stderr + last.Stdout).Trim().Split('\n').LastOrDefault()));
+        }
     }
 
     /// <summary>The fixed cost of starting the executable at all.</summary>
-    private static void StartupFloor(BenchOptions o, string reconcile, RunResults results)
+    private static void StartupFloor(BenchOptions o, List<(string Label, string Path)> reconcile, RunResults results)
     {
-        ProcessProbe.Start(reconcile, ["--version"]);
-        var runs = Enumerable.Range(0, o.Reps).Select(_ => ProcessProbe.Start(reconcile, ["--version"])).ToList();
-        var sample = new Sample(runs.Select(r => r.WallSeconds).ToList());
-        results.Processes.Add(new ProcessResult("—", 0, "reconcile --version", sample.Median, runs.Max(r => r.PeakRssMiB), Cpu(runs), sample.Seconds, runs[^1].ExitCode));
+        foreach (var (label, exe) in reconcile)
+        {
+            ProcessProbe.Start(exe, ["--version"]);
+            var runs = Enumerable.Range(0, o.Reps).Select(_ => ProcessProbe.Start(exe, ["--version"])).ToList();
+            var sample = new Sample(runs.Select(r => r.WallSeconds).ToList());
+            results.Processes.Add(new ProcessResult("—", 0, "reconcile --version", label, sample.Median, runs.Max(r => r.PeakRssMiB), Cpu(runs), sample.Seconds, runs[^1].ExitCode));
+        }
     }
 
     private static double? Cpu(List<ProcessProbe.Run> runs) =>
         runs.All(r => r.CpuSeconds is not null) ? new Sample(runs.Select(r => r.CpuSeconds!.Value).ToList()).Median : null;
 
-    /// <summary>Builds src/Reconciler.Cli in Release into the work directory, as quickstart.sh does.</summary>
-    private static string BuildCli(string work)
+    /// <summary>
+    /// Builds src/Reconciler.Cli twice: <c>dotnet build -c Release</c> as quickstart.sh does, and
+    /// <c>dotnet publish -c Release -p:PublishReadyToRun=true</c> (precompiled, for this machine's RID).
+    /// </summary>
+    private static List<(string Label, string Path)> BuildCli(string work)
     {
         var root = FindRepoRoot();
-        var output = Path.Combine(work, "reconcile-bin");
-        Progress($"building src/Reconciler.Cli (Release) into {output}");
+        var project = Path.Combine(root, "src", "Reconciler.Cli");
+        var build = Path.Combine(work, "reconcile-build");
+        var publish = Path.Combine(work, "reconcile-r2r");
+        Progress($"building src/Reconciler.Cli: dotnet build -c Release, and dotnet publish -c Release -p:PublishReadyToRun=true");
+        Dotnet(["build", project, "-c", "Release", "-o", build, "-nologo", "-v", "quiet"]);
+        Dotnet(["publish", project, "-c", "Release", "-p:PublishReadyToRun=true", "-o", publish, "-nologo", "-v", "quiet"]);
+        return [("publish, ReadyToRun", Path.Combine(publish, "reconcile")), ("dotnet build", Path.Combine(build, "reconcile"))];
+    }
+
+    private static void Dotnet(string[] args)
+    {
         var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "build", Path.Combine(root, "src", "Reconciler.Cli"), "-c", "Release", "-o", output, "-nologo", "-v", "quiet" })
-        {
-            psi.ArgumentList.Add(a);
-        }
+        foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEnd();
         p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"dotnet build failed: {stdout.Result}{stderr}");
-        return Path.Combine(output, "reconcile");
+        if (p.ExitCode != 0) throw new InvalidOperationException($"dotnet {args[0]} failed: {stdout.Result}{stderr}");
     }
 
     private static string FindRepoRoot()
@@ -485,18 +518,31 @@ internal static class MacroBenchmark
         foreach (var driver in new[] { "sandbox", "qemu" })
         {
             var p = results.Processes.FirstOrDefault(x => x.Driver == driver && x.N == 100);
+            var others = string.Concat(results.Processes.Where(x => x.Driver == driver && x.N == 100 && x != p)
+                .Select(x => $"; {x.Build}: {RunResults.Ms(x.WallSeconds)}"));
             results.Targets.Add(p is null
                 ? new TargetResult($"whole-process `reconcile plan` of 100 unchanged domains ≤ 0.5 s ({driver})", "not measured", driver == "qemu" && real is null ? notReal : "not run")
                 : new TargetResult($"whole-process `reconcile plan` of 100 unchanged domains ≤ 0.5 s ({driver})",
-                    p.WallSeconds <= 0.5 && p.Note is null ? "PASS" : "MISS", $"{RunResults.Ms(p.WallSeconds)}, peak RSS {p.PeakRssMiB:0} MiB"));
+                    p.WallSeconds <= 0.5 && p.Note is null ? "PASS" : "MISS", $"{p.Build}: {RunResults.Ms(p.WallSeconds)}, peak RSS {p.PeakRssMiB:0} MiB{others}"));
         }
         var starts = Find("qemu", 10, "apply of 10 starts");
         results.Targets.Add(starts is null
             ? new TargetResult("10 domain starts in parallel ≤ 0.6× sequential raw starts (qemu)", "not measured", real is null ? notReal : "--no-starts")
             : new TargetResult("10 domain starts in parallel ≤ 0.6× sequential raw starts (qemu)", starts.Ratio <= 0.6 ? "PASS" : "MISS", Ratio(starts)));
-        var host = FindRepoRootOrNull() is { } root && Directory.Exists(Path.Combine(root, "src", "Reconciler.Host"));
-        results.Targets.Add(new TargetResult("controller: file change → applied ≤ 0.5 s, drift corrected ≤ 1 s, idle CPU ≈ 0, RSS ≤ 150 MB at 1,000 domains",
-            "not measured", host ? "src/Reconciler.Host exists but this benchmark does not drive it yet" : "controller not yet built"));
+        ControllerResult? C(string metric) => results.Controller.FirstOrDefault(c => c.Metric == metric);
+        var why = !HostExists() ? "controller not yet built" : real is null ? notReal : "not run (--no-controller, --no-process, or it failed: see the notes)";
+        void Controller(string target, ControllerResult? c, Func<ControllerResult, bool> pass, Func<ControllerResult, string> text) =>
+            results.Targets.Add(c is null || double.IsNaN(c.Value)
+                ? new TargetResult(target, "not measured", c is null ? why : "timed out")
+                : new TargetResult(target + $" ({c.Driver}, {c.N:N0} domains)", pass(c) ? "PASS" : "MISS", text(c)));
+        Controller("controller: file change → applied ≤ 0.5 s", C("file change → applied"), c => c.Value <= 0.5,
+            c => $"{RunResults.Ms(c.Value)} (runs: {string.Join(", ", c.Runs.Select(RunResults.Ms))})");
+        Controller("controller: out-of-band change → corrected ≤ 1 s", C("out-of-band change → corrected"), c => c.Value <= 1,
+            c => $"{RunResults.Ms(c.Value)} (runs: {string.Join(", ", c.Runs.Select(RunResults.Ms))})");
+        Controller("controller: idle CPU ≈ 0", C("idle CPU (10 s, share of one core)"), c => c.Value <= 1,
+            c => $"{c.Value:0.00}% of one core over 10 s");
+        Controller("controller: RSS ≤ 150 MB", C("RSS after the changes") ?? C("RSS when idle"), c => c.Value * 1024 * 1024 <= 150e6,
+            c => $"{c.Value:0} MiB ({c.Value * 1024 * 1024 / 1e6:0} MB), {c.Note}");
 
         foreach (var series in results.Steps.Where(s => s.N > 10).GroupBy(s => (s.Driver, Step: s.Step.Replace(s.N.ToString(CultureInfo.InvariantCulture), "N", StringComparison.Ordinal))))
         {
@@ -510,6 +556,9 @@ internal static class MacroBenchmark
             }
         }
     }
+
+    private static bool HostExists() =>
+        FindRepoRootOrNull() is { } root && Directory.Exists(Path.Combine(root, "src", "Reconciler.Host"));
 
     private static string? FindRepoRootOrNull()
     {

@@ -13,7 +13,7 @@ internal sealed record StepResult(string Driver, int N, string Step, double Reco
 }
 
 /// <summary>A whole `reconcile` process.</summary>
-internal sealed record ProcessResult(string Driver, int N, string Command, double WallSeconds, double PeakRssMiB, double? CpuSeconds,
+internal sealed record ProcessResult(string Driver, int N, string Command, string Build, double WallSeconds, double PeakRssMiB, double? CpuSeconds,
     IReadOnlyList<double> Runs, int ExitCode, string? Note = null);
 
 /// <summary>A target of the issue and how this run did against it.</summary>
@@ -30,6 +30,7 @@ internal sealed class RunResults
     public required IReadOnlyDictionary<string, string> Settings { get; init; }
     public List<StepResult> Steps { get; } = [];
     public List<ProcessResult> Processes { get; } = [];
+    public List<ControllerResult> Controller { get; } = [];
     public List<TargetResult> Targets { get; } = [];
     public List<ScalingResult> Scaling { get; } = [];
     public List<string> Notes { get; } = [];
@@ -66,12 +67,24 @@ internal sealed class RunResults
         if (Processes.Count > 0)
         {
             s.AppendLine();
-            s.AppendLine("| driver | N | whole process | wall (median) | CPU (median) | peak RSS | exit |");
-            s.AppendLine("| --- | ---: | --- | ---: | ---: | ---: | ---: |");
+            s.AppendLine("| driver | N | whole process | built with | wall (median) | CPU (median) | peak RSS | exit |");
+            s.AppendLine("| --- | ---: | --- | --- | ---: | ---: | ---: | ---: |");
             foreach (var p in Processes)
             {
                 s.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {p.Driver} | {p.N:N0} | `{p.Command}` | {Ms(p.WallSeconds)} | {(p.CpuSeconds is { } cpu ? Ms(cpu) : "—")} | {p.PeakRssMiB:0} MiB | {p.ExitCode}{(p.Note is null ? "" : $" ({p.Note})")} |");
+                    $"| {p.Driver} | {p.N:N0} | `{p.Command}` | {p.Build} | {Ms(p.WallSeconds)} | {(p.CpuSeconds is { } cpu ? Ms(cpu) : "—")} | {p.PeakRssMiB:0} MiB | {p.ExitCode}{(p.Note is null ? "" : $" ({p.Note})")} |");
+            }
+        }
+        if (Controller.Count > 0)
+        {
+            s.AppendLine();
+            s.AppendLine("| driver | managed domains | controller (`reconcile run`, child process) | median | runs |");
+            s.AppendLine("| --- | ---: | --- | ---: | --- |");
+            foreach (var c in Controller)
+            {
+                string F(double v) => c.Unit == "s" ? Ms(v) : v.ToString("0.00", CultureInfo.InvariantCulture) + " " + c.Unit;
+                s.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {c.Driver} | {c.N:N0} | {c.Metric} | {F(c.Value)} | {string.Join(", ", c.Runs.Select(F))}{(c.Note is null ? "" : $" ({c.Note})")} |");
             }
         }
         if (Scaling.Count > 0)

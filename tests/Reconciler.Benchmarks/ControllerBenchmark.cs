@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Xml.Linq;
+using Reconciler.Engine;
+using Reconciler.Libvirt;
+
+namespace Reconciler.Benchmarks;
+
+/// <summary>One controller figure against its target.</summary>
+internal sealed record ControllerResult(string Driver, int N, string Metric, double Value, string Unit, IReadOnlyList<double> Runs, string? Note = null);
+
+/// <summary>
+/// The controller (`reconcile run`) as a child process on the real node with N managed domains:
+/// time to ready, idle CPU, RSS, file change → applied, out-of-band change → corrected.
+/// </summary>
+internal static class ControllerBenchmark
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+
+    public static void Run(BenchOptions o, string uri, int n, string work, string exe, RunResults results, CancellationToken ct)
+    {
+        var dir = SpecGenerator.Write(Path.Combine(work, $"controller-{n}"), n, "c");
+        var loaded = Workspace.Load(dir, uri, ct);
+        var names = loaded.Specs!.Domains.Select(d => d.Name).ToList();
+        RawLibvirt.RemoveBenchDomains(uri);
+        // In sync before the controller starts: the same XML apply would define.
+        RawLibvirt.Define(uri, Operations.Render(loaded, null).Select(r => r.Xml).ToList());
+
+        var port = FreePort();
+        var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "run", "--source", dir, "--connect", uri, "--listen", $"127.0.0.1:{port}" }) psi.ArgumentList.Add(a);
+        psi.Environment.Remove("LIBVIRT_DEFAULT_URI");
+        var log = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(psi)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) log.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var ready = WaitUntil(TimeSpan.FromSeconds(180), () => Get($"http://127.0.0.1:{port}/readyz") == HttpStatusCode.OK || process.HasExited);
+            if (process.HasExited || ready is null)
+            {
+                throw new InvalidOperationException("the controller did not become ready: " + string.Join(" | ", log.TakeLast(5)));
+            }
+            results.Controller.Add(new ControllerResult("qemu", n, "start → ready (first full pass)", clock.Elapsed.TotalSeconds, "s", [clock.Elapsed.TotalSeconds]));
+
+            // Idle: let the first pass's aftermath settle, then count CPU ticks over 10 s.
+            Thread.Sleep(3000);
+            var (cpu0, t0) = (CpuSeconds(process.Id), Stopwatch.StartNew());
+            Thread.Sleep(10_000);
+            var idle = (CpuSeconds(process.Id) - cpu0) / t0.Elapsed.TotalSeconds;
+            results.Controller.Add(new ControllerResult("qemu", n, "idle CPU (10 s, share of one core)", idle * 100, "%", [idle * 100]));
+            var (rss, hwm) = Memory(process.Id);
+            results.Controller.Add(new ControllerResult("qemu", n, "RSS when idle", rss, "MiB", [rss], $"peak {hwm:0} MiB"));
+
+            // A spec file changes: the first domain's memory flips between 96 and 64 MiB.
+            var file = Directory.EnumerateFiles(dir, "*.yaml").Order(StringComparer.Ordinal).First();
+            var fileRuns = new List<double>();
+            for (var i = 0; i < 3; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var (from, to, kib) = i % 2 == 0 ? ("64MiB", "96MiB", 98304UL) : ("96MiB", "64MiB", 65536UL);
+                var text = File.ReadAllText(file);
+                var at = text.IndexOf("memory: " + from, StringComparison.Ordinal);
+                var edited = text[..at] + "memory: " + to + text[(at + ("memory: " + from).Length)..];
+                var start = Stopwatch.StartNew();
+                File.WriteAllText(file, edited);
+                var took = WaitUntil(TimeSpan.FromSeconds(60), () => MemoryKib(uri, names[0]) == kib);
+                fileRuns.Add(took?.TotalSeconds ?? double.NaN);
+                Thread.Sleep(1500);
+            }
+            results.Controller.Add(new ControllerResult("qemu", n, "file change → applied", new Sample(fileRuns).Median, "s", fileRuns));
+
+            // Someone redefines a domain behind our back: memory 32 MiB instead of 64.
+            var driftRuns = new List<double>();
+            for (var i = 0; i < 3; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var start = Stopwatch.StartNew();
+                MacroBenchmark.DriftOne(uri, names[1]);
+                var took = WaitUntil(TimeSpan.FromSeconds(60), () => MemoryKib(uri, names[1]) == 65536UL);
+                driftRuns.Add(took?.TotalSeconds ?? double.NaN);
+                Thread.Sleep(1500);
+            }
+            results.Controller.Add(new ControllerResult("qemu", n, "out-of-band change → corrected", new Sample(driftRuns).Median, "s", driftRuns));
+            var (rss2, hwm2) = Memory(process.Id);
+            results.Controller.Add(new ControllerResult("qemu", n, "RSS after the changes", rss2, "MiB", [rss2], $"peak {hwm2:0} MiB"));
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+                if (!process.WaitForExit(30_000)) process.Kill(entireProcessTree: true);
+            }
+            RawLibvirt.RemoveBenchDomains(uri);
+        }
+    }
+
+    /// <summary>How long until <paramref name="condition"/> held (polled every 10 ms), or null on timeout.</summary>
+    private static TimeSpan? WaitUntil(TimeSpan timeout, Func<bool> condition)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (condition()) return clock.Elapsed;
+            Thread.Sleep(10);
+        }
+        return null;
+    }
+
+    private static HttpStatusCode? Get(string url)
+    {
+        try
+        {
+            using var response = Http.GetAsync(url).GetAwaiter().GetResult();
+            return response.StatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
+    private static ulong? MemoryKib(string uri, string name)
+    {
+        using var connection = LibvirtConnection.Open(uri);
+        using var domain = connection.LookupDomainByName(name);
+        if (domain is null) return null;
+        var value = XDocument.Parse(domain.GetXmlDesc(DomainXmlFlags.Inactive)).Root?.Element("currentMemory")?.Value;
+        return ulong.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var kib) ? kib : null;
+    }
+
+    /// <summary>utime + stime of a process from /proc/PID/stat, in seconds (clock ticks of 1/100 s).</summary>
+    private static double CpuSeconds(int pid)
+    {
+        var stat = File.ReadAllText($"/proc/{pid}/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After "pid (comm) ", field 3 (state) is index 0: utime is field 14 → index 11, stime 15 → index 12.
+        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+    }
+
+    private static (double RssMiB, double HwmMiB) Memory(int pid)
+    {
+        double Read(string key) => File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith(key, StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0).FirstOrDefault();
+        return (Read("VmRSS:"), Read("VmHWM:"));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
