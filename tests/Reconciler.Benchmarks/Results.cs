@@ -20,7 +20,8 @@ internal sealed record ProcessResult(string Driver, int N, string Command, strin
 internal sealed record TargetResult(string Target, string Status, string Measured, string? Why = null);
 
 /// <summary>How one step's cost grows with N.</summary>
-internal sealed record ScalingResult(string Driver, string Step, int FromN, int ToN, double FromSeconds, double ToSeconds, double Exponent, string Verdict);
+internal sealed record ScalingResult(string Driver, string Step, int FromN, int ToN, double FromSeconds, double ToSeconds, double Exponent,
+    double? RawExponent, string Verdict);
 
 /// <summary>Everything a run produced.</summary>
 internal sealed class RunResults
@@ -90,12 +91,12 @@ internal sealed class RunResults
         if (Scaling.Count > 0)
         {
             s.AppendLine();
-            s.AppendLine("| driver | step | N → N | time → time | exponent | scaling |");
-            s.AppendLine("| --- | --- | --- | --- | ---: | --- |");
+            s.AppendLine("| driver | step | N → N | time → time | exponent | raw's exponent | scaling |");
+            s.AppendLine("| --- | --- | --- | --- | ---: | ---: | --- |");
             foreach (var x in Scaling)
             {
                 s.AppendLine(CultureInfo.InvariantCulture,
-                    $"| {x.Driver} | {x.Step} | {x.FromN:N0} → {x.ToN:N0} | {Ms(x.FromSeconds)} → {Ms(x.ToSeconds)} | {x.Exponent:0.00} | {x.Verdict} |");
+                    $"| {x.Driver} | {x.Step} | {x.FromN:N0} → {x.ToN:N0} | {Ms(x.FromSeconds)} → {Ms(x.ToSeconds)} | {x.Exponent:0.00} | {(x.RawExponent is { } re ? re.ToString("0.00", CultureInfo.InvariantCulture) : "—")} | {x.Verdict} |");
             }
         }
         s.AppendLine();
