@@ -80,7 +80,7 @@ internal sealed partial class LibvirtEventService(
             var subscriptions = new List<IDisposable>();
             try
             {
-                connection = LibvirtConnection.Open(target.Uri, new LibvirtConnectOptions { EnableEvents = true });
+                connection = target.Connect(enableEvents: true);
                 subscriptions.Add(connection.RegisterCloseCallback(reason => closed.TrySetResult($"connection closed ({reason})")));
                 try
                 {

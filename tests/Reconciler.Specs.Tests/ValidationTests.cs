@@ -191,6 +191,34 @@ public class ValidationTests
         Assert.Equal(uri, node.Uri);
     }
 
+    private const string CredNode = "apiVersion: reconciler/v1\nkind: Node\nmetadata: {name: hv1}\nspec:\n  uri: \"qemu+tcp://hv1/system\"\n  credentials:\n";
+
+    [Fact]
+    public void Node_credentials_name_their_sources_only()
+    {
+        var node = Assert.Single(T.Ok(T.Load(CredNode + "    username: rc\n    passwordEnv: HV1_PASSWORD\n")).Nodes);
+        Assert.Equal(new NodeCredentials("rc", null, null, "HV1_PASSWORD"), node.Credentials);
+        var fromFile = Assert.Single(T.Ok(T.Load(CredNode + "    usernameEnv: HV1_USER\n    passwordFile: /run/secrets/hv1\n")).Nodes);
+        Assert.Equal(new NodeCredentials(null, "HV1_USER", "/run/secrets/hv1", null), fromFile.Credentials);
+    }
+
+    [Fact]
+    public void Node_credentials_need_exactly_one_password_source()
+    {
+        var missing = T.Expect(T.Load(CredNode + "    username: rc\n"), MissingField, "spec.credentials", 6, 3);
+        Assert.Contains("passwordEnv", missing.Hint);
+        T.Expect(T.Load(CredNode + "    passwordEnv: A\n    passwordFile: /f\n"), ConflictingFields, "spec.credentials.passwordEnv", 7, 18);
+        T.Expect(T.Load(CredNode + "    username: rc\n    usernameEnv: U\n    passwordEnv: A\n"), ConflictingFields, "spec.credentials.usernameEnv", 8, 18);
+        T.Expect(T.Load(CredNode + "    passwordEnv: \"not a var\"\n"), InvalidValue, "spec.credentials.passwordEnv", 7, 18);
+    }
+
+    [Fact]
+    public void Node_credentials_do_not_take_a_password()
+    {
+        var d = T.Expect(T.Load(CredNode + "    password: hunter22\n    passwordEnv: A\n"), UnknownField, "spec.credentials.password", 7, 5);
+        Assert.DoesNotContain("hunter22", d.ToString());
+    }
+
     [Fact]
     public void Spec_node_must_name_a_defined_node()
     {

@@ -71,7 +71,21 @@ public sealed record NodeSpec(ResourceMeta Meta, string Uri, string? DomainType 
 
     /// <summary>Unanswered keep-alive probes after which the node counts as dropped.</summary>
     public int? KeepAliveCount { get; init; }
+
+    /// <summary>Where SASL credentials are read from when connecting (environment variables or a file); never the secret itself.</summary>
+    public NodeCredentials? Credentials { get; init; }
 }
+
+/// <summary>
+/// Where a node's SASL (or other libvirt authentication) credentials come from: names of
+/// environment variables or files, read when the connection is opened and answered through
+/// libvirt's authentication callback. The password is never part of the spec.
+/// </summary>
+/// <param name="Username">The user name to authenticate as, written in the spec (not a secret), or null.</param>
+/// <param name="UsernameEnv">An environment variable holding the user name, or null.</param>
+/// <param name="PasswordFile">A file whose content (a trailing newline removed) is the password, or null.</param>
+/// <param name="PasswordEnv">An environment variable holding the password, or null.</param>
+public sealed record NodeCredentials(string? Username, string? UsernameEnv, string? PasswordFile, string? PasswordEnv);
 
 /// <summary>Desired power state of a domain.</summary>
 public enum PowerState

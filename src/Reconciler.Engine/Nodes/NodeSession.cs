@@ -34,9 +34,7 @@ internal sealed class NodeSession : IDisposable
     public static NodeSession Open(NodeTarget target)
     {
         if (target.SandboxDirectory is { } dir) SandboxNode.EnsureExists(dir);
-        var connection = target.KeepAliveInterval is null
-            ? LibvirtConnection.Open(target.Uri)
-            : LibvirtConnection.Open(target.Uri, new LibvirtConnectOptions { EnableEvents = true });
+        var connection = Connect(target, events: target.KeepAliveInterval is not null);
         try
         {
             // A dropped node is noticed after interval × count seconds instead of a TCP timeout.
@@ -49,6 +47,28 @@ internal sealed class NodeSession : IDisposable
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens the connection; with <see cref="NodeTarget.Credentials"/>, through libvirt's
+    /// authentication callback answered by <see cref="NodeAuth"/>. Failures are
+    /// <see cref="LibvirtConnectionException"/>s whose message never contains the password.
+    /// </summary>
+    internal static LibvirtConnection Connect(NodeTarget target, bool events)
+    {
+        if (target.Credentials is not { } credentials)
+        {
+            return LibvirtConnection.Open(target.Uri, new LibvirtConnectOptions { EnableEvents = events });
+        }
+        var auth = NodeAuth.Read(credentials, target.CredentialsLocation ?? "");
+        try
+        {
+            return LibvirtConnection.Open(target.Uri, new LibvirtConnectOptions { EnableEvents = events, Credentials = auth.Answer });
+        }
+        catch (LibvirtException e)
+        {
+            throw auth.Explain(e, target.CredentialsLocation ?? "");
         }
     }
 

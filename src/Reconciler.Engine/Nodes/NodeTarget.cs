@@ -19,12 +19,27 @@ public sealed record NodeTarget(string Name, string Uri, string? DomainType = nu
     /// <summary>Unanswered probes before the connection is closed.</summary>
     public int KeepAliveCount { get; init; } = 5;
 
-    /// <summary>The target of a Node spec: its URI with pkipath/authfile added, and its keep-alive.</summary>
+    /// <summary>Where credentials are read from when connecting (names only), or null to connect without an authentication callback.</summary>
+    public NodeCredentials? Credentials { get; init; }
+
+    /// <summary>Where <see cref="Credentials"/> was written (<c>file:line</c>), for error messages.</summary>
+    public string? CredentialsLocation { get; init; }
+
+    /// <summary>
+    /// Opens a connection to this node with its credentials (see <see cref="Credentials"/>);
+    /// every failure is a <see cref="Libvirt.LibvirtConnectionException"/> whose message never holds a password.
+    /// </summary>
+    /// <param name="enableEvents">Start libvirt's event loop first (events, keep-alive, close callbacks).</param>
+    public Libvirt.LibvirtConnection Connect(bool enableEvents) => NodeSession.Connect(this, enableEvents);
+
+    /// <summary>The target of a Node spec: its URI with pkipath/authfile added, its keep-alive and credential sources.</summary>
     public static NodeTarget From(NodeSpec node, string? uriOverride = null) =>
         new(node.Name, NodeUri.Build(uriOverride ?? node.Uri, node.PkiPath, node.AuthFile), node.DomainType)
         {
             KeepAliveInterval = node.KeepAliveInterval ?? (node.KeepAliveCount is null ? null : 5),
             KeepAliveCount = node.KeepAliveCount ?? 5,
+            Credentials = node.Credentials,
+            CredentialsLocation = node.Credentials is null ? null : node.Meta.Origin.Find("spec.credentials").ToString(),
         };
 }
 

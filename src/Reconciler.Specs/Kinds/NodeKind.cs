@@ -9,6 +9,27 @@ internal sealed class NodeKind : KindHandler
 {
     public static readonly IReadOnlyList<string> DomainTypes = ["kvm", "qemu", "test"];
 
+    public static readonly ObjectDef CredentialsDef = new("NodeCredentials",
+        "Where the credentials libvirt asks for while connecting (SASL user name and password) are read from, when the connection is opened. Only names of environment variables and files are in the spec, never the password.",
+    [
+        new FieldDef("username", FieldType.String, "The user name to authenticate as (not a secret).")
+        {
+            Example = "reconciler", Libvirt = "VIR_CRED_AUTHNAME / VIR_CRED_USERNAME",
+        },
+        new FieldDef("usernameEnv", FieldType.String, "An environment variable of the Reconciler process holding the user name (instead of username).")
+        {
+            Example = "HV1_USER", Libvirt = "VIR_CRED_AUTHNAME / VIR_CRED_USERNAME",
+        },
+        new FieldDef("passwordFile", FieldType.String, "A file whose content is the password (one trailing newline is ignored), e.g. a mounted Kubernetes Secret key.")
+        {
+            Example = "/run/secrets/hv1-password", Libvirt = "VIR_CRED_PASSPHRASE",
+        },
+        new FieldDef("passwordEnv", FieldType.String, "An environment variable of the Reconciler process holding the password.")
+        {
+            Example = "HV1_PASSWORD", Libvirt = "VIR_CRED_PASSPHRASE",
+        },
+    ], [["passwordFile", "passwordEnv"]]);
+
     public static readonly ObjectDef SpecDef = new("NodeSpec", "How to reach a hypervisor host.",
     [
         new FieldDef("uri", FieldType.String,
@@ -30,6 +51,11 @@ internal sealed class NodeKind : KindHandler
             "A libvirt auth file holding SASL credentials (a [credentials-NAME] section with authname/password and an [auth-libvirt-HOST] section). Only the path is in the spec, never the credentials.")
         {
             Example = "/etc/reconciler/auth.conf", Libvirt = "URI parameter authfile=",
+        },
+        new FieldDef("credentials", FieldType.Object,
+            "SASL credentials answered through libvirt's authentication callback (virConnectOpenAuth), read from environment variables or a file when connecting. An alternative to authFile; the password never appears in the spec, plans, status or logs.")
+        {
+            Item = CredentialsDef, Example = "{username: reconciler, passwordEnv: HV1_PASSWORD}", Libvirt = "virConnectOpenAuth(uri, auth callback)",
         },
         new FieldDef("keepAliveInterval", FieldType.Integer,
             "Seconds between keep-alive probes, so a node that drops off the network is noticed.")
@@ -69,5 +95,8 @@ internal sealed class NodeKind : KindHandler
             AuthFile = spec.Get<string>("authFile"),
             KeepAliveInterval = spec.Get<int?>("keepAliveInterval"),
             KeepAliveCount = spec.Get<int?>("keepAliveCount"),
+            Credentials = spec.Get<ParsedObject>("credentials") is { } c
+                ? new NodeCredentials(c.Get<string>("username"), c.Get<string>("usernameEnv"), c.Get<string>("passwordFile"), c.Get<string>("passwordEnv"))
+                : null,
         };
 }

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using Reconciler.Libvirt;
+
+namespace Reconciler.EndToEnd.Tests;
+
+/// <summary>
+/// An extra real libvirtd (plus its virtlogd) beside the system one, listening on plain TCP on
+/// 127.0.0.1, in a private mount namespace with its own libvirt directories: the recipe verified
+/// in shared/notes/multi-node.md §2. The system daemon at qemu:///system is never touched.
+/// Optionally with <c>auth_tcp = "sasl"</c> (DIGEST-MD5 from a private sasldb made with
+/// saslpasswd2; libsasl2 reads its config from SASL_CONF_PATH, so nothing goes to /etc).
+/// Can be stopped and started again on the same directories and port (a node going away and
+/// coming back). Needs root, unshare and libvirtd; ports are the caller's (this worktree uses 16810–16829).
+/// </summary>
+internal sealed class PrivateLibvirtd : IDisposable
+{
+    private readonly string _dir;
+
+    public PrivateLibvirtd(string name, int port, (string User, string Password)? sasl = null)
+    {
+        Name = name;
+        Port = port;
+        _dir = Path.Combine(Path.GetTempPath(), "rc-" + name + "-" + Guid.NewGuid().ToString("N")[..6]);
+        Directory.CreateDirectory(_dir);
+        var r = _dir;
+        var conf = $"""
+            listen_tls = 0
+            listen_tcp = 1
+            listen_addr = "127.0.0.1"
+            tcp_port = "{port}"
+            auth_tcp = "{(sasl is null ? "none" : "sasl")}"
+            host_uuid = "{Guid.NewGuid()}"
+            """;
+        foreach (var d in new[] { "etc/qemu", "etc/storage", "etc/secrets", "etc/nwfilter", "run", "lib", "cache", "log", "sasl2" })
+        {
+            Directory.CreateDirectory(Path.Combine(r, d));
+        }
+        File.WriteAllText(Path.Combine(r, "etc/libvirtd.conf"), conf + "\n");
+        File.WriteAllText(Path.Combine(r, "etc/qemu.conf"),
+            "user = \"root\"\ngroup = \"root\"\ndynamic_ownership = 0\nremember_owner = 0\nsecurity_driver = \"none\"\ncgroup_controllers = [ ]\n");
+        if (sasl is { } s)
+        {
+            File.WriteAllText(Path.Combine(r, "sasl2/libvirt.conf"), $"mech_list: digest-md5\nsasldb_path: {r}/sasl2/passwd.db\n");
+            Sh($"printf '%s' \"$RC_SASL_PW\" | saslpasswd2 -p -a libvirt -f {r}/sasl2/passwd.db {s.User}", ("RC_SASL_PW", s.Password));
+        }
+        if (Directory.Exists("/var/cache/libvirt/qemu")) Sh($"cp -a /var/cache/libvirt/qemu {r}/cache/ || true");
+        Start();
+    }
+
+    public string Name { get; }
+
+    public int Port { get; }
+
+    public string Uri => $"qemu+tcp://127.0.0.1:{Port}/system";
+
+    /// <summary>A URI that reaches the daemon over its unix socket (no authentication), for checks and cleanup.</summary>
+    public string AdminUri => $"qemu+unix:///system?socket={_dir}/run/libvirt-sock";
+
+    public void Start()
+    {
+        var r = _dir;
+        Sh($"""
+            unshare --mount --propagation private /bin/sh -ec '
+              mount --bind {r}/etc   /etc/libvirt
+              mount --bind {r}/run   /run/libvirt
+              mount --bind {r}/lib   /var/lib/libvirt
+              mount --bind {r}/cache /var/cache/libvirt
+              mount --bind {r}/log   /var/log/libvirt
+              virtlogd -d -p {r}/virtlogd.pid </dev/null >>{r}/start.log 2>&1
+              SASL_CONF_PATH={r}/sasl2 libvirtd -d -l -f /etc/libvirt/libvirtd.conf -p {r}/libvirtd.pid </dev/null >>{r}/start.log 2>&1'
+            """);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var c = LibvirtConnection.Open(AdminUri);
+                return;
+            }
+            catch (LibvirtException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    /// <summary>Kills libvirtd and virtlogd (SIGKILL for libvirtd: the node vanishes as in a crash) and waits until the port is closed.</summary>
+    public void Kill()
+    {
+        Sh($"kill -9 $(cat {_dir}/libvirtd.pid) 2>/dev/null; kill $(cat {_dir}/virtlogd.pid) 2>/dev/null; rm -f {_dir}/libvirtd.pid {_dir}/virtlogd.pid {_dir}/run/libvirt-sock; true");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var probe = new System.Net.Sockets.TcpClient();
+            try
+            {
+                probe.Connect("127.0.0.1", Port);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                return;
+            }
+            Thread.Sleep(100);
+        }
+    }
+
+    /// <summary>Destroys and undefines every domain on the daemon, then stops it and removes its directories.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            using var c = LibvirtConnection.Open(AdminUri);
+            foreach (var d in c.ListAllDomains())
+            {
+                using (d)
+                {
+                    try { if (d.IsActive) d.Destroy(); } catch (LibvirtException) { }
+                    try { d.Undefine(); } catch (LibvirtException) { }
+                }
+            }
+        }
+        catch (LibvirtException)
+        {
+        }
+        Sh($"kill $(cat {_dir}/libvirtd.pid) 2>/dev/null; kill $(cat {_dir}/virtlogd.pid) 2>/dev/null; true");
+        Thread.Sleep(300);
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    private static void Sh(string script, params (string Name, string Value)[] env)
+    {
+        var psi = new ProcessStartInfo("/bin/sh", ["-ec", script]) { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var (n, v) in env) psi.Environment[n] = v;
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEndAsync();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"'{script}' failed ({p.ExitCode}): {err.Result}{output.Result}");
+    }
+}
