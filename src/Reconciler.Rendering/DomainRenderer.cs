@@ -146,6 +146,15 @@ public static class DomainRenderer
             element.Add(new XElement(OwnerMetadata.Label,
                 new XAttribute(OwnerMetadata.KeyAttr, key), new XAttribute(OwnerMetadata.ValueAttr, value)));
         }
+        if (spec.Placement is { } placement)
+        {
+            element.Add(new XElement(OwnerMetadata.Placement,
+                placement.Node is null ? null : new XAttribute(OwnerMetadata.NodeAttr, placement.Node),
+                placement.AntiAffinity is null ? null : new XAttribute(OwnerMetadata.AntiAffinityAttr, placement.AntiAffinity),
+                new XAttribute(OwnerMetadata.SpreadAttr, placement.Spread.ToString().ToLowerInvariant()),
+                placement.NodeSelector.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => new XElement(OwnerMetadata.Selector,
+                    new XAttribute(OwnerMetadata.KeyAttr, l.Key), new XAttribute(OwnerMetadata.ValueAttr, l.Value)))));
+        }
         for (var i = 0; i < spec.Xml.Count; i++)
         {
             var patch = spec.Xml[i];
@@ -393,6 +402,16 @@ public static class DomainRenderer
         {
             Check(key, "metadata.labels");
             Check(value, $"metadata.labels.{key}");
+        }
+        if (spec.Placement is { } placement)
+        {
+            Check(placement.Node, "spec.placement.node");
+            Check(placement.AntiAffinity, "spec.placement.antiAffinity");
+            foreach (var (key, value) in placement.NodeSelector)
+            {
+                Check(key, "spec.placement.nodeSelector");
+                Check(value, $"spec.placement.nodeSelector.{key}");
+            }
         }
         for (var i = 0; i < spec.Disks.Count; i++)
         {

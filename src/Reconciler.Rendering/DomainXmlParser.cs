@@ -74,8 +74,20 @@ public static class DomainXmlParser
             var owner = ParseOwner(ownerElement);
             var labels = new Dictionary<string, string>(StringComparer.Ordinal);
             var patches = new List<XmlPatch>();
+            PlacementSpec? placement = null;
             if (ownerElement is not null)
             {
+                if (ownerElement.Element(OwnerMetadata.Placement) is { } p)
+                {
+                    var selector = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                    foreach (var l in p.Elements(OwnerMetadata.Selector))
+                    {
+                        selector[(string?)l.Attribute(OwnerMetadata.KeyAttr) ?? ""] = (string?)l.Attribute(OwnerMetadata.ValueAttr) ?? "";
+                    }
+                    placement = new PlacementSpec(selector, (string?)p.Attribute(OwnerMetadata.AntiAffinityAttr),
+                        (string?)p.Attribute(OwnerMetadata.SpreadAttr) == "domains" ? PlacementSpread.Domains : PlacementSpread.Memory,
+                        (string?)p.Attribute(OwnerMetadata.NodeAttr));
+                }
                 foreach (var label in ownerElement.Elements(OwnerMetadata.Label))
                 {
                     labels[(string?)label.Attribute(OwnerMetadata.KeyAttr) ?? ""] = (string?)label.Attribute(OwnerMetadata.ValueAttr) ?? "";
@@ -113,7 +125,10 @@ public static class DomainXmlParser
                 Protect: owner?.Protect ?? false,
                 Description: domain.Element("description")?.Value,
                 DomainType: domainType,
-                Arch: (string?)osType?.Attribute("arch") ?? "x86_64");
+                Arch: (string?)osType?.Attribute("arch") ?? "x86_64")
+            {
+                Placement = placement,
+            };
             return new ParsedDomain(name, string.IsNullOrEmpty(uuid) ? null : uuid, domainType, spec, owner);
         }
         catch (DomainParseException e)

@@ -11,6 +11,9 @@ namespace Reconciler.Rendering;
 ///   &lt;reconciler:patch index="0" xpath="/domain/devices" add="&lt;watchdog …/&gt;"/&gt;
 ///   &lt;reconciler:patch index="1" xpath="/domain/clock/@offset" set="localtime"/&gt;
 ///   &lt;reconciler:patch index="2" xpath="/domain/devices/memballoon" remove="true"/&gt;
+///   &lt;reconciler:placement node="hv2" antiAffinity="web" spread="memory"&gt;
+///     &lt;reconciler:selector key="rack" value="r1"/&gt;
+///   &lt;/reconciler:placement&gt;
 /// &lt;/reconciler:owner&gt;
 /// </code>
 /// Every value is an attribute: libvirt re-indents metadata and drops whitespace-only text nodes,
@@ -22,6 +25,13 @@ internal static class OwnerMetadata
     public static readonly XName Owner = Ns + OwnerRecord.ElementName;
     public static readonly XName Label = Ns + "label";
     public static readonly XName Patch = Ns + "patch";
+
+    /// <summary>
+    /// The spec's placement and the node Reconciler chose for it (only for domains placed by
+    /// <c>spec.placement</c>): later plans keep the domain on that node.
+    /// </summary>
+    public static readonly XName Placement = Ns + "placement";
+    public static readonly XName Selector = Ns + "selector";
 
     public const string NameAttr = "name";
     public const string SpecHashAttr = "specHash";
@@ -35,4 +45,7 @@ internal static class OwnerMetadata
     public const string AddAttr = "add";
     public const string SetAttr = "set";
     public const string RemoveAttr = "remove";
+    public const string NodeAttr = "node";
+    public const string AntiAffinityAttr = "antiAffinity";
+    public const string SpreadAttr = "spread";
 }

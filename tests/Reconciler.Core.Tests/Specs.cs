@@ -15,6 +15,7 @@ internal static class Specs
             {
                 ["metadata.name"] = new("vms.yaml", 4, 9),
                 ["spec.node"] = new("vms.yaml", 6, 9),
+                ["spec.placement"] = new("vms.yaml", 7, 3),
             }));
         var spec = new DomainSpec(meta, null, PowerState.Running, false, 1, null, 64UL << 20, null, "q35", Firmware.Bios, false,
             new CpuSpec(null), [], [], new GraphicsSpec(GraphicsType.None), []);

@@ -64,6 +64,13 @@ public static class Cases
         {
             ["minimal"] = (Base("rt-minimal"), "qemu"),
 
+            // Placed by spec.placement: the choice and the constraints live in the owner metadata.
+            ["placed"] = (Base("rt-placed") with
+            {
+                Node = "hv2",
+                Placement = new PlacementSpec(new Dictionary<string, string> { ["rack"] = "r2", ["ssd"] = "true" }, "web", PlacementSpread.Domains, "hv2"),
+            }, "qemu"),
+
             ["web-1"] = (Base("rt-web-1", l => { l["tier"] = "web"; l["env"] = "prod"; }) with
             {
                 Vcpus = 2,

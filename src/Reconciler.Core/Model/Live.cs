@@ -77,4 +77,13 @@ public sealed record LiveNode(string Node, string Uri, string DomainType, IReadO
 
     /// <summary>Every virtual network on the node.</summary>
     public IReadOnlyList<LiveNetwork> Networks { get; init; } = [];
+
+    /// <summary>The node's size and free memory, read with the domains; null when it could not be read.</summary>
+    public NodeCapacity? Capacity { get; init; }
 }
+
+/// <summary>A node's size as libvirt reports it, read at the same moment as its domains.</summary>
+/// <param name="Cpus">Active host CPUs (<c>virNodeGetInfo</c>).</param>
+/// <param name="MemoryBytes">Host memory (<c>virNodeGetInfo</c>).</param>
+/// <param name="FreeMemoryBytes">Free host memory (<c>virNodeGetFreeMemory</c>); null when the driver does not report it (the test driver with a node file).</param>
+public sealed record NodeCapacity(int Cpus, ulong MemoryBytes, ulong? FreeMemoryBytes);

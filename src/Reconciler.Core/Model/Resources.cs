@@ -227,8 +227,48 @@ public sealed record DomainSpec(
     /// <summary>The update policy in force (the default when none was given).</summary>
     public UpdatePolicy Policy => UpdatePolicy ?? Model.UpdatePolicy.Default;
 
+    /// <summary>
+    /// How to choose a node when <see cref="Node"/> is not given; null for none. Ignored when
+    /// <see cref="Node"/> is set. The planner fills <see cref="PlacementSpec.Node"/> with its choice.
+    /// </summary>
+    public PlacementSpec? Placement { get; init; }
+
     /// <summary>The domain name.</summary>
     public string Name => Meta.Name;
+}
+
+/// <summary>How a placed domain's node is chosen among the feasible ones.</summary>
+public enum PlacementSpread
+{
+    /// <summary>The node with the most memory left (after what Reconciler's domains take); ties by fewest domains, then node name.</summary>
+    Memory,
+    /// <summary>The node with the fewest of this source's domains; ties by most memory left, then node name.</summary>
+    Domains,
+}
+
+/// <summary>
+/// Where a domain without <c>spec.node</c> may go. Reconciler picks a node once, records it in the
+/// domain's metadata and keeps the domain there on later plans, even if capacity changes.
+/// </summary>
+/// <param name="NodeSelector">Labels every candidate Node must carry (in its <c>metadata.labels</c>), all of them.</param>
+/// <param name="AntiAffinity">A group name: never two domains of the same group on one node; null for none.</param>
+/// <param name="Spread">How to rank the feasible nodes.</param>
+/// <param name="Node">The node chosen for the domain: filled by the planner, and read back from the metadata; null before a choice.</param>
+public sealed record PlacementSpec(
+    IReadOnlyDictionary<string, string> NodeSelector,
+    string? AntiAffinity = null,
+    PlacementSpread Spread = PlacementSpread.Memory,
+    string? Node = null)
+{
+    /// <summary>The selector as <c>k=v,k2=v2</c>, sorted by key; empty when there is none.</summary>
+    public string SelectorText => string.Join(",", NodeSelector.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
+
+    /// <summary>Value equality including the selector's entries (a dictionary compares by reference otherwise).</summary>
+    public bool Equals(PlacementSpec? other) =>
+        other is not null && SelectorText == other.SelectorText && AntiAffinity == other.AntiAffinity && Spread == other.Spread && Node == other.Node;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(SelectorText, AntiAffinity, Spread, Node);
 }
 
 /// <summary>

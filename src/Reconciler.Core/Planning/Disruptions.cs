@@ -7,7 +7,7 @@ namespace Reconciler.Core.Planning;
 /// versus config semantics and the headroom the running instance has — the memory and vCPU
 /// maxima of its definition and its free PCIe hotplug slots — then the domain's update policy:
 /// <list type="bullet">
-/// <item><c>none</c>: metadata, description, protect, autostart; any change to a stopped domain.</item>
+/// <item><c>none</c>: metadata, description, protect, autostart, the placement record; any change to a stopped domain.</item>
 /// <item><c>live</c>: memory up to the defined maximum (balloon); more vCPUs up to the maximum;
 /// attaching or detaching virtio/usb disks and NICs while a hotplug slot is free; new cdrom media.</item>
 /// <item><c>next-boot</c>: everything else: the persistent definition changes, the running guest keeps
@@ -59,7 +59,8 @@ public static class Disruptions
     private static Disruption Base(FieldDiff diff, DomainSpec config, bool running, IReadOnlyDictionary<string, Disruption> items)
     {
         var path = diff.Path;
-        if (path.StartsWith("metadata.", StringComparison.Ordinal) || path is "spec.description" or "spec.protect" or "spec.autostart")
+        if (path.StartsWith("metadata.", StringComparison.Ordinal) || path.StartsWith("spec.placement.", StringComparison.Ordinal)
+            || path is "spec.description" or "spec.protect" or "spec.autostart")
         {
             return Disruption.None;
         }

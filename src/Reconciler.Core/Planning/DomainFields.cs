@@ -71,6 +71,14 @@ public static class DomainFields
         {
             Add($"metadata.labels.{key}", value);
         }
+        if (spec.Placement is { } placement)
+        {
+            // Kept in the owner metadata; null desired values (no choice yet) are never diffed.
+            Add("spec.placement.node", placement.Node);
+            Add("spec.placement.nodeSelector", placement.SelectorText);
+            Add("spec.placement.antiAffinity", placement.AntiAffinity ?? "");
+            Add("spec.placement.spread", Lower(placement.Spread));
+        }
         for (var i = 0; i < spec.Xml.Count; i++)
         {
             var x = spec.Xml[i];

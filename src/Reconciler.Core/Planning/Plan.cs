@@ -95,6 +95,12 @@ public sealed record ResourceChange(
     /// <summary>For <see cref="ChangeAction.Migrate"/>: the node the domain is on now; null otherwise.</summary>
     public string? FromNode { get; init; }
 
+    /// <summary>
+    /// For a domain placed by <c>spec.placement</c>: why it is on <see cref="Node"/> (shown as
+    /// "placed on node X: why"); null for domains whose spec names the node.
+    /// </summary>
+    public string? Placement { get; init; }
+
     /// <summary>The worst disruption among the fields (or of the action itself).</summary>
     public Disruption Disruption => Action switch
     {

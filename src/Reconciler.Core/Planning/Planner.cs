@@ -25,14 +25,27 @@ public static class Planner
         var nodes = live.ToDictionary(n => n.Node, StringComparer.Ordinal);
 
         var byNode = new Dictionary<string, List<DomainSpec>>(StringComparer.Ordinal);
-        foreach (var spec in desired.Domains)
+        var placed = Placement.Resolve(desired, live, diagnostics);
+        foreach (var written in desired.Domains)
         {
+            var spec = written;
+            if (spec.Node is null && spec.Placement is not null)
+            {
+                // Placed: the chosen node becomes the spec's node and is recorded in its metadata.
+                if (!placed.TryGetValue(spec.Name, out var decision)) continue;
+                spec = spec with { Node = decision.Node, Placement = spec.Placement with { Node = decision.Node } };
+            }
+            else if (spec.Placement is not null)
+            {
+                // spec.node wins; the placement is not used (nor recorded).
+                spec = spec with { Placement = null };
+            }
             var nodeName = spec.Node ?? (live.Count == 1 ? live[0].Node : null);
             if (nodeName is null || !nodes.ContainsKey(nodeName))
             {
                 diagnostics.Add(Diagnostic.Error("unknown-node",
                     nodeName is null ? $"domain '{spec.Name}' names no node and there are {live.Count} nodes" : $"domain '{spec.Name}' is placed on node '{nodeName}', which is not configured",
-                    spec.Meta.Origin.Find("spec.node"), "spec.node", "set spec.node to one of: " + string.Join(", ", nodes.Keys)));
+                    spec.Meta.Origin.Find("spec.node"), "spec.node", "set spec.node to one of: " + string.Join(", ", nodes.Keys) + ", or give spec.placement to let Reconciler choose"));
                 continue;
             }
             if (!byNode.TryGetValue(nodeName, out var list)) byNode[nodeName] = list = [];
@@ -56,6 +69,7 @@ public static class Planner
 
         storage.Finish(changes);
         var ordered = changes
+            .Select(c => c.Kind == ResourceKind.Domain && c.Desired is not null && placed.TryGetValue(c.Name, out var d) ? c with { Placement = d.Why } : c)
             .OrderBy(c => c.Node, StringComparer.Ordinal)
             .ThenBy(c => c.Action == ChangeAction.Destroy ? 1 : 0)
             .ThenBy(c => c.Action == ChangeAction.Destroy ? -(int)c.Kind : (int)c.Kind)
@@ -221,7 +235,9 @@ public static class Planner
             foreach (var d in node.Domains.OrderBy(d => d.Name, StringComparer.Ordinal))
             {
                 if (d.Owner?.Source != desired.Source || d.Config is null || d.Running is null) continue;
-                var fields = DomainFields.Diff(d.Config, d.Running).Where(f => f.Path != "spec.memory").ToList();
+                // Metadata-only fields (placement record) are not part of what the guest runs with.
+                var fields = DomainFields.Diff(d.Config, d.Running)
+                    .Where(f => f.Path != "spec.memory" && !f.Path.StartsWith("spec.placement.", StringComparison.Ordinal)).ToList();
                 if (fields.Count > 0) pending.Add(new PendingRestart(node.Node, d.Name, fields));
             }
         }

@@ -141,7 +141,36 @@ internal sealed class NodeSession : IDisposable
         {
             Pools = StorageReader.ReadPools(this),
             Networks = StorageReader.ReadNetworks(Connection),
+            Capacity = ReadCapacity(Connection),
         };
+    }
+
+    /// <summary>
+    /// The node's CPUs and memory (<c>virNodeGetInfo</c>) and free memory (<c>virNodeGetFreeMemory</c>),
+    /// for placement. A driver that refuses free memory, or reports 0 (the test driver with a node
+    /// file has no NUMA cells to count), gives none; a node whose size cannot be read gives null.
+    /// </summary>
+    internal static NodeCapacity? ReadCapacity(LibvirtConnection connection)
+    {
+        NodeInfo info;
+        try
+        {
+            info = connection.GetNodeInfo();
+        }
+        catch (LibvirtException e) when (e is not LibvirtConnectionException)
+        {
+            return null;
+        }
+        ulong? free;
+        try
+        {
+            free = connection.GetFreeMemory();
+        }
+        catch (LibvirtException e) when (e is not LibvirtConnectionException)
+        {
+            free = null;
+        }
+        return new NodeCapacity((int)info.Cpus, info.MemoryKiB * 1024, free is 0 ? null : free);
     }
 
     /// <summary>What a listing already told about one domain; a null run state is asked for one by one.</summary>

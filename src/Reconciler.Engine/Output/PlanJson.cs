@@ -48,6 +48,7 @@ public static class PlanJson
                 reason = c.Reason,
                 disruption = PlanText.DisruptionText(c.Disruption),
                 restart = c.Restart,
+                placement = c.Placement,
                 fields = c.Fields.Select(f => new { path = f.Path, before = f.Before, after = f.After, disruption = PlanText.DisruptionText(f.Disruption) }),
             }),
             unchanged = plan.Unchanged,

@@ -49,6 +49,7 @@ public static class PlanText
                     ? $"  [disruption: {DisruptionText(change.Disruption)}]" : "";
                 var restart = change.Restart ? "  [will restart]" : "";
                 sb.AppendLine(c.ForAction(change.Action, head) + c.Dim($"  ({change.Reason}){worst}") + c.Yellow(restart));
+                if (change.Placement is { } why) sb.AppendLine($"      placed on node {change.Node}: {why}");
                 if (change.Action == ChangeAction.Create && change.Desired is { } d)
                 {
                     sb.AppendLine(c.Dim($"      {Describe(d)}"));

@@ -124,11 +124,36 @@ internal sealed class DomainKind : KindHandler
         },
     ], [["add", "set", "remove"]]);
 
+    public static readonly IReadOnlyList<string> Spreads = ["memory", "domains"];
+
+    public static readonly ObjectDef Placement = new("Placement",
+        "How Reconciler chooses a node for a domain without spec.node. The choice is made once, recorded in the domain's metadata and kept on later plans (even if capacity changes); setting spec.node later moves the domain (a migration).",
+    [
+        new FieldDef("nodeSelector", FieldType.StringMap, "Labels a Node must carry (its metadata.labels), all of them.")
+        {
+            DefaultText = "{} (any node)", KeyPattern = Patterns.LabelKey, Pattern = Patterns.LabelValue, Example = "{rack: r1, ssd: \"true\"}",
+            Libvirt = "none (Reconciler only)",
+        },
+        new FieldDef("antiAffinity", FieldType.String, "A group name: never two domains of the same group on one node.")
+        {
+            Pattern = Patterns.Name, DefaultText = "no group", Example = "web", Libvirt = "none (Reconciler only)",
+        },
+        new FieldDef("spread", FieldType.Enum, "How the node is picked among those that fit: memory — most memory left after Reconciler's domains; domains — fewest domains of this source. Ties go to the other criterion, then to the node name.")
+        {
+            Allowed = Spreads, Default = "memory", Example = "domains", Libvirt = "capacity from virNodeGetInfo and virNodeGetFreeMemory",
+        },
+    ]);
+
     public static readonly ObjectDef SpecDef = new("DomainSpec", "The desired definition and state of a virtual machine.",
     [
-        new FieldDef("node", FieldType.String, "The Node to run on. Optional when the set defines one node or none; required with two or more.")
+        new FieldDef("node", FieldType.String, "The Node to run on. Optional when the set defines one node or none, or when placement is given; required otherwise.")
         {
             Pattern = Patterns.Name, DefaultText = "the only node", Example = "hv1", Libvirt = "which connection the domain is defined on",
+        },
+        new FieldDef("placement", FieldType.Object, "Let Reconciler choose the node (when spec.node is not set): by Node labels, an anti-affinity group and capacity. Ignored when spec.node is set.")
+        {
+            Item = Placement, DefaultText = "none", Example = "{nodeSelector: {rack: r1}, antiAffinity: web, spread: domains}",
+            Libvirt = "which connection the domain is defined on; the choice is kept in Reconciler's owner record in <metadata>",
         },
         new FieldDef("state", FieldType.Enum, "Desired power state.")
         {
@@ -291,8 +316,16 @@ internal sealed class DomainKind : KindHandler
             cloudInit,
             UpdatePolicyFields.Build(spec.Get<ParsedObject>("updatePolicy")),
             spec.Get<bool>("snapshotBeforeUpdate"),
-            spec.Get<int>("snapshotsToKeep"));
+            spec.Get<int>("snapshotsToKeep"))
+        {
+            Placement = spec.Get<ParsedObject>("placement") is { } p ? BuildPlacement(p) : null,
+        };
     }
+
+    private static PlacementSpec BuildPlacement(ParsedObject p) => new(
+        (IReadOnlyDictionary<string, string>?)p.Get<SortedDictionary<string, string>>("nodeSelector") ?? new SortedDictionary<string, string>(StringComparer.Ordinal),
+        p.Get<string>("antiAffinity"),
+        p.Get<string>("spread") == "domains" ? PlacementSpread.Domains : PlacementSpread.Memory);
 
     private static DiskSpec BuildDisk(ParsedObject d, DocumentContext context)
     {

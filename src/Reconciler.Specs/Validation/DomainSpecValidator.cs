@@ -96,7 +96,29 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
         RuleFor(d => d.Interfaces).Custom(CheckInterfaces);
         RuleFor(d => d.Graphics).Custom(CheckGraphics);
         RuleFor(d => d.Xml).Custom(CheckXml);
-        RuleFor(d => d.Node).Custom((node, ctx) => CheckNode(node, nodes, ctx));
+        RuleFor(d => d).Custom((d, ctx) => CheckNode(d.Node, d.Placement is not null, nodes, ctx));
+        RuleFor(d => d.Placement).Custom(CheckPlacement);
+    }
+
+    private static void CheckPlacement(PlacementSpec? placement, ValidationContext<DomainSpec> ctx)
+    {
+        if (placement is null) return;
+        foreach (var (key, value) in placement.NodeSelector)
+        {
+            var path = "spec.placement.nodeSelector." + key;
+            if (key.Length > 253 + 1 + 63 || !Regexes.LabelKey.IsMatch(key))
+            {
+                Failures.Add(ctx, InvalidLabel, path, $"'{Failures.Printable(key)}' is not a valid label key", Patterns.LabelHint);
+            }
+            else if (!Regexes.LabelValue.IsMatch(value))
+            {
+                Failures.Add(ctx, InvalidLabel, path, $"'{Failures.Printable(value)}' is not a valid value for label '{key}'", Patterns.LabelHint);
+            }
+        }
+        if (placement.AntiAffinity is { } group && !Regexes.Name.IsMatch(group))
+        {
+            Failures.Add(ctx, InvalidValue, "spec.placement.antiAffinity", $"'{Failures.Printable(group)}' is not a valid group name", Patterns.NameHint);
+        }
     }
 
     private static bool InMemoryRange(ulong bytes) =>
@@ -331,7 +353,7 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
         }
     }
 
-    private static void CheckNode(string? node, IReadOnlyCollection<string> nodes, ValidationContext<DomainSpec> ctx)
+    private static void CheckNode(string? node, bool placed, IReadOnlyCollection<string> nodes, ValidationContext<DomainSpec> ctx)
     {
         if (node is not null && !Regexes.Name.IsMatch(node))
         {
@@ -341,10 +363,10 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
         if (nodes.Count == 0) return;
         if (node is null)
         {
-            if (nodes.Count > 1)
+            if (nodes.Count > 1 && !placed)
             {
-                Failures.Add(ctx, NodeRequired, "spec.node", $"the set defines {nodes.Count} nodes, so spec.node is required",
-                    "add node: with one of " + string.Join(", ", nodes.Order(StringComparer.Ordinal)));
+                Failures.Add(ctx, NodeRequired, "spec.node", $"the set defines {nodes.Count} nodes, so spec.node (or spec.placement) is required",
+                    "add node: with one of " + string.Join(", ", nodes.Order(StringComparer.Ordinal)) + ", or placement: {} to let Reconciler choose");
             }
             return;
         }
