@@ -103,18 +103,7 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
     private static void CheckPlacement(PlacementSpec? placement, ValidationContext<DomainSpec> ctx)
     {
         if (placement is null) return;
-        foreach (var (key, value) in placement.NodeSelector)
-        {
-            var path = "spec.placement.nodeSelector." + key;
-            if (key.Length > 253 + 1 + 63 || !Regexes.LabelKey.IsMatch(key))
-            {
-                Failures.Add(ctx, InvalidLabel, path, $"'{Failures.Printable(key)}' is not a valid label key", Patterns.LabelHint);
-            }
-            else if (!Regexes.LabelValue.IsMatch(value))
-            {
-                Failures.Add(ctx, InvalidLabel, path, $"'{Failures.Printable(value)}' is not a valid value for label '{key}'", Patterns.LabelHint);
-            }
-        }
+        Failures.CheckLabels(placement.NodeSelector, "spec.placement.nodeSelector.", ctx);
         if (placement.AntiAffinity is { } group && !Regexes.Name.IsMatch(group))
         {
             Failures.Add(ctx, InvalidValue, "spec.placement.antiAffinity", $"'{Failures.Printable(group)}' is not a valid group name", Patterns.NameHint);

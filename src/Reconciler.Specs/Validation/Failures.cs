@@ -30,9 +30,15 @@ internal static class Failures
         {
             Add(context, DiagnosticCodes.InvalidName, "metadata.name", $"'{Printable(meta.Name)}' is not a valid name", Patterns.NameHint);
         }
-        foreach (var (key, value) in meta.Labels)
+        CheckLabels(meta.Labels, "metadata.labels.", context);
+    }
+
+    /// <summary>Checks label keys and values (metadata labels, a placement's node selector); <paramref name="prefix"/> starts each field path.</summary>
+    public static void CheckLabels<T>(IReadOnlyDictionary<string, string> labels, string prefix, ValidationContext<T> context)
+    {
+        foreach (var (key, value) in labels)
         {
-            var path = "metadata.labels." + key;
+            var path = prefix + key;
             if (key.Length > 253 + 1 + 63 || !Regexes.LabelKey.IsMatch(key))
             {
                 Add(context, DiagnosticCodes.InvalidLabel, path, $"'{Printable(key)}' is not a valid label key", Patterns.LabelHint);
