@@ -41,20 +41,29 @@ public static class Workspace
 
     /// <summary>
     /// Opens every node in parallel. A node that cannot be opened is returned as an error, not
-    /// thrown: the other nodes go on.
+    /// thrown: the other nodes go on. A remote node that refuses or drops the connection is tried
+    /// <see cref="OpenRetries"/> more times after short delays (a daemon restarting); an
+    /// authentication failure is not retried.
     /// </summary>
     internal static async Task<(Dictionary<string, NodeSession> Sessions, Dictionary<string, string> Errors)> OpenAsync(
         IReadOnlyList<NodeTarget> targets, CancellationToken ct)
     {
-        var tasks = targets.Select(t => Task.Run(() =>
+        var tasks = targets.Select(t => Task.Run(async () =>
         {
-            try
+            for (var attempt = 0; ; attempt++)
             {
-                return (t, NodeSession.Open(t), (string?)null);
-            }
-            catch (LibvirtException e)
-            {
-                return (t, (NodeSession?)null, e.Message);
+                try
+                {
+                    return (t, NodeSession.Open(t), (string?)null);
+                }
+                catch (LibvirtException e) when (attempt < OpenRetries && IsTransient(t, e))
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(250 * (1 << attempt) * (0.8 + (Random.Shared.NextDouble() * 0.4))), ct).ConfigureAwait(false);
+                }
+                catch (LibvirtException e)
+                {
+                    return (t, (NodeSession?)null, e.Message);
+                }
             }
         }, ct)).ToList();
         var sessions = new Dictionary<string, NodeSession>(StringComparer.Ordinal);
@@ -66,6 +75,14 @@ public static class Workspace
         }
         return (sessions, errors);
     }
+
+    /// <summary>Extra attempts to open a node for a one-shot command (after about 0.25 s and 0.5 s).</summary>
+    internal const int OpenRetries = 2;
+
+    /// <summary>Worth another try: a remote node that could not be reached, not one that refused the credentials.</summary>
+    private static bool IsTransient(NodeTarget target, LibvirtException e) =>
+        !NodeConnections.IsInProcess(target)
+        && e.Code is not (LibvirtErrorCode.AuthFailed or LibvirtErrorCode.AuthCancelled or LibvirtErrorCode.AuthUnavailable or LibvirtErrorCode.InvalidArg or LibvirtErrorCode.NoSupport);
 
     /// <summary>Reads every open node in parallel; a node whose read fails becomes an error node.</summary>
     internal static async Task<IReadOnlyList<LiveNode>> ReadAsync(IReadOnlyList<NodeTarget> targets,

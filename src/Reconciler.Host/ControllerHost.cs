@@ -92,6 +92,7 @@ public sealed class ControllerHost : IAsyncDisposable
         services.AddSingleton<ReconcileTrigger>();
         services.AddSingleton<StatusStore>();
         services.AddSingleton<Metrics>();
+        services.AddSingleton<NodeConnectionService>();
         services.AddSingleton<ReconcileService>();
         services.AddHostedService<SourceService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconcileService>());

@@ -23,7 +23,8 @@ internal sealed partial class ReconcileService(
     ControllerSettings settings,
     TimeProvider clock,
     ILogger<ReconcileService> logger,
-    GitHub.ApplyStatusTracker github) : BackgroundService
+    GitHub.ApplyStatusTracker github,
+    NodeConnectionService connections) : BackgroundService
 {
     /// <summary>The nodes of the revision in force, for the event listener.</summary>
     public IReadOnlyList<NodeTarget> Nodes { get; private set; } = [];
@@ -80,7 +81,7 @@ internal sealed partial class ReconcileService(
             var policy = new PassPolicy(settings.Drift, settings.Suspend, settings.ShutdownTimeout, settings.LockTimeout, settings.Adopt,
                 status.MayApply, status.SyncedKey, settings.MaxDisruption);
             using var progress = new LogWriter(line => LogStep(revision, line));
-            var report = await ReconcilePass.RunAsync(specs, nodes, policy, progress, ct).ConfigureAwait(false);
+            var report = await ReconcilePass.RunAsync(specs, nodes, policy, progress, ct, connections.Pool).ConfigureAwait(false);
             var elapsed = clockStart.Elapsed;
             var (corrected, detected) = status.Record(report, revision, elapsed);
             github.Finished(revision, GitHub.ApplyStatusSummary.From(report));

@@ -172,6 +172,9 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
             ResourceOutcome.DriftReported => ("Drifted", [Ready("False"), Reconciling(false), Stalled(false)]),
             ResourceOutcome.Suspended => ("Suspended", [Ready("False"), Reconciling(false), Stalled(false)]),
             ResourceOutcome.Blocked => ("Stalled", [Ready("False"), Reconciling(false), Stalled(true)]),
+            // Its node cannot be reached (libvirt's error in the message): its state is unknown and
+            // nothing can progress until the node is reconnected (which happens with backoff).
+            ResourceOutcome.NodeUnreachable => ("Unknown", [Ready("Unknown"), Reconciling(false), Stalled(true)]),
             ResourceOutcome.Failed or ResourceOutcome.Deferred =>
                 ("Reconciling", [Ready("False"), Reconciling(true, $"{failures} failure(s); next retry {retryAt:O}: {r.Message}"), Stalled(false)]),
             _ => ("Reconciling", [Ready("Unknown"), Reconciling(true), Stalled(false)]),

@@ -104,11 +104,20 @@ public static class ReconcilePass
     public const string DriftLabel = "reconciler.dev/drift";
 
     /// <summary>Runs one pass. Cancellation stops between steps, never inside one.</summary>
+    /// <param name="specs">The desired state.</param>
+    /// <param name="nodes">The nodes to read and change.</param>
+    /// <param name="policy">What the pass may do.</param>
+    /// <param name="progress">Receives the applier's progress lines.</param>
+    /// <param name="ct">Stops the pass between steps.</param>
+    /// <param name="connections">The controller's long-lived per-node connections (reconnected with backoff), or null to open and close every node for this pass.</param>
     /// <exception cref="NodeLockedException">Another apply holds a node's lock longer than <see cref="PassPolicy.LockWait"/>.</exception>
-    public static async Task<PassReport> RunAsync(SpecSet specs, IReadOnlyList<NodeTarget> nodes, PassPolicy policy, TextWriter progress, CancellationToken ct)
+    public static async Task<PassReport> RunAsync(SpecSet specs, IReadOnlyList<NodeTarget> nodes, PassPolicy policy, TextWriter progress, CancellationToken ct,
+        NodeConnections? connections = null)
     {
         using var locks = await LockAllAsync(nodes, policy.LockWait, ct).ConfigureAwait(false);
-        var (sessions, errors) = await Workspace.OpenAsync(nodes, ct).ConfigureAwait(false);
+        var (sessions, errors) = connections is null
+            ? await Workspace.OpenAsync(nodes, ct).ConfigureAwait(false)
+            : await connections.AcquireAsync(nodes, ct).ConfigureAwait(false);
         try
         {
             var live = await Workspace.ReadAsync(nodes, sessions, errors, ct).ConfigureAwait(false);
@@ -178,7 +187,14 @@ public static class ReconcilePass
         }
         finally
         {
-            foreach (var s in sessions.Values) s.Dispose();
+            if (connections is null)
+            {
+                foreach (var s in sessions.Values) s.Dispose();
+            }
+            else
+            {
+                connections.Release(sessions);
+            }
         }
     }
 
