@@ -7,7 +7,9 @@ using Reconciler.Benchmarks.Micro;
 //   dotnet run -c Release --project tests/Reconciler.Benchmarks -- [--quick] [--uri qemu:///system|none] [--out FILE] ...
 //       the macro benchmark: Reconciler against raw libvirt calls through the same binding, in one run;
 //   dotnet run -c Release --project tests/Reconciler.Benchmarks -- micro [--quick] [BenchmarkDotNet args]
-//       BenchmarkDotNet micro-benchmarks of load/validate, render, parse and diff for N = 100, 1,000, 10,000.
+//       BenchmarkDotNet micro-benchmarks of load/validate, render, parse and diff for N = 100, 1,000, 10,000;
+//   dotnet run -c Release --project tests/Reconciler.Benchmarks -- scale [--nodes 50] [--domains 10000]
+//       whole-process no-op `reconcile plan` of 50 test-driver nodes holding 10,000 domains (ScaleBenchmark.cs).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -18,6 +20,13 @@ if (args.Length > 0 && args[0] == "micro")
     if (!rest.Contains("--filter")) rest.AddRange(["--filter", "*"]);
     BenchmarkSwitcher.FromAssembly(typeof(MicroConfig).Assembly).Run([.. rest], MicroConfig.Create(quick));
     return 0;
+}
+
+if (args.Length > 0 && args[0] == "scale")
+{
+    using var scaleCts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; scaleCts.Cancel(); };
+    return ScaleBenchmark.Run([.. args.Skip(1)], scaleCts.Token);
 }
 
 BenchOptions options;
