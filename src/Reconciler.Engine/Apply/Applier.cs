@@ -12,7 +12,12 @@ namespace Reconciler.Engine.Apply;
 /// <param name="ShutdownTimeout">How long a graceful ACPI shutdown may take before a hard stop.</param>
 /// <param name="VerifyLive">Refuse the plan when a touched object's live state changed since the plan (saved plans).</param>
 /// <param name="MaxParallelRestarts">How many domains may be restarted at the same time.</param>
-public sealed record ApplyOptions(TimeSpan ShutdownTimeout, bool VerifyLive, int MaxParallelRestarts = 1);
+/// <param name="MaxParallelSteps">
+/// How many independent steps of a node (its domain creates, updates, starts, stops, destroys) may
+/// run at the same time; 1 applies every step in plan order, one after the other.
+/// </param>
+public sealed record ApplyOptions(TimeSpan ShutdownTimeout, bool VerifyLive, int MaxParallelRestarts = 1,
+    int MaxParallelSteps = ParallelSteps.DefaultMaxParallel);
 
 /// <summary>The outcome of one step.</summary>
 /// <param name="Change">The planned change.</param>
@@ -41,11 +46,21 @@ public sealed record ApplyResult(IReadOnlyList<StepOutcome> Steps, string? Refus
 }
 
 /// <summary>
-/// Executes a <see cref="Plan"/>: exactly its changes, in its order, nothing else. A failed step
-/// is reported and does not stop the steps that do not depend on it.
+/// Executes a <see cref="Plan"/>: exactly its changes, nothing else. A step starts only after every
+/// step it may depend on has finished (<see cref="ParallelSteps"/>: a node's waves in plan order,
+/// the steps of a domain wave side by side, at most <see cref="ApplyOptions.MaxParallelSteps"/> at
+/// a time). A failed step is reported and does not stop the steps that do not depend on it.
+/// Progress lines are whole lines, each naming its step (<c>[i/total]</c>), so lines of steps that
+/// run together interleave but stay readable.
 /// </summary>
 internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions, ApplyOptions options, TextWriter progress)
 {
+    /// <summary>Test hook: called on the step's thread just before a step that has a session is carried out.</summary>
+    internal Action<ResourceChange>? StepStarted { get; init; }
+
+    /// <summary>Test hook: called on the step's thread when that step has finished, failed or not.</summary>
+    internal Action<ResourceChange>? StepFinished { get; init; }
+
     /// <summary>Applies <paramref name="plan"/>; the caller holds the node locks.</summary>
     public ApplyResult Apply(Plan plan, CancellationToken ct)
     {
@@ -59,34 +74,36 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
                 "the plan exceeds the allowed disruption, nothing was applied: " + gate.Message);
         }
         progress = TextWriter.Synchronized(progress);
-        var restarts = new List<(int Index, NodeSession Session, string Label)>();
-        var outcomes = new List<StepOutcome>(plan.Changes.Count);
         var total = plan.Changes.Count;
-        for (var i = 0; i < total; i++)
+        var outcomes = new StepOutcome[total];
+        var restarts = new List<(int Index, NodeSession Session, string Label)>();
+        // Independent steps (a node's domain wave) run side by side; everything else in plan order.
+        ParallelSteps.Run(plan.Changes, Math.Max(1, options.MaxParallelSteps), i =>
         {
             var change = plan.Changes[i];
             var label = $"[{i + 1}/{total}] {PlanSymbols.Of(change.Action)} {change.Kind.ToString().ToLowerInvariant()} {change.Name} on {change.Node}";
             if (ct.IsCancellationRequested)
             {
-                outcomes.Add(new StepOutcome(change, StepStatus.NotDone, "cancelled"));
-                continue;
+                outcomes[i] = new StepOutcome(change, StepStatus.NotDone, "cancelled");
+                return;
             }
             if (!sessions.TryGetValue(change.Node, out var session))
             {
                 progress.WriteLine($"{label}: not done (node not connected)");
-                outcomes.Add(new StepOutcome(change, StepStatus.NotDone, "node not connected"));
-                continue;
+                outcomes[i] = new StepOutcome(change, StepStatus.NotDone, "node not connected");
+                return;
             }
             progress.WriteLine($"{label}: {Verb(change)}…");
             var clock = Stopwatch.StartNew();
+            StepStarted?.Invoke(change);
             try
             {
                 Execute(session, plan, change);
-                outcomes.Add(new StepOutcome(change, StepStatus.Done));
+                outcomes[i] = new StepOutcome(change, StepStatus.Done);
                 if (change.Restart)
                 {
                     progress.WriteLine($"{label}: redefined in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s; restart queued");
-                    restarts.Add((outcomes.Count - 1, session, label));
+                    lock (restarts) restarts.Add((i, session, label));
                 }
                 else
                 {
@@ -96,12 +113,18 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
             catch (Exception e) when (e is LibvirtException or RenderException or ApplyStepException)
             {
                 progress.WriteLine($"{label}: FAILED: {e.Message}");
-                outcomes.Add(new StepOutcome(change, StepStatus.Failed, e.Message));
+                outcomes[i] = new StepOutcome(change, StepStatus.Failed, e.Message);
             }
-        }
-        Restart(restarts, outcomes, ct);
+            finally
+            {
+                StepFinished?.Invoke(change);
+            }
+        });
+        restarts.Sort((a, b) => a.Index.CompareTo(b.Index));
+        var ordered = outcomes.ToList();
+        Restart(restarts, ordered, ct);
         foreach (var session in sessions.Values) session.Persist();
-        return new ApplyResult(outcomes);
+        return new ApplyResult(ordered);
     }
 
     /// <summary>

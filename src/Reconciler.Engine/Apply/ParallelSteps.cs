@@ -12,8 +12,9 @@ namespace Reconciler.Engine.Apply;
 /// different domains and run together, at most <c>maxParallel</c> at a time per node; steps of
 /// other kinds (pools, volumes, networks share a pool's ledger and each other) run one at a time in
 /// plan order unless the caller says otherwise; waves of one node run one after the other;
-/// different nodes run side by side. A libvirt connection is thread-safe, so the steps of one node
-/// may share its session.
+/// different nodes run side by side — except when a step involves two nodes (a migration): then
+/// the nodes run one after the other in plan order, as a sequential apply would. A libvirt
+/// connection is thread-safe, so the steps of one node may share its session.
 /// </summary>
 public static class ParallelSteps
 {
@@ -68,7 +69,7 @@ public static class ParallelSteps
                 RunWave(wave, parallelizable(changes[wave.Start.Value]) ? maxParallel : 1, step, errors);
             }
         }
-        if (byNode.Count <= 1)
+        if (byNode.Count <= 1 || changes.Any(c => c.FromNode is not null))
         {
             foreach (var node in byNode) RunNode(node);
         }
