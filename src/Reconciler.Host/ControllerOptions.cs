@@ -53,8 +53,8 @@ public sealed class ControllerOptions
     /// <summary>How long to wait for another apply on the same node.</summary>
     public string LockTimeout { get; set; } = "30s";
 
-    /// <summary>Directory source: how long file events must be quiet before a reload.</summary>
-    public string Debounce { get; set; } = "500ms";
+    /// <summary>Directory source: how long file events must be quiet before a reload (a burst that never pauses is read after 10 times this, at least 1 s).</summary>
+    public string Debounce { get; set; } = "100ms";
 
     /// <summary>First retry delay after a failure (doubles per failure, with jitter).</summary>
     public string BackoffBase { get; set; } = "2s";

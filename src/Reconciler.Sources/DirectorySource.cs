@@ -12,7 +12,7 @@ public sealed class DirectorySource : ISpecSource
 
     /// <summary>A source over <paramref name="directory"/>.</summary>
     /// <param name="directory">The spec directory.</param>
-    /// <param name="debounce">How long file events must be quiet before "changed" is reported.</param>
+    /// <param name="debounce">How long file events must be quiet before "changed" is reported (a burst without pause is reported after <see cref="MaxWaitFactor"/> times this, at least 1 s).</param>
     public DirectorySource(string directory, TimeSpan debounce)
     {
         // The same identity as `reconcile apply DIR`, so the CLI and the controller own the same domains.
@@ -50,20 +50,36 @@ public sealed class DirectorySource : ISpecSource
     {
     }
 
+    /// <summary>A burst of file events is reported at the latest this many debounce times after its first event.</summary>
+    public const int MaxWaitFactor = 10;
+
     private static string ContentKey(LoadResult result) =>
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
             System.Text.Encoding.UTF8.GetBytes(string.Join("\n", result.Diagnostics.Select(d => d.ToString())))))[..12];
 
+    /// <summary>
+    /// Reports "changed" once file events have been quiet for the debounce time, or at the latest
+    /// <see cref="MaxWaitFactor"/> debounce times (at least one second) after the first unreported
+    /// event, so that a directory written to without pause is still picked up.
+    /// </summary>
     private sealed class Watcher : IDisposable
     {
         private readonly FileSystemWatcher _fsw;
         private readonly Timer _timer;
         private readonly TimeSpan _debounce;
+        private readonly TimeSpan _maxWait;
+        private readonly Lock _gate = new();
+        private long _pendingSince = -1;
 
         public Watcher(string root, TimeSpan debounce, Action changed)
         {
             _debounce = debounce;
-            _timer = new Timer(_ => changed(), null, Timeout.Infinite, Timeout.Infinite);
+            _maxWait = TimeSpan.FromTicks(Math.Max(debounce.Ticks * MaxWaitFactor, TimeSpan.TicksPerSecond));
+            _timer = new Timer(_ =>
+            {
+                lock (_gate) _pendingSince = -1;
+                changed();
+            }, null, Timeout.Infinite, Timeout.Infinite);
             _fsw = new FileSystemWatcher(root)
             {
                 IncludeSubdirectories = true,
@@ -86,7 +102,17 @@ public sealed class DirectorySource : ISpecSource
             Poke();
         }
 
-        private void Poke() => _timer.Change(_debounce, Timeout.InfiniteTimeSpan);
+        private void Poke()
+        {
+            lock (_gate)
+            {
+                var now = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (_pendingSince < 0) _pendingSince = now;
+                var left = _maxWait - System.Diagnostics.Stopwatch.GetElapsedTime(_pendingSince, now);
+                var due = left < _debounce ? (left > TimeSpan.Zero ? left : TimeSpan.Zero) : _debounce;
+                _timer.Change(due, Timeout.InfiniteTimeSpan);
+            }
+        }
 
         public void Dispose()
         {

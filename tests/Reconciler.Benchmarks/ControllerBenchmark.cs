@@ -18,6 +18,7 @@ internal sealed record ControllerResult(string Driver, int N, string Metric, dou
 internal static class ControllerBenchmark
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    private static LibvirtConnection? _poll;
 
     public static void Run(BenchOptions o, string uri, int n, string work, string exe, RunResults results, CancellationToken ct)
     {
@@ -97,6 +98,8 @@ internal static class ControllerBenchmark
                 using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
                 if (!process.WaitForExit(30_000)) process.Kill(entireProcessTree: true);
             }
+            _poll?.Dispose();
+            _poll = null;
             RawLibvirt.RemoveBenchDomains(uri);
         }
     }
@@ -130,9 +133,13 @@ internal static class ControllerBenchmark
         }
     }
 
+    /// <summary>
+    /// The domain's configured memory, read over one connection kept open for the whole run: a new
+    /// connection per poll (every 10 ms) would load the daemon the controller is being timed against.
+    /// </summary>
     private static ulong? MemoryKib(string uri, string name)
     {
-        using var connection = LibvirtConnection.Open(uri);
+        var connection = _poll ??= LibvirtConnection.Open(uri);
         using var domain = connection.LookupDomainByName(name);
         if (domain is null) return null;
         var value = XDocument.Parse(domain.GetXmlDesc(DomainXmlFlags.Inactive)).Root?.Element("currentMemory")?.Value;
