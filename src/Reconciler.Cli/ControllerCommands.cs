@@ -34,6 +34,11 @@ internal static class ControllerCommands
         var knownHosts = new Option<string?>("--git-known-hosts") { Description = "Git over SSH: known_hosts file (strict host key checking)." };
         var depth = new Option<int?>("--git-depth") { Description = "Git fetch depth: 1 (default, shallow) or 0 for full history." };
         var cache = new Option<string?>("--git-cache") { Description = "Git: where the local cache is kept (default ~/.cache/reconciler/git/…)." };
+        var leaderElect = new Option<bool>("--leader-elect")
+        {
+            Description = "Elect a leader through a Kubernetes Lease (coordination.k8s.io/v1); only the leader changes anything, the others plan and report. "
+                + "Lease name, namespace, identity and timings: the Reconciler:LeaderElection settings (identity defaults to $POD_NAME, namespace to $POD_NAMESPACE).",
+        };
         var cmd = new Command("run", """
             Run the controller: keep the nodes matching the specs from a directory or a Git repository.
             Every change to the source, every libvirt domain event and every interval starts a pass that reads
@@ -43,7 +48,7 @@ internal static class ControllerCommands
             """)
         {
             source, gitRef, path, interval, listen, drift, maxDisruption, suspend, connect, adopt, config, shutdownTimeout,
-            tokenFile, username, sshKey, knownHosts, depth, cache,
+            tokenFile, username, sshKey, knownHosts, depth, cache, leaderElect,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -69,6 +74,7 @@ internal static class ControllerCommands
             Set(nameof(ControllerOptions.GitKnownHostsFile), parse.GetValue(knownHosts));
             Set(nameof(ControllerOptions.GitDepth), parse.GetValue(depth)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Set(nameof(ControllerOptions.GitCacheDirectory), parse.GetValue(cache));
+            if (parse.GetValue(leaderElect)) overrides[LeaderElectionOptions.Section + ":" + nameof(LeaderElectionOptions.Enabled)] = "true";
             return await RunControllerAsync(io, overrides, parse.GetValue(config), ct).ConfigureAwait(false);
         });
         return cmd;

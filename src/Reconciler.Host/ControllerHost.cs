@@ -57,6 +57,7 @@ public sealed class ControllerHost : IAsyncDisposable
             throw new InvalidSettingsException([e.Message]);
         }
         var settings = ControllerSettings.From(options);
+        var election = LeaderElectionSettings.From(builder.Configuration);
 
         builder.Host.UseSystemd();
         builder.Services.Configure<HostOptions>(o =>
@@ -93,6 +94,9 @@ public sealed class ControllerHost : IAsyncDisposable
         services.AddSingleton<StatusStore>();
         services.AddSingleton<Metrics>();
         services.AddSingleton<NodeConnectionService>();
+        services.AddSingleton(election);
+        services.AddSingleton<Leadership>();
+        services.AddHostedService<LeaderElectionService>();
         services.AddSingleton<ReconcileService>();
         services.AddHostedService<SourceService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconcileService>());

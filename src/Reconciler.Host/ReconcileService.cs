@@ -24,7 +24,8 @@ internal sealed partial class ReconcileService(
     TimeProvider clock,
     ILogger<ReconcileService> logger,
     GitHub.ApplyStatusTracker github,
-    NodeConnectionService connections) : BackgroundService
+    NodeConnectionService connections,
+    Leadership leadership) : BackgroundService
 {
     /// <summary>The nodes of the revision in force, for the event listener.</summary>
     public IReadOnlyList<NodeTarget> Nodes { get; private set; } = [];
@@ -63,6 +64,7 @@ internal sealed partial class ReconcileService(
         var specs = snapshot.Load.Specs!;
         var revision = snapshot.Revision;
         var clockStart = Stopwatch.StartNew();
+        var leaderLost = CancellationToken.None;
         try
         {
             var (nodes, resolveErrors) = NodeResolver.Resolve(specs, source.StateDirectory, settings.Connect,
@@ -78,10 +80,15 @@ internal sealed partial class ReconcileService(
             }
             LogPass(revision, why);
             github.Starting(revision);
-            var policy = new PassPolicy(settings.Drift, settings.Suspend, settings.ShutdownTimeout, settings.LockTimeout, settings.Adopt,
-                status.MayApply, status.SyncedKey, settings.MaxDisruption);
+            // Only the elected leader changes anything; a standby replica plans and reports. A pass
+            // started as leader is cancelled (between steps) the moment leadership is lost.
+            var (leading, lost) = leadership.ForPass();
+            leaderLost = lost;
+            var policy = new PassPolicy(settings.Drift, settings.Suspend || !leading, settings.ShutdownTimeout, settings.LockTimeout, settings.Adopt,
+                status.MayApply, status.SyncedKey, settings.MaxDisruption, settings.Suspend ? "Suspended" : leading ? "Suspended" : "NotLeader");
             using var progress = new LogWriter(line => LogStep(revision, line));
-            var report = await ReconcilePass.RunAsync(specs, nodes, policy, progress, ct, connections.Pool).ConfigureAwait(false);
+            using var passCancel = CancellationTokenSource.CreateLinkedTokenSource(ct, lost);
+            var report = await ReconcilePass.RunAsync(specs, nodes, policy, progress, passCancel.Token, connections.Pool).ConfigureAwait(false);
             var elapsed = clockStart.Elapsed;
             var (corrected, detected) = status.Record(report, revision, elapsed);
             github.Finished(revision, GitHub.ApplyStatusSummary.From(report));
@@ -108,6 +115,10 @@ internal sealed partial class ReconcileService(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             LogAbandoned(revision);
+        }
+        catch (OperationCanceledException) when (leaderLost.IsCancellationRequested)
+        {
+            LogLeadershipLost(revision);
         }
         catch (NodeLockedException e)
         {
@@ -147,6 +158,9 @@ internal sealed partial class ReconcileService(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "revision={Revision} pass failed unexpectedly; retrying in {Seconds:0.#}s")]
     private partial void LogPassBug(string revision, double seconds, Exception e);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "revision={Revision} pass abandoned between steps: leadership lost")]
+    private partial void LogLeadershipLost(string revision);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "reconcile loop stopped")]
     private partial void LogStopped();

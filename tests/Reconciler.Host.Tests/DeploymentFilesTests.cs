@@ -43,6 +43,25 @@ public sealed partial class DeploymentFilesTests
     }
 
     [Fact]
+    public void Leader_election_settings_and_rbac_in_the_chart_match_the_controller()
+    {
+        var templates = Path.Combine(Root, "charts", "reconciler", "templates");
+        var controller = File.ReadAllText(Path.Combine(templates, "controller.yaml"));
+        var known = typeof(LeaderElectionOptions).GetProperties().Select(p => p.Name).ToHashSet();
+        var keys = Regex.Matches(controller, "Reconciler__LeaderElection__([A-Za-z]+)").Select(m => m.Groups[1].Value).ToList();
+        Assert.Contains("Enabled", keys);
+        Assert.All(keys, k => Assert.Contains(k, known));
+        Assert.Contains("POD_NAME", controller);
+        Assert.Contains("serviceAccountName", controller);
+        var rbac = File.ReadAllText(Path.Combine(templates, "leader-election.yaml"));
+        Assert.Contains("apiGroups: [coordination.k8s.io]", rbac);
+        Assert.Contains("resources: [leases]", rbac);
+        Assert.Contains("verbs: [get, create, update]", rbac);
+        Assert.Contains("kind: RoleBinding", rbac);
+        Assert.Contains("gt (int .Values.replicas) 1", File.ReadAllText(Path.Combine(templates, "_helpers.tpl")));
+    }
+
+    [Fact]
     public void The_systemd_unit_and_the_Dockerfile_run_the_controller()
     {
         var unit = File.ReadAllText(Path.Combine(Root, "deploy", "systemd", "reconciler.service"));

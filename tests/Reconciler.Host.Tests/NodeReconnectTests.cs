@@ -24,14 +24,14 @@ public sealed class NodeReconnectTests : IDisposable
         _dir.Dispose();
     }
 
-    private static void Cleanup()
+    internal static void Cleanup(string prefix = Prefix)
     {
         using var conn = RealLibvirt.Connect();
         foreach (var d in conn.ListAllDomains())
         {
             using (d)
             {
-                if (!d.Name.StartsWith(Prefix, StringComparison.Ordinal)) continue;
+                if (!d.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
                 try { if (d.IsActive) d.Destroy(); } catch (LibvirtException) { }
                 try { d.Undefine(UndefineFlags.Nvram); } catch (LibvirtException) { }
             }

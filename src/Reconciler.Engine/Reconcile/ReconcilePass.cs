@@ -24,6 +24,7 @@ public enum DriftMode
 /// <param name="MayApply">Whether a resource may be changed now (false while it backs off after failures); keyed by node and name.</param>
 /// <param name="LastSyncedKey">The <see cref="ResourceReport.DesiredKey"/> the resource had the last time it was in sync, if known: the same key now means any difference is drift.</param>
 /// <param name="MaxDisruption">The disruption gate, as <c>apply --max-disruption</c> (a domain's updatePolicy overrides it).</param>
+/// <param name="SuspendReason">The reason held changes get when <paramref name="Suspend"/> is set (e.g. <c>NotLeader</c> for a standby replica).</param>
 public sealed record PassPolicy(
     DriftMode Drift,
     bool Suspend,
@@ -32,7 +33,8 @@ public sealed record PassPolicy(
     bool Adopt,
     Func<string, string, bool> MayApply,
     Func<string, string, string?> LastSyncedKey,
-    Disruption? MaxDisruption = Disruption.NextBoot);
+    Disruption? MaxDisruption = Disruption.NextBoot,
+    string SuspendReason = "Suspended");
 
 /// <summary>What a pass did (or did not do) to one resource.</summary>
 public enum ResourceOutcome
@@ -136,7 +138,7 @@ public static class ReconcilePass
                     : policy.Drift;
                 ResourceOutcome? held = null;
                 var reason = "";
-                if (policy.Suspend) (held, reason) = (ResourceOutcome.Suspended, "Suspended");
+                if (policy.Suspend) (held, reason) = (ResourceOutcome.Suspended, policy.SuspendReason);
                 else if (drift && mode == DriftMode.Report) (held, reason) = (ResourceOutcome.DriftReported, "DriftDetected");
                 else if (!policy.MayApply(change.Node, change.Name)) (held, reason) = (ResourceOutcome.Deferred, "BackingOff");
                 decisions.Add((change, drift, held, reason));
