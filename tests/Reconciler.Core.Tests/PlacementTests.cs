@@ -209,6 +209,29 @@ public sealed class PlacementTests
     }
 
     [Fact]
+    public void A_domain_goes_where_the_specs_put_its_volumes_and_networks()
+    {
+        var nodes = new[] { NodeSpec("a"), NodeSpec("b"), NodeSpec("c") };
+        var meta = (string name) => new ResourceMeta(name, new Dictionary<string, string>(), SpecOrigin.InMemory());
+        var pool = new StoragePoolSpec(meta("p"), "b", StoragePoolType.Dir, "/srv/p", true);
+        var volume = new VolumeSpec(meta("db-root"), null, "p", 1 * GiB, VolumeFormat.Qcow2, null, DeletionPolicy.Retain);
+        var net = new NetworkSpec(meta("lan"), "c", NetworkMode.Isolated, null, null, [], true);
+        var disk = new DiskSpec(null, "db-root", null, DiskDevice.Disk, "virtio", "qcow2", false, null);
+        var spec = Placed("db") with { Disks = [disk] };
+        var set = new SpecSet(Source, "rev1", nodes, [spec]) { Pools = [pool], Volumes = [volume] };
+        // a has the most memory, but the volume's pool is on b.
+        var plan = Planner.Compute(set, [On("a", 64 * GiB), On("b"), On("c")], new PlanOptions());
+        Assert.Equal("b", plan.Changes.Single(c => c.Kind == ResourceKind.Domain).Node);
+        Assert.DoesNotContain(plan.Diagnostics, d => d.Code.StartsWith("placement", StringComparison.Ordinal));
+
+        // Its network is on c: no node has both.
+        var both = set with { Domains = [spec with { Interfaces = [new InterfaceSpec("lan", null, "virtio", null)] }], Networks = [net] };
+        plan = Planner.Compute(both, [On("a", 64 * GiB), On("b"), On("c")], new PlanOptions());
+        var error = Assert.Single(plan.Diagnostics, d => d.Code == Placement.InfeasibleCode);
+        Assert.Contains("storage and networks excludes a (volume db-root is on b, network lan is on c), b (network lan is on c), c (volume db-root is on b)", error.Message);
+    }
+
+    [Fact]
     public void A_node_whose_size_is_unknown_is_not_a_candidate()
     {
         var plan = Compute([NodeSpec("a"), NodeSpec("b")], [Placed("x")], On("a", 64 * GiB), new LiveNode("b", "u", "kvm", []));

@@ -23,7 +23,8 @@ public sealed record PlacementDecision(string Node, string Why, bool Kept);
 /// <para>A new domain goes to a node that passes every constraint: <c>nodeSelector</c> (the
 /// Node's labels hold every given label), <c>antiAffinity</c> (no domain of the same group on
 /// the node, counting where this plan puts the others), <c>cpus</c> (vcpus at most the node's
-/// CPUs), <c>memory</c> (the domain's memory fits in the room left). Room left =
+/// CPUs), <c>storage and networks</c> (the node of each volume, pool and network the domain
+/// uses, when their specs name one), <c>memory</c> (the domain's memory fits in the room left). Room left =
 /// min(node memory − memory of every Reconciler-owned domain defined there, free memory − memory
 /// of the owned domains that are not running) − memory of the domains this plan brings there
 /// (created, moved or placed earlier in the same plan). Running domains already show in the
@@ -134,9 +135,10 @@ public static class Placement
         {
             var feasible = new List<NodeState>();
             var excluded = new List<(string Constraint, string Node, string Detail)>();
+            var needs = Needs(spec, desired);
             foreach (var s in state.Values)
             {
-                var fails = s.Exclusions(spec);
+                var fails = s.Exclusions(spec, needs);
                 if (fails.Count == 0) feasible.Add(s);
                 else excluded.AddRange(fails.Select(w => (w.Constraint, s.Node.Node, w.Detail)));
             }
@@ -163,6 +165,31 @@ public static class Placement
             decisions[spec.Name] = new PlacementDecision(chosen.Node.Node, why, Kept: false);
         }
         return decisions;
+    }
+
+    /// <summary>
+    /// The nodes the domain's volumes, pools and networks are on, when their specs say (a domain
+    /// can only use storage and networks of its own node); empty when nothing pins it.
+    /// </summary>
+    private static List<(string What, string Node)> Needs(DomainSpec spec, SpecSet desired)
+    {
+        var needs = new List<(string What, string Node)>();
+        string? PoolNode(string? pool) => desired.Pools.FirstOrDefault(p => p.Name == pool)?.Node;
+        foreach (var disk in spec.Disks)
+        {
+            if (disk.Volume is null) continue;
+            var volume = desired.Volumes.FirstOrDefault(v => v.Name == disk.Volume && (disk.Pool is null || v.Pool == disk.Pool));
+            var node = volume is not null ? volume.Node ?? PoolNode(volume.Pool) : PoolNode(disk.Pool);
+            if (node is not null) needs.Add(($"volume {disk.Volume}", node));
+        }
+        foreach (var nic in spec.Interfaces)
+        {
+            if (nic.Network is not null && desired.Networks.FirstOrDefault(n => n.Name == nic.Network)?.Node is { } node)
+            {
+                needs.Add(($"network {nic.Network}", node));
+            }
+        }
+        return needs;
     }
 
     private static string Explain(DomainSpec spec, NodeState chosen, int feasible, int total)
@@ -227,9 +254,11 @@ public static class Placement
         }
 
         /// <summary>The constraints this node fails for a new domain, each with a detail.</summary>
-        public List<(string Constraint, string Detail)> Exclusions(DomainSpec spec)
+        public List<(string Constraint, string Detail)> Exclusions(DomainSpec spec, List<(string What, string Node)> needs)
         {
             var result = Unmet(spec, spec.Name).Select(u => (u.Constraint, u.Detail)).ToList();
+            var elsewhere = needs.Where(n => n.Node != Node.Node).Select(n => $"{n.What} is on {n.Node}").ToList();
+            if (elsewhere.Count > 0) result.Add(("storage and networks", string.Join(", ", elsewhere)));
             if (Node.Capacity is not { } c)
             {
                 result.Add(("capacity", "its size could not be read"));

@@ -150,7 +150,7 @@ internal sealed class DomainKind : KindHandler
         {
             Pattern = Patterns.Name, DefaultText = "the only node", Example = "hv1", Libvirt = "which connection the domain is defined on",
         },
-        new FieldDef("placement", FieldType.Object, "Let Reconciler choose the node (when spec.node is not set): by Node labels, an anti-affinity group and capacity. Ignored when spec.node is set.")
+        new FieldDef("placement", FieldType.Object, "Let Reconciler choose the node (when spec.node is not set): by Node labels, an anti-affinity group, capacity (memory, CPUs) and where the domain's volumes and networks are. Ignored when spec.node is set.")
         {
             Item = Placement, DefaultText = "none", Example = "{nodeSelector: {rack: r1}, antiAffinity: web, spread: domains}",
             Libvirt = "which connection the domain is defined on; the choice is kept in Reconciler's owner record in <metadata>",
