@@ -148,7 +148,11 @@ public sealed class ControllerHost : IAsyncDisposable
     {
         var source = sp.GetRequiredService<ISpecSource>();
         var desired = sp.GetRequiredService<DesiredState>();
-        return sp.GetRequiredService<StatusStore>().Snapshot(desired.Status(source.Kind, source.Description));
+        var leadership = sp.GetRequiredService<Leadership>();
+        return sp.GetRequiredService<StatusStore>().Snapshot(desired.Status(source.Kind, source.Description)) with
+        {
+            Leadership = leadership.Enabled ? new LeadershipStatus(leadership.Identity, leadership.IsLeader, leadership.Leader) : null,
+        };
     }
 
     private static void MapEndpoints(WebApplication app)

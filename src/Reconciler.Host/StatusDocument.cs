@@ -81,6 +81,12 @@ public sealed record ResourceStatus(
 /// <param name="Error">Why the pass itself failed, if it did.</param>
 public sealed record PassStatus(DateTimeOffset At, string? Revision, double DurationSeconds, int Changes, int Applied, string? Error);
 
+/// <summary>Leader election as this replica sees it.</summary>
+/// <param name="Identity">This replica's identity in the Lease.</param>
+/// <param name="Leading">True while this replica holds the Lease and may change things.</param>
+/// <param name="Leader">The holder last observed, if any.</param>
+public sealed record LeadershipStatus(string Identity, bool Leading, string? Leader);
+
 /// <summary>What <c>GET /status</c> returns (and <c>reconcile status</c> prints).</summary>
 /// <param name="Version">Format version of this document.</param>
 /// <param name="Ready">True after the first successful sync.</param>
@@ -100,6 +106,9 @@ public sealed record StatusDocument(
     PassStatus? LastPass,
     IReadOnlyList<ResourceStatus> Resources)
 {
+    /// <summary>Leader election, when enabled (<c>--leader-elect</c>); null otherwise.</summary>
+    public LeadershipStatus? Leadership { get; init; }
+
     /// <summary>JSON options for the document: camelCase, indented, nulls kept.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -56,6 +56,9 @@ public sealed class LeaderElectionTests : IDisposable
             await Eventually.TrueAsync(() => Applied(first, Prefix + "1"), "replica-a logged the apply");
             // The standby converges on the same view (Ready) without ever changing anything.
             await standby.WaitAsync(s => standby.Resource(s, Prefix + "1") is { State: "Ready" }, "the standby reports the domain in sync");
+            var standbyStatus = await standby.WaitAsync(s => s.Leadership is { Leader: "replica-a" }, "the standby's status names the leader");
+            Assert.Equal(new LeadershipStatus("replica-b", false, "replica-a"), standbyStatus.Leadership);
+            Assert.Equal(new LeadershipStatus("replica-a", true, "replica-a"), first.Status.Leadership);
             Assert.DoesNotContain(standby.Logs.Lines, l => l.Contains(" Applied (", StringComparison.Ordinal) || l.Contains("DriftCorrected", StringComparison.Ordinal));
 
             // Kill the leader: the standby takes the lease once it expires, then applies.
@@ -69,6 +72,7 @@ public sealed class LeaderElectionTests : IDisposable
             await Eventually.TrueAsync(() => Applied(standby, Prefix + "2"), "replica-b logged the apply");
             Assert.False(Applied(standby, Prefix + "1"), "replica-b did not re-apply what replica-a applied");
             Assert.Equal(["replica-a", "replica-b"], api.Holders);
+            Assert.Equal(new LeadershipStatus("replica-b", true, "replica-b"), standby.Status.Leadership);
         }
         finally
         {
