@@ -26,6 +26,20 @@ public sealed class MoveTests
     }
 
     [Fact]
+    public void Storage_copy_is_a_live_migration_that_says_it_copies_the_disks_and_shared_is_the_default()
+    {
+        var shared = Domain("web", d => d with { Node = "b" });
+        var copy = shared with { Migration = new MigrationPolicy(MigrationStorage.Copy) };
+        var sharedChange = Assert.Single(Compute(shared, On("a", Live(shared with { Node = "a" })), On("b")).Changes);
+        var copyChange = Assert.Single(Compute(copy, On("a", Live(copy with { Node = "a" })), On("b")).Changes);
+        Assert.Contains("shared storage", sharedChange.Reason);
+        Assert.DoesNotContain("copying", sharedChange.Reason);
+        Assert.Contains("copying the disks", copyChange.Reason);
+        Assert.Equal((ChangeAction.Migrate, Disruption.Live), (copyChange.Action, copyChange.Disruption));
+        Assert.Equal(MigrationStorage.Copy, copyChange.Desired!.Migration!.Storage);
+    }
+
+    [Fact]
     public void A_stopped_domain_is_moved_with_no_disruption()
     {
         var spec = Domain("web", d => d with { Node = "b", State = PowerState.Stopped });

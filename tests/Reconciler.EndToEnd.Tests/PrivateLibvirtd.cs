@@ -16,15 +16,22 @@ internal sealed class PrivateLibvirtd : IDisposable
 {
     private readonly string _dir;
 
-    public PrivateLibvirtd(string name, int port, (string User, string Password)? sasl = null)
+    /// <param name="tls">Also listen for TLS on this port with the server certificate in this directory (cacert.pem, servercert.pem, serverkey.pem).</param>
+    public PrivateLibvirtd(string name, int port, (string User, string Password)? sasl = null, (int Port, string PkiDir)? tls = null)
     {
         Name = name;
         Port = port;
         _dir = Path.Combine(Path.GetTempPath(), "rc-" + name + "-" + Guid.NewGuid().ToString("N")[..6]);
         Directory.CreateDirectory(_dir);
         var r = _dir;
-        var conf = $"""
-            listen_tls = 0
+        var conf = (tls is { } t ? $"""
+            listen_tls = 1
+            tls_port = "{t.Port}"
+            ca_file = "{t.PkiDir}/cacert.pem"
+            cert_file = "{t.PkiDir}/servercert.pem"
+            key_file = "{t.PkiDir}/serverkey.pem"
+
+            """ : "listen_tls = 0\n") + $"""
             listen_tcp = 1
             listen_addr = "127.0.0.1"
             tcp_port = "{port}"

@@ -233,6 +233,9 @@ public sealed record DomainSpec(
     /// </summary>
     public PlacementSpec? Placement { get; init; }
 
+    /// <summary>How a live migration moves it when <see cref="Node"/> changes; null means <see cref="MigrationPolicy.Default"/> (shared storage).</summary>
+    public MigrationPolicy? Migration { get; init; }
+
     /// <summary>The domain name.</summary>
     public string Name => Meta.Name;
 }

@@ -42,8 +42,10 @@ internal sealed class Moves
         if (from is null) return null;
         var running = current.RunState is LiveRunState.Running or LiveRunState.Paused;
         var disruption = running ? Disruption.Live : Disruption.None;
-        var how = running ? "live migration (peer-to-peer, persistent on the target, undefined on the source)"
-            : "stopped: defined on the target, then undefined on the source";
+        var copy = (spec.Migration ?? MigrationPolicy.Default).Storage == MigrationStorage.Copy;
+        var how = !running ? "stopped: defined on the target, then undefined on the source (disks are not copied)"
+            : copy ? "live migration copying the disks to the target (storage: copy; persistent on the target, undefined on the source, the source's disk files kept)"
+            : "live migration (peer-to-peer, shared storage, persistent on the target, undefined on the source)";
         return new ResourceChange(node, ResourceKind.Domain, spec.Name, ChangeAction.Migrate,
             $"spec.node changed from {from}: {how}", [new FieldChange("spec.node", from, node, disruption)],
             spec, current.Uuid, current.Fingerprint)

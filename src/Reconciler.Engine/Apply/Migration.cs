@@ -1,3 +1,4 @@
+using Reconciler.Core.Model;
 using Reconciler.Core.Planning;
 using Reconciler.Engine.Nodes;
 using Reconciler.Libvirt;
@@ -40,19 +41,27 @@ internal static class Migration
     {
         var destUri = target.Target.Uri;
         var migrateUri = IsLocal(source.Target.Uri) && IsLocal(destUri) ? "tcp://127.0.0.1" : null;
+        // Copied storage: libvirt creates each disk image on the target (in the pool holding its
+        // path) and mirrors it over NBD before the guest switches over; shared storage moves only
+        // memory and device state, and libvirt refuses disks that are not on a shared filesystem.
+        var copy = (change.Desired?.Migration ?? MigrationPolicy.Default).Storage == MigrationStorage.Copy;
+        var flags = Base | (copy ? MigrateFlags.NonSharedDisk : MigrateFlags.None);
+        var storage = copy ? "copying the disks" : "shared storage";
         try
         {
-            if (HasHost(destUri))
+            if (HasHost(destUri) && !IsLocalhostName(destUri))
             {
-                progress.WriteLine($"    live migration, peer-to-peer to {destUri}");
-                domain.Migrate(destUri, Base | MigrateFlags.PeerToPeer, migrateUri: migrateUri);
+                progress.WriteLine($"    live migration, peer-to-peer to {destUri}, {storage}");
+                domain.Migrate(destUri, flags | MigrateFlags.PeerToPeer, migrateUri: migrateUri);
             }
             else
             {
                 // A socket URI (qemu:///system) means something else to the source daemon (its own
-                // socket), so the client drives both sides over the connections it already holds.
-                progress.WriteLine($"    live migration to {destUri} (driven by this client: the target has no network address)");
-                domain.MigrateTo(target.Connection, Base, migrateUri);
+                // socket), and libvirt refuses peer-to-peer to a host named localhost ("Attempt to
+                // migrate guest to the same host"), so the client drives both sides over the
+                // connections it already holds.
+                progress.WriteLine($"    live migration to {destUri} (driven by this client: the target has no address the source daemon can dial), {storage}");
+                domain.MigrateTo(target.Connection, flags, migrateUri);
             }
         }
         catch (LibvirtException e)
@@ -67,8 +76,10 @@ internal static class Migration
             {
                 // The source could not be asked; say so below.
             }
+            var hint = !copy && e.Message.Contains("shared storage", StringComparison.OrdinalIgnoreCase)
+                ? "; its disks are not on storage both nodes share: set spec.migration.storage: copy to copy them" : "";
             throw new ApplyStepException(
-                $"live migration from {change.FromNode} to {change.Node} failed: {e.Message}; the domain is {state} on node {change.FromNode}");
+                $"live migration from {change.FromNode} to {change.Node} failed: {e.Message}; the domain is {state} on node {change.FromNode}{hint}");
         }
     }
 
@@ -92,6 +103,10 @@ internal static class Migration
     /// <summary>True when the URI names a network host (so another daemon can dial it).</summary>
     internal static bool HasHost(string uri) =>
         System.Uri.TryCreate(uri, UriKind.Absolute, out var u) && !string.IsNullOrEmpty(u.Host);
+
+    /// <summary>True when the URI's host is localhost (or localhost.*): libvirt refuses it as a peer-to-peer destination.</summary>
+    internal static bool IsLocalhostName(string uri) =>
+        System.Uri.TryCreate(uri, UriKind.Absolute, out var u) && u.Host.StartsWith("localhost", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True when the URI reaches this machine (a socket, or a loopback address).</summary>
     internal static bool IsLocal(string uri) =>

@@ -214,6 +214,7 @@ internal sealed class DomainKind : KindHandler
         UpdatePolicyFields.UpdatePolicy,
         UpdatePolicyFields.SnapshotBeforeUpdate,
         UpdatePolicyFields.SnapshotsToKeep,
+        MigrationFields.Migration,
         new FieldDef("description", FieldType.String, "Free text.")
         {
             Multiline = true, DefaultText = "empty", Example = "\"Frontend web server\"", Libvirt = "<description>",
@@ -319,6 +320,7 @@ internal sealed class DomainKind : KindHandler
             spec.Get<int>("snapshotsToKeep"))
         {
             Placement = spec.Get<ParsedObject>("placement") is { } p ? BuildPlacement(p) : null,
+            Migration = MigrationFields.Build(spec.Get<ParsedObject>("migration")),
         };
     }
 
