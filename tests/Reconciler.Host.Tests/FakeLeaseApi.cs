@@ -57,6 +57,24 @@ internal sealed class FakeLeaseApi : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Another party takes the Lease behind the controllers' back (as an API server would let a
+    /// client with the right resourceVersion do): holder <paramref name="holder"/>, just renewed,
+    /// valid for an hour.
+    /// </summary>
+    public void Steal(string ns, string name, string holder)
+    {
+        lock (_gate)
+        {
+            var lease = _leases[ns + "/" + name];
+            var spec = (JsonObject)lease["spec"]!;
+            spec["holderIdentity"] = holder;
+            spec["leaseDurationSeconds"] = 3600;
+            spec["renewTime"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture);
+            Store(ns, name, lease);
+        }
+    }
+
     private async Task HandleAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "";

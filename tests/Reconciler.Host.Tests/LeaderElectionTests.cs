@@ -82,6 +82,26 @@ public sealed class LeaderElectionTests : IDisposable
     }
 
     [Fact]
+    public async Task A_leader_that_loses_the_lease_stops_changing_anything()
+    {
+        await using var api = await FakeLeaseApi.StartAsync();
+        var lease = "reconciler-" + Guid.NewGuid().ToString("N")[..6];
+        _dir.Write("node.yaml", RealLibvirt.NodeYaml);
+        await using var a = await Controller.StartAsync(_dir.Path, Election(api, "replica-a", lease));
+        await a.WaitAsync(s => s.Leadership is { Leading: true }, "replica-a leads");
+
+        api.Steal("reconciler-test", lease, "intruder");
+        await a.WaitAsync(s => s.Leadership is { Leading: false, Leader: "intruder" }, "replica-a gave up after failing to renew", 30);
+        Assert.Contains(a.Logs.Lines, l => l.Contains("replica-a lost leadership", StringComparison.Ordinal));
+
+        _dir.Write("three.yaml", RealLibvirt.DomainYaml(Prefix + "3", state: "stopped"));
+        var held = await a.WaitAsync(s => a.Resource(s, Prefix + "3") is { Reason: "NotLeader" }, "the change is held, not applied");
+        Assert.Equal("Suspended", a.Resource(held, Prefix + "3")!.State);
+        Assert.False(RealLibvirt.Domain(Prefix + "3").Exists);
+        Assert.False(Applied(a, Prefix + "3"));
+    }
+
+    [Fact]
     public void Losing_leadership_cancels_the_pass_token_at_once()
     {
         var settings = new LeaderElectionSettings(true, "l", "ns", "me", TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(300), null);
