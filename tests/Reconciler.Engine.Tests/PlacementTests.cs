@@ -143,6 +143,21 @@ public sealed class PlacementTests : IDisposable
     }
 
     [Fact]
+    public async Task A_saved_plan_keeps_the_chosen_node_its_reason_and_the_placement_to_record()
+    {
+        WriteNodeFiles();
+        dir.Write("specs.yaml", NodeSpecs + Domain("db-1", "{nodeSelector: {zone: z2}, antiAffinity: db, spread: domains}"));
+        var plan = await PlanAsync();
+        var file = Path.Combine(dir.Path, "saved.plan");
+        Output.SavedPlan.Write(file, plan);
+        var read = Output.SavedPlan.Read(file, out var error);
+        Assert.True(read is not null, error);
+        var (before, after) = (Assert.Single(plan.Changes), Assert.Single(read.Changes));
+        Assert.Equal(("c", before.Placement), (after.Node, after.Placement));
+        Assert.Equal(new PlacementSpec(new Dictionary<string, string> { ["zone"] = "z2" }, "db", PlacementSpread.Domains, "c"), after.Desired!.Placement);
+    }
+
+    [Fact]
     public async Task An_infeasible_placement_is_a_plan_error_naming_the_constraint_and_the_other_domains_are_applied()
     {
         WriteNodeFiles();
