@@ -148,6 +148,10 @@ public static class PlanMarkdown
         {
             sb.Append("  - ").Append(Text(Describe(d))).Append('\n');
         }
+        if (change.Placement is { } why)
+        {
+            sb.Append("  - placed on node ").Append(Code(change.Node)).Append(": ").Append(Text(why)).Append('\n');
+        }
         foreach (var f in change.Fields)
         {
             sb.Append("  - ").Append(Code(f.Path)).Append(": ")

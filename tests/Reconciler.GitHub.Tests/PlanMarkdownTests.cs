@@ -39,6 +39,16 @@ public sealed class PlanMarkdownTests
     }
 
     [Fact]
+    public void A_placed_domain_says_where_and_why()
+    {
+        var placed = Plans.Create("b", "hv2") with { Placement = "1 of 2 nodes fit (nodeSelector rack=r2); most memory left (8GiB), 0 domains" };
+        var md = PlanMarkdown.Render(Plans.Of([Plans.Create("a"), placed], nodes: [Plans.Hv1, new PlanNode("hv2", "qemu+ssh://hv2/system", false)]));
+        // The reason is escaped as Markdown text (parentheses, '=' and friends).
+        Assert.Contains(@"  - placed on node `hv2`: 1 of 2 nodes fit \(nodeSelector rack\=r2\); most memory left \(8GiB\), 0 domains" + "\n", md);
+        Assert.Single(md.Split("placed on node").Skip(1));
+    }
+
+    [Fact]
     public void Folds_long_plans_in_details_per_node()
     {
         var changes = Enumerable.Range(1, 30).Select(i => Plans.Create($"vm-{i:00}")).ToList();
