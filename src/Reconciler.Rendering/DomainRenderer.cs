@@ -140,7 +140,9 @@ public static class DomainRenderer
             new XAttribute(OwnerMetadata.SpecHashAttr, owner.SpecHash),
             new XAttribute(OwnerMetadata.SourceAttr, owner.Source),
             new XAttribute(OwnerMetadata.RevisionAttr, owner.Revision),
-            new XAttribute(OwnerMetadata.ProtectAttr, spec.Protect ? "true" : "false"));
+            new XAttribute(OwnerMetadata.ProtectAttr, spec.Protect ? "true" : "false"),
+            new XAttribute(OwnerMetadata.StateAttr, OwnerPower.Text(spec.State)),
+            new XAttribute(OwnerMetadata.AutostartAttr, spec.Autostart ? "true" : "false"));
         foreach (var (key, value) in spec.Meta.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
         {
             element.Add(new XElement(OwnerMetadata.Label,

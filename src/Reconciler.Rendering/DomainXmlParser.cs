@@ -142,7 +142,9 @@ public static class DomainXmlParser
         if (owner is null) return null;
         string Attr(string attribute) => (string?)owner.Attribute(attribute) ?? "";
         return new OwnerRecord(Attr(OwnerMetadata.NameAttr), Attr(OwnerMetadata.SpecHashAttr), Attr(OwnerMetadata.SourceAttr),
-            Attr(OwnerMetadata.RevisionAttr), ParseBool(Attr(OwnerMetadata.ProtectAttr)));
+            Attr(OwnerMetadata.RevisionAttr), ParseBool(Attr(OwnerMetadata.ProtectAttr)),
+            OwnerPower.Parse((string?)owner.Attribute(OwnerMetadata.StateAttr)),
+            (string?)owner.Attribute(OwnerMetadata.AutostartAttr) is { } autostart ? ParseBool(autostart) : null);
     }
 
     private static XmlPatch ParsePatch(XElement patch) => new(

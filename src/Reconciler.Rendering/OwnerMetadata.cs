@@ -6,7 +6,7 @@ namespace Reconciler.Rendering;
 /// <summary>
 /// The layout of our element inside <c>&lt;metadata&gt;</c>, shared by the renderer and the parser:
 /// <code>
-/// &lt;reconciler:owner name="web-1" specHash="sha256:…" source="…" revision="…" protect="false"&gt;
+/// &lt;reconciler:owner name="web-1" specHash="sha256:…" source="…" revision="…" protect="false" state="running" autostart="false"&gt;
 ///   &lt;reconciler:label key="tier" value="web"/&gt;
 ///   &lt;reconciler:patch index="0" xpath="/domain/devices" add="&lt;watchdog …/&gt;"/&gt;
 ///   &lt;reconciler:patch index="1" xpath="/domain/clock/@offset" set="localtime"/&gt;
@@ -17,7 +17,9 @@ namespace Reconciler.Rendering;
 /// &lt;/reconciler:owner&gt;
 /// </code>
 /// Every value is an attribute: libvirt re-indents metadata and drops whitespace-only text nodes,
-/// but it keeps attribute values byte for byte.
+/// but it keeps attribute values byte for byte. <c>state</c> and <c>autostart</c> are the power state
+/// the spec asked for when it was last applied (rewritten by <see cref="OwnerPower"/> after a
+/// start or stop that does not redefine the domain); metadata written before they existed lacks them.
 /// </summary>
 internal static class OwnerMetadata
 {
@@ -38,6 +40,8 @@ internal static class OwnerMetadata
     public const string SourceAttr = "source";
     public const string RevisionAttr = "revision";
     public const string ProtectAttr = "protect";
+    public const string StateAttr = "state";
+    public const string AutostartAttr = "autostart";
     public const string KeyAttr = "key";
     public const string ValueAttr = "value";
     public const string IndexAttr = "index";
@@ -48,4 +52,35 @@ internal static class OwnerMetadata
     public const string NodeAttr = "node";
     public const string AntiAffinityAttr = "antiAffinity";
     public const string SpreadAttr = "spread";
+}
+
+/// <summary>
+/// Records the desired power state of an applied spec in a domain's existing owner element, for
+/// changes that start, stop or toggle autostart without redefining the domain.
+/// </summary>
+public static class OwnerPower
+{
+    /// <summary>
+    /// Returns <paramref name="ownerXml"/> (the owner element as <c>virDomainGetMetadata</c> returns it)
+    /// with its <c>state</c> and <c>autostart</c> attributes set; every other attribute and child is kept.
+    /// </summary>
+    /// <exception cref="System.Xml.XmlException">The text is not XML.</exception>
+    public static string With(string ownerXml, PowerState state, bool autostart)
+    {
+        var element = XElement.Parse(ownerXml);
+        element.SetAttributeValue(OwnerMetadata.StateAttr, Text(state));
+        element.SetAttributeValue(OwnerMetadata.AutostartAttr, autostart ? "true" : "false");
+        return element.ToString(SaveOptions.DisableFormatting);
+    }
+
+    /// <summary>The attribute text of a power state.</summary>
+    internal static string Text(PowerState state) => state == PowerState.Running ? "running" : "stopped";
+
+    /// <summary>Parses the attribute text; null when absent or unknown.</summary>
+    internal static PowerState? Parse(string? text) => text switch
+    {
+        "running" => PowerState.Running,
+        "stopped" => PowerState.Stopped,
+        _ => null,
+    };
 }

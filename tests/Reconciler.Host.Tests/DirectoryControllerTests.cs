@@ -93,6 +93,66 @@ public sealed class DirectoryControllerTests : IDisposable
     }
 
     [Fact]
+    public async Task Report_mode_after_a_restart_still_tells_drift_from_a_spec_change()
+    {
+        var name = RealLibvirt.Prefix + "report-restart";
+        _dir.Write("node.yaml", RealLibvirt.NodeYaml);
+        _dir.Write("vm.yaml", RealLibvirt.DomainYaml(name));
+        await using (var first = await Controller.StartAsync(_dir.Path, ("Drift", "report")))
+        {
+            await first.WaitAsync(s => first.Resource(s, name) is { State: "Ready" }, "created");
+        }
+        Assert.True(RealLibvirt.Domain(name).Running);
+        Assert.Contains("state=\"running\"", RealLibvirt.Domain(name).Xml);   // the applied power state is in the metadata
+
+        // Stopped by hand while no controller runs: a fresh controller has no memory of the last
+        // sync, only the domain's metadata, and must still see drift, not a spec change.
+        Stop(name);
+        await using (var second = await Controller.StartAsync(_dir.Path, ("Drift", "report")))
+        {
+            var drifted = await second.WaitAsync(s => second.Resource(s, name) is { State: "Drifted" or "Ready" }, "first pass after the restart");
+            Assert.Equal("Drifted", second.Resource(drifted, name)!.State);
+            Assert.Contains("spec.state", second.Resource(drifted, name)!.Message);
+            await Task.Delay(1500);   // a correcting controller would have started it by now
+            Assert.False(RealLibvirt.Domain(name).Running);
+
+            // A spec change is still applied in report mode: started by hand, then stopped by the spec.
+            using (var conn = RealLibvirt.Connect())
+            using (var d = conn.LookupDomainByName(name)!)
+            {
+                d.Create();
+            }
+            await second.WaitAsync(s => second.Resource(s, name) is { State: "Ready" }, "in sync again after the hand start");
+            _dir.Write("vm.yaml", RealLibvirt.DomainYaml(name, state: "stopped"));
+            await Eventually.TrueAsync(() => !RealLibvirt.Domain(name).Running, "the spec's stop applied");
+            await second.WaitAsync(s => second.Resource(s, name) is { State: "Ready" }, "ready after the stop");
+        }
+        // The stop step redefined nothing, yet recorded the new desired state in the metadata.
+        Assert.Contains("state=\"stopped\"", RealLibvirt.Domain(name).Xml);
+
+        // Started by hand while no controller runs: reported after the restart, not stopped.
+        using (var conn = RealLibvirt.Connect())
+        using (var d = conn.LookupDomainByName(name)!)
+        {
+            d.Create();
+        }
+        await using (var third = await Controller.StartAsync(_dir.Path, ("Drift", "report")))
+        {
+            var drifted = await third.WaitAsync(s => third.Resource(s, name) is { State: "Drifted" or "Ready" }, "first pass after the second restart");
+            Assert.Equal("Drifted", third.Resource(drifted, name)!.State);
+            await Task.Delay(1500);
+            Assert.True(RealLibvirt.Domain(name).Running);
+        }
+    }
+
+    private static void Stop(string name)
+    {
+        using var conn = RealLibvirt.Connect();
+        using var d = conn.LookupDomainByName(name)!;
+        d.Destroy();
+    }
+
+    [Fact]
     public async Task A_domain_label_chooses_report_mode_under_a_correcting_controller()
     {
         var name = RealLibvirt.Prefix + "label";

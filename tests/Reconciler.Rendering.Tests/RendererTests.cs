@@ -253,6 +253,24 @@ public sealed class RendererTests
     }
 
     [Fact]
+    public void The_desired_power_state_is_recorded_in_the_owner_and_can_be_rewritten_alone()
+    {
+        var spec = Cases.Base("pw", l => l["a"] = "1") with { State = PowerState.Stopped, Autostart = false };
+        var parsed = DomainXmlParser.Parse(DomainRenderer.Render(spec, Kvm));
+        Assert.Equal((PowerState?)PowerState.Stopped, parsed.Owner!.State);
+        Assert.Equal((bool?)false, parsed.Owner.Autostart);
+
+        // What a start step does to the metadata libvirt hands back: only state and autostart change.
+        var element = XDocument.Parse(DomainRenderer.Render(spec, Kvm)).Root!.Element("metadata")!.Element(XName.Get("owner", OwnerRecord.Namespace))!;
+        var rewritten = XElement.Parse(OwnerPower.With(element.ToString(), PowerState.Running, autostart: true));
+        Assert.Equal("running", (string?)rewritten.Attribute("state"));
+        Assert.Equal("true", (string?)rewritten.Attribute("autostart"));
+        Assert.Equal(Cases.Owner.SpecHash, (string?)rewritten.Attribute("specHash"));
+        Assert.Equal(Cases.Owner.Revision, (string?)rewritten.Attribute("revision"));
+        Assert.Single(rewritten.Elements(XName.Get("label", OwnerRecord.Namespace)));
+    }
+
+    [Fact]
     public void Description_is_rendered_only_when_set()
     {
         Assert.Null(Root(Cases.Base("x")).Element("description"));

@@ -28,7 +28,7 @@ public sealed class RoundTripTests(ITestOutputHelper output)
         Assert.Equal(spec.Name, parsed.Name);
         Assert.Equal(options.Uuid, parsed.Uuid);
         Assert.Equal(domainType, parsed.DomainType);
-        Assert.Equal(options.Owner with { Protect = spec.Protect }, parsed.Owner);
+        Assert.Equal(options.Owner with { Protect = spec.Protect, State = spec.State, Autostart = spec.Autostart }, parsed.Owner);
         Assert.Equal(spec.Xml, parsed.Spec.Xml);
         Assert.Equal(spec.Meta.Labels.OrderBy(l => l.Key), parsed.Spec.Meta.Labels.OrderBy(l => l.Key));
         Assert.Equal(spec.Description, parsed.Spec.Description);
@@ -65,7 +65,7 @@ public sealed class RoundTripTests(ITestOutputHelper output)
             Assert.Equal("test", parsed.DomainType);
             Assert.Equal(options.Uuid, parsed.Uuid);
             Assert.Equal(spec.Name, parsed.Name);
-            Assert.Equal(options.Owner with { Protect = spec.Protect }, parsed.Owner);
+            Assert.Equal(options.Owner with { Protect = spec.Protect, State = spec.State, Autostart = spec.Autostart }, parsed.Owner);
             Assert.All(parsed.Spec.Interfaces, n => Assert.Matches("^52:54:00(:[0-9a-f]{2}){3}$", n.Mac));
         }
         finally
@@ -181,7 +181,7 @@ public sealed class RoundTripTests(ITestOutputHelper output)
             Assert.Equal(name, parsed.Name);
             Assert.Equal(options.Uuid, parsed.Uuid);
             Assert.Equal(domainType, parsed.DomainType);
-            Assert.Equal(options.Owner with { Protect = spec.Protect }, parsed.Owner);
+            Assert.Equal(options.Owner with { Protect = spec.Protect, State = spec.State, Autostart = spec.Autostart }, parsed.Owner);
 
             // Redefine from the live definition: same UUID, same MACs, still no diff.
             File.WriteAllText(file, DomainRenderer.Render(spec, options with { Live = parsed.Spec }));

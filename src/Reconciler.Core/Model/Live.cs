@@ -9,7 +9,11 @@ namespace Reconciler.Core.Model;
 /// <param name="Source">Where the spec came from (directory or repository).</param>
 /// <param name="Revision">The source revision that was applied.</param>
 /// <param name="Protect">When true, a prune errors instead of destroying the domain.</param>
-public sealed record OwnerRecord(string SpecName, string SpecHash, string Source, string Revision, bool Protect)
+/// <param name="State">The power state the spec asked for when it was last applied (domains only); null in metadata
+/// written before it was recorded. With <paramref name="SpecHash"/> it tells "the spec changed" from "the domain drifted".</param>
+/// <param name="Autostart">The autostart the spec asked for when it was last applied (domains only); null when not recorded.</param>
+public sealed record OwnerRecord(string SpecName, string SpecHash, string Source, string Revision, bool Protect,
+    PowerState? State = null, bool? Autostart = null)
 {
     /// <summary>The XML namespace of Reconciler's metadata element.</summary>
     public const string Namespace = "https://reconciler.dev/xmlns/owner/1";

@@ -216,12 +216,14 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
                 using (var domain = Lookup(session, change.Name))
                 {
                     StartOrResume(domain);
+                    RecordPower(domain, PowerState.Running);
                 }
                 break;
             case ChangeAction.Stop:
                 using (var domain = Lookup(session, change.Name))
                 {
                     Stop(domain);
+                    RecordPower(domain, PowerState.Stopped);
                 }
                 break;
             case ChangeAction.Destroy:
@@ -250,7 +252,8 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
             Snapshots.Prune(before, desired.SnapshotsToKeep);
             progress.WriteLine($"    snapshot {name} taken; `reconcile rollback {change.Name}` restores it");
         }
-        if (configFields.Count > 0 || adopting)
+        var defined = configFields.Count > 0 || adopting;
+        if (defined)
         {
             Define(session, plan, change, live.Config);
         }
@@ -261,6 +264,20 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
         var paused = running && domain.GetState().State is DomainRunState.Paused;
         if (desired.State == PowerState.Running && (!running || paused)) StartOrResume(domain);
         if (desired.State == PowerState.Stopped && running) Stop(domain);
+        if (!defined) RecordPower(domain, desired.State);
+    }
+
+    /// <summary>
+    /// After a power or autostart change that did not redefine the domain: records the power state
+    /// and autostart now in force in the owner metadata, so that a later reader (a restarted
+    /// controller) can tell a spec change from drift. Domains without our metadata are left alone.
+    /// </summary>
+    private static void RecordPower(LibvirtDomain domain, PowerState state)
+    {
+        if (domain.GetMetadata(OwnerRecord.Namespace, DomainModificationImpact.Config) is not { } owner) return;
+        var xml = OwnerPower.With(owner, state, domain.Autostart);
+        var impact = DomainModificationImpact.Config | (domain.IsActive ? DomainModificationImpact.Live : 0);
+        domain.SetMetadata(xml, OwnerRecord.Prefix, OwnerRecord.Namespace, impact);
     }
 
     private static void Define(NodeSession session, Plan plan, ResourceChange change, DomainSpec? live)

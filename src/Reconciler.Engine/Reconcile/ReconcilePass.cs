@@ -230,17 +230,19 @@ public static class ReconcilePass
 
     /// <summary>
     /// A change puts back drift when the spec did not change since the resource was last in sync:
-    /// known from this controller's memory, else from the spec hash recorded in the domain (which
-    /// covers the definition, not the power state).
+    /// known from this controller's memory, else (after a restart) from what the domain's metadata
+    /// records of the last applied spec: the definition's hash and the power state and autostart it
+    /// asked for. Metadata written before the power state was recorded only covers the definition,
+    /// so a power or autostart difference on such a domain counts as a spec change.
     /// </summary>
     private static bool IsDrift(ResourceChange change, DomainSpec spec, LiveDomain? current, string source, PassPolicy policy)
     {
-        if (change.Action is ChangeAction.Create or ChangeAction.Destroy) return false;
-        if (current?.Owner is null || current.Owner.Source != source) return false;
+        if (change.Action is ChangeAction.Create or ChangeAction.Destroy or ChangeAction.Migrate) return false;
+        if (current?.Owner is not { } owner || owner.Source != source) return false;
         if (policy.LastSyncedKey(change.Node, change.Name) is { } synced) return synced == DesiredKey(spec);
-        return current.Owner.SpecHash == SpecHash.Compute(spec)
-            && change.Fields.All(f => f.Path is not ("spec.state" or "spec.autostart"))
-            && change.Action == ChangeAction.Update;
+        if (owner.SpecHash != SpecHash.Compute(spec)) return false;
+        if (owner.State is { } state && owner.Autostart is { } autostart) return state == spec.State && autostart == spec.Autostart;
+        return change.Fields.All(f => f.Path is not ("spec.state" or "spec.autostart")) && change.Action == ChangeAction.Update;
     }
 
     /// <summary>Fields the running guest still has at an older value than its spec (applied for the next boot).</summary>
