@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Installs libvirt + QEMU from Debian and starts virtlogd and libvirtd without systemd.
+# Also installs what the controller tests run as real servers: git (git daemon, git http-backend)
+# and openssh-server (the tests start their own sshd on a loopback port; the system one is not started).
 # Idempotent: safe to run on a machine where they are installed or already running.
 # Verified recipe: ../shared/notes/libvirt-on-debian.md.
 set -euo pipefail
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-pkgs="libvirt0 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf iptables dnsmasq-base genisoimage git sasl2-bin libsasl2-modules gnutls-bin"
+pkgs="libvirt0 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf iptables dnsmasq-base genisoimage git sasl2-bin libsasl2-modules gnutls-bin openssh-server"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then
   echo "setup: installing$missing"
   $SUDO apt-get update -qq
+  # Packages may not start their services here (openssh-server would start a system sshd on
+  # port 22): libvirtd is started below, sshd only by the tests that need one.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+  fi
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 

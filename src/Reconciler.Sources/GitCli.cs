@@ -53,10 +53,29 @@ internal static class GitCli
             {
                 var err = redactor.Redact(errTask.Result.Trim());
                 var firstLines = string.Join(" | ", err.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(3));
-                throw new SourceUnavailableException($"git {args[0]} failed (exit {process.ExitCode}): {(firstLines.Length == 0 ? "no message" : firstLines)}");
+                throw new SourceUnavailableException($"git {args[0]} failed (exit {process.ExitCode}): {(firstLines.Length == 0 ? "no message" : firstLines)}{Hint(err)}");
             }
             return stdout.ToArray();
         }
+    }
+
+    /// <summary>A hint for the failures a user fixes with credentials.</summary>
+    private static string Hint(string error)
+    {
+        if (error.Contains("could not read Username", StringComparison.Ordinal) || error.Contains("Authentication failed", StringComparison.Ordinal)
+            || error.Contains("could not read Password", StringComparison.Ordinal))
+        {
+            return " (hint: the server wants credentials: put a token in the file named by GitTokenFile (--git-token-file) or in RECONCILER_GIT_TOKEN, and the user in GitUsername)";
+        }
+        if (error.Contains("Permission denied (publickey", StringComparison.Ordinal))
+        {
+            return " (hint: the server refused the SSH key: name a private key it accepts with GitSshKeyFile (--git-ssh-key))";
+        }
+        if (error.Contains("Host key verification failed", StringComparison.Ordinal))
+        {
+            return " (hint: the server's host key is not in the GitKnownHostsFile (--git-known-hosts) given)";
+        }
+        return "";
     }
 
     private static async Task CopyBoundedAsync(Stream from, MemoryStream to, CancellationToken ct)

@@ -241,6 +241,8 @@ public sealed partial class GitSource : ISpecSource
         }
         if (creds.SshKeyFile is { Length: > 0 } key)
         {
+            // ssh names the key file in its errors (bad permissions, unreadable); where the key lives is not shown either.
+            _redactor.Add(key);
             var knownHosts = creds.KnownHostsFile is { Length: > 0 } kh
                 ? $"-o UserKnownHostsFile={Quote(kh)} -o StrictHostKeyChecking=yes"
                 : $"-o UserKnownHostsFile={Quote(System.IO.Path.Combine(_options.CacheDirectory, "known_hosts"))} -o StrictHostKeyChecking=accept-new";

@@ -24,6 +24,12 @@ internal sealed class GitServer : IDisposable
 
     public string Work => Path.Combine(_root.Path, "work");
 
+    /// <summary>The directory that holds <c>infra.git</c> (for serving it over other protocols too).</summary>
+    public string Root => _root.Path;
+
+    /// <summary>The bare repository.</summary>
+    public string Bare => Path.Combine(_root.Path, "infra.git");
+
     public void Start()
     {
         var psi = new ProcessStartInfo("git") { RedirectStandardError = true, RedirectStandardOutput = true };
