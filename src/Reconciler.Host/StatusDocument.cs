@@ -56,6 +56,7 @@ public sealed record NodeStatus(string Name, string Uri, bool Reachable, bool Ev
 /// <param name="Failures">Consecutive failed attempts.</param>
 /// <param name="NextRetryAt">When it is retried, while backing off.</param>
 /// <param name="LastTransitionAt">When the summary state last changed.</param>
+/// <param name="LastFailureAt">When its last attempt failed, while it backs off (<see cref="NextRetryAt"/> minus this is the current retry delay).</param>
 public sealed record ResourceStatus(
     string Node,
     string Kind,
@@ -70,7 +71,8 @@ public sealed record ResourceStatus(
     bool Drifted,
     int Failures,
     DateTimeOffset? NextRetryAt,
-    DateTimeOffset LastTransitionAt);
+    DateTimeOffset LastTransitionAt,
+    DateTimeOffset? LastFailureAt = null);
 
 /// <summary>The last pass.</summary>
 /// <param name="At">When it ended.</param>

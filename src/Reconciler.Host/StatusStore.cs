@@ -78,17 +78,20 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
                 _resources.TryGetValue(key, out var entry);
                 var failures = entry?.Failures ?? 0;
                 DateTimeOffset? retryAt = entry?.RetryAt;
+                DateTimeOffset? failedAt = entry?.Status.LastFailureAt;
                 string? lastError = entry?.Status.LastError;
                 switch (r.Outcome)
                 {
                     case ResourceOutcome.Failed:
                         failures++;
+                        failedAt = now;
                         retryAt = now + Backoff.Delay(failures, settings.BackoffBase, settings.BackoffMax);
                         lastError = r.Message;
                         break;
                     case ResourceOutcome.InSync or ResourceOutcome.Applied or ResourceOutcome.DriftCorrected:
                         failures = 0;
                         retryAt = null;
+                        failedAt = null;
                         lastError = null;
                         break;
                     case ResourceOutcome.Blocked:
@@ -102,7 +105,7 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
                 var transition = entry is null || entry.Status.State != state ? now : entry.Status.LastTransitionAt;
                 var status = new ResourceStatus(r.Node, r.Kind.ToString(), r.Name, state, r.Reason, r.Message, conditions,
                     r.AppliedRevision, lastError, r.PendingRestart, r.IsDrift && r.Outcome != ResourceOutcome.DriftCorrected,
-                    failures, retryAt, transition);
+                    failures, retryAt, transition, failedAt);
                 _resources[key] = new Entry { Status = status, SyncedKey = synced, Failures = failures, RetryAt = retryAt };
             }
             foreach (var gone in _resources.Keys.Where(k => !seen.Contains(k)).ToList()) _resources.Remove(gone);
