@@ -94,7 +94,7 @@ internal sealed class PrivateLibvirtd : IDisposable
     /// <summary>Kills libvirtd and virtlogd (SIGKILL for libvirtd: the node vanishes as in a crash) and waits until the port is closed.</summary>
     public void Kill()
     {
-        Sh($"kill -9 $(cat {_dir}/libvirtd.pid) 2>/dev/null; kill $(cat {_dir}/virtlogd.pid) 2>/dev/null; rm -f {_dir}/libvirtd.pid {_dir}/virtlogd.pid {_dir}/run/libvirt-sock; true");
+        Sh($"kill -9 $(cat {_dir}/libvirtd.pid 2>/dev/null) 2>/dev/null || true; kill $(cat {_dir}/virtlogd.pid 2>/dev/null) 2>/dev/null || true; rm -f {_dir}/libvirtd.pid {_dir}/virtlogd.pid {_dir}/run/libvirt-sock");
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (DateTime.UtcNow < deadline)
         {
@@ -129,7 +129,7 @@ internal sealed class PrivateLibvirtd : IDisposable
         catch (LibvirtException)
         {
         }
-        Sh($"kill $(cat {_dir}/libvirtd.pid) 2>/dev/null; kill $(cat {_dir}/virtlogd.pid) 2>/dev/null; true");
+        Sh($"kill $(cat {_dir}/libvirtd.pid 2>/dev/null) 2>/dev/null || true; kill $(cat {_dir}/virtlogd.pid 2>/dev/null) 2>/dev/null || true");
         Thread.Sleep(300);
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
