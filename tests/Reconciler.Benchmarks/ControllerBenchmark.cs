@@ -162,8 +162,30 @@ internal static class ControllerBenchmark
         return (Read("VmRSS:"), Read("VmHWM:"));
     }
 
+    /// <summary>
+    /// A free loopback port for the controller's HTTP endpoint: the first free one of
+    /// RECONCILER_BENCH_PORTS (FIRST-LAST, default 16880-16899), else any.
+    /// </summary>
     private static int FreePort()
     {
+        var range = Environment.GetEnvironmentVariable("RECONCILER_BENCH_PORTS") is { Length: > 0 } r ? r : "16880-16899";
+        var bounds = range.Split('-');
+        if (bounds.Length == 2 && int.TryParse(bounds[0], CultureInfo.InvariantCulture, out var first) && int.TryParse(bounds[1], CultureInfo.InvariantCulture, out var last))
+        {
+            for (var port = first; port <= last; port++)
+            {
+                try
+                {
+                    using var probe = new TcpListener(IPAddress.Loopback, port);
+                    probe.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                    // In use; try the next one.
+                }
+            }
+        }
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
