@@ -53,7 +53,7 @@ internal static class SandboxNode
         SandboxStorage.RestoreAutostart(directory, connection);
         var file = AutostartFile(directory);
         if (!File.Exists(file)) return;
-        var names = JsonSerializer.Deserialize<string[]>(File.ReadAllText(file)) ?? [];
+        var names = JsonSerializer.Deserialize(File.ReadAllText(file), SandboxJson.Default.StringArray) ?? [];
         foreach (var name in names)
         {
             using var domain = connection.LookupDomainByName(name);
@@ -82,7 +82,7 @@ internal static class SandboxNode
         }
         SandboxStorage.Save(directory, node, connection);
         WriteAtomically(NodeFile(directory), new XDocument(node).ToString());
-        WriteAtomically(AutostartFile(directory), JsonSerializer.Serialize(autostart));
+        WriteAtomically(AutostartFile(directory), JsonSerializer.Serialize(autostart, SandboxJson.Default.ListString));
     }
 
     private static void WriteAtomically(string path, string text)

@@ -11,7 +11,8 @@ namespace Reconciler.Engine.Nodes;
 /// </summary>
 internal static class SandboxStorage
 {
-    private sealed record Autostart(string[] Pools, string[] Networks);
+    /// <summary>The side file's content: names of the autostarted pools and networks.</summary>
+    internal sealed record Autostart(string[] Pools, string[] Networks);
 
     private static string AutostartFile(string directory) => Path.Combine(directory, "sandbox-storage-autostart.json");
 
@@ -48,7 +49,7 @@ internal static class SandboxStorage
                 if (pool.Autostart) pools.Add(pool.Name);
             }
         }
-        File.WriteAllText(AutostartFile(directory), JsonSerializer.Serialize(new Autostart([.. pools], [.. networks])));
+        File.WriteAllText(AutostartFile(directory), JsonSerializer.Serialize(new Autostart([.. pools], [.. networks]), SandboxJson.Default.Autostart));
     }
 
     /// <summary>Sets the autostart flags the node file cannot hold.</summary>
@@ -56,7 +57,7 @@ internal static class SandboxStorage
     {
         var file = AutostartFile(directory);
         if (!File.Exists(file)) return;
-        var flags = JsonSerializer.Deserialize<Autostart>(File.ReadAllText(file));
+        var flags = JsonSerializer.Deserialize(File.ReadAllText(file), SandboxJson.Default.Autostart);
         foreach (var name in flags?.Pools ?? [])
         {
             using var pool = connection.LookupStoragePoolByName(name);
