@@ -125,7 +125,7 @@ public static class Operations
                 type = target?.DomainType;
                 if (type is null && target is not null)
                 {
-                    using var session = NodeSession.Open(target);
+                    using var session = NodeOpener.Open(target);
                     type = session.DomainType;
                 }
                 types[nodeName] = type ??= "kvm";

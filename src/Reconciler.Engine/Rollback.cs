@@ -23,7 +23,7 @@ public static class Rollback
     {
         foreach (var target in loaded.Nodes)
         {
-            using var session = NodeSession.Open(target);
+            using var session = NodeOpener.Open(target);
             var live = session.ReadDomain(domain);
             if (live is null) continue;
             if (live.Owner is null)

@@ -43,7 +43,8 @@ public static class Workspace
     /// Opens every node in parallel. A node that cannot be opened is returned as an error, not
     /// thrown: the other nodes go on. A remote node that refuses or drops the connection is tried
     /// <see cref="OpenRetries"/> more times after short delays (a daemon restarting); an
-    /// authentication failure is not retried.
+    /// authentication failure is not retried, nor is a node that did not answer within its
+    /// connect timeout (<see cref="NodeOpener"/>).
     /// </summary>
     internal static async Task<(Dictionary<string, NodeSession> Sessions, Dictionary<string, string> Errors)> OpenAsync(
         IReadOnlyList<NodeTarget> targets, CancellationToken ct)
@@ -54,7 +55,7 @@ public static class Workspace
             {
                 try
                 {
-                    return (t, NodeSession.Open(t), (string?)null);
+                    return (t, await NodeOpener.OpenAsync(t, ct).ConfigureAwait(false), (string?)null);
                 }
                 catch (LibvirtException e) when (attempt < OpenRetries && IsTransient(t, e))
                 {
@@ -82,6 +83,7 @@ public static class Workspace
     /// <summary>Worth another try: a remote node that could not be reached, not one that refused the credentials.</summary>
     private static bool IsTransient(NodeTarget target, LibvirtException e) =>
         !NodeConnections.IsInProcess(target)
+        && !NodeOpener.IsTimeout(e)
         && e.Code is not (LibvirtErrorCode.AuthFailed or LibvirtErrorCode.AuthCancelled or LibvirtErrorCode.AuthUnavailable or LibvirtErrorCode.InvalidArg or LibvirtErrorCode.NoSupport);
 
     /// <summary>Reads every open node in parallel; a node whose read fails becomes an error node.</summary>

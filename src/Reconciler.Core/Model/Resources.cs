@@ -72,6 +72,9 @@ public sealed record NodeSpec(ResourceMeta Meta, string Uri, string? DomainType 
     /// <summary>Unanswered keep-alive probes after which the node counts as dropped.</summary>
     public int? KeepAliveCount { get; init; }
 
+    /// <summary>Seconds opening the connection may take before the node counts as unreachable; null: the default (10).</summary>
+    public int? ConnectTimeout { get; init; }
+
     /// <summary>Where SASL credentials are read from when connecting (environment variables or a file); never the secret itself.</summary>
     public NodeCredentials? Credentials { get; init; }
 }

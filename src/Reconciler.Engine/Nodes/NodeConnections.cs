@@ -317,7 +317,7 @@ public sealed class NodeConnections : IDisposable
                 string? error = null;
                 try
                 {
-                    session = await Task.Run(() => NodeSession.Open(Target), disposed).ConfigureAwait(false);
+                    session = await NodeOpener.OpenAsync(Target, disposed).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {

@@ -19,6 +19,15 @@ public sealed record NodeTarget(string Name, string Uri, string? DomainType = nu
     /// <summary>Unanswered probes before the connection is closed.</summary>
     public int KeepAliveCount { get; init; } = 5;
 
+    /// <summary>The default of <see cref="ConnectTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long opening the connection may take before the node counts as unreachable (libvirt's
+    /// open has no timeout of its own; see <see cref="NodeOpener"/>). Not applied to in-process drivers.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
+
     /// <summary>Where credentials are read from when connecting (names only), or null to connect without an authentication callback.</summary>
     public NodeCredentials? Credentials { get; init; }
 
@@ -38,6 +47,7 @@ public sealed record NodeTarget(string Name, string Uri, string? DomainType = nu
         {
             KeepAliveInterval = node.KeepAliveInterval ?? (node.KeepAliveCount is null ? null : 5),
             KeepAliveCount = node.KeepAliveCount ?? 5,
+            ConnectTimeout = node.ConnectTimeout is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultConnectTimeout,
             Credentials = node.Credentials,
             CredentialsLocation = node.Credentials is null ? null : node.Meta.Origin.Find("spec.credentials").ToString(),
         };

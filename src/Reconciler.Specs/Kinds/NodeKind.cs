@@ -67,6 +67,11 @@ internal sealed class NodeKind : KindHandler
         {
             Minimum = 1, Maximum = 100, DefaultText = "5", Example = "3", Libvirt = "virConnectSetKeepAlive(count)",
         },
+        new FieldDef("connectTimeout", FieldType.Integer,
+            "Seconds opening the connection may take (TCP, TLS/SSH handshake, authentication, first reply). A node that does not answer in time is unreachable for this plan or pass: its resources are Unknown, the other nodes go on. libvirt's open has no timeout of its own, so Reconciler stops waiting for it (the late connection, if any, is closed).")
+        {
+            Minimum = 1, Maximum = 3600, DefaultText = "10", Example = "30", Libvirt = "virConnectOpenAuth (bounded by Reconciler)",
+        },
     ]);
 
     public override string Kind => nameof(ResourceKind.Node);
@@ -95,6 +100,7 @@ internal sealed class NodeKind : KindHandler
             AuthFile = spec.Get<string>("authFile"),
             KeepAliveInterval = spec.Get<int?>("keepAliveInterval"),
             KeepAliveCount = spec.Get<int?>("keepAliveCount"),
+            ConnectTimeout = spec.Get<int?>("connectTimeout"),
             Credentials = spec.Get<ParsedObject>("credentials") is { } c
                 ? new NodeCredentials(c.Get<string>("username"), c.Get<string>("usernameEnv"), c.Get<string>("passwordFile"), c.Get<string>("passwordEnv"))
                 : null,
