@@ -34,7 +34,7 @@ public sealed record ApplyStatusSummary(int Done, int Failed, int NotDone, strin
         ArgumentNullException.ThrowIfNull(report);
         var applied = report.Applied is { } a ? From(a) : NoChanges;
         var blocked = report.Resources.Count(r => r.Outcome is ResourceOutcome.Blocked or ResourceOutcome.NodeUnreachable);
-        var held = report.Resources.Count(r => r.Outcome is ResourceOutcome.Suspended or ResourceOutcome.Deferred or ResourceOutcome.Cancelled);
+        var held = report.Resources.Count(r => r.Outcome is ResourceOutcome.Suspended or ResourceOutcome.Deferred or ResourceOutcome.Cancelled or ResourceOutcome.Waiting);
         var failed = Math.Max(applied.Failed, report.Resources.Count(r => r.Outcome == ResourceOutcome.Failed));
         return applied with { Failed = failed, NotDone = Math.Max(applied.NotDone, held), Blocked = blocked };
     }

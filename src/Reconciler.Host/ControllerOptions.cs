@@ -50,8 +50,12 @@ public sealed class ControllerOptions
     /// <summary>How long a graceful guest shutdown may take before a hard stop.</summary>
     public string ShutdownTimeout { get; set; } = "60s";
 
-    /// <summary>How long to wait for another apply on the same node.</summary>
-    public string LockTimeout { get; set; } = "30s";
+    /// <summary>
+    /// How long a pass waits for a node locked by another apply before leaving that node's changes
+    /// for a later pass (retried after BackoffBase). Nodes are waited for side by side, so this also
+    /// bounds how long the other nodes wait. Default 0s: try once, never hold up the other nodes.
+    /// </summary>
+    public string LockTimeout { get; set; } = "0s";
 
     /// <summary>Directory source: how long file events must be quiet before a reload (a burst that never pauses is read after 10 times this, at least 1 s).</summary>
     public string Debounce { get; set; } = "100ms";

@@ -95,6 +95,8 @@ internal sealed partial class ReconcileService(
             metrics.Drift(corrected, detected);
             metrics.Error("apply", report.Resources.Count(r => r.Outcome == ResourceOutcome.Failed));
             metrics.Error("node", report.Nodes.Count(n => n.Error is not null));
+            // A node locked by another apply: its changes wait (retried soon), the other nodes went on.
+            metrics.Error("lock", report.Resources.Count(r => r.Outcome == ResourceOutcome.Waiting));
             var failed = report.Resources.Any(r => r.Outcome == ResourceOutcome.Failed) || report.Nodes.Any(n => n.Error is not null);
             metrics.Pass(failed ? "error" : "success", elapsed);
             foreach (var r in report.Resources.Where(r => r.Outcome is not ResourceOutcome.InSync))
@@ -119,13 +121,6 @@ internal sealed partial class ReconcileService(
         catch (OperationCanceledException) when (leaderLost.IsCancellationRequested)
         {
             LogLeadershipLost(revision);
-        }
-        catch (NodeLockedException e)
-        {
-            metrics.Error("lock");
-            metrics.Pass("error", clockStart.Elapsed);
-            var delay = status.PassFailed(revision, e.Message, clockStart.Elapsed);
-            LogPassFailed(revision, e.Message, delay.TotalSeconds);
         }
 #pragma warning disable CA1031 // one bad pass must not stop the controller
         catch (Exception e)

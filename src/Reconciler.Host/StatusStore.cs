@@ -97,6 +97,10 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
                     case ResourceOutcome.Blocked:
                         lastError = r.Message;
                         break;
+                    case ResourceOutcome.Waiting:
+                        // Not a failure: another apply holds the node; look again soon.
+                        retryAt = now + settings.BackoffBase;
+                        break;
                 }
                 if (r.Outcome == ResourceOutcome.DriftCorrected) corrected++;
                 if (r.Outcome == ResourceOutcome.DriftReported || (r.IsDrift && r.Outcome != ResourceOutcome.DriftCorrected)) detected++;
@@ -178,6 +182,8 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
             // Its node cannot be reached (libvirt's error in the message): its state is unknown and
             // nothing can progress until the node is reconnected (which happens with backoff).
             ResourceOutcome.NodeUnreachable => ("Unknown", [Ready("Unknown"), Reconciling(false), Stalled(true)]),
+            // Another apply holds its node's lock: the change waits for a later pass (not a failure).
+            ResourceOutcome.Waiting => ("Reconciling", [Ready("False"), Reconciling(true), Stalled(false)]),
             ResourceOutcome.Failed or ResourceOutcome.Deferred =>
                 ("Reconciling", [Ready("False"), Reconciling(true, $"{failures} failure(s); next retry {retryAt:O}: {r.Message}"), Stalled(false)]),
             _ => ("Reconciling", [Ready("Unknown"), Reconciling(true), Stalled(false)]),

@@ -19,7 +19,7 @@ public enum DriftMode
 /// <param name="Drift">The global drift mode; a domain's <c>reconciler.dev/drift</c> label overrides it.</param>
 /// <param name="Suspend">Plan and report only; change nothing.</param>
 /// <param name="ShutdownTimeout">How long a graceful shutdown may take before a hard stop.</param>
-/// <param name="LockWait">How long to wait for another apply on a node to finish.</param>
+/// <param name="LockWait">How long the pass waits for a node whose lock another apply holds before leaving that node's changes for a later pass. Nodes are waited for side by side, so this also bounds how long the other nodes wait; zero: try once.</param>
 /// <param name="Adopt">Take over unmanaged domains that have a spec's name.</param>
 /// <param name="MayApply">Whether a resource may be changed now (false while it backs off after failures); keyed by node and name.</param>
 /// <param name="LastSyncedKey">The <see cref="ResourceReport.DesiredKey"/> the resource had the last time it was in sync, if known: the same key now means any difference is drift.</param>
@@ -57,6 +57,8 @@ public enum ResourceOutcome
     Blocked,
     /// <summary>Its node could not be read.</summary>
     NodeUnreachable,
+    /// <summary>A change is pending but its node (or the node it moves from) is locked by another apply; retried in a later pass.</summary>
+    Waiting,
     /// <summary>The pass was stopped before this change (shutdown).</summary>
     Cancelled,
     /// <summary>Removed from the node because it left the specs.</summary>
@@ -97,8 +99,13 @@ public sealed record PassReport(Plan Plan, IReadOnlyList<ResourceReport> Resourc
 
 /// <summary>
 /// One level-based reconcile pass for the controller: read every node afresh, plan against the
-/// given specs, apply what the policy allows (under the node locks, as <c>apply</c> does), and
-/// report every resource. Stateless: everything it must remember comes in through the policy.
+/// given specs, apply what the policy allows, and report every resource. Stateless: everything it
+/// must remember comes in through the policy.
+/// Locking: each node's lock (the one <c>apply</c> takes) is tried for that node alone, all nodes
+/// side by side, and held from its read through its apply; a node with nothing to apply is
+/// released before the apply starts. A node locked by another apply is still read (its resources
+/// are reported), but nothing on it is changed in this pass: its changes, and moves from it, are
+/// <see cref="ResourceOutcome.Waiting"/>, and the other nodes are applied as usual.
 /// </summary>
 public static class ReconcilePass
 {
@@ -112,11 +119,11 @@ public static class ReconcilePass
     /// <param name="progress">Receives the applier's progress lines.</param>
     /// <param name="ct">Stops the pass between steps.</param>
     /// <param name="connections">The controller's long-lived per-node connections (reconnected with backoff), or null to open and close every node for this pass.</param>
-    /// <exception cref="NodeLockedException">Another apply holds a node's lock longer than <see cref="PassPolicy.LockWait"/>.</exception>
     public static async Task<PassReport> RunAsync(SpecSet specs, IReadOnlyList<NodeTarget> nodes, PassPolicy policy, TextWriter progress, CancellationToken ct,
         NodeConnections? connections = null)
     {
-        using var locks = await LockAllAsync(nodes, policy.LockWait, ct).ConfigureAwait(false);
+        var (locks, busy) = await LockEachAsync(nodes, policy.LockWait, ct).ConfigureAwait(false);
+        using var held = locks;
         var (sessions, errors) = connections is null
             ? await Workspace.OpenAsync(nodes, ct).ConfigureAwait(false)
             : await connections.AcquireAsync(nodes, ct).ConfigureAwait(false);
@@ -127,7 +134,7 @@ public static class ReconcilePass
             var liveByKey = live.SelectMany(n => n.Domains.Select(d => (n.Node, d))).ToDictionary(x => (x.Node, x.d.Name), x => x.d);
             var specByName = specs.Domains.ToDictionary(d => d.Name, StringComparer.Ordinal);
 
-            var decisions = new List<(ResourceChange Change, bool Drift, ResourceOutcome? Held, string Reason)>();
+            var decisions = new List<(ResourceChange Change, bool Drift, ResourceOutcome? Held, string Reason, string? Note)>();
             foreach (var change in plan.Changes)
             {
                 var spec = change.Desired ?? specByName.GetValueOrDefault(change.Name);
@@ -136,15 +143,20 @@ public static class ReconcilePass
                 var mode = spec is not null && spec.Meta.Labels.TryGetValue(DriftLabel, out var label)
                     ? (string.Equals(label, "report", StringComparison.OrdinalIgnoreCase) ? DriftMode.Report : DriftMode.Correct)
                     : policy.Drift;
-                ResourceOutcome? held = null;
+                ResourceOutcome? hold = null;
                 var reason = "";
-                if (policy.Suspend) (held, reason) = (ResourceOutcome.Suspended, policy.SuspendReason);
-                else if (drift && mode == DriftMode.Report) (held, reason) = (ResourceOutcome.DriftReported, "DriftDetected");
-                else if (!policy.MayApply(change.Node, change.Name)) (held, reason) = (ResourceOutcome.Deferred, "BackingOff");
-                decisions.Add((change, drift, held, reason));
+                string? note = null;
+                if (policy.Suspend) (hold, reason) = (ResourceOutcome.Suspended, policy.SuspendReason);
+                else if (drift && mode == DriftMode.Report) (hold, reason) = (ResourceOutcome.DriftReported, "DriftDetected");
+                else if (BusyNode(change, nodes, busy) is { } locked) (hold, reason, note) = (ResourceOutcome.Waiting, "NodeLocked", locked);
+                else if (!policy.MayApply(change.Node, change.Name)) (hold, reason) = (ResourceOutcome.Deferred, "BackingOff");
+                decisions.Add((change, drift, hold, reason, note));
             }
 
             var toApply = decisions.Where(d => d.Held is null).Select(d => d.Change).ToList();
+            // Nodes with nothing to apply are free for other applies from here on.
+            var touched = toApply.SelectMany(c => new[] { c.Node, c.FromNode }).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            held.Release(nodes.Where(n => touched.Contains(n.Name)).Select(n => n.Uri));
             ApplyResult? applied = null;
             if (toApply.Count > 0 && !ct.IsCancellationRequested)
             {
@@ -174,7 +186,7 @@ public static class ReconcilePass
                 }
                 else if (byChange.TryGetValue((node, spec.Name), out var decision))
                 {
-                    reports.Add(Report(decision.Change, decision.Drift, decision.Held, decision.Reason, outcomes, specs.Revision, revision, pending, key));
+                    reports.Add(Report(decision.Change, decision.Drift, decision.Held, decision.Reason, decision.Note, outcomes, specs.Revision, revision, pending, key));
                 }
                 else
                 {
@@ -183,7 +195,7 @@ public static class ReconcilePass
             }
             foreach (var decision in decisions.Where(d => d.Change.Action == ChangeAction.Destroy))
             {
-                reports.Add(Report(decision.Change, false, decision.Held, decision.Reason, outcomes, specs.Revision, null, [], null));
+                reports.Add(Report(decision.Change, false, decision.Held, decision.Reason, decision.Note, outcomes, specs.Revision, null, [], null));
             }
             return new PassReport(plan, reports, plan.Nodes, applied);
         }
@@ -204,11 +216,11 @@ public static class ReconcilePass
     public static string DesiredKey(DomainSpec spec) =>
         $"{SpecHash.Compute(spec)}|{spec.State}|{spec.Autostart}".ToLowerInvariant();
 
-    private static ResourceReport Report(ResourceChange change, bool drift, ResourceOutcome? held, string heldReason,
+    private static ResourceReport Report(ResourceChange change, bool drift, ResourceOutcome? held, string heldReason, string? note,
         Dictionary<(string, string), StepOutcome> outcomes, string planRevision, string? revision, IReadOnlyList<string> pending, string? key)
     {
         var what = Describe(change);
-        if (held is { } h) return new(change.Node, change.Kind, change.Name, h, heldReason, what, change, drift, revision, pending, key);
+        if (held is { } h) return new(change.Node, change.Kind, change.Name, h, heldReason, note is null ? what : $"{note}; waiting to {what}", change, drift, revision, pending, key);
         if (!outcomes.TryGetValue((change.Node, change.Name), out var step) || step.Status == StepStatus.NotDone)
         {
             return new(change.Node, change.Kind, change.Name, ResourceOutcome.Cancelled, "Interrupted", step?.Message ?? what, change, drift, revision, pending, key);
@@ -267,31 +279,74 @@ public static class ReconcilePass
         return $"{change.Action.ToString().ToLowerInvariant()} ({change.Reason}){fields}";
     }
 
-    private static async Task<IDisposable> LockAllAsync(IReadOnlyList<NodeTarget> nodes, TimeSpan wait, CancellationToken ct)
+    /// <summary>Why <paramref name="change"/> must wait: its node, or the node it moves from, is locked by another apply; null when neither is.</summary>
+    private static string? BusyNode(ResourceChange change, IReadOnlyList<NodeTarget> nodes, IReadOnlyDictionary<string, string> busy)
     {
-        var held = new Held();
-        try
+        foreach (var name in new[] { change.Node, change.FromNode })
         {
-            foreach (var uri in nodes.Select(n => n.Uri).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
-            {
-                held.Items.Add(await NodeLock.AcquireAsync(uri, "reconcile run", wait, ct).ConfigureAwait(false));
-            }
-            return held;
+            if (name is null) continue;
+            var uri = nodes.FirstOrDefault(n => n.Name == name)?.Uri;
+            if (uri is not null && busy.TryGetValue(uri, out var why)) return why;
         }
-        catch
-        {
-            held.Dispose();
-            throw;
-        }
+        return null;
     }
 
+    /// <summary>
+    /// Tries every node's lock side by side, each waiting at most <paramref name="wait"/>. Returns
+    /// the locks taken and, by URI, why each other node is busy (the holder, named by the lock).
+    /// </summary>
+    private static async Task<(Held Locks, Dictionary<string, string> Busy)> LockEachAsync(IReadOnlyList<NodeTarget> nodes, TimeSpan wait, CancellationToken ct)
+    {
+        var attempts = nodes.Select(n => n.Uri).Distinct(StringComparer.Ordinal).Select(async uri =>
+        {
+            try
+            {
+                return (Uri: uri, Lock: await NodeLock.AcquireAsync(uri, "reconcile controller", wait, ct).ConfigureAwait(false), Busy: (string?)null);
+            }
+            catch (NodeLockedException e)
+            {
+                return (Uri: uri, Lock: (NodeLock?)null, Busy: e.Message);
+            }
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(attempts).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            foreach (var a in attempts.Where(a => a.IsCompletedSuccessfully)) a.Result.Lock?.Dispose();
+            throw;
+        }
+        var held = new Held();
+        var busy = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (uri, nodeLock, why) in attempts.Select(a => a.Result))
+        {
+            if (nodeLock is not null) held.Items[uri] = nodeLock;
+            else busy[uri] = why!;
+        }
+        return (held, busy);
+    }
+
+    /// <summary>The node locks a pass holds, by URI.</summary>
     private sealed class Held : IDisposable
     {
-        public List<IDisposable> Items { get; } = [];
+        public Dictionary<string, IDisposable> Items { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Releases every lock except those of <paramref name="keep"/>.</summary>
+        public void Release(IEnumerable<string> keep)
+        {
+            var kept = keep.ToHashSet(StringComparer.Ordinal);
+            foreach (var uri in Items.Keys.Where(u => !kept.Contains(u)).ToList())
+            {
+                Items[uri].Dispose();
+                Items.Remove(uri);
+            }
+        }
 
         public void Dispose()
         {
-            foreach (var item in Items) item.Dispose();
+            foreach (var item in Items.Values) item.Dispose();
+            Items.Clear();
         }
     }
 }
