@@ -148,8 +148,8 @@ public static class ReconcilePass
                 string? note = null;
                 if (policy.Suspend) (hold, reason) = (ResourceOutcome.Suspended, policy.SuspendReason);
                 else if (drift && mode == DriftMode.Report) (hold, reason) = (ResourceOutcome.DriftReported, "DriftDetected");
-                else if (BusyNode(change, nodes, busy) is { } locked) (hold, reason, note) = (ResourceOutcome.Waiting, "NodeLocked", locked);
                 else if (!policy.MayApply(change.Node, change.Name)) (hold, reason) = (ResourceOutcome.Deferred, "BackingOff");
+                else if (BusyNode(change, nodes, busy) is { } locked) (hold, reason, note) = (ResourceOutcome.Waiting, "NodeLocked", locked);
                 decisions.Add((change, drift, hold, reason, note));
             }
 
