@@ -6,9 +6,12 @@ using Reconciler.Libvirt;
 namespace Reconciler.Host;
 
 /// <summary>
-/// Keeps one event connection per node (libvirt's event API, keep-alive, close callback). A
-/// domain lifecycle event asks for a pass; a lost connection is re-opened with backoff, and a
-/// re-opened one asks for a pass too, so nothing that happened while it was down is missed.
+/// libvirt events of the in-process nodes (<c>test:///…</c> URIs other than the sandbox): those
+/// are opened afresh for every pass (see <see cref="NodeConnections"/>), so their events are
+/// listened to on a connection of their own here. Remote nodes get no second connection: their
+/// events are registered on the one connection <see cref="NodeConnectionService"/> keeps, and
+/// re-registered on each reconnect. A domain lifecycle event asks for a pass; a lost connection
+/// is re-opened with backoff, and a re-opened one asks for a pass too.
 /// </summary>
 internal sealed partial class LibvirtEventService(
     ReconcileService loop,
@@ -28,7 +31,7 @@ internal sealed partial class LibvirtEventService(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var wanted = loop.Nodes.Where(n => !n.IsSandbox).ToDictionary(n => n.Name + "|" + n.Uri, StringComparer.Ordinal);
+                var wanted = loop.Nodes.Where(n => !n.IsSandbox && NodeConnections.IsInProcess(n)).ToDictionary(n => n.Name + "|" + n.Uri, StringComparer.Ordinal);
                 foreach (var (key, w) in watchers.Where(w => !wanted.ContainsKey(w.Key)).ToList())
                 {
                     await w.Stop.CancelAsync().ConfigureAwait(false);

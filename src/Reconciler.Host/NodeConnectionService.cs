@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Reconciler.Engine.Nodes;
+using Reconciler.Libvirt;
 
 namespace Reconciler.Host;
 
@@ -8,25 +10,33 @@ namespace Reconciler.Host;
 /// remote node is reconnected on its own with exponential backoff and jitter (base
 /// <c>BackoffBase</c>, at most 30 s or <c>BackoffMax</c> if lower), keep-alive as configured; a
 /// node that drops or comes back asks for a pass, so its resources turn Unknown/Stalled at once
-/// and converge as soon as it is back. Closes every connection when the host stops.
+/// and converge as soon as it is back. That connection is the node's only one: libvirt's domain
+/// lifecycle events are registered on it each time it is opened (first connect and every
+/// reconnect), and an event asks for a pass. Closes every connection when the host stops.
 /// </summary>
 internal sealed partial class NodeConnectionService : IDisposable
 {
     private readonly ReconcileTrigger _trigger;
+    private readonly StatusStore _status;
+    private readonly Metrics _metrics;
     private readonly ILogger<NodeConnectionService> _logger;
     private readonly Dictionary<string, bool> _lastConnected = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string?> _eventErrors = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public NodeConnectionService(ControllerSettings settings, ReconcileTrigger trigger, ILogger<NodeConnectionService> logger)
+    public NodeConnectionService(ControllerSettings settings, ReconcileTrigger trigger, StatusStore status, Metrics metrics, ILogger<NodeConnectionService> logger)
     {
         _trigger = trigger;
+        _status = status;
+        _metrics = metrics;
         _logger = logger;
         var max = TimeSpan.FromSeconds(Math.Min(30, settings.BackoffMax.TotalSeconds));
         Pool = new NodeConnections(
             failures => Backoff.Delay(failures, settings.BackoffBase, max),
             firstConnectWait: TimeSpan.FromSeconds(15),
             keepAliveInterval: (int)Math.Max(1, settings.KeepAliveInterval.TotalSeconds),
-            keepAliveCount: settings.KeepAliveCount);
+            keepAliveCount: settings.KeepAliveCount,
+            attach: AttachEvents);
         Pool.NodeChanged += OnNodeChanged;
     }
 
@@ -39,10 +49,32 @@ internal sealed partial class NodeConnectionService : IDisposable
         Pool.Dispose();
     }
 
+    /// <summary>Registers the domain lifecycle events on a freshly opened node connection (the pool's hook).</summary>
+    private IDisposable? AttachEvents(NodeTarget target, LibvirtConnection connection)
+    {
+        try
+        {
+            var subscription = connection.RegisterDomainLifecycleEvents(e =>
+            {
+                _metrics.Event();
+                _trigger.Request($"event {e.Type.ToString().ToLowerInvariant()} {e.DomainName}");
+            });
+            _eventErrors[target.Name] = null;
+            return subscription;
+        }
+        catch (LibvirtException e)
+        {
+            _eventErrors[target.Name] = e.Message;
+            LogEventsFailed(target.Name, e.Message);
+            return null;
+        }
+    }
+
     private void OnNodeChanged(string node)
     {
         var state = Pool.States.FirstOrDefault(s => s.Node == node);
         var connected = state?.Connected ?? false;
+        var eventError = _eventErrors.GetValueOrDefault(node);
         lock (_gate)
         {
             var known = _lastConnected.TryGetValue(node, out var before);
@@ -50,12 +82,21 @@ internal sealed partial class NodeConnectionService : IDisposable
             if (connected) LogConnected(node, known && !before ? "reconnected" : "connected");
             else LogDropped(node, state?.LastError ?? "connection lost");
         }
+        if (state is not null)
+        {
+            _status.EventConnection(node, state.Uri, connected && eventError is null, connected ? eventError : state.LastError ?? "connection lost");
+        }
+        if (!connected) _metrics.Error("node");
+        // Whatever happened while the node was not listened to is picked up by a full pass.
         _trigger.Request(connected ? $"node {node} connected" : $"node {node} dropped");
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "node={Node} libvirt connection {What}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "node={Node} libvirt connection {What} (events on it)")]
     private partial void LogConnected(string node, string what);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "node={Node} libvirt connection dropped: {Why}; reconnecting with backoff")]
     private partial void LogDropped(string node, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "node={Node} libvirt events not registered on the node connection: {Error}; drift is found by the periodic resync only")]
+    private partial void LogEventsFailed(string node, string error);
 }

@@ -22,6 +22,10 @@ public sealed record NodeConnectionState(string Node, string Uri, bool Connected
 /// <see cref="NodeChanged"/> is raised when a node drops or comes back, so the caller can run a
 /// pass. In-process drivers (<c>test:///…</c>, the sandbox) cannot drop and keep their
 /// per-pass semantics: they are opened for each pass and closed after it.
+/// The held connection is the node's only connection: whoever wants libvirt events from the node
+/// registers them through the <c>attach</c> hook, which runs on every connection the pool opens
+/// (the first one and each reconnect) before any pass gets it; what the hook returns is disposed
+/// with that connection.
 /// Thread-safety: <see cref="AcquireAsync"/>/<see cref="Release"/> are called by one pass at a time;
 /// the reconnect loops and the close callbacks run concurrently with them.
 /// </summary>
@@ -33,6 +37,7 @@ public sealed class NodeConnections : IDisposable
     private readonly TimeSpan _firstConnectWait;
     private readonly int _keepAliveInterval;
     private readonly int _keepAliveCount;
+    private readonly Func<NodeTarget, LibvirtConnection, IDisposable?>? _attach;
     private readonly CancellationTokenSource _disposed = new();
 
     /// <summary>Creates the pool.</summary>
@@ -40,8 +45,16 @@ public sealed class NodeConnections : IDisposable
     /// <param name="firstConnectWait">How long a pass waits for a connection attempt in flight to a node that has not failed yet.</param>
     /// <param name="keepAliveInterval">Keep-alive interval (seconds) for nodes whose spec sets none.</param>
     /// <param name="keepAliveCount">Keep-alive count for nodes whose spec sets no interval.</param>
-    public NodeConnections(Func<int, TimeSpan> backoff, TimeSpan firstConnectWait, int keepAliveInterval = 5, int keepAliveCount = 3)
+    /// <param name="attach">
+    /// Called (on a background thread) for each connection the pool opens, before a pass can use
+    /// it: registers callbacks such as libvirt's domain events on it. Its result is disposed when
+    /// that connection is dropped, replaced or closed. A <see cref="LibvirtException"/> it throws
+    /// is traced and the connection is used all the same (the hook reports its own failures).
+    /// </param>
+    public NodeConnections(Func<int, TimeSpan> backoff, TimeSpan firstConnectWait, int keepAliveInterval = 5, int keepAliveCount = 3,
+        Func<NodeTarget, LibvirtConnection, IDisposable?>? attach = null)
     {
+        _attach = attach;
         ArgumentNullException.ThrowIfNull(backoff);
         _backoff = backoff;
         _firstConnectWait = firstConnectWait;
@@ -341,6 +354,17 @@ public sealed class NodeConnections : IDisposable
                         // Without a close callback a drop is still seen by IsAlive after a pass.
                         System.Diagnostics.Trace.TraceWarning("close callback for node {0} not registered: {1}", Target.Name, e.Message);
                     }
+                    if (pool._attach is { } attach)
+                    {
+                        try
+                        {
+                            subscription = Both(subscription, attach(Target, session.Connection));
+                        }
+                        catch (LibvirtException e)
+                        {
+                            System.Diagnostics.Trace.TraceWarning("callbacks for node {0} not registered: {1}", Target.Name, e.Message);
+                        }
+                    }
                     lock (_lock)
                     {
                         if (Closed)
@@ -379,6 +403,9 @@ public sealed class NodeConnections : IDisposable
             }
         }
 
+        private static IDisposable? Both(IDisposable? first, IDisposable? second) =>
+            first is null ? second : second is null ? first : new Pair(first, second);
+
         private void Retire()
         {
             _retired.Add((Session!, _closeSubscription));
@@ -395,6 +422,16 @@ public sealed class NodeConnections : IDisposable
                 session.Dispose();
             }
             _retired.Clear();
+        }
+
+        /// <summary>Two subscriptions disposed together, the later one first.</summary>
+        private sealed class Pair(IDisposable first, IDisposable second) : IDisposable
+        {
+            public void Dispose()
+            {
+                second.Dispose();
+                first.Dispose();
+            }
         }
     }
 }
