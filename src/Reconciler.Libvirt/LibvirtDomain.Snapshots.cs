@@ -6,6 +6,8 @@ public sealed partial class LibvirtDomain
 {
     private const string MigrateParamDestName = "destination_name";
     private const string MigrateParamUri = "migrate_uri";
+    private const string MigrateParamDestXml = "destination_xml";
+    private const string MigrateParamPersistXml = "persistent_xml";
 
     /// <summary>Creates a snapshot (<c>virDomainSnapshotCreateXML</c>).</summary>
     /// <param name="xml">The <c>&lt;domainsnapshot&gt;</c> XML (may be just a name and description).</param>
@@ -65,7 +67,9 @@ public sealed partial class LibvirtDomain
     /// <param name="flags">Live, peer-to-peer, persist on destination, undefine on source...</param>
     /// <param name="destName">A new name on the destination (<c>VIR_MIGRATE_PARAM_DEST_NAME</c>), or null to keep it.</param>
     /// <param name="migrateUri">The hypervisor-level data URI (<c>VIR_MIGRATE_PARAM_URI</c>), or null for the default.</param>
-    public void Migrate(string destUri, MigrateFlags flags, string? destName = null, string? migrateUri = null)
+    /// <param name="destXml">The definition the domain runs with on the destination (<c>VIR_MIGRATE_PARAM_DEST_XML</c>; only host-side details such as disk sources may differ), or null.</param>
+    /// <param name="persistXml">The persistent definition on the destination (<c>VIR_MIGRATE_PARAM_PERSIST_XML</c>, with <see cref="MigrateFlags.PersistDest"/>), or null for the source's.</param>
+    public void Migrate(string destUri, MigrateFlags flags, string? destName = null, string? migrateUri = null, string? destXml = null, string? persistXml = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(destUri);
         nint parameters = 0;
@@ -80,6 +84,16 @@ public sealed partial class LibvirtDomain
             if (migrateUri is not null)
             {
                 Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamUri, migrateUri), "virTypedParamsAddString");
+            }
+
+            if (destXml is not null)
+            {
+                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamDestXml, destXml), "virTypedParamsAddString");
+            }
+
+            if (persistXml is not null)
+            {
+                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamPersistXml, persistXml), "virTypedParamsAddString");
             }
 
             Interop.Check(NativeMethods.virDomainMigrateToURI3(Handle, destUri, parameters, (uint)count, (uint)flags), "virDomainMigrateToURI3");
@@ -101,7 +115,9 @@ public sealed partial class LibvirtDomain
     /// <param name="destination">An open connection to the destination node.</param>
     /// <param name="flags">Live, persist on destination, undefine on source... (not peer-to-peer).</param>
     /// <param name="migrateUri">The hypervisor-level data URI (<c>VIR_MIGRATE_PARAM_URI</c>), or null for the default.</param>
-    public void MigrateTo(LibvirtConnection destination, MigrateFlags flags, string? migrateUri = null)
+    /// <param name="destXml">The definition the domain runs with on the destination (<c>VIR_MIGRATE_PARAM_DEST_XML</c>), or null.</param>
+    /// <param name="persistXml">The persistent definition on the destination (<c>VIR_MIGRATE_PARAM_PERSIST_XML</c>), or null for the source's.</param>
+    public void MigrateTo(LibvirtConnection destination, MigrateFlags flags, string? migrateUri = null, string? destXml = null, string? persistXml = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
         nint parameters = 0;
@@ -111,6 +127,16 @@ public sealed partial class LibvirtDomain
             if (migrateUri is not null)
             {
                 Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamUri, migrateUri), "virTypedParamsAddString");
+            }
+
+            if (destXml is not null)
+            {
+                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamDestXml, destXml), "virTypedParamsAddString");
+            }
+
+            if (persistXml is not null)
+            {
+                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamPersistXml, persistXml), "virTypedParamsAddString");
             }
 
             using var migrated = Interop.Check(NativeMethods.virDomainMigrate3(Handle, destination.Handle, parameters, (uint)count, (uint)flags), "virDomainMigrate3");

@@ -14,8 +14,11 @@ internal sealed class Moves
     private readonly Dictionary<string, string> wantedOn = new(StringComparer.Ordinal);
 
     /// <summary>Indexes the owned domains of every reachable node and the node each spec resolved to.</summary>
-    public Moves(SpecSet desired, IReadOnlyList<LiveNode> live, Dictionary<string, List<DomainSpec>> byNode)
+    private readonly StorageState storage;
+
+    public Moves(SpecSet desired, IReadOnlyList<LiveNode> live, Dictionary<string, List<DomainSpec>> byNode, StorageState storage)
     {
+        this.storage = storage;
         foreach (var (node, specs) in byNode)
         {
             foreach (var spec in specs) wantedOn[spec.Name] = node;
@@ -43,14 +46,29 @@ internal sealed class Moves
         var running = current.RunState is LiveRunState.Running or LiveRunState.Paused;
         var disruption = running ? Disruption.Live : Disruption.None;
         var copy = (spec.Migration ?? MigrationPolicy.Default).Storage == MigrationStorage.Copy;
-        var how = !running ? "stopped: defined on the target, then undefined on the source (disks are not copied)"
+        var volumes = storage.VolumeMoves.GetValueOrDefault((node, spec.Name)) ?? [];
+        var how = !running
+            ? volumes.Count > 0
+                ? "stopped: its volumes are copied to the target (downloaded from the source, uploaded to the target), then it is defined on the target and undefined on the source (other disks are not copied)"
+                : "stopped: defined on the target, then undefined on the source (disks are not copied)"
             : copy ? "live migration copying the disks to the target (storage: copy; persistent on the target, undefined on the source, the source's disk files kept)"
             : "live migration (peer-to-peer, shared storage, persistent on the target, undefined on the source)";
+        var fields = new List<FieldChange> { new("spec.node", from, node, disruption) };
+        foreach (var v in volumes)
+        {
+            var after = v.SourcePolicy == DeletionPolicy.Delete
+                ? "deleted on the source after the move succeeded (deletionPolicy Delete)"
+                : "kept on the source, no longer managed (deletionPolicy Retain)";
+            how += $"; volume {v.Name} ({v.Format}, {ByteSize.Format(v.CapacityBytes)}) moves from pool {v.FromPool} to pool {v.ToPool}: created there, "
+                + (running ? "copied by the migration" : "copied before the domain is defined there") + ", the source copy " + after;
+            fields.Add(new FieldChange($"volume {v.Name}", $"{v.FromPool} on {from}", $"{v.ToPool} on {node}", disruption));
+        }
         return new ResourceChange(node, ResourceKind.Domain, spec.Name, ChangeAction.Migrate,
-            $"spec.node changed from {from}: {how}", [new FieldChange("spec.node", from, node, disruption)],
+            $"spec.node changed from {from}: {how}", fields,
             spec, current.Uuid, current.Fingerprint)
         {
             FromNode = from,
+            Volumes = volumes,
         };
     }
 

@@ -96,6 +96,12 @@ public sealed record ResourceChange(
     public string? FromNode { get; init; }
 
     /// <summary>
+    /// For <see cref="ChangeAction.Migrate"/>: the owned volumes that move with the domain (each
+    /// also shown as a field <c>volume NAME</c>); empty when its disks stay where they are.
+    /// </summary>
+    public IReadOnlyList<VolumeMove> Volumes { get; init; } = [];
+
+    /// <summary>
     /// For a domain placed by <c>spec.placement</c>: why it is on <see cref="Node"/> (shown as
     /// "placed on node X: why"); null for domains whose spec names the node.
     /// </summary>

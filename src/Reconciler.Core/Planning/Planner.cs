@@ -53,7 +53,7 @@ public static class Planner
         }
 
         var storage = StoragePlanner.Prepare(desired, live, byNode, options, changes, unchanged, diagnostics);
-        var moves = new Moves(desired, live, byNode);
+        var moves = new Moves(desired, live, byNode, storage);
         foreach (var node in live.OrderBy(n => n.Node, StringComparer.Ordinal))
         {
             var wanted = byNode.TryGetValue(node.Node, out var w) ? w : [];

@@ -52,6 +52,8 @@ public static class StoragePlanner
             if (Place("network", net.Meta, net.Node, "spec.node") is { } n) Add(networks, n, net);
         }
 
+        FindVolumeMoves(desired, live, byNode, state, diagnostics);
+
         foreach (var node in live.OrderBy(n => n.Node, StringComparer.Ordinal))
         {
             if (node.Error is not null) continue;
@@ -68,6 +70,77 @@ public static class StoragePlanner
             }
         }
         return state;
+    }
+
+    /// <summary>
+    /// Finds the owned volumes that move with a domain: the domain's spec now names node T, an owned
+    /// domain of that name lives on another node S, and one of its disks names a Volume whose spec is
+    /// now in a pool on T while this source's ledger on S records that volume (complete, not
+    /// released) in a pool the live domain uses. Such a volume is copied by the domain's move instead
+    /// of being created empty on T and released (or deleted) on S by separate steps.
+    /// </summary>
+    private static void FindVolumeMoves(SpecSet desired, IReadOnlyList<LiveNode> live, Dictionary<string, List<DomainSpec>> byNode,
+        StorageState state, List<Diagnostic> diagnostics)
+    {
+        var reachable = live.Where(n => n.Error is null).OrderBy(n => n.Node, StringComparer.Ordinal).ToList();
+        var poolNodes = desired.Pools.ToDictionary(p => p.Name, p => p.Node ?? (live.Count == 1 ? live[0].Node : null), StringComparer.Ordinal);
+        foreach (var (target, specs) in byNode.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (reachable.FirstOrDefault(n => n.Node == target) is not { } targetNode) continue;
+            foreach (var spec in specs)
+            {
+                state.Wanted.Add(spec.Name);
+                if (targetNode.Domains.Any(d => d.Name == spec.Name)) continue;
+                var (source, current) = reachable.Where(n => n.Node != target)
+                    .Select(n => (n, n.Domains.FirstOrDefault(d => d.Name == spec.Name && d.Persistent && d.Owner?.Source == desired.Source)))
+                    .FirstOrDefault(x => x.Item2 is not null);
+                if (source is null || current is null) continue;
+                var running = IsRunning(current);
+                var moves = new List<VolumeMove>();
+                for (var i = 0; i < spec.Disks.Count; i++)
+                {
+                    if (spec.Disks[i].Volume is not { } name || desired.Volumes.FirstOrDefault(v => v.Name == name) is not { } volume) continue;
+                    var volumeNode = volume.Node ?? poolNodes.GetValueOrDefault(volume.Pool);
+                    if (volumeNode != target) continue;
+                    var from = source.Pools.FirstOrDefault(p => p.Name != volume.Pool && p.Ledger?.Volumes.GetValueOrDefault(name) is
+                        { Role: VolumeRole.Volume, Complete: true, Released: false } r && r.Source == desired.Source
+                        && p.Volumes.FirstOrDefault(v => v.Name == name) is { } lv && Uses(current, p.Name, name, lv.Path));
+                    if (from is null) continue;
+                    var liveVolume = from.Volumes.First(v => v.Name == name);
+                    var field = $"spec.disks[{i}].volume";
+                    var where = $"volume '{name}' moves with domain '{spec.Name}' from pool '{from.Name}' on node '{source.Node}' to pool '{volume.Pool}' on node '{target}'";
+                    if (running && (spec.Migration ?? MigrationPolicy.Default).Storage != MigrationStorage.Copy)
+                    {
+                        diagnostics.Add(Diagnostic.Error("volume-move-needs-copy",
+                            $"{where}, but the domain runs and spec.migration.storage is shared: a live migration with shared storage does not copy disks",
+                            spec.Meta.Origin.Find(spec.Meta.Origin.Fields.ContainsKey("spec.migration") ? "spec.migration.storage" : "spec.node"), "spec.migration.storage",
+                            "set spec.migration: {storage: copy} to copy the volume during the live migration, or keep the Volume in its pool and the domain on its node"));
+                        state.Blocked.Add((target, spec.Name));
+                    }
+                    if (liveVolume.BackingPath is not null)
+                    {
+                        diagnostics.Add(Diagnostic.Error("volume-move-backing",
+                            $"{where}, but it is a qcow2 overlay on a backing file ({liveVolume.BackingPath}) that is not on the target; Reconciler does not move overlays",
+                            volume.Meta.Origin.Find("spec.pool"), "spec.pool",
+                            "keep the Volume in its pool and the domain on its node, or make a new volume on the target (its data is not copied)"));
+                        state.Blocked.Add((target, spec.Name));
+                    }
+                    if (targetNode.Pools.FirstOrDefault(p => p.Name == volume.Pool) is { } toPool && toPool.Volumes.Any(v => v.Name == name))
+                    {
+                        diagnostics.Add(Diagnostic.Error("volume-move-target-exists",
+                            $"{where}, but pool '{volume.Pool}' on node '{target}' already has a volume of that name; it is not overwritten",
+                            volume.Meta.Origin.Find("spec.pool"), "spec.pool",
+                            $"remove that volume from node '{target}' yourself if it is stale (virsh vol-delete {name} --pool {volume.Pool}), or choose another pool"));
+                        state.Blocked.Add((target, spec.Name));
+                        continue;
+                    }
+                    moves.Add(new VolumeMove(name, from.Name, volume.Pool, liveVolume.Format == "qcow2" ? "qcow2" : "raw", liveVolume.CapacityBytes, volume.DeletionPolicy, volume));
+                    state.MovingIn.Add((target, volume.Pool, name));
+                    state.MovingOut.Add((source.Node, from.Name, name));
+                }
+                if (moves.Count > 0) state.VolumeMoves[(target, spec.Name)] = moves;
+            }
+        }
     }
 
     private static void Add<T>(Dictionary<string, List<T>> map, string key, T value)
@@ -116,7 +189,8 @@ public static class StoragePlanner
             var wanted = domains.Select(d => d.Name).ToHashSet(StringComparer.Ordinal);
             // Domains this plan destroys (owned by this source, no longer in the specs, not protected)
             // do not count as users of storage: their destroy runs first.
-            _kept = node.Domains.Where(d => !(d.Owner is { } o && o.Source == Source && !wanted.Contains(d.Name) && !o.Protect)).ToList();
+            // A domain whose spec names another node is moved, not destroyed: it still uses its storage here.
+            _kept = node.Domains.Where(d => !(d.Owner is { } o && o.Source == Source && !wanted.Contains(d.Name) && !state.Wanted.Contains(d.Name) && !o.Protect)).ToList();
             foreach (var domain in domains) ResolveDomain(domain);
             PlanPools();
             PlanVolumes();
@@ -230,7 +304,8 @@ public static class StoragePlanner
             {
                 diagnostics.Add(Diagnostic.Error("cross-node-reference",
                     $"domain '{domain.Name}' on node '{node.Node}' uses volume '{name}', which is on another node (spec at {other.Meta.Origin.Location})",
-                    domain.Meta.Origin.Find(field), field, "a domain's volumes must be on its own node"));
+                    domain.Meta.Origin.Find(field), field,
+                    $"a domain's volumes must be on its own node: to move the volume with the domain, set the Volume's pool to a pool on node '{node.Node}' (a running domain also needs spec.migration.storage: copy)"));
                 return null;
             }
             if (disk.Pool is { } pool)
@@ -446,6 +521,10 @@ public static class StoragePlanner
                 var current = pool?.Volumes.FirstOrDefault(v => v.Name == spec.Name);
                 var record = pool?.Ledger?.Volumes.GetValueOrDefault(spec.Name);
                 var where = spec.Meta.Origin.Find("metadata.name");
+                if (current is null && state.MovingIn.Contains((node.Node, spec.Pool, spec.Name)))
+                {
+                    continue; // created and filled by the move of the domain that uses it (its Migrate change shows it)
+                }
                 if (current is null)
                 {
                     var reason = record is { Released: false, Complete: true } ? "missing on the node (deleted behind our back?)" : "not on the node";
@@ -536,6 +615,7 @@ public static class StoragePlanner
                 {
                     if (record.Role != VolumeRole.Volume || record.Released || record.Source != Source) continue;
                     if (_volumes.TryGetValue(name, out var still) && still.Pool == pool.Name) continue;
+                    if (state.MovingOut.Contains((node.Node, pool.Name, name))) continue; // kept or deleted by the move, after it succeeded
                     var current = pool.Volumes.FirstOrDefault(v => v.Name == name);
                     if (record.DeletionPolicy == DeletionPolicy.Retain || current is null || !record.Complete && current is null)
                     {
@@ -624,6 +704,8 @@ public static class StoragePlanner
                 foreach (var (name, record) in pool.Ledger.Volumes.OrderBy(r => r.Key, StringComparer.Ordinal))
                 {
                     if (record.Role != VolumeRole.Seed || record.Source != Source || seeds.Contains((pool.Name, name))) continue;
+                    // The seed of a domain that moves away stays while the domain is here (the plan after the move deletes it).
+                    if (state.Wanted.Contains(record.SpecName) && node.Domains.Any(d => d.Name == record.SpecName)) continue;
                     var current = pool.Volumes.FirstOrDefault(v => v.Name == name);
                     var users = _kept.Where(d => current is not null && d.Config is { } c && c.Disks.Any(x => (x.Volume == name && x.Pool == pool.Name) || x.Path == current.Path))
                         .Select(d => d.Name).ToList();
@@ -777,6 +859,18 @@ public sealed class StorageState
 
     /// <summary>Pools (node, name) whose ledger could not be read or that are not ours: nothing in them changes.</summary>
     public HashSet<(string Node, string Name)> FrozenPools { get; } = [];
+
+    /// <summary>Names of all domains the specs place on some node.</summary>
+    public HashSet<string> Wanted { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Owned volumes that move with their domain, by the domain's (target node, name).</summary>
+    public Dictionary<(string Node, string Name), List<VolumeMove>> VolumeMoves { get; } = [];
+
+    /// <summary>(target node, pool, volume) of every moving volume: created by the move, not by a volume step.</summary>
+    public HashSet<(string Node, string Pool, string Volume)> MovingIn { get; } = [];
+
+    /// <summary>(source node, pool, volume) of every moving volume: kept or deleted by the move, not by a volume step.</summary>
+    public HashSet<(string Node, string Pool, string Volume)> MovingOut { get; } = [];
 
     /// <summary>External (unmanaged) objects each domain uses, shown in the plan.</summary>
     public Dictionary<(string Node, string Name), List<string>> External { get; } = [];

@@ -234,7 +234,7 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
                 }
                 break;
             case ChangeAction.Migrate:
-                Migration.Execute(sessions, session, change, progress);
+                Migration.Execute(sessions, session, plan, change, progress);
                 break;
         }
     }

@@ -359,7 +359,7 @@ internal static class StorageSteps
     }
 
     /// <summary>Domains (persistent or running definition) that use any of the volumes.</summary>
-    private static List<string> Users(NodeSession session, string pool, IReadOnlyList<LiveVolume> volumes)
+    internal static List<string> Users(NodeSession session, string pool, IReadOnlyList<LiveVolume> volumes)
     {
         var users = new List<string>();
         foreach (var domain in session.Connection.ListAllDomains())
@@ -549,7 +549,7 @@ internal static class StorageSteps
 
     // ---- helpers ----
 
-    private static LibvirtStoragePool ActivePool(NodeSession session, string name)
+    internal static LibvirtStoragePool ActivePool(NodeSession session, string name)
     {
         var pool = session.Connection.LookupStoragePoolByName(name) ?? throw new ApplyStepException($"storage pool {name} is not on node {session.Target.Name}");
         if (!pool.IsActive)
@@ -561,7 +561,7 @@ internal static class StorageSteps
     }
 
     /// <summary>Reads the pool's ledger, changes one record (null removes it), writes it back.</summary>
-    private static void Edit(LedgerStore store, LibvirtStoragePool pool, string volume, Func<VolumeRecord?, VolumeRecord?> change)
+    internal static void Edit(LedgerStore store, LibvirtStoragePool pool, string volume, Func<VolumeRecord?, VolumeRecord?> change)
     {
         var (ledger, error, _) = store.Read(pool);
         if (error is not null && ledger is null && !error.Contains("inactive", StringComparison.Ordinal))
