@@ -86,10 +86,10 @@ public static class StoragePlanner
         var poolNodes = desired.Pools.ToDictionary(p => p.Name, p => p.Node ?? (live.Count == 1 ? live[0].Node : null), StringComparer.Ordinal);
         foreach (var (target, specs) in byNode.OrderBy(p => p.Key, StringComparer.Ordinal))
         {
+            foreach (var spec in specs) state.WantedOn[spec.Name] = target;
             if (reachable.FirstOrDefault(n => n.Node == target) is not { } targetNode) continue;
             foreach (var spec in specs)
             {
-                state.Wanted.Add(spec.Name);
                 if (targetNode.Domains.Any(d => d.Name == spec.Name)) continue;
                 var (source, current) = reachable.Where(n => n.Node != target)
                     .Select(n => (n, n.Domains.FirstOrDefault(d => d.Name == spec.Name && d.Persistent && d.Owner?.Source == desired.Source)))
@@ -190,7 +190,7 @@ public static class StoragePlanner
             // Domains this plan destroys (owned by this source, no longer in the specs, not protected)
             // do not count as users of storage: their destroy runs first.
             // A domain whose spec names another node is moved, not destroyed: it still uses its storage here.
-            _kept = node.Domains.Where(d => !(d.Owner is { } o && o.Source == Source && !wanted.Contains(d.Name) && !state.Wanted.Contains(d.Name) && !o.Protect)).ToList();
+            _kept = node.Domains.Where(d => !(d.Owner is { } o && o.Source == Source && !wanted.Contains(d.Name) && !state.WantedOn.ContainsKey(d.Name) && !o.Protect)).ToList();
             foreach (var domain in domains) ResolveDomain(domain);
             PlanPools();
             PlanVolumes();
@@ -705,7 +705,7 @@ public static class StoragePlanner
                 {
                     if (record.Role != VolumeRole.Seed || record.Source != Source || seeds.Contains((pool.Name, name))) continue;
                     // The seed of a domain that moves away stays while the domain is here (the plan after the move deletes it).
-                    if (state.Wanted.Contains(record.SpecName) && node.Domains.Any(d => d.Name == record.SpecName)) continue;
+                    if (state.WantedOn.TryGetValue(record.SpecName, out var there) && there != node.Node && node.Domains.Any(d => d.Name == record.SpecName)) continue;
                     var current = pool.Volumes.FirstOrDefault(v => v.Name == name);
                     var users = _kept.Where(d => current is not null && d.Config is { } c && c.Disks.Any(x => (x.Volume == name && x.Pool == pool.Name) || x.Path == current.Path))
                         .Select(d => d.Name).ToList();
@@ -860,8 +860,8 @@ public sealed class StorageState
     /// <summary>Pools (node, name) whose ledger could not be read or that are not ours: nothing in them changes.</summary>
     public HashSet<(string Node, string Name)> FrozenPools { get; } = [];
 
-    /// <summary>Names of all domains the specs place on some node.</summary>
-    public HashSet<string> Wanted { get; } = new(StringComparer.Ordinal);
+    /// <summary>The node the specs place each domain on, by domain name.</summary>
+    public Dictionary<string, string> WantedOn { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Owned volumes that move with their domain, by the domain's (target node, name).</summary>
     public Dictionary<(string Node, string Name), List<VolumeMove>> VolumeMoves { get; } = [];
