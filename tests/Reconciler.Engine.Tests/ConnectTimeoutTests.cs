@@ -47,7 +47,7 @@ public sealed class ConnectTimeoutTests
         var took = clock.Elapsed;
 
         Assert.True(plan.ExitCode == 1, plan.ToString());
-        Assert.InRange(took.TotalSeconds, 1.5, 8); // waited for the timeout, not for the OS or forever
+        Assert.InRange(took.TotalSeconds, 1.5, 30); // waited for the timeout (2 s), not for the OS or forever (room for a loaded machine)
         Assert.Contains("node 'mute'", plan.All);
         Assert.Contains($"no answer from qemu+tcp://127.0.0.1:{port}/system within 2s", plan.All);
         Assert.Contains("connect timeout", plan.All);
