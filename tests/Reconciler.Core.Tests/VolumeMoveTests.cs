@@ -118,6 +118,31 @@ public sealed class VolumeMoveTests
     }
 
     [Fact]
+    public void A_moving_domain_with_cloud_init_gets_its_seed_in_the_target_pool_and_keeps_the_source_seed_until_it_is_gone()
+    {
+        var ci = new CloudInitSpec("#cloud-config\n", "instance-id: vm\n", null, "vm", null, CloudInitSpec.SeedVolumeName("vm"));
+        var vm = Vm("b") with { CloudInit = ci };
+        var nodes = Nodes();
+        var pa = nodes[0].Pools[0];
+        var seedRecord = new VolumeRecord(VolumeRole.Seed, "vm", Specs.Source, "r", DeletionPolicy.Delete, true, ContentHash: ci.ContentHash, InstanceId: "vm");
+        nodes[0] = nodes[0] with
+        {
+            Pools = [pa with
+            {
+                Volumes = [.. pa.Volumes, new LiveVolume("vm-cidata.iso", "/pools/pool-a/vm-cidata.iso", 1 << 20, "raw", null)],
+                Ledger = pa.Ledger! with { Volumes = new Dictionary<string, VolumeRecord>(pa.Ledger.Volumes) { ["vm-cidata.iso"] = seedRecord } },
+            }],
+        };
+        var plan = Planner.Compute(Moved(vm), nodes, new PlanOptions());
+        Assert.DoesNotContain(plan.Diagnostics, d => d.Severity == Severity.Error);
+        var seed = Assert.Single(plan.Changes, c => c.Kind == ResourceKind.Volume);
+        Assert.Equal((ChangeAction.Create, "b", "pool-b"), (seed.Action, seed.Node, seed.Storage!.Pool));
+        var move = Assert.Single(plan.Changes, c => c.Kind == ResourceKind.Domain);
+        Assert.Equal("pool-b", move.Desired!.CloudInit!.Pool);
+        Assert.DoesNotContain(plan.Changes, c => c.Node == "a");
+    }
+
+    [Fact]
     public void After_the_move_the_plan_is_empty_and_the_released_source_copy_is_left_alone()
     {
         var onB = Vm("b") with { Disks = [new DiskSpec(null, "data", "pool-b", DiskDevice.Disk, "virtio", "qcow2", false, null)] };
