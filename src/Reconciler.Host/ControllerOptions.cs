@@ -58,7 +58,7 @@ public sealed class ControllerOptions
     public string LockTimeout { get; set; } = "0s";
 
     /// <summary>Directory source: how long file events must be quiet before a reload (a burst that never pauses is read after 10 times this, at least 1 s).</summary>
-    public string Debounce { get; set; } = "100ms";
+    public string Debounce { get; set; } = "50ms";
 
     /// <summary>First retry delay after a failure (doubles per failure, with jitter).</summary>
     public string BackoffBase { get; set; } = "2s";

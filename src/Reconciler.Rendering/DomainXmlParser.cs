@@ -35,7 +35,11 @@ public static class DomainXmlParser
 {
     /// <summary>Parses domain XML.</summary>
     /// <exception cref="DomainParseException">The XML is malformed, is not a domain, or holds a value that cannot be read.</exception>
-    public static ParsedDomain Parse(string xml)
+    public static ParsedDomain Parse(string xml) => Parse(Load(xml));
+
+    /// <summary>Loads domain XML into a document (no DTDs, no resolver) for <see cref="Parse(XDocument)"/> and other readers of the same text.</summary>
+    /// <exception cref="DomainParseException">The XML is malformed.</exception>
+    public static XDocument Load(string xml)
     {
         ArgumentNullException.ThrowIfNull(xml);
         XDocument document;
@@ -50,7 +54,7 @@ public static class DomainXmlParser
         {
             throw new DomainParseException($"domain XML is malformed (line {e.LineNumber}, column {e.LinePosition}): {e.Message}", e);
         }
-        return Parse(document);
+        return document;
     }
 
     /// <summary>Parses an already loaded domain XML document.</summary>

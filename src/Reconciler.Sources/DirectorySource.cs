@@ -10,6 +10,9 @@ public sealed class DirectorySource : ISpecSource
 {
     private readonly TimeSpan _debounce;
 
+    // Unchanged files are not parsed again on the next fetch.
+    private readonly SpecFileCache _parsed = new();
+
     /// <summary>A source over <paramref name="directory"/>.</summary>
     /// <param name="directory">The spec directory.</param>
     /// <param name="debounce">How long file events must be quiet before "changed" is reported (a burst without pause is reported after <see cref="MaxWaitFactor"/> times this, at least 1 s).</param>
@@ -36,7 +39,7 @@ public sealed class DirectorySource : ISpecSource
     public Task<SourceSnapshot> FetchAsync(CancellationToken ct)
     {
         if (!Directory.Exists(Root)) throw new SourceUnavailableException($"the spec directory '{Root}' does not exist");
-        var result = SpecLoader.LoadDirectory(Root, ct);
+        var result = SpecLoader.LoadDirectory(Root, ct, _parsed);
         var specs = result.Specs is null ? null : result.Specs with { Source = Root };
         var revision = specs?.Revision ?? "invalid-" + ContentKey(result);
         return Task.FromResult(new SourceSnapshot(Root, revision, result with { Specs = specs }, DateTimeOffset.UtcNow));

@@ -46,6 +46,7 @@ public sealed partial class GitSource : ISpecSource
     private readonly GitSourceOptions _options;
     private readonly string _path;
     private readonly Redactor _redactor;
+    private readonly SpecFileCache _parsed = new();
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>A source over <paramref name="options"/>.</summary>
@@ -188,7 +189,7 @@ public sealed partial class GitSource : ISpecSource
                 }
             }
         }
-        var result = SpecLoader.LoadFiles(Identity, files, ct);
+        var result = SpecLoader.LoadFiles(Identity, files, ct, _parsed);
         var all = diagnostics.Count == 0 ? result.Diagnostics : [.. diagnostics, .. result.Diagnostics];
         var specs = result.Specs is null || diagnostics.Count > 0 ? null : result.Specs with { Source = Identity, Revision = sha };
         return new LoadResult(specs, all);

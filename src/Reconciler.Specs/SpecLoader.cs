@@ -40,7 +40,7 @@ public static class SpecLoader
     /// <paramref name="root"/> may also name a single file. The revision is a short hash of the
     /// files' relative paths and bytes; the source is <paramref name="root"/> as given.
     /// </summary>
-    public static LoadResult LoadDirectory(string root, CancellationToken ct = default)
+    public static LoadResult LoadDirectory(string root, CancellationToken ct = default, SpecFileCache? cache = null)
     {
         var diagnostics = new List<Diagnostic>();
         var files = new List<(string Path, byte[] Bytes)>();
@@ -78,7 +78,7 @@ public static class SpecLoader
             }
         }
         var siblingRoot = File.Exists(root) ? Path.GetDirectoryName(Path.GetFullPath(root))! : root;
-        return Load(root, Revision(files), texts, diagnostics, ct, SiblingFiles.ForDirectory(siblingRoot));
+        return Load(root, Revision(files), texts, diagnostics, ct, SiblingFiles.ForDirectory(siblingRoot), cache);
     }
 
     /// <summary>
@@ -87,7 +87,7 @@ public static class SpecLoader
     /// (<see cref="IsSpecFile"/>) and their order. The revision is a short hash of the paths and
     /// UTF-8 contents; a caller that knows a better revision (a commit) replaces it with <c>with</c>.
     /// </summary>
-    public static LoadResult LoadFiles(string sourceName, IEnumerable<(string RelativePath, string Text)> files, CancellationToken ct = default)
+    public static LoadResult LoadFiles(string sourceName, IEnumerable<(string RelativePath, string Text)> files, CancellationToken ct = default, SpecFileCache? cache = null)
     {
         var diagnostics = new List<Diagnostic>();
         var all = files.Select(f => (Path: f.RelativePath.Replace('\\', '/').TrimStart('/'), f.Text)).ToList();
@@ -108,7 +108,7 @@ public static class SpecLoader
             texts.Add((path, text));
         }
         var revision = Revision(selected.Select(f => (f.Path, Encoding.UTF8.GetBytes(f.Text))).ToList());
-        return Load(sourceName, revision, texts, diagnostics, ct, SiblingFiles.ForTexts(siblings));
+        return Load(sourceName, revision, texts, diagnostics, ct, SiblingFiles.ForTexts(siblings), cache);
     }
 
     /// <summary>Whether a relative path is loaded: a <c>.yaml</c>/<c>.yml</c> file with no hidden (dot) segment.</summary>
@@ -186,19 +186,43 @@ public static class SpecLoader
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
     }
 
-    private sealed record Loaded(KindHandler Kind, object Resource, DocumentContext Context, SourceLocation NameLocation);
+    internal sealed record Loaded(KindHandler Kind, object Resource, DocumentContext Context, SourceLocation NameLocation);
 
     private static LoadResult Load(string source, string revision, List<(string Path, string Text)> files, List<Diagnostic> diagnostics, CancellationToken ct,
-        SiblingFiles? siblings = null)
+        SiblingFiles? siblings = null, SpecFileCache? cache = null)
     {
-        var loaded = new List<Loaded>();
-        foreach (var (path, text) in files)
+        // Each file's manifests depend on its text alone (and on sibling files, which are never
+        // cached); results and diagnostics are kept in file order.
+        var perFile = new (List<Loaded> Loaded, List<Diagnostic> Diagnostics)[files.Count];
+        void ReadOne(int i)
+        {
+            var (path, text) = files[i];
+            if (cache?.Find(path, text) is { } hit)
+            {
+                perFile[i] = hit;
+                return;
+            }
+            var found = new List<Loaded>();
+            var fileDiagnostics = new List<Diagnostic>();
+            foreach (var document in YamlDocuments.Read(path, text, fileDiagnostics))
+            {
+                if (ReadManifest(document, path, fileDiagnostics, siblings) is { } resource) found.Add(resource);
+            }
+            perFile[i] = (found, fileDiagnostics);
+            // A file that read sibling files (cloud-init, local images) is parsed every time: those may change on their own.
+            if (cache is not null && !found.Any(l => l.Context.UsesSiblings)) cache.Remember(path, text, found, fileDiagnostics);
+        }
+        for (var i = 0; i < files.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
-            foreach (var document in YamlDocuments.Read(path, text, diagnostics))
-            {
-                if (ReadManifest(document, path, diagnostics, siblings) is { } resource) loaded.Add(resource);
-            }
+            ReadOne(i);
+        }
+        cache?.KeepOnly(files.Select(f => f.Path));
+        var loaded = new List<Loaded>();
+        foreach (var (found, fileDiagnostics) in perFile)
+        {
+            loaded.AddRange(found);
+            diagnostics.AddRange(fileDiagnostics);
         }
 
         CheckDuplicateNames(loaded, diagnostics);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -131,6 +132,14 @@ internal sealed class NodeSession : IDisposable
         finally
         {
             foreach (var domain in listed) domain.Dispose();
+        }
+        if (_parsed.Count > 0)
+        {
+            var seen = read.Where(d => d is not null).Select(d => d!.Uuid).ToHashSet(StringComparer.Ordinal);
+            foreach (var uuid in _parsed.Keys)
+            {
+                if (!seen.Contains(uuid)) _parsed.TryRemove(uuid, out _);
+            }
         }
         var domains = new List<LiveDomain>(read.Length);
         foreach (var domain in read)
@@ -275,37 +284,76 @@ internal sealed class NodeSession : IDisposable
         }
     }
 
-    private static LiveDomain ReadDomain(LibvirtDomain domain, Listed? known = null)
+    /// <summary>What the last read parsed from one domain's XML, reused while the text is the same.</summary>
+    /// <param name="ConfigDigest">Digest of the definition's XML text.</param>
+    /// <param name="Config">Its parse, or null when it could not be parsed.</param>
+    /// <param name="LiveDigest">Digest of the running instance's XML text, or null when it was not read.</param>
+    /// <param name="Running">Its parse.</param>
+    /// <param name="FreeSlots">Its free hotplug slots.</param>
+    private sealed record Parsed(string ConfigDigest, ParsedDomain? Config, string? LiveDigest, DomainSpec? Running, int FreeSlots);
+
+    /// <summary>
+    /// Parses by domain UUID, so that a session kept open across passes (the controller's) fetches
+    /// every definition afresh but parses only the ones whose text changed. Parsing is a pure
+    /// function of the text, so a hit gives exactly what parsing would. Pruned to the listed domains
+    /// after every <see cref="Read"/>.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Parsed> _parsed = new(StringComparer.Ordinal);
+
+    private LiveDomain ReadDomain(LibvirtDomain domain, Listed? known = null)
     {
         var runState = known?.RunState ?? RunState(domain);
         var persistent = known?.Persistent ?? domain.IsPersistent;
         var autostart = persistent && (known?.Autostart ?? domain.Autostart);
+        var uuid = domain.Uuid;
         var inactiveXml = domain.GetXmlDesc(persistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None);
-        ParsedDomain? config = null;
-        try
+        var configDigest = Digest(inactiveXml);
+        _parsed.TryGetValue(uuid, out var before);
+        ParsedDomain? config;
+        if (before is not null && before.ConfigDigest == configDigest)
         {
-            config = DomainXmlParser.Parse(inactiveXml);
+            config = before.Config;
         }
-        catch (RenderException)
+        else
         {
-            // Unparseable definitions stay null; the planner reports them and never touches them.
-        }
-        DomainSpec? running = null;
-        var freeSlots = 0;
-        if (runState != LiveRunState.Stopped && persistent && config?.Owner is not null)
-        {
+            before = null;
             try
             {
-                var liveXml = domain.GetXmlDesc(DomainXmlFlags.None);
-                running = DomainXmlParser.Parse(liveXml).Spec;
-                freeSlots = HotplugSlots.CountFree(liveXml);
+                config = DomainXmlParser.Parse(inactiveXml);
             }
             catch (RenderException)
             {
+                // Unparseable definitions stay null; the planner reports them and never touches them.
+                config = null;
             }
         }
-        var fingerprint = Fingerprint(inactiveXml, runState, autostart);
-        return new LiveDomain(domain.Name, domain.Uuid, runState, autostart, persistent, config?.Owner, config?.Spec, running, fingerprint)
+        DomainSpec? running = null;
+        string? liveDigest = null;
+        var freeSlots = 0;
+        if (runState != LiveRunState.Stopped && persistent && config?.Owner is not null)
+        {
+            var liveText = domain.GetXmlDesc(DomainXmlFlags.None);
+            liveDigest = Digest(liveText);
+            if (before is not null && before.LiveDigest == liveDigest)
+            {
+                (running, freeSlots) = (before.Running, before.FreeSlots);
+            }
+            else
+            {
+                try
+                {
+                    var liveXml = DomainXmlParser.Load(liveText);
+                    running = DomainXmlParser.Parse(liveXml).Spec;
+                    freeSlots = HotplugSlots.CountFree(liveXml);
+                }
+                catch (RenderException)
+                {
+                }
+            }
+        }
+        _parsed[uuid] = new Parsed(configDigest, config, liveDigest, running, freeSlots);
+        var fingerprint = FingerprintOfDigest(configDigest, runState, autostart);
+        return new LiveDomain(domain.Name, uuid, runState, autostart, persistent, config?.Owner, config?.Spec, running, fingerprint)
         {
             FreeHotplugSlots = freeSlots,
         };
@@ -321,10 +369,35 @@ internal sealed class NodeSession : IDisposable
     };
 
     /// <summary>A digest of what a saved plan depends on: the persistent definition, run state and autostart.</summary>
-    internal static string Fingerprint(string inactiveXml, LiveRunState state, bool autostart)
+    internal static string Fingerprint(string inactiveXml, LiveRunState state, bool autostart) => FingerprintOfDigest(Digest(inactiveXml), state, autostart);
+
+    private static string FingerprintOfDigest(string configDigest, LiveRunState state, bool autostart) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{state}|{autostart}|{configDigest}")))[..24];
+
+    /// <summary>SHA-256 of a text's UTF-8 bytes (lower-case hex), hashed in pieces: no copy of the whole text.</summary>
+    private static string Digest(string text)
     {
-        var bytes = Encoding.UTF8.GetBytes($"{state}|{autostart}|{inactiveXml}");
-        return Convert.ToHexStringLower(SHA256.HashData(bytes))[..24];
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        const int Chunk = 4096;
+        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(Chunk));
+        try
+        {
+            for (var at = 0; at < text.Length; at += Chunk)
+            {
+                var length = Math.Min(Chunk, text.Length - at);
+                // Never split a surrogate pair between pieces.
+                if (length == Chunk && char.IsHighSurrogate(text[at + length - 1])) length--;
+                hash.AppendData(buffer, 0, Encoding.UTF8.GetBytes(text.AsSpan(at, length), buffer));
+                at -= Chunk - length;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return Convert.ToHexStringLower(digest);
     }
 
     /// <summary>Writes the sandbox's state back to its file; a no-op for real nodes.</summary>

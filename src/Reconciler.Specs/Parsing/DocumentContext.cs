@@ -18,7 +18,20 @@ internal sealed class DocumentContext(string file, List<Diagnostic> diagnostics)
     public SourceLocation Start { get; set; } = SourceLocation.OfFile(file);
 
     /// <summary>Files next to the manifest (cloud-init files, local base images); null when the source has none.</summary>
-    public SiblingFiles? Siblings { get; set; }
+    public SiblingFiles? Siblings
+    {
+        get
+        {
+            UsesSiblings = true;
+            return _siblings;
+        }
+        set => _siblings = value;
+    }
+
+    private SiblingFiles? _siblings;
+
+    /// <summary>True once anything asked for <see cref="Siblings"/>: the manifest depends on more than its own text.</summary>
+    public bool UsesSiblings { get; private set; }
 
     /// <summary>The absolute local path of <paramref name="path"/> written in this file, or null when it cannot be resolved here.</summary>
     public string? ResolveLocalPath(string path) => Siblings?.LocalPath(File, path);
