@@ -139,6 +139,8 @@ public sealed class VolumeMoveTests
         Assert.Equal((ChangeAction.Create, "b", "pool-b"), (seed.Action, seed.Node, seed.Storage!.Pool));
         var move = Assert.Single(plan.Changes, c => c.Kind == ResourceKind.Domain);
         Assert.Equal("pool-b", move.Desired!.CloudInit!.Pool);
+        Assert.Equal("pool-a", move.SourceSeedPool);
+        Assert.Contains("its cloud-init seed on the source (pool pool-a) is deleted after the move", move.Reason);
         Assert.DoesNotContain(plan.Changes, c => c.Node == "a");
     }
 

@@ -93,7 +93,7 @@ public sealed class VolumeMoveTests(VolumeMoveTests.TwoNodes nodes) : IClassFixt
         }
     }
 
-    private string Specs(string name, string node, string pool, string state = "running", string policy = "Retain") => nodes.NodeSpecs + $"""
+    private string Specs(string name, string node, string pool, string state = "running", string policy = "Retain", string extra = "") => nodes.NodeSpecs + $"""
         ---
         apiVersion: reconciler/v1
         kind: Volume
@@ -111,7 +111,7 @@ public sealed class VolumeMoveTests(VolumeMoveTests.TwoNodes nodes) : IClassFixt
           graphics: {"{"}type: none{"}"}
           disks: [{"{"}volume: {name}-data{"}"}]
           migration: {"{"}storage: copy{"}"}
-
+        {extra}
         """;
 
     private static (bool Exists, bool Active, bool Persistent) State(PrivateLibvirtd node, string name)
@@ -325,6 +325,53 @@ public sealed class VolumeMoveTests(VolumeMoveTests.TwoNodes nodes) : IClassFixt
             {
                 clash?.Undefine();
             }
+            specs.Write("all.yaml", nodes.NodeSpecs);
+            await Cli.RunAsync("apply", source, "--auto-approve");
+        }
+    }
+
+    [Fact]
+    public async Task A_running_domain_with_cloud_init_moves_with_its_volume_gets_a_seed_on_the_target_and_its_old_seed_is_deleted()
+    {
+        var specs = nodes.Specs;
+        var source = specs.Path;
+        const string cloudInit = "  cloudInit: {userData: \"#cloud-config\\nhostname: vcopy-ci\\n\"}\n";
+        try
+        {
+            specs.Write("all.yaml", Specs("vcopy-ci", "a", "vcopy-pa", extra: cloudInit));
+            var apply = await Cli.RunAsync("apply", source, "--auto-approve");
+            Assert.True(apply.ExitCode == 0, apply.ToString());
+            Assert.NotNull(Record(nodes.A, "vcopy-pa", "vcopy-ci-cidata.iso"));
+
+            specs.Write("all.yaml", Specs("vcopy-ci", "b", "vcopy-pb", extra: cloudInit));
+            var plan = await Cli.RunAsync("plan", source, "--output", "json");
+            using (var json = JsonDocument.Parse(plan.Out))
+            {
+                Assert.Equal(0, json.RootElement.GetProperty("summary").GetProperty("errors").GetInt32());
+                var changes = json.RootElement.GetProperty("changes").EnumerateArray().ToList();
+                Assert.Equal(2, changes.Count); // the seed made on b, then the move
+                Assert.Contains(changes, c => c.GetProperty("name").GetString() == "vcopy-ci-cidata.iso" && c.GetProperty("action").GetString() == "create");
+                var move = Assert.Single(changes, c => c.GetProperty("action").GetString() == "migrate");
+                Assert.Contains("cloud-init seed on the source (pool vcopy-pa) is deleted after the move", move.GetProperty("reason").GetString());
+            }
+            var moved = await Cli.RunAsync("apply", source, "--auto-approve");
+            Assert.True(moved.ExitCode == 0, moved.ToString());
+            Assert.Equal((true, true, true), State(nodes.B, "vcopy-ci"));
+            Assert.False(State(nodes.A, "vcopy-ci").Exists);
+            Assert.Equal(Marker, GuestView(nodes.B, "vcopy-pb", "vcopy-ci-data"));
+            Assert.NotNull(Record(nodes.B, "vcopy-pb", "vcopy-ci-cidata.iso"));
+            Assert.Null(Record(nodes.A, "vcopy-pa", "vcopy-ci-cidata.iso"));
+            using (var b = LibvirtConnection.Open(nodes.B.AdminUri))
+            using (var d = b.LookupDomainByName("vcopy-ci")!)
+            {
+                Assert.Contains("<source pool='vcopy-pb' volume='vcopy-ci-cidata.iso'", d.GetXmlDesc(DomainXmlFlags.Inactive));
+                Assert.Contains("<source pool='vcopy-pb' volume='vcopy-ci-cidata.iso'", d.GetXmlDesc(DomainXmlFlags.None));
+            }
+            var after = await Cli.RunAsync("plan", source, "--detailed-exitcode");
+            Assert.True(after.ExitCode == 0, after.ToString());
+        }
+        finally
+        {
             specs.Write("all.yaml", nodes.NodeSpecs);
             await Cli.RunAsync("apply", source, "--auto-approve");
         }

@@ -63,12 +63,15 @@ internal sealed class Moves
                 + (running ? "copied by the migration" : "copied before the domain is defined there") + ", the source copy " + after;
             fields.Add(new FieldChange($"volume {v.Name}", $"{v.FromPool} on {from}", $"{v.ToPool} on {node}", disruption));
         }
+        var seedPool = storage.SourceSeeds.GetValueOrDefault((node, spec.Name));
+        if (seedPool is not null) how += $"; its cloud-init seed on the source (pool {seedPool}) is deleted after the move (generated content; the target gets its own)";
         return new ResourceChange(node, ResourceKind.Domain, spec.Name, ChangeAction.Migrate,
             $"spec.node changed from {from}: {how}", fields,
             spec, current.Uuid, current.Fingerprint)
         {
             FromNode = from,
             Volumes = volumes,
+            SourceSeedPool = seedPool,
         };
     }
 

@@ -102,6 +102,13 @@ public sealed record ResourceChange(
     public IReadOnlyList<VolumeMove> Volumes { get; init; } = [];
 
     /// <summary>
+    /// For <see cref="ChangeAction.Migrate"/> of a domain with cloud-init: the pool on the source node
+    /// that holds its seed, deleted after a successful move (generated content; the target gets its
+    /// own seed from a volume step before the move); null when there is none.
+    /// </summary>
+    public string? SourceSeedPool { get; init; }
+
+    /// <summary>
     /// For a domain placed by <c>spec.placement</c>: why it is on <see cref="Node"/> (shown as
     /// "placed on node X: why"); null for domains whose spec names the node.
     /// </summary>

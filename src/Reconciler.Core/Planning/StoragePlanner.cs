@@ -95,6 +95,11 @@ public static class StoragePlanner
                     .Select(n => (n, n.Domains.FirstOrDefault(d => d.Name == spec.Name && d.Persistent && d.Owner?.Source == desired.Source)))
                     .FirstOrDefault(x => x.Item2 is not null);
                 if (source is null || current is null) continue;
+                if (spec.CloudInit is { } ci && source.Pools.FirstOrDefault(p => p.Ledger?.Volumes.GetValueOrDefault(ci.SeedVolume) is
+                        { Role: VolumeRole.Seed } r && r.Source == desired.Source && r.SpecName == spec.Name) is { } seedPool)
+                {
+                    state.SourceSeeds[(target, spec.Name)] = seedPool.Name;
+                }
                 var running = IsRunning(current);
                 var moves = new List<VolumeMove>();
                 for (var i = 0; i < spec.Disks.Count; i++)
@@ -865,6 +870,9 @@ public sealed class StorageState
 
     /// <summary>Owned volumes that move with their domain, by the domain's (target node, name).</summary>
     public Dictionary<(string Node, string Name), List<VolumeMove>> VolumeMoves { get; } = [];
+
+    /// <summary>The source pool of the cloud-init seed of each moving domain, by the domain's (target node, name).</summary>
+    public Dictionary<(string Node, string Name), string> SourceSeeds { get; } = [];
 
     /// <summary>(target node, pool, volume) of every moving volume: created by the move, not by a volume step.</summary>
     public HashSet<(string Node, string Pool, string Volume)> MovingIn { get; } = [];

@@ -53,6 +53,7 @@ internal static class Migration
             throw new ApplyStepException(e.Message + $"; its volume(s) on {change.Node} hold the copied data and are kept; the source copies are untouched");
         }
         if (change.Volumes.Count > 0) FinishVolumes(source, target, change, progress);
+        if (change.SourceSeedPool is { } seedPool) DeleteSourceSeed(source, plan, change, seedPool, progress);
         using var moved = target.Connection.LookupDomainByName(change.Name)
             ?? throw new ApplyStepException($"domain {change.Name} is not on node {target.Target.Name} after the move");
         if (change.Desired is { } desired && moved.Autostart != desired.Autostart) moved.Autostart = desired.Autostart;
@@ -70,7 +71,7 @@ internal static class Migration
         var storage = copy ? "copying the disks" : "shared storage";
         // Moving volumes: the target runs (and keeps) the definition with their disks in the target pools.
         string? destXml = null, persistXml = null;
-        if (change.Volumes.Count > 0)
+        if (change.Volumes.Count > 0 || change.SourceSeedPool is not null)
         {
             destXml = Repoint(domain.GetXmlDesc(DomainXmlFlags.Secure | DomainXmlFlags.Migratable), change);
             persistXml = Repoint(domain.GetXmlDesc(DomainXmlFlags.Secure | DomainXmlFlags.Inactive | DomainXmlFlags.Migratable), change);
@@ -114,11 +115,8 @@ internal static class Migration
     private static void Cold(LibvirtDomain domain, NodeSession source, NodeSession target, ResourceChange change, TextWriter progress)
     {
         var xml = domain.GetXmlDesc(DomainXmlFlags.Inactive | DomainXmlFlags.Secure);
-        if (change.Volumes.Count > 0)
-        {
-            foreach (var move in change.Volumes) CopyContent(source, target, move, progress);
-            xml = Repoint(xml, change);
-        }
+        foreach (var move in change.Volumes) CopyContent(source, target, move, progress);
+        if (change.Volumes.Count > 0 || change.SourceSeedPool is not null) xml = Repoint(xml, change);
         try
         {
             using (target.Connection.DefineDomain(xml, validate: false))
@@ -262,6 +260,34 @@ internal static class Migration
         var text = removed.Count > 0 ? $"; the volume(s) created for it on {change.Node} were deleted again ({string.Join(", ", removed)})" : "";
         if (left.Count > 0) text += $"; could not delete {string.Join(", ", left)} on {change.Node}: the next plan shows them as half-written";
         return text;
+    }
+
+    /// <summary>After a successful move: the domain's cloud-init seed on the source (generated, ours, attached to nothing) is deleted.</summary>
+    private static void DeleteSourceSeed(NodeSession source, Plan plan, ResourceChange change, string poolName, TextWriter progress)
+    {
+        var name = change.Desired?.CloudInit?.SeedVolume ?? CloudInitSpec.SeedVolumeName(change.Name);
+        try
+        {
+            var store = LedgerStore.For(source.Target);
+            using var pool = StorageSteps.ActivePool(source, poolName);
+            var (ledger, _, _) = store.Read(pool);
+            if (ledger?.Volumes.GetValueOrDefault(name) is not { Role: VolumeRole.Seed } record || record.Source != plan.Source) return;
+            using (var volume = pool.LookupVolumeByName(name))
+            {
+                if (volume is not null)
+                {
+                    var users = StorageSteps.Users(source, pool.Name, [new LiveVolume(name, volume.Path, 0, null, null)]);
+                    if (users.Count > 0) throw new ApplyStepException($"it is attached to {string.Join(", ", users)}");
+                    volume.Delete();
+                }
+            }
+            StorageSteps.Edit(store, pool, name, _ => null);
+            progress.WriteLine($"    cloud-init seed {name}: deleted from pool {poolName} on {change.FromNode}");
+        }
+        catch (Exception e) when (e is LibvirtException or ApplyStepException)
+        {
+            throw new ApplyStepException($"{change.Name} now runs from {change.Node}, but its old cloud-init seed {poolName}/{name} on {change.FromNode} was not deleted: {e.Message}; the next plan deletes it");
+        }
     }
 
     private static void CompleteTargets(NodeSession target, ResourceChange change)
