@@ -42,16 +42,19 @@ public sealed class MultiNodeTests(MultiNodeTests.TwoNodes nodes) : IClassFixtur
         internal PrivateLibvirtd B { get; } = null!;
 
         /// <summary>The Node specs: both nodes over TLS, the client files by path.</summary>
-        public string NodeSpecs => $"""
+        public string NodeSpecs => TlsNodeSpecs(Pki, 16831, 16833);
+
+        /// <summary>Nodes a (qemu+tls://127.0.0.1:<paramref name="tlsA"/>) and b (qemu+tls://localhost:<paramref name="tlsB"/>), client files in <paramref name="pki"/>.</summary>
+        internal static string TlsNodeSpecs(string pki, int tlsA, int tlsB) => $"""
             apiVersion: reconciler/v1
             kind: Node
             metadata: {"{"}name: a{"}"}
-            spec: {"{"}uri: "qemu+tls://127.0.0.1:16831/system", pkiPath: "{Pki}"{"}"}
+            spec: {"{"}uri: "qemu+tls://127.0.0.1:{tlsA}/system", pkiPath: "{pki}"{"}"}
             ---
             apiVersion: reconciler/v1
             kind: Node
             metadata: {"{"}name: b{"}"}
-            spec: {"{"}uri: "qemu+tls://localhost:16833/system", pkiPath: "{Pki}"{"}"}
+            spec: {"{"}uri: "qemu+tls://localhost:{tlsB}/system", pkiPath: "{pki}"{"}"}
 
             """;
 

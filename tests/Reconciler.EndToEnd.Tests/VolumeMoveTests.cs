@@ -61,16 +61,7 @@ public sealed class VolumeMoveTests(VolumeMoveTests.TwoNodes nodes) : IClassFixt
 
         internal PrivateLibvirtd B { get; } = null!;
 
-        public string NodeSpecs => $"""
-            apiVersion: reconciler/v1
-            kind: Node
-            metadata: {"{"}name: a{"}"}
-            spec: {"{"}uri: "qemu+tls://127.0.0.1:16901/system", pkiPath: "{Pki}"{"}"}
-            ---
-            apiVersion: reconciler/v1
-            kind: Node
-            metadata: {"{"}name: b{"}"}
-            spec: {"{"}uri: "qemu+tls://localhost:16903/system", pkiPath: "{Pki}"{"}"}
+        public string NodeSpecs => MultiNodeTests.TwoNodes.TlsNodeSpecs(Pki, 16901, 16903) + $"""
             ---
             apiVersion: reconciler/v1
             kind: StoragePool
