@@ -10,7 +10,7 @@ public sealed class RepointTests
     private static ResourceMeta Meta(string name) => new(name, new Dictionary<string, string>(), SpecOrigin.InMemory("s.yaml"));
 
     [Fact]
-    public void Moving_volumes_and_the_seed_point_at_the_target_pools_and_other_disks_are_untouched()
+    public void Moving_volumes_and_the_seed_point_at_the_target_pools_other_disks_are_untouched_and_a_saved_plan_keeps_the_move()
     {
         const string xml = """
             <domain type='qemu'><name>vm</name><devices>
@@ -30,6 +30,25 @@ public sealed class RepointTests
             Volumes = [new VolumeMove("data", "pa", "pb", "qcow2", 1 << 20, DeletionPolicy.Retain, spec)],
         };
         var moved = Migration.Repoint(xml, change);
+
+        // A saved plan keeps the move (what apply creates, copies and does to the source copy).
+        var file = Path.Combine(Path.GetTempPath(), $"vcopy-{Guid.NewGuid():N}.plan");
+        try
+        {
+            Output.SavedPlan.Write(file, new Plan("/specs", "r", [], [change], [], []));
+            var read = Output.SavedPlan.Read(file, out var error);
+            Assert.True(read is not null, error);
+            var again = Assert.Single(read.Changes);
+            var move = Assert.Single(again.Volumes);
+            Assert.Equal((change.Volumes[0].Name, change.Volumes[0].FromPool, change.Volumes[0].ToPool, change.Volumes[0].Format, change.Volumes[0].CapacityBytes, change.Volumes[0].SourcePolicy),
+                (move.Name, move.FromPool, move.ToPool, move.Format, move.CapacityBytes, move.SourcePolicy));
+            Assert.Equal(("pb", DeletionPolicy.Retain), (move.Spec.Pool, move.Spec.DeletionPolicy));
+            Assert.Equal("a", again.FromNode);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
         Assert.Contains("<source pool=\"pb\" volume=\"data\" />", moved);
         Assert.Contains("<source pool=\"pa\" volume=\"other\" />", moved);
         Assert.Contains("<source pool=\"elsewhere\" volume=\"data\" />", moved);
