@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Reconciler.Core.Model;
 using Reconciler.Engine.Apply;
 using Reconciler.Engine.Nodes;
 using Reconciler.Engine.Reconcile;
@@ -90,6 +91,7 @@ internal sealed partial class ReconcileService(
             using var passCancel = CancellationTokenSource.CreateLinkedTokenSource(ct, lost);
             var report = await ReconcilePass.RunAsync(specs, nodes, policy, progress, passCancel.Token, connections.Pool).ConfigureAwait(false);
             var elapsed = clockStart.Elapsed;
+            trigger.WatchDomains(specs.Domains.Select(d => d.Name).Concat(report.Resources.Where(r => r.Kind == ResourceKind.Domain).Select(r => r.Name)));
             var (corrected, detected) = status.Record(report, revision, elapsed);
             github.Finished(revision, GitHub.ApplyStatusSummary.From(report));
             metrics.Drift(corrected, detected);

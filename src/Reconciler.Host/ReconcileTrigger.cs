@@ -26,6 +26,25 @@ internal sealed class ReconcileTrigger
         _channel.Writer.TryWrite(true);
     }
 
+    // Null until the first pass: before it, every domain event asks for a pass.
+    private volatile HashSet<string>? _domains;
+
+    /// <summary>
+    /// Sets the domains whose libvirt events ask for a pass: those the specs name and those the
+    /// last pass had something to say about (owned domains to prune, say). Events of any other
+    /// domain (another tool's VMs on a shared node) are dropped: nothing Reconciler would do
+    /// depends on them, and the periodic resync still reads everything.
+    /// </summary>
+    public void WatchDomains(IEnumerable<string> names) => _domains = names.ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>A libvirt event of <paramref name="domain"/>: asks for a pass when that domain is watched (see <see cref="WatchDomains"/>); returns whether it did.</summary>
+    public bool RequestForDomain(string domain, string reason)
+    {
+        if (_domains is { } watched && !watched.Contains(domain)) return false;
+        Request(reason);
+        return true;
+    }
+
     /// <summary>Waits for a request or <paramref name="timeout"/>; returns the reasons (empty on timeout).</summary>
     public async Task<IReadOnlyList<string>> WaitAsync(TimeSpan timeout, CancellationToken ct)
     {
