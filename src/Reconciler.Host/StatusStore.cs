@@ -98,8 +98,10 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
                         lastError = r.Message;
                         break;
                     case ResourceOutcome.Waiting:
-                        // Not a failure: another apply holds the node; look again soon.
-                        retryAt = now + settings.BackoffBase;
+                        // Not a failure: another apply holds the node; look again soon, but not
+                        // sooner than a failure's backoff already asked for.
+                        var soon = now + settings.BackoffBase;
+                        retryAt = retryAt is { } later && later > soon ? later : soon;
                         break;
                 }
                 if (r.Outcome == ResourceOutcome.DriftCorrected) corrected++;

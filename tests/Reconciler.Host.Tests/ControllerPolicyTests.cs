@@ -59,12 +59,17 @@ public sealed class ControllerPolicyTests : IDisposable
             }
             return delays.Count >= 4 && delays.Keys.Max() >= 4;
         }, "four failed attempts", seconds: 120);
-        Assert.Equal([1, 2, 3, 4], delays.Keys.Take(4));
-        for (var n = 1; n <= 4; n++)
+        // Four consecutive failures as /status showed them (a poll delayed on a loaded machine may
+        // miss the first one's second or so): each delay is 2^(n-1) s ±20 %, capped at 8 s, and grows
+        // while the cap is not reached.
+        var seen = delays.Keys.Take(4).ToList();
+        Assert.Equal(Enumerable.Range(seen[0], 4), seen);
+        Assert.True(seen[0] <= 2, $"the first failures were seen: {string.Join(", ", seen)}");
+        static double Raw(int n) => Math.Min(Math.Pow(2, n - 1), 8);
+        foreach (var n in seen)
         {
-            var raw = Math.Min(Math.Pow(2, n - 1), 8);
-            Assert.InRange(delays[n], raw * 0.8 - 0.01, raw * 1.2 + 0.01);
-            if (n > 1) Assert.True(delays[n] > delays[n - 1], $"the delay grows: {string.Join(", ", delays.Select(d => $"{d.Key}: {d.Value:0.00}s"))}");
+            Assert.InRange(delays[n], Raw(n) * 0.8 - 0.01, Raw(n) * 1.2 + 0.01);
+            if (n > seen[0] && Raw(n) > Raw(n - 1)) Assert.True(delays[n] > delays[n - 1], $"the delay grows: {string.Join(", ", delays.Select(d => $"{d.Key}: {d.Value:0.00}s"))}");
         }
         Assert.Matches(@"reconciler_errors_total\{kind=""apply""\} [4-9]", (await controller.GetAsync("/metrics")).Body);
 

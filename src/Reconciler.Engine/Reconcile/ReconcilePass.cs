@@ -148,8 +148,10 @@ public static class ReconcilePass
                 string? note = null;
                 if (policy.Suspend) (hold, reason) = (ResourceOutcome.Suspended, policy.SuspendReason);
                 else if (drift && mode == DriftMode.Report) (hold, reason) = (ResourceOutcome.DriftReported, "DriftDetected");
-                else if (!policy.MayApply(change.Node, change.Name)) (hold, reason) = (ResourceOutcome.Deferred, "BackingOff");
+                // A locked node is said first: its resources wait for the lock (the retry that Waiting
+                // schedules must not turn them into BackingOff while the lock is still held).
                 else if (BusyNode(change, nodes, busy) is { } locked) (hold, reason, note) = (ResourceOutcome.Waiting, "NodeLocked", locked);
+                else if (!policy.MayApply(change.Node, change.Name)) (hold, reason) = (ResourceOutcome.Deferred, "BackingOff");
                 decisions.Add((change, drift, hold, reason, note));
             }
 
