@@ -204,13 +204,15 @@ public static class SpecLoader
             }
             var found = new List<Loaded>();
             var fileDiagnostics = new List<Diagnostic>();
+            var contexts = new List<DocumentContext>();
             foreach (var document in YamlDocuments.Read(path, text, fileDiagnostics))
             {
-                if (ReadManifest(document, path, fileDiagnostics, siblings) is { } resource) found.Add(resource);
+                if (ReadManifest(document, path, fileDiagnostics, siblings, contexts) is { } resource) found.Add(resource);
             }
             perFile[i] = (found, fileDiagnostics);
-            // A file that read sibling files (cloud-init, local images) is parsed every time: those may change on their own.
-            if (cache is not null && !found.Any(l => l.Context.UsesSiblings)) cache.Remember(path, text, found, fileDiagnostics);
+            // A file whose manifests read sibling files (cloud-init, local images), even ones that
+            // failed, is parsed every time: those files may change on their own.
+            if (cache is not null && !contexts.Any(c => c.UsesSiblings)) cache.Remember(path, text, found, fileDiagnostics);
         }
         for (var i = 0; i < files.Count; i++)
         {
@@ -338,9 +340,10 @@ public static class SpecLoader
         }
     }
 
-    private static Loaded? ReadManifest(YamlDocument document, string file, List<Diagnostic> diagnostics, SiblingFiles? siblings)
+    private static Loaded? ReadManifest(YamlDocument document, string file, List<Diagnostic> diagnostics, SiblingFiles? siblings, List<DocumentContext>? made = null)
     {
         var ctx = new DocumentContext(file, diagnostics) { Siblings = siblings };
+        made?.Add(ctx);
         var root = document.RootNode;
         if (FieldReader.IsNull(root)) return null; // an empty document ("---" at the end, comments only)
         ctx.Start = ctx.At(root);

@@ -68,4 +68,18 @@ public sealed class SpecFileCacheTests
         var second = SpecLoader.LoadDirectory(dir.Root, cache: cache);
         Assert.Contains("hostname: two", second.Specs!.Domains.Single().CloudInit!.UserData);
     }
+
+    [Fact]
+    public void A_sibling_file_fixed_on_its_own_clears_the_error()
+    {
+        using var dir = new TempDir();
+        dir.Write("ci/user-data", "#cloud-config\nusers:\n  - name: a\n   bad: indent\n");
+        dir.Write("vms.yaml", T.DomainHeader + "  memory: 64MiB\n  cloudInit: {userDataFile: ci/user-data, pool: p}\n"
+            + "---\napiVersion: reconciler/v1\nkind: StoragePool\nmetadata: {name: p}\nspec: {path: /var/lib/p}\n");
+        var cache = new SpecFileCache();
+        Assert.True(SpecLoader.LoadDirectory(dir.Root, cache: cache).HasErrors);
+        dir.Write("ci/user-data", "#cloud-config\nhostname: fixed\n");
+        var fixedUp = SpecLoader.LoadDirectory(dir.Root, cache: cache);
+        Assert.False(fixedUp.HasErrors, string.Join("\n", fixedUp.Diagnostics));
+    }
 }
