@@ -18,13 +18,24 @@ internal static class StorageReader
         {
             using (pool)
             {
-                try
+                // A pool stopped or started by someone else while we read it ("not active" from the
+                // volume listing or the ledger) is read again in its new state; only a third change in
+                // a row makes the node unreadable.
+                for (var attempt = 1; ; attempt++)
                 {
-                    result.Add(ReadPool(pool, store));
-                }
-                catch (LibvirtNotFoundException)
-                {
-                    // Undefined while we read: not there any more.
+                    try
+                    {
+                        result.Add(ReadPool(pool, store));
+                        break;
+                    }
+                    catch (LibvirtNotFoundException)
+                    {
+                        // Undefined while we read: not there any more.
+                        break;
+                    }
+                    catch (LibvirtOperationInvalidException) when (attempt < 3)
+                    {
+                    }
                 }
             }
         }
