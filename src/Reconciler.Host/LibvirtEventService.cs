@@ -96,7 +96,7 @@ internal sealed partial class LibvirtEventService(
                 subscriptions.Add(connection.RegisterDomainLifecycleEvents(e =>
                 {
                     metrics.Event();
-                    trigger.RequestForDomain(e.DomainName, $"event {e.Type.ToString().ToLowerInvariant()} {e.DomainName}");
+                    trigger.Request(e);
                 }));
                 failures = 0;
                 status.EventConnection(target.Name, target.Uri, true, null);

@@ -57,7 +57,7 @@ internal sealed partial class NodeConnectionService : IDisposable
             var subscription = connection.RegisterDomainLifecycleEvents(e =>
             {
                 _metrics.Event();
-                _trigger.RequestForDomain(e.DomainName, $"event {e.Type.ToString().ToLowerInvariant()} {e.DomainName}");
+                _trigger.Request(e);
             });
             _eventErrors[target.Name] = null;
             return subscription;

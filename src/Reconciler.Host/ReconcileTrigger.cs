@@ -37,12 +37,12 @@ internal sealed class ReconcileTrigger
     /// </summary>
     public void WatchDomains(IEnumerable<string> names) => _domains = names.ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>A libvirt event of <paramref name="domain"/>: asks for a pass when that domain is watched (see <see cref="WatchDomains"/>); returns whether it did.</summary>
-    public bool RequestForDomain(string domain, string reason)
+    /// <summary>A domain lifecycle event: asks for a pass when its domain is watched (see <see cref="WatchDomains"/>).</summary>
+    public void Request(Libvirt.DomainLifecycleEvent e)
     {
-        if (_domains is { } watched && !watched.Contains(domain)) return false;
-        Request(reason);
-        return true;
+        ArgumentNullException.ThrowIfNull(e);
+        if (_domains is { } watched && !watched.Contains(e.DomainName)) return;
+        Request($"event {e.Type.ToString().ToLowerInvariant()} {e.DomainName}");
     }
 
     /// <summary>Waits for a request or <paramref name="timeout"/>; returns the reasons (empty on timeout).</summary>

@@ -11,9 +11,6 @@ public static class HotplugSlots
     /// <paramref name="liveXml"/> (the running instance's XML). On i440fx (<c>pc</c>) machines
     /// hotplug goes to the PCI bus itself; there every free slot of bus 0 counts, up to 31.
     /// </summary>
-    public static int CountFree(string liveXml) => CountFree(XDocument.Parse(liveXml));
-
-    /// <summary>As <see cref="CountFree(string)"/>, for an already loaded live definition.</summary>
     public static int CountFree(XDocument liveXml)
     {
         ArgumentNullException.ThrowIfNull(liveXml);
