@@ -2,6 +2,7 @@ using System.Globalization;
 using Reconciler.Core.Planning;
 using Reconciler.Engine;
 using Reconciler.Engine.Apply;
+using Reconciler.Engine.Nodes;
 using Reconciler.Engine.Output;
 using Reconciler.Libvirt;
 using Reconciler.Rendering;
@@ -47,7 +48,9 @@ internal static class Run
 
     public static async Task<int> PlanAsync(Io io, PlanArgs args, CancellationToken ct)
     {
-        var loaded = Workspace.Load(args.Dir, args.Connect, ct);
+        // The nodes are opened and read while the rest of the specs load (a plan changes nothing).
+        using var prefetch = new NodePrefetch(read: true);
+        var loaded = Workspace.Load(args.Dir, args.Connect, ct, prefetch);
         CliApp.Report(io, loaded.Diagnostics);
         if (loaded.HasErrors)
         {
@@ -55,7 +58,7 @@ internal static class Run
             await GitHubPlanPublishing.PublishInvalidAsync(io, args.GitHub, args.Dir, loaded.Diagnostics, ct).ConfigureAwait(false);
             return CliApp.Error;
         }
-        var plan = await Operations.PlanAsync(loaded, args.Adopt, ct, args.MaxDisruption).ConfigureAwait(false);
+        var plan = await Operations.PlanAsync(loaded, args.Adopt, ct, args.MaxDisruption, prefetch).ConfigureAwait(false);
         io.Out.Write(args.Json ? PlanJson.Render(plan) + Environment.NewLine : PlanText.Render(plan, io.Color));
         if (args.OutFile is not null)
         {

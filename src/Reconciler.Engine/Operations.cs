@@ -30,18 +30,29 @@ public static class Operations
     /// <param name="adopt">Take over unmanaged domains with a spec's name.</param>
     /// <param name="ct">Cancellation.</param>
     /// <param name="maxDisruption">The disruption gate, or null for none.</param>
-    public static async Task<Plan> PlanAsync(LoadedSpecs loaded, bool adopt, CancellationToken ct, Disruption? maxDisruption = null)
+    /// <param name="prefetch">The nodes <see cref="Workspace.Load"/> started opening and reading, or null.</param>
+    public static async Task<Plan> PlanAsync(LoadedSpecs loaded, bool adopt, CancellationToken ct, Disruption? maxDisruption = null,
+        NodePrefetch? prefetch = null)
     {
-        var (sessions, errors) = await Workspace.OpenAsync(loaded.Nodes, ct).ConfigureAwait(false);
+        var (sessions, errors) = await Workspace.OpenAsync(loaded.Nodes, ct, prefetch).ConfigureAwait(false);
+        Task? closing = null;
         try
         {
-            var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct).ConfigureAwait(false);
+            var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct, prefetch).ConfigureAwait(false);
+            // Nothing below talks to a node: the connections close while the plan is computed.
+            closing = Task.Run(() => CloseAll(sessions.Values), CancellationToken.None);
             return Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption));
         }
         finally
         {
-            foreach (var s in sessions.Values) s.Dispose();
+            if (closing is null) CloseAll(sessions.Values);
+            else await closing.ConfigureAwait(false);
         }
+    }
+
+    private static void CloseAll(IEnumerable<NodeSession> sessions)
+    {
+        foreach (var s in sessions) s.Dispose();
     }
 
     /// <summary>

@@ -24,18 +24,29 @@ public sealed record LoadedSpecs(SpecSet? Specs, IReadOnlyList<NodeTarget> Nodes
 public static class Workspace
 {
     /// <summary>Loads and validates the specs under <paramref name="directory"/> and resolves their nodes.</summary>
-    public static LoadedSpecs Load(string directory, string? connect, CancellationToken ct)
+    /// <param name="directory">The spec directory.</param>
+    /// <param name="connect">The --connect override, or null.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="prefetch">
+    /// When given, the nodes are opened (and read, if it was made to) as soon as the loader has
+    /// found them, while the other files still load; pass it on to <see cref="OpenAsync"/> and
+    /// <see cref="ReadAsync"/>, and dispose it when done.
+    /// </param>
+    public static LoadedSpecs Load(string directory, string? connect, CancellationToken ct, NodePrefetch? prefetch = null)
     {
         if (!Directory.Exists(directory))
         {
             return new LoadedSpecs(null, [], [Diagnostic.Error("no-such-directory", $"spec directory '{directory}' does not exist",
                 SourceLocation.OfFile(directory), hint: "pass the directory that holds your *.yaml specs")]);
         }
-        var result = SpecLoader.LoadDirectory(directory, ct);
+        var environmentUri = Environment.GetEnvironmentVariable("LIBVIRT_DEFAULT_URI");
+        Action<IReadOnlyList<NodeSpec>>? nodesRead = prefetch is null ? null
+            : found => prefetch.Start(NodeResolver.Resolve(new SpecSet(directory, "", found, []), directory, connect, environmentUri).Nodes, ct);
+        var result = SpecLoader.LoadDirectory(directory, ct, nodesRead: nodesRead);
         if (result.Specs is null) return new LoadedSpecs(null, [], result.Diagnostics);
         // Prune is scoped to the source, so the source must not depend on how the path was typed.
         var specs = result.Specs with { Source = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) };
-        var (nodes, resolveDiagnostics) = NodeResolver.Resolve(specs, directory, connect, Environment.GetEnvironmentVariable("LIBVIRT_DEFAULT_URI"));
+        var (nodes, resolveDiagnostics) = NodeResolver.Resolve(specs, directory, connect, environmentUri);
         return new LoadedSpecs(specs, nodes, [.. result.Diagnostics, .. resolveDiagnostics]);
     }
 
@@ -44,29 +55,23 @@ public static class Workspace
     /// thrown: the other nodes go on. A remote node that refuses or drops the connection is tried
     /// <see cref="OpenRetries"/> more times after short delays (a daemon restarting); an
     /// authentication failure is not retried, nor is a node that did not answer within its
-    /// connect timeout (<see cref="NodeOpener"/>).
+    /// connect timeout (<see cref="NodeOpener"/>). A target <paramref name="prefetch"/> already
+    /// started takes that open (and keeps its read for <see cref="ReadAsync"/>).
     /// </summary>
     internal static async Task<(Dictionary<string, NodeSession> Sessions, Dictionary<string, string> Errors)> OpenAsync(
-        IReadOnlyList<NodeTarget> targets, CancellationToken ct)
+        IReadOnlyList<NodeTarget> targets, CancellationToken ct, NodePrefetch? prefetch = null)
     {
-        var tasks = targets.Select(t => Task.Run(async () =>
+        var tasks = targets.Select(async t =>
         {
-            for (var attempt = 0; ; attempt++)
+            if (prefetch?.Take(t) is { } early)
             {
-                try
-                {
-                    return (t, await NodeOpener.OpenAsync(t, ct).ConfigureAwait(false), (string?)null);
-                }
-                catch (LibvirtException e) when (attempt < OpenRetries && IsTransient(t, e))
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(250 * (1 << attempt) * (0.8 + (Random.Shared.NextDouble() * 0.4))), ct).ConfigureAwait(false);
-                }
-                catch (LibvirtException e)
-                {
-                    return (t, (NodeSession?)null, e.Message);
-                }
+                var done = await early.ConfigureAwait(false);
+                if (done.Live is not null) prefetch.KeepRead(t, done.Live);
+                return (t, done.Session, done.Error);
             }
-        }, ct)).ToList();
+            var (session, error) = await Task.Run(() => OpenOneAsync(t, ct), ct).ConfigureAwait(false);
+            return (t, session, error);
+        }).ToList();
         var sessions = new Dictionary<string, NodeSession>(StringComparer.Ordinal);
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (target, session, error) in await Task.WhenAll(tasks).ConfigureAwait(false))
@@ -75,6 +80,26 @@ public static class Workspace
             else errors[target.Name] = error ?? "unknown error";
         }
         return (sessions, errors);
+    }
+
+    /// <summary>Opens one node with <see cref="OpenAsync"/>'s retries; its error instead of a session when it cannot be opened.</summary>
+    internal static async Task<(NodeSession? Session, string? Error)> OpenOneAsync(NodeTarget target, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return (await NodeOpener.OpenAsync(target, ct).ConfigureAwait(false), null);
+            }
+            catch (LibvirtException e) when (attempt < OpenRetries && IsTransient(target, e))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(250 * (1 << attempt) * (0.8 + (Random.Shared.NextDouble() * 0.4))), ct).ConfigureAwait(false);
+            }
+            catch (LibvirtException e)
+            {
+                return (null, e.Message);
+            }
+        }
     }
 
     /// <summary>Extra attempts to open a node for a one-shot command (after about 0.25 s and 0.5 s).</summary>
@@ -86,26 +111,32 @@ public static class Workspace
         && !NodeOpener.IsTimeout(e)
         && e.Code is not (LibvirtErrorCode.AuthFailed or LibvirtErrorCode.AuthCancelled or LibvirtErrorCode.AuthUnavailable or LibvirtErrorCode.InvalidArg or LibvirtErrorCode.NoSupport);
 
-    /// <summary>Reads every open node in parallel; a node whose read fails becomes an error node.</summary>
+    /// <summary>
+    /// Reads every open node in parallel; a node whose read fails becomes an error node. A node
+    /// whose read <paramref name="prefetch"/> already made is not read again.
+    /// </summary>
     internal static async Task<IReadOnlyList<LiveNode>> ReadAsync(IReadOnlyList<NodeTarget> targets,
-        IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyDictionary<string, string> openErrors, CancellationToken ct)
+        IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyDictionary<string, string> openErrors, CancellationToken ct,
+        NodePrefetch? prefetch = null)
     {
-        var tasks = targets.Select(t => Task.Run(() =>
-        {
-            if (!sessions.TryGetValue(t.Name, out var session))
-            {
-                return new LiveNode(t.Name, t.Uri, t.DomainType ?? "", [], openErrors.GetValueOrDefault(t.Name, "not connected"));
-            }
-            try
-            {
-                return session.Read();
-            }
-            catch (LibvirtException e)
-            {
-                return new LiveNode(t.Name, t.Uri, session.DomainType, [], e.Message);
-            }
-        }, ct));
+        var tasks = targets.Select(t => prefetch?.ReadOf(t) is { } early ? Task.FromResult(early) : Task.Run(() =>
+            sessions.TryGetValue(t.Name, out var session)
+                ? ReadOne(t, session)
+                : new LiveNode(t.Name, t.Uri, t.DomainType ?? "", [], openErrors.GetValueOrDefault(t.Name, "not connected")), ct));
         return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads one open node; a failed read is a node with its error.</summary>
+    internal static LiveNode ReadOne(NodeTarget target, NodeSession session)
+    {
+        try
+        {
+            return session.Read();
+        }
+        catch (LibvirtException e)
+        {
+            return new LiveNode(target.Name, target.Uri, session.DomainType, [], e.Message);
+        }
     }
 
     /// <summary>The planner's options for these targets; the clock is read here, at the edge, so the planner stays pure.</summary>

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
 using FluentValidation.Results;
 using Reconciler.Core.Diagnostics;
 using Reconciler.Core.Model;
@@ -26,7 +27,7 @@ public sealed record LoadResult(SpecSet? Specs, IReadOnlyList<Diagnostic> Diagno
 /// <see cref="Diagnostic"/>, and all files are checked even when some are broken. Only
 /// cancellation throws (<see cref="OperationCanceledException"/>).
 /// </summary>
-public static class SpecLoader
+public static partial class SpecLoader
 {
     /// <summary>Files larger than this are refused.</summary>
     public const int MaxFileBytes = 4 << 20;
@@ -40,7 +41,18 @@ public static class SpecLoader
     /// <paramref name="root"/> may also name a single file. The revision is a short hash of the
     /// files' relative paths and bytes; the source is <paramref name="root"/> as given.
     /// </summary>
-    public static LoadResult LoadDirectory(string root, CancellationToken ct = default, SpecFileCache? cache = null)
+    /// <param name="root">The spec directory, or one file.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="cache">Parses of unchanged files to reuse, or null.</param>
+    /// <param name="nodesRead">
+    /// Called once, before the other files are parsed, with the Node manifests of the files that
+    /// hold any (those files are parsed first), each valid on its own — so that a caller can start
+    /// connecting to the nodes while the rest loads. Advisory only: the result is the same with or
+    /// without it, and a node it did not announce (or one that later fails a cross-file check) is
+    /// still decided by the returned <see cref="LoadResult"/>. Not called when no file holds a Node.
+    /// </param>
+    public static LoadResult LoadDirectory(string root, CancellationToken ct = default, SpecFileCache? cache = null,
+        Action<IReadOnlyList<NodeSpec>>? nodesRead = null)
     {
         var diagnostics = new List<Diagnostic>();
         var files = new List<(string Path, byte[] Bytes)>();
@@ -78,7 +90,7 @@ public static class SpecLoader
             }
         }
         var siblingRoot = File.Exists(root) ? Path.GetDirectoryName(Path.GetFullPath(root))! : root;
-        return Load(root, Revision(files), texts, diagnostics, ct, SiblingFiles.ForDirectory(siblingRoot), cache);
+        return Load(root, Revision(files), texts, diagnostics, ct, SiblingFiles.ForDirectory(siblingRoot), cache, nodesRead);
     }
 
     /// <summary>
@@ -189,7 +201,7 @@ public static class SpecLoader
     internal sealed record Loaded(KindHandler Kind, object Resource, DocumentContext Context, SourceLocation NameLocation);
 
     private static LoadResult Load(string source, string revision, List<(string Path, string Text)> files, List<Diagnostic> diagnostics, CancellationToken ct,
-        SiblingFiles? siblings = null, SpecFileCache? cache = null)
+        SiblingFiles? siblings = null, SpecFileCache? cache = null, Action<IReadOnlyList<NodeSpec>>? nodesRead = null)
     {
         // Each file's manifests depend on its text alone (and on sibling files, which are never
         // cached); results and diagnostics are kept in file order.
@@ -214,10 +226,19 @@ public static class SpecLoader
             // failed, is parsed every time: those files may change on their own.
             if (cache is not null && !contexts.Any(c => c.UsesSiblings)) cache.Remember(path, text, found, fileDiagnostics);
         }
-        for (var i = 0; i < files.Count; i++)
+        // Files are parsed in file order, except that with nodesRead the files that look like they
+        // hold a Node go first; perFile keeps the results in file order either way.
+        var first = nodesRead is null ? [] : Enumerable.Range(0, files.Count).Where(i => MayHoldNode(files[i].Text)).ToList();
+        foreach (var i in first)
         {
             ct.ThrowIfCancellationRequested();
             ReadOne(i);
+        }
+        if (nodesRead is not null && first.Count > 0) AnnounceNodes(first.Select(i => perFile[i]), nodesRead);
+        for (var i = 0; i < files.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (perFile[i].Loaded is null) ReadOne(i);
         }
         cache?.KeepOnly(files.Select(f => f.Path));
         var loaded = new List<Loaded>();
@@ -276,6 +297,26 @@ public static class SpecLoader
             .ToList();
         var failed = sorted.Any(d => d.Severity == Severity.Error);
         return new LoadResult(failed ? null : new SpecSet(source, revision, nodes, domains) { Pools = pools, Volumes = volumes, Networks = networks }, sorted);
+    }
+
+    /// <summary>A line that declares a Node manifest (block or flow style); a file it misses is simply parsed in its turn.</summary>
+    [GeneratedRegex(@"(^|[\s{,])kind:\s*[""']?Node[""']?\s*($|[,}#])", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
+    private static partial Regex NodeKindPattern();
+
+    /// <summary>True when <paramref name="text"/> has a line that looks like <c>kind: Node</c> (the files parsed first for nodesRead).</summary>
+    internal static bool MayHoldNode(string text) => NodeKindPattern().IsMatch(text);
+
+    /// <summary>Calls <paramref name="nodesRead"/> with the Node manifests of files read without error that pass validation on their own.</summary>
+    private static void AnnounceNodes(IEnumerable<(List<Loaded> Loaded, List<Diagnostic> Diagnostics)> files, Action<IReadOnlyList<NodeSpec>> nodesRead)
+    {
+        var validator = new NodeSpecValidator();
+        var nodes = new List<NodeSpec>();
+        foreach (var (loaded, fileDiagnostics) in files)
+        {
+            if (fileDiagnostics.Any(d => d.Severity == Severity.Error)) continue;
+            nodes.AddRange(loaded.Select(l => l.Resource).OfType<NodeSpec>().Where(n => validator.Validate(n).IsValid));
+        }
+        if (nodes.Count > 0) nodesRead(nodes);
     }
 
     private static void Report(ValidationFailure failure, DocumentContext context, List<Diagnostic> diagnostics)

@@ -103,21 +103,38 @@ internal sealed class NodeSession : IDisposable
     /// <summary>Domains whose definitions are fetched and parsed side by side (see <see cref="Read"/>).</summary>
     internal const int ReadParallelism = 4;
 
+    /// <summary>Nodes being read right now in this process, by any session.</summary>
+    private static int s_reading;
+
     /// <summary>
     /// Reads every domain on the node into the model, in listing order. Run state, persistence and
     /// autostart come from a few filtered listings (one call each instead of three calls per domain);
     /// the definitions are fetched and parsed by up to <see cref="ReadParallelism"/> threads sharing
     /// this connection (libvirt connections are thread-safe; libvirtd serves up to 5 requests of one
-    /// client at a time).
+    /// client at a time) — fewer while other nodes are read at the same time, so that all the reads
+    /// together use about two threads per core instead of four per node.
     /// </summary>
     public LiveNode Read()
+    {
+        var reading = Interlocked.Increment(ref s_reading);
+        try
+        {
+            return ReadAll(Math.Clamp(2 * Environment.ProcessorCount / reading, 1, ReadParallelism));
+        }
+        finally
+        {
+            Interlocked.Decrement(ref s_reading);
+        }
+    }
+
+    private LiveNode ReadAll(int parallelism)
     {
         var listed = Connection.ListAllDomains();
         var read = new LiveDomain?[listed.Count];
         try
         {
             var known = ListStates(Connection, listed);
-            ForEachParallel(listed.Count, i =>
+            ForEachParallel(listed.Count, parallelism, i =>
             {
                 try
                 {
@@ -231,12 +248,12 @@ internal sealed class NodeSession : IDisposable
     }
 
     /// <summary>
-    /// Calls <paramref name="body"/> for 0 … <paramref name="count"/>-1 on up to <see cref="ReadParallelism"/>
+    /// Calls <paramref name="body"/> for 0 … <paramref name="count"/>-1 on up to <paramref name="parallelism"/>
     /// threads (the caller's among them); the first exception stops the rest and is rethrown as is.
     /// </summary>
-    private static void ForEachParallel(int count, Action<int> body)
+    private static void ForEachParallel(int count, int parallelism, Action<int> body)
     {
-        var workers = Math.Min(ReadParallelism, count / 8);
+        var workers = Math.Min(parallelism, count / 8);
         if (workers <= 1)
         {
             for (var i = 0; i < count; i++) body(i);

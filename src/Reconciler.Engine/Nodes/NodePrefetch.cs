@@ -1,0 +1,103 @@
+using Reconciler.Core.Model;
+
+namespace Reconciler.Engine.Nodes;
+
+/// <summary>
+/// Nodes opened — and for a plan also read — while the specs are still loading: the loader names
+/// the nodes it has found before it parses the other files (<see cref="Workspace.Load"/>), and
+/// this starts on them at once. Purely an earlier start: <see cref="Workspace.OpenAsync"/> and
+/// <see cref="Workspace.ReadAsync"/> take a prefetched session (and read) only for a target
+/// exactly equal to one the final resolution gives, and open and read every other target as
+/// usual, so the nodes a command talks to and what it concludes are the same with or without it.
+/// Reading early is only for commands that change nothing (a plan is a view of the nodes at one
+/// moment; a little earlier is as good); apply reads under its node locks, so it never asks for reads.
+/// Disposing closes every session no caller took, including ones still opening.
+/// </summary>
+/// <param name="read">Also read each node once it is open.</param>
+public sealed class NodePrefetch(bool read) : IDisposable
+{
+    /// <summary>What was prefetched for one target: a session or the error that prevented it, and its read.</summary>
+    internal sealed record Prefetched(NodeSession? Session, string? Error, LiveNode? Live);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<NodeTarget, Task<Prefetched>> _started = [];
+    private readonly Dictionary<NodeTarget, LiveNode> _reads = [];
+    private bool _disposed;
+
+    /// <summary>How many targets were started (for tests).</summary>
+    internal int Started { get; private set; }
+
+    /// <summary>Starts opening (and reading) each target not started yet, on the thread pool.</summary>
+    internal void Start(IEnumerable<NodeTarget> targets, CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            foreach (var target in targets)
+            {
+                if (_started.ContainsKey(target)) continue;
+                Started++;
+                _started[target] = Task.Run(async () =>
+                {
+                    var (session, error) = await Workspace.OpenOneAsync(target, ct).ConfigureAwait(false);
+                    var live = read && session is not null ? Workspace.ReadOne(target, session) : null;
+                    return new Prefetched(session, error, live);
+                }, ct);
+            }
+        }
+    }
+
+    /// <summary>Completes when everything started so far has finished opening (and reading); for tests.</summary>
+    internal Task Settled()
+    {
+        lock (_gate) return Task.WhenAll(_started.Values);
+    }
+
+    /// <summary>The prefetch of this target without taking it; for tests.</summary>
+    internal Task<Prefetched>? Peek(NodeTarget target)
+    {
+        lock (_gate) return _started.GetValueOrDefault(target);
+    }
+
+    /// <summary>The prefetch of exactly this target, taken (it will not be disposed here), or null.</summary>
+    internal Task<Prefetched>? Take(NodeTarget target)
+    {
+        lock (_gate)
+        {
+            if (_disposed || !_started.Remove(target, out var task)) return null;
+            return task;
+        }
+    }
+
+    /// <summary>Remembers the read of a taken prefetch for <see cref="ReadOf"/>.</summary>
+    internal void KeepRead(NodeTarget target, LiveNode live)
+    {
+        lock (_gate) _reads[target] = live;
+    }
+
+    /// <summary>The prefetched read of a taken target (once), or null to read it now.</summary>
+    internal LiveNode? ReadOf(NodeTarget target)
+    {
+        lock (_gate) return _reads.Remove(target, out var live) ? live : null;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        List<Task<Prefetched>> left;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            left = [.. _started.Values];
+            _started.Clear();
+            _reads.Clear();
+        }
+        // A session nobody took is closed as soon as its open completes; nobody waits for a slow host here.
+        foreach (var task in left)
+        {
+            task.ContinueWith(static t => t.Result.Session?.Dispose(), CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using Reconciler.Benchmarks;
+using Reconciler.Engine.Nodes;
+
+namespace Reconciler.Engine.Tests;
+
+/// <summary>
+/// <c>reconcile plan</c> opens and reads the nodes while the specs still load (<see cref="NodePrefetch"/>):
+/// the plan is made from those reads, only for targets exactly as resolved, and sessions nobody
+/// takes are closed. Real test-driver node files throughout.
+/// </summary>
+public sealed class NodePrefetchTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "reconcile-prefetch-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+    }
+
+    [Fact]
+    public async Task The_plan_uses_the_reads_made_while_loading()
+    {
+        var estate = ScaleEstate.Write(_root, nodes: 3, domains: 30);
+        using var prefetch = new NodePrefetch(read: true);
+        var loaded = Workspace.Load(estate.Specs, null, CancellationToken.None, prefetch);
+        Assert.False(loaded.HasErrors, string.Join('\n', loaded.Diagnostics));
+        Assert.Equal(3, prefetch.Started);
+        await prefetch.Settled();
+
+        // Drift written after the nodes were read: the plan from the prefetched reads cannot see it …
+        ScaleEstate.DriftMemory(estate, node: 1, i: 4, mebibytes: 32);
+        var early = await Operations.PlanAsync(loaded, adopt: false, CancellationToken.None, prefetch: prefetch);
+        Assert.True(early.IsEmpty, string.Join('\n', early.Changes.Select(c => $"{c.Node}/{c.Name}")));
+        Assert.Equal(3, early.Nodes.Count);
+
+        // … and a plan that opens the nodes now does (the prefetched reads were used once and are gone).
+        var now = await Operations.PlanAsync(loaded, adopt: false, CancellationToken.None, prefetch: prefetch);
+        var change = Assert.Single(now.Changes);
+        Assert.Equal((ScaleEstate.NodeName(1), ScaleEstate.DomainName(1, 4)), (change.Node, change.Name));
+    }
+
+    [Fact]
+    public async Task Only_a_target_resolved_exactly_as_prefetched_takes_the_prefetch()
+    {
+        var estate = ScaleEstate.Write(_root, nodes: 1, domains: 4);
+        var target = new NodeTarget(ScaleEstate.NodeName(0), "test://" + estate.NodeFile(0), "test");
+        using var prefetch = new NodePrefetch(read: false);
+        prefetch.Start([target, target], CancellationToken.None);
+        Assert.Equal(1, prefetch.Started);
+        Assert.Null(prefetch.Take(target with { ConnectTimeout = TimeSpan.FromSeconds(3) }));
+        Assert.Null(prefetch.Take(target with { Uri = "test:///default" }));
+        var taken = await prefetch.Take(target)!;
+        using var session = taken.Session;
+        Assert.NotNull(session);
+        Assert.Null(taken.Live); // not asked to read
+        Assert.Null(prefetch.Take(target)); // taken once
+    }
+
+    [Fact]
+    public async Task Disposing_closes_the_sessions_nobody_took_and_stops_further_prefetching()
+    {
+        var estate = ScaleEstate.Write(_root, nodes: 2, domains: 4);
+        var a = new NodeTarget(ScaleEstate.NodeName(0), "test://" + estate.NodeFile(0), "test");
+        var b = new NodeTarget(ScaleEstate.NodeName(1), "test://" + estate.NodeFile(1), "test");
+        var prefetch = new NodePrefetch(read: true);
+        prefetch.Start([a, b], CancellationToken.None);
+        await prefetch.Settled();
+        var takenA = await prefetch.Take(a)!;
+        var sessionB = (await prefetch.Peek(b)!).Session!;
+        Assert.True(sessionB.Connection.IsAlive);
+
+        prefetch.Dispose();
+        Assert.False(sessionB.Connection.IsAlive);
+        Assert.True(takenA.Session!.Connection.IsAlive); // taken: the taker's to close
+        takenA.Session.Dispose();
+        prefetch.Start([a], CancellationToken.None);
+        Assert.Null(prefetch.Take(a));
+    }
+}
