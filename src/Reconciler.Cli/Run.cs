@@ -48,6 +48,7 @@ internal static class Run
 
     public static async Task<int> PlanAsync(Io io, PlanArgs args, CancellationToken ct)
     {
+        NativeHeap.PreferThroughput();
         // The nodes are opened and read while the rest of the specs load (a plan changes nothing).
         using var prefetch = new NodePrefetch(read: true);
         var loaded = Workspace.Load(args.Dir, args.Connect, ct, prefetch);
@@ -72,6 +73,7 @@ internal static class Run
 
     public static async Task<int> ApplyAsync(Io io, ApplyArgs args, CancellationToken ct)
     {
+        NativeHeap.PreferThroughput();
         var options = new ApplyOptions(args.ShutdownTimeout, VerifyLive: false, args.MaxParallelRestarts);
         ApplyReport report;
         try

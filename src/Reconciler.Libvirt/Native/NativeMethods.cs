@@ -53,6 +53,14 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibC)]
     internal static partial nint malloc(nuint size);
 
+    /// <summary>glibc's <c>mallopt</c>; returns 1 on success, 0 for an unknown parameter or value.</summary>
+    [LibraryImport(LibC)]
+    internal static partial int mallopt(int param, int value);
+
+    /// <summary>mallopt parameters (malloc.h).</summary>
+    internal const int M_TRIM_THRESHOLD = -1;
+    internal const int M_TOP_PAD = -2;
+
     // ---- library / errors ------------------------------------------------------------------
 
     [LibraryImport(Lib)]
