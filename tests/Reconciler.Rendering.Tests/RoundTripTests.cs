@@ -35,6 +35,43 @@ public sealed class RoundTripTests(ITestOutputHelper output)
         Assert.Equal("live:" + spec.Name, parsed.Spec.Meta.Origin.Location.File);
     }
 
+    /// <summary>
+    /// <see cref="DomainXmlParser.Parse(string)"/> builds only the elements the parser reads; it must
+    /// give exactly what parsing the whole document gives (the model serialised as JSON, field by field).
+    /// </summary>
+    private static void AssertLoadingOnlyWhatIsReadParsesTheSame(string xml)
+    {
+        var pruned = DomainXmlParser.Parse(xml);
+        var whole = DomainXmlParser.Parse(DomainXmlParser.Load(xml));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(whole), System.Text.Json.JsonSerializer.Serialize(pruned));
+        Assert.Empty(DomainFields.Diff(whole.Spec, pruned.Spec));
+    }
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public void Loading_only_what_is_read_parses_the_same_as_the_whole_document(string caseName)
+    {
+        var (spec, domainType) = Cases.All[caseName];
+        AssertLoadingOnlyWhatIsReadParsesTheSame(DomainRenderer.Render(spec, Cases.Options(caseName, domainType)));
+    }
+
+    [Fact]
+    public void Loading_only_what_is_read_is_not_vacuous_and_rejects_what_the_whole_load_rejects()
+    {
+        var (spec, domainType) = Cases.All["web-1"];
+        var xml = DomainRenderer.Render(spec, Cases.Options("web-1", domainType));
+        // The JSON comparison sees a difference in a read element …
+        var changed = xml.Replace("<description>", "<description>changed ", StringComparison.Ordinal);
+        Assert.NotEqual(System.Text.Json.JsonSerializer.Serialize(DomainXmlParser.Parse(xml)), System.Text.Json.JsonSerializer.Serialize(DomainXmlParser.Parse(changed)));
+        // … and malformed text in a skipped element still fails, with the whole load's message.
+        var broken = xml.Replace("</devices>", "<controller type='pci'></devices>", StringComparison.Ordinal);
+        var prunedError = Assert.Throws<DomainParseException>(() => DomainXmlParser.Parse(broken));
+        var wholeError = Assert.Throws<DomainParseException>(() => DomainXmlParser.Load(broken));
+        Assert.Equal(wholeError.Message, prunedError.Message);
+        // A root other than <domain> is still reported as such.
+        Assert.Contains("<network>", Assert.Throws<DomainParseException>(() => DomainXmlParser.Parse("<network><name>n</name></network>")).Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Diff_is_not_vacuous_a_changed_field_is_reported()
     {
@@ -59,6 +96,7 @@ public sealed class RoundTripTests(ITestOutputHelper output)
             var xml = result.Stdout[result.Stdout.IndexOf("<domain", StringComparison.Ordinal)..];
             output.WriteLine(xml);
             var parsed = DomainXmlParser.Parse(xml);
+            AssertLoadingOnlyWhatIsReadParsesTheSame(xml);
 
             var diffs = DomainFields.Diff(spec, parsed.Spec);
             Assert.True(diffs.Count == 0, $"{caseName}: test driver round trip differs:\n{Describe(diffs)}");
@@ -175,6 +213,7 @@ public sealed class RoundTripTests(ITestOutputHelper output)
             Assert.True(dump.Ok, dump.ToString());
             output.WriteLine(dump.Stdout);
             var parsed = DomainXmlParser.Parse(dump.Stdout);
+            AssertLoadingOnlyWhatIsReadParsesTheSame(dump.Stdout);
 
             var diffs = DomainFields.Diff(spec, parsed.Spec);
             Assert.True(diffs.Count == 0, $"{caseName}: qemu:///system round trip differs:\n{Describe(diffs)}");
@@ -238,6 +277,7 @@ public sealed class RoundTripTests(ITestOutputHelper output)
             Assert.Contains(" id='", dump.Stdout); // really the live definition
 
             var parsed = DomainXmlParser.Parse(dump.Stdout);
+            AssertLoadingOnlyWhatIsReadParsesTheSame(dump.Stdout);
             var diffs = DomainFields.Diff(spec, parsed.Spec).ToList();
             if (spec.MaxMemoryBytes is { } max && max != spec.MemoryBytes)
             {
