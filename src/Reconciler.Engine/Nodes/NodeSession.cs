@@ -103,27 +103,29 @@ internal sealed class NodeSession : IDisposable
     /// <summary>Domains whose definitions are fetched and parsed side by side (see <see cref="Read"/>).</summary>
     internal const int ReadParallelism = 4;
 
-    /// <summary>Nodes being read right now in this process, by any session.</summary>
-    private static int s_reading;
+    /// <summary>In-process nodes (test driver, sandbox) being read right now in this process, by any session.</summary>
+    private static int s_readingInProcess;
 
     /// <summary>
     /// Reads every domain on the node into the model, in listing order. Run state, persistence and
     /// autostart come from a few filtered listings (one call each instead of three calls per domain);
     /// the definitions are fetched and parsed by up to <see cref="ReadParallelism"/> threads sharing
     /// this connection (libvirt connections are thread-safe; libvirtd serves up to 5 requests of one
-    /// client at a time) — fewer while other nodes are read at the same time, so that all the reads
-    /// together use about two threads per core instead of four per node.
+    /// client at a time). A remote node's read waits on round trips, so it always gets them; an
+    /// in-process driver's read is all CPU, so while several are read at once they share about two
+    /// threads per core instead of taking four each.
     /// </summary>
     public LiveNode Read()
     {
-        var reading = Interlocked.Increment(ref s_reading);
+        if (!NodeConnections.IsInProcess(Target)) return ReadAll(ReadParallelism);
+        var reading = Interlocked.Increment(ref s_readingInProcess);
         try
         {
             return ReadAll(Math.Clamp(2 * Environment.ProcessorCount / reading, 1, ReadParallelism));
         }
         finally
         {
-            Interlocked.Decrement(ref s_reading);
+            Interlocked.Decrement(ref s_readingInProcess);
         }
     }
 
