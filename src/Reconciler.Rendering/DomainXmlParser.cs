@@ -133,7 +133,7 @@ public static class DomainXmlParser
 
     /// <summary>
     /// No DTDs, no resolver; names atomised in a name table kept per thread (a reader's own table
-    /// is a third of what reading one definition allocates; a NameTable is not thread-safe).
+    /// is about a fifth of what reading one definition allocates; a NameTable is not thread-safe).
     /// </summary>
     private static XmlReaderSettings ReaderSettings() =>
         new() { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null, NameTable = t_names ??= new NameTable() };
