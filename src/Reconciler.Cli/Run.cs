@@ -92,7 +92,9 @@ internal static class Run
             }
             else
             {
-                var loaded = Workspace.Load(args.Target, args.Connect, ct);
+                // Connections open while the rest of the specs load; the nodes are read under the locks.
+                using var prefetch = new NodePrefetch(read: false);
+                var loaded = Workspace.Load(args.Target, args.Connect, ct, prefetch);
                 CliApp.Report(io, loaded.Diagnostics);
                 if (loaded.HasErrors)
                 {
@@ -100,7 +102,7 @@ internal static class Run
                     return CliApp.Error;
                 }
                 report = await Operations.PlanAndApplyAsync(loaded, args.Adopt, options, args.LockTimeout,
-                    plan => Confirm(io, plan, args.AutoApprove), io.Out, ct, args.MaxDisruption).ConfigureAwait(false);
+                    plan => Confirm(io, plan, args.AutoApprove), io.Out, ct, args.MaxDisruption, prefetch).ConfigureAwait(false);
                 if (report.Plan.IsEmpty)
                 {
                     io.Out.Write(PlanText.Render(report.Plan, io.Color));

@@ -66,11 +66,17 @@ public static class Operations
     /// <param name="progress">Where progress lines go.</param>
     /// <param name="ct">Cancellation.</param>
     /// <param name="maxDisruption">The disruption gate, or null for none.</param>
+    /// <param name="prefetch">
+    /// Connections <see cref="Workspace.Load"/> started opening, or null. Only connections: the
+    /// nodes are read after the locks are held, never from a prefetched read.
+    /// </param>
     public static async Task<ApplyReport> PlanAndApplyAsync(LoadedSpecs loaded, bool adopt, ApplyOptions options,
-        TimeSpan lockWait, Func<Plan, bool> confirm, TextWriter progress, CancellationToken ct, Disruption? maxDisruption = null)
+        TimeSpan lockWait, Func<Plan, bool> confirm, TextWriter progress, CancellationToken ct, Disruption? maxDisruption = null,
+        NodePrefetch? prefetch = null)
     {
+        if (prefetch is { ReadsNodes: true }) throw new ArgumentException("apply reads the nodes under its locks: prefetch connections only", nameof(prefetch));
         using var locks = await LockAllAsync(loaded.Nodes.Select(n => n.Uri), lockWait, ct).ConfigureAwait(false);
-        var (sessions, errors) = await Workspace.OpenAsync(loaded.Nodes, ct).ConfigureAwait(false);
+        var (sessions, errors) = await Workspace.OpenAsync(loaded.Nodes, ct, prefetch).ConfigureAwait(false);
         try
         {
             var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Reconciler.Benchmarks;
+using Reconciler.Engine.Apply;
 using Reconciler.Engine.Nodes;
 
 namespace Reconciler.Engine.Tests;
@@ -37,6 +38,35 @@ public sealed class NodePrefetchTests : IDisposable
         var now = await Operations.PlanAsync(loaded, adopt: false, CancellationToken.None, prefetch: prefetch);
         var change = Assert.Single(now.Changes);
         Assert.Equal((ScaleEstate.NodeName(1), ScaleEstate.DomainName(1, 4)), (change.Node, change.Name));
+    }
+
+    [Fact]
+    public async Task Apply_takes_the_prefetched_connection_and_reads_the_node_only_under_its_lock()
+    {
+        var estate = ScaleEstate.Write(_root, nodes: 1, domains: 4);
+        using var prefetch = new NodePrefetch(read: false);
+        var loaded = Workspace.Load(estate.Specs, null, CancellationToken.None, prefetch);
+        Assert.False(loaded.HasErrors, string.Join('\n', loaded.Diagnostics));
+        await prefetch.Settled();
+        var early = await prefetch.Peek(loaded.Nodes[0])!;
+        Assert.Null(early.Live); // connections only
+        // Changed through the prefetched connection after it opened: a read made then would miss it;
+        // a fresh open of the node file would not see it either. Only a read at apply time, through
+        // this connection, finds the domain gone.
+        var gone = ScaleEstate.DomainName(0, 1);
+        using (var domain = early.Session!.Connection.LookupDomainByName(gone)!) domain.Undefine();
+
+        var report = await Operations.PlanAndApplyAsync(loaded, adopt: false, new ApplyOptions(TimeSpan.FromSeconds(5), false),
+            TimeSpan.FromSeconds(5), _ => true, TextWriter.Null, CancellationToken.None, prefetch: prefetch);
+        var change = Assert.Single(report.Plan.Changes);
+        Assert.Equal(gone, change.Name);
+        Assert.True(report.Result!.Succeeded, string.Join('\n', report.Result.Steps.Select(s => s.ToString())));
+        Assert.Null(prefetch.Take(loaded.Nodes[0])); // taken by apply, and closed by it
+
+        using var readsEarly = new NodePrefetch(read: true);
+        await Assert.ThrowsAsync<ArgumentException>(() => Operations.PlanAndApplyAsync(loaded, adopt: false,
+            new ApplyOptions(TimeSpan.FromSeconds(5), false), TimeSpan.FromSeconds(5), _ => true, TextWriter.Null, CancellationToken.None,
+            prefetch: readsEarly));
     }
 
     [Fact]

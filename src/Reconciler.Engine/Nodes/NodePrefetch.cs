@@ -10,7 +10,8 @@ namespace Reconciler.Engine.Nodes;
 /// exactly equal to one the final resolution gives, and open and read every other target as
 /// usual, so the nodes a command talks to and what it concludes are the same with or without it.
 /// Reading early is only for commands that change nothing (a plan is a view of the nodes at one
-/// moment; a little earlier is as good); apply reads under its node locks, so it never asks for reads.
+/// moment; a little earlier is as good); apply reads under its node locks, so it prefetches
+/// connections only (opening one reads nothing that the plan depends on).
 /// Disposing closes every session no caller took, including ones still opening.
 /// </summary>
 /// <param name="read">Also read each node once it is open.</param>
@@ -23,6 +24,9 @@ public sealed class NodePrefetch(bool read) : IDisposable
     private readonly Dictionary<NodeTarget, Task<Prefetched>> _started = [];
     private readonly Dictionary<NodeTarget, LiveNode> _reads = [];
     private bool _disposed;
+
+    /// <summary>Whether each node is also read once it is open (only for commands that change nothing).</summary>
+    public bool ReadsNodes => read;
 
     /// <summary>How many targets were started (for tests).</summary>
     internal int Started { get; private set; }
