@@ -44,12 +44,19 @@ public sealed class DirectoryControllerTests : IDisposable
         }
         await Eventually.TrueAsync(() => RealLibvirt.Domain(name).Running, "drift (stopped) corrected");
 
-        // Memory changed behind our back: the definition is put back.
+        // The definition edited behind our back (`virsh edit` redefines it: libvirt's DEFINED event),
+        // memory 64 → 96 MiB: the definition is put back. (A `setmaxmem --config` sends no event at
+        // all — checked with `virsh event --all` on libvirt 9.0 — and is found by the periodic resync
+        // instead; before this test redefined, it passed only when the pass that the domain's own
+        // restart started happened to read after the change.)
         using (var conn = RealLibvirt.Connect())
         using (var d = conn.LookupDomainByName(name)!)
         {
-            d.SetMaxMemory(96 * 1024, DomainModificationImpact.Config);
-            d.SetMemory(96 * 1024, DomainModificationImpact.Config);
+            var edited = d.GetXmlDesc(DomainXmlFlags.Inactive)
+                .Replace("<memory unit='KiB'>65536</memory>", "<memory unit='KiB'>98304</memory>", StringComparison.Ordinal)
+                .Replace("<currentMemory unit='KiB'>65536</currentMemory>", "<currentMemory unit='KiB'>98304</currentMemory>", StringComparison.Ordinal);
+            Assert.Contains("98304", edited, StringComparison.Ordinal);
+            using var redefined = conn.DefineDomain(edited);
         }
         await Eventually.TrueAsync(() => RealLibvirt.Domain(name).MemoryKiB == 64 * 1024, "drift (memory) corrected");
 
