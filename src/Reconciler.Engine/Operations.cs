@@ -88,7 +88,7 @@ public static class Operations
         }
         finally
         {
-            foreach (var s in sessions.Values) s.Dispose();
+            CloseAll(sessions.Values);
         }
     }
 
@@ -110,7 +110,7 @@ public static class Operations
         }
         finally
         {
-            foreach (var s in sessions.Values) s.Dispose();
+            CloseAll(sessions.Values);
         }
     }
 

@@ -234,7 +234,8 @@ public static partial class SpecLoader
             ct.ThrowIfCancellationRequested();
             ReadOne(i);
         }
-        if (nodesRead is not null && first.Count > 0) AnnounceNodes(first.Select(i => perFile[i]), nodesRead);
+        var nodeValidator = new NodeSpecValidator();
+        if (nodesRead is not null && first.Count > 0) AnnounceNodes(first.Select(i => perFile[i]), nodeValidator, nodesRead);
         for (var i = 0; i < files.Count; i++)
         {
             ct.ThrowIfCancellationRequested();
@@ -251,7 +252,6 @@ public static partial class SpecLoader
         CheckDuplicateNames(loaded, diagnostics);
         var nodes = loaded.Select(l => l.Resource).OfType<NodeSpec>().ToList();
         var nodeNames = nodes.Select(n => n.Name).Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).ToList();
-        var nodeValidator = new NodeSpecValidator();
         var domainValidator = new DomainSpecValidator(nodeNames);
         var poolValidator = new StoragePoolSpecValidator(nodeNames);
         var volumeValidator = new VolumeSpecValidator(nodeNames);
@@ -307,9 +307,9 @@ public static partial class SpecLoader
     internal static bool MayHoldNode(string text) => NodeKindPattern().IsMatch(text);
 
     /// <summary>Calls <paramref name="nodesRead"/> with the Node manifests of files read without error that pass validation on their own.</summary>
-    private static void AnnounceNodes(IEnumerable<(List<Loaded> Loaded, List<Diagnostic> Diagnostics)> files, Action<IReadOnlyList<NodeSpec>> nodesRead)
+    private static void AnnounceNodes(IEnumerable<(List<Loaded> Loaded, List<Diagnostic> Diagnostics)> files, NodeSpecValidator validator,
+        Action<IReadOnlyList<NodeSpec>> nodesRead)
     {
-        var validator = new NodeSpecValidator();
         var nodes = new List<NodeSpec>();
         foreach (var (loaded, fileDiagnostics) in files)
         {

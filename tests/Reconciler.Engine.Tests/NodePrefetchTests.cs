@@ -18,13 +18,21 @@ public sealed class NodePrefetchTests : IDisposable
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
     }
 
+    /// <summary>Writes an estate and loads its specs with a prefetch, as <c>plan</c> (read) or <c>apply</c> (connections only) does.</summary>
+    private (ScaleEstate.Estate Estate, NodePrefetch Prefetch, LoadedSpecs Loaded) Load(int nodes, int domains, bool read)
+    {
+        var estate = ScaleEstate.Write(_root, nodes, domains);
+        var prefetch = new NodePrefetch(read);
+        var loaded = Workspace.Load(estate.Specs, null, CancellationToken.None, prefetch);
+        Assert.False(loaded.HasErrors, string.Join('\n', loaded.Diagnostics));
+        return (estate, prefetch, loaded);
+    }
+
     [Fact]
     public async Task The_plan_uses_the_reads_made_while_loading()
     {
-        var estate = ScaleEstate.Write(_root, nodes: 3, domains: 30);
-        using var prefetch = new NodePrefetch(read: true);
-        var loaded = Workspace.Load(estate.Specs, null, CancellationToken.None, prefetch);
-        Assert.False(loaded.HasErrors, string.Join('\n', loaded.Diagnostics));
+        var (estate, prefetch, loaded) = Load(nodes: 3, domains: 30, read: true);
+        using var owned = prefetch;
         Assert.Equal(3, prefetch.Started);
         await prefetch.Settled();
 
@@ -43,10 +51,8 @@ public sealed class NodePrefetchTests : IDisposable
     [Fact]
     public async Task Apply_takes_the_prefetched_connection_and_reads_the_node_only_under_its_lock()
     {
-        var estate = ScaleEstate.Write(_root, nodes: 1, domains: 4);
-        using var prefetch = new NodePrefetch(read: false);
-        var loaded = Workspace.Load(estate.Specs, null, CancellationToken.None, prefetch);
-        Assert.False(loaded.HasErrors, string.Join('\n', loaded.Diagnostics));
+        var (_, prefetch, loaded) = Load(nodes: 1, domains: 4, read: false);
+        using var owned = prefetch;
         await prefetch.Settled();
         var early = await prefetch.Peek(loaded.Nodes[0])!;
         Assert.Null(early.Live); // connections only
