@@ -59,6 +59,30 @@ public sealed unsafe partial class LibvirtDomain : IDisposable
     public string GetXmlDesc(DomainXmlFlags flags = DomainXmlFlags.None) =>
         Interop.TakeStringOrThrow(NativeMethods.virDomainGetXMLDesc(_handle, (uint)flags), "virDomainGetXMLDesc");
 
+    /// <summary>
+    /// The domain XML (<c>virDomainGetXMLDesc</c>) handed to <paramref name="read"/> as the UTF-8
+    /// bytes libvirt returned, without decoding them into a string; the bytes are freed when
+    /// <paramref name="read"/> returns, so it must not keep the span.
+    /// </summary>
+    /// <typeparam name="T">What <paramref name="read"/> makes of the text.</typeparam>
+    /// <param name="flags">Which definition and how much detail.</param>
+    /// <param name="read">Reads the text.</param>
+    /// <returns>What <paramref name="read"/> returned.</returns>
+    public T ReadXmlDesc<T>(DomainXmlFlags flags, Utf8TextReader<T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var text = NativeMethods.virDomainGetXMLDesc(_handle, (uint)flags);
+        if (text == 0) throw Interop.LastException("virDomainGetXMLDesc");
+        try
+        {
+            return read(MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)text));
+        }
+        finally
+        {
+            NativeMethods.free(text);
+        }
+    }
+
     /// <summary>State, memory, vCPUs and CPU time (<c>virDomainGetInfo</c>).</summary>
     /// <returns>The information.</returns>
     public DomainInfo GetInfo()
@@ -238,3 +262,9 @@ public sealed unsafe partial class LibvirtDomain : IDisposable
     /// <summary>Drops the reference (<c>virDomainFree</c>).</summary>
     public void Dispose() => _handle.Dispose();
 }
+
+/// <summary>Reads a text given as UTF-8 bytes that are valid only during the call.</summary>
+/// <typeparam name="T">What is made of the text.</typeparam>
+/// <param name="utf8">The text.</param>
+/// <returns>What was made of it.</returns>
+public delegate T Utf8TextReader<T>(ReadOnlySpan<byte> utf8);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Xml;
 using System.Xml.Linq;
 using Reconciler.Core.Model;
@@ -33,9 +34,24 @@ public sealed record ParsedDomain(string Name, string? Uuid, string DomainType, 
 /// </remarks>
 public static class DomainXmlParser
 {
-    /// <summary>Parses domain XML; only the elements <see cref="Parse(XDocument)"/> reads are loaded (<see cref="LoadRead"/>).</summary>
+    /// <summary>Parses domain XML; only the elements <see cref="Parse(XDocument)"/> reads are loaded (<see cref="LoadRead(string)"/>).</summary>
     /// <exception cref="DomainParseException">The XML is malformed, is not a domain, or holds a value that cannot be read.</exception>
     public static ParsedDomain Parse(string xml) => Parse(LoadRead(xml));
+
+    /// <summary>Parses domain XML given as UTF-8 bytes (as libvirt returns it), the same way as <see cref="Parse(string)"/>.</summary>
+    /// <exception cref="DomainParseException">The XML is malformed, is not a domain, or holds a value that cannot be read.</exception>
+    public static ParsedDomain Parse(ReadOnlySpan<byte> utf8) => Parse(LoadRead(utf8));
+
+    /// <summary>
+    /// <see cref="LoadRead(string)"/> of UTF-8 bytes: built straight from the bytes (<see cref="Utf8Xml"/>)
+    /// when the text has the shape libvirt writes, otherwise decoded and read with XmlReader.
+    /// </summary>
+    /// <exception cref="DomainParseException">The XML is malformed.</exception>
+    internal static XDocument LoadRead(ReadOnlySpan<byte> utf8) => Utf8Xml.TryLoad(utf8, ReadFilter) ?? LoadRead(Encoding.UTF8.GetString(utf8));
+
+    /// <summary><see cref="Load(string)"/> of UTF-8 bytes, built straight from them when <see cref="Utf8Xml"/> can.</summary>
+    /// <exception cref="DomainParseException">The XML is malformed.</exception>
+    public static XDocument Load(ReadOnlySpan<byte> utf8) => Utf8Xml.TryLoad(utf8) ?? Load(Encoding.UTF8.GetString(utf8));
 
     /// <summary>
     /// The children of <c>&lt;domain&gt;</c> that <see cref="Parse(XDocument)"/> reads. A new element
@@ -49,10 +65,13 @@ public static class DomainXmlParser
     /// <summary>The children of <c>&lt;devices&gt;</c> that <see cref="Parse(XDocument)"/> reads (same rule).</summary>
     private static readonly HashSet<string> ReadDevices = new(StringComparer.Ordinal) { "disk", "interface", "graphics" };
 
+    /// <summary><see cref="LoadRead(string)"/>'s choice of elements, for <see cref="Utf8Xml"/>.</summary>
+    private static readonly XmlLoadFilter ReadFilter = new("domain", ReadElements, "devices", ReadDevices);
+
     /// <summary>
     /// Loads the root <c>&lt;domain&gt;</c> with its attributes and only the children (and device
     /// children) that <see cref="Parse(XDocument)"/> reads, each whole; the rest of the text is
-    /// still read by the XML reader, so malformed XML fails the same way as <see cref="Load"/>. About
+    /// still read by the XML reader, so malformed XML fails the same way as <see cref="Load(string)"/>. About
     /// half of a libvirt definition (controllers, consoles, addresses, features, clock) is never
     /// built into a tree this way. A root other than <c>&lt;domain&gt;</c> is loaded whole.
     /// </summary>

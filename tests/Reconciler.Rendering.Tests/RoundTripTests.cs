@@ -45,6 +45,11 @@ public sealed class RoundTripTests(ITestOutputHelper output)
         var whole = DomainXmlParser.Parse(DomainXmlParser.Load(xml));
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(whole), System.Text.Json.JsonSerializer.Serialize(pruned));
         Assert.Empty(DomainFields.Diff(whole.Spec, pruned.Spec));
+        // Read from UTF-8 bytes (as NodeSession reads libvirt's text), the same trees and the same parse;
+        // and the bytes are built directly, not handed to XmlReader (Utf8Xml handles what libvirt writes).
+        Utf8XmlTests.AssertSameAsXmlReader(xml, requireBuilt: true);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(whole),
+            System.Text.Json.JsonSerializer.Serialize(DomainXmlParser.Parse(System.Text.Encoding.UTF8.GetBytes(xml))));
     }
 
     [Theory]

@@ -325,50 +325,42 @@ internal sealed class NodeSession : IDisposable
         var persistent = known?.Persistent ?? domain.IsPersistent;
         var autostart = persistent && (known?.Autostart ?? domain.Autostart);
         var uuid = domain.Uuid;
-        var inactiveXml = domain.GetXmlDesc(persistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None);
-        var configDigest = Digest(inactiveXml);
-        _parsed.TryGetValue(uuid, out var before);
-        ParsedDomain? config;
-        if (before is not null && before.ConfigDigest == configDigest)
+        // The texts are hashed and parsed as the UTF-8 bytes libvirt returns, never decoded into strings.
+        _parsed.TryGetValue(uuid, out var cached);
+        var (configDigest, config, reused) = domain.ReadXmlDesc(persistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None, utf8 =>
         {
-            config = before.Config;
-        }
-        else
-        {
-            before = null;
+            var digest = Digest(utf8);
+            if (cached is not null && cached.ConfigDigest == digest) return (digest, cached.Config, true);
             try
             {
-                config = DomainXmlParser.Parse(inactiveXml);
+                return (digest, DomainXmlParser.Parse(utf8), false);
             }
             catch (RenderException)
             {
                 // Unparseable definitions stay null; the planner reports them and never touches them.
-                config = null;
+                return (digest, (ParsedDomain?)null, false);
             }
-        }
+        });
+        var before = reused ? cached : null;
         DomainSpec? running = null;
         string? liveDigest = null;
         var freeSlots = 0;
         if (runState != LiveRunState.Stopped && persistent && config?.Owner is not null)
         {
-            var liveText = domain.GetXmlDesc(DomainXmlFlags.None);
-            liveDigest = Digest(liveText);
-            if (before is not null && before.LiveDigest == liveDigest)
+            (liveDigest, running, freeSlots) = domain.ReadXmlDesc(DomainXmlFlags.None, utf8 =>
             {
-                (running, freeSlots) = (before.Running, before.FreeSlots);
-            }
-            else
-            {
+                var digest = Digest(utf8);
+                if (before is not null && before.LiveDigest == digest) return (digest, before.Running, before.FreeSlots);
                 try
                 {
-                    var liveXml = DomainXmlParser.Load(liveText);
-                    running = DomainXmlParser.Parse(liveXml).Spec;
-                    freeSlots = HotplugSlots.CountFree(liveXml);
+                    var liveXml = DomainXmlParser.Load(utf8);
+                    return (digest, DomainXmlParser.Parse(liveXml).Spec, HotplugSlots.CountFree(liveXml));
                 }
                 catch (RenderException)
                 {
+                    return (digest, (DomainSpec?)null, 0);
                 }
-            }
+            });
         }
         _parsed[uuid] = new Parsed(configDigest, config, liveDigest, running, freeSlots);
         var fingerprint = FingerprintOfDigest(configDigest, runState, autostart);
@@ -393,29 +385,14 @@ internal sealed class NodeSession : IDisposable
     private static string FingerprintOfDigest(string configDigest, LiveRunState state, bool autostart) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{state}|{autostart}|{configDigest}")))[..24];
 
-    /// <summary>SHA-256 of a text's UTF-8 bytes (lower-case hex), hashed in pieces: no copy of the whole text.</summary>
-    private static string Digest(string text)
+    /// <summary>SHA-256 of a text's UTF-8 bytes, lower-case hex.</summary>
+    private static string Digest(string text) => Digest(Encoding.UTF8.GetBytes(text));
+
+    /// <summary>SHA-256 of UTF-8 bytes, lower-case hex.</summary>
+    private static string Digest(ReadOnlySpan<byte> utf8)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        const int Chunk = 4096;
-        var buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(Chunk));
-        try
-        {
-            for (var at = 0; at < text.Length; at += Chunk)
-            {
-                var length = Math.Min(Chunk, text.Length - at);
-                // Never split a surrogate pair between pieces.
-                if (length == Chunk && char.IsHighSurrogate(text[at + length - 1])) length--;
-                hash.AppendData(buffer, 0, Encoding.UTF8.GetBytes(text.AsSpan(at, length), buffer));
-                at -= Chunk - length;
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
         Span<byte> digest = stackalloc byte[32];
-        hash.GetHashAndReset(digest);
+        SHA256.HashData(utf8, digest);
         return Convert.ToHexStringLower(digest);
     }
 
