@@ -38,7 +38,11 @@ internal sealed class DocumentContext(string file, List<Diagnostic> diagnostics)
 
     public SourceLocation At(YamlNode node) => new(File, ToInt(node.Start.Line), ToInt(node.Start.Column));
 
-    public SpecOrigin Origin() => new(Start, new Dictionary<string, SourceLocation>(Fields, StringComparer.Ordinal));
+    /// <summary>
+    /// Where the document and its fields are. Shares <see cref="Fields"/> (no copy per manifest):
+    /// a field recorded later, while the resource is built, is then found too.
+    /// </summary>
+    public SpecOrigin Origin() => new(Start, Fields);
 
     public void Error(string code, string message, SourceLocation location, string path, string? hint = null)
     {

@@ -15,32 +15,51 @@ internal static class YamlDocuments
     /// <summary>Deeper nesting than this is refused (it would only be an attack on the recursive loader).</summary>
     public const int MaxDepth = 64;
 
-    public static List<YamlDocument> Read(string file, string text, List<Diagnostic> diagnostics)
+    /// <summary>
+    /// The documents of <paramref name="text"/>, each parsed only when the caller asks for it, so a
+    /// document's tree is garbage as soon as the caller is done with it (a file of 200 manifests
+    /// never holds 200 trees). Syntax errors go to <paramref name="diagnostics"/>; exceptions from
+    /// the caller's own code are never taken for YAML errors.
+    /// </summary>
+    public static IEnumerable<YamlDocument> Read(string file, string text, List<Diagnostic> diagnostics)
     {
-        var documents = new List<YamlDocument>();
         IParser parser = new Parser(new StringReader(text));
         var last = new LastMark();
+        var started = false;
+        while (Next(parser, ref started, last, file, diagnostics, out var document))
+        {
+            if (document is not null) yield return document;
+        }
+    }
+
+    /// <summary>Parses the next document: false at the end of the stream or after a syntax error; a null document after a duplicate key.</summary>
+    private static bool Next(IParser parser, ref bool started, LastMark last, string file, List<Diagnostic> diagnostics, out YamlDocument? document)
+    {
+        document = null;
         try
         {
-            parser.MoveNext(); // StreamStart
-            while (parser.MoveNext() && parser.Current is not StreamEnd)
+            if (!started)
             {
-                last.Mark = parser.Current?.End ?? last.Mark;
-                var single = new SingleDocumentParser(parser, last);
-                var stream = new YamlStream();
-                try
-                {
-                    stream.Load(single);
-                    documents.Add(stream.Documents[0]);
-                }
-                catch (YamlException ex) when (ex.InnerException is ArgumentException || ex.Message.Contains("Duplicate key", StringComparison.OrdinalIgnoreCase))
-                {
-                    // A duplicate key: the parser itself is fine, skip to the end of this document.
-                    diagnostics.Add(Diagnostic.Error(DiagnosticCodes.DuplicateKey, "a key appears twice in the same mapping",
-                        At(file, ex.Start), null, "remove or rename one of them; YAML keys must be unique"));
-                    while (parser.Current is not DocumentEnd && parser.MoveNext()) { }
-                }
+                started = true;
+                parser.MoveNext(); // StreamStart
             }
+            if (!parser.MoveNext() || parser.Current is StreamEnd) return false;
+            last.Mark = parser.Current?.End ?? last.Mark;
+            var single = new SingleDocumentParser(parser, last);
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(single);
+                document = stream.Documents[0];
+            }
+            catch (YamlException ex) when (ex.InnerException is ArgumentException || ex.Message.Contains("Duplicate key", StringComparison.OrdinalIgnoreCase))
+            {
+                // A duplicate key: the parser itself is fine, skip to the end of this document.
+                diagnostics.Add(Diagnostic.Error(DiagnosticCodes.DuplicateKey, "a key appears twice in the same mapping",
+                    At(file, ex.Start), null, "remove or rename one of them; YAML keys must be unique"));
+                while (parser.Current is not DocumentEnd && parser.MoveNext()) { }
+            }
+            return true;
         }
         catch (YamlException ex)
         {
@@ -55,7 +74,8 @@ internal static class YamlDocuments
             diagnostics.Add(Diagnostic.Error(DiagnosticCodes.YamlSyntax, "invalid YAML after this point", At(file, last.Mark), null,
                 "fix the YAML syntax (an unclosed bracket or quote, or bad indentation); the rest of this file was not checked"));
         }
-        return documents;
+        document = null;
+        return false;
     }
 
     private static SourceLocation At(string file, Mark mark) =>
