@@ -94,9 +94,22 @@ public static class DomainFields
     /// </summary>
     public static IReadOnlyList<FieldDiff> Diff(DomainSpec desired, DomainSpec live)
     {
-        var want = Flatten(desired);
+        var want = Flatten(desired, desired.Disks);
+        var liveFields = Flatten(live, AlignDisks(desired.Disks, live.Disks));
+        if (SamePaths(want, liveFields))
+        {
+            // The usual case (same disks, NICs, labels and patches on both sides): compare field by
+            // field; every live field is seen, so no live-only item can be left over.
+            List<FieldDiff>? found = null;
+            for (var i = 0; i < want.Count; i++)
+            {
+                var (path, value) = want[i];
+                if (value is not null && !Equivalent(path, value, liveFields[i].Value)) (found ??= []).Add(new FieldDiff(path, liveFields[i].Value, value));
+            }
+            return found ?? (IReadOnlyList<FieldDiff>)[];
+        }
         var have = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var field in Flatten(live, AlignDisks(desired.Disks, live.Disks))) have[field.Path] = field.Value;
+        foreach (var field in liveFields) have[field.Path] = field.Value;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var diffs = new List<FieldDiff>();
         foreach (var (path, value) in want)
@@ -114,6 +127,17 @@ public static class DomainFields
             if (IsItemField(path)) diffs.Add(new FieldDiff(path, value, null));
         }
         return diffs;
+    }
+
+    /// <summary>True when both sides list the same field paths in the same order (paths are unique within a side).</summary>
+    private static bool SamePaths(List<FieldValue> a, List<FieldValue> b)
+    {
+        if (a.Count != b.Count) return false;
+        for (var i = 0; i < a.Count; i++)
+        {
+            if (!string.Equals(a[i].Path, b[i].Path, StringComparison.Ordinal)) return false;
+        }
+        return true;
     }
 
     /// <summary>
