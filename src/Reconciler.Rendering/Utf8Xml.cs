@@ -62,12 +62,10 @@ internal static class Utf8Xml
         }
     }
 
-    private sealed class NotHandledException : Exception
-    {
-        public static readonly NotHandledException Instance = new();
-    }
+    /// <summary>Thrown (rarely: only for text outside the handled shape) to give up; never escapes <see cref="TryLoad"/>.</summary>
+    private sealed class NotHandledException : Exception;
 
-    private static NotHandledException NotHandled() => NotHandledException.Instance;
+    private static NotHandledException NotHandled() => new();
 
     /// <summary>One raw attribute of the start tag being read: offsets into the text.</summary>
     private readonly record struct RawAttribute(int Name, int NameLength, int Colon, int Value, int ValueLength);
