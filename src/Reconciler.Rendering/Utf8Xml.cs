@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 using System.Text.Unicode;
 using System.Xml.Linq;
@@ -31,6 +32,9 @@ internal static class Utf8Xml
     /// <summary>Bytes that never occur in a text this loader accepts: controls other than tab and newline (a CR needs line-end normalisation).</summary>
     private static readonly SearchValues<byte> Refused = SearchValues.Create(
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]);
+
+    /// <summary>The bytes of an ASCII name.</summary>
+    private static readonly SearchValues<byte> NameBytes = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:"u8);
 
     [ThreadStatic]
     private static Caches? t_caches;
@@ -98,21 +102,48 @@ internal static class Utf8Xml
 
     /// <summary>
     /// Strings by their UTF-8 bytes, so the names and short values every definition repeats
-    /// (element names, "KiB", "pcie-root-port", indentation) are allocated once per thread.
+    /// (element names, "KiB", "pcie-root-port", indentation) are allocated once per thread; for a
+    /// name, also its <see cref="XName"/> in no namespace (looked up once, not hashed per element).
     /// </summary>
     private sealed class StringCache(int size)
     {
-        private readonly (byte[] Key, string Value)?[] _slots = new (byte[], string)?[size];
-
-        public string Get(ReadOnlySpan<byte> bytes)
+        private sealed record Entry(byte[] Key, string Value)
         {
-            var hash = 2166136261u;
-            foreach (var b in bytes) hash = (hash ^ b) * 16777619u;
-            ref var slot = ref _slots[hash % (uint)_slots.Length];
-            if (slot is { } hit && hit.Key.AsSpan().SequenceEqual(bytes)) return hit.Value;
-            var value = Encoding.UTF8.GetString(bytes);
-            slot = (bytes.ToArray(), value);
-            return value;
+            public XName? Name { get; set; }
+        }
+
+        private readonly Entry?[] _slots = new Entry?[size]; // size: a power of two
+
+        public string Get(ReadOnlySpan<byte> bytes) => Find(bytes).Value;
+
+        /// <summary>The name in no namespace whose local name is <paramref name="bytes"/>.</summary>
+        public XName GetName(ReadOnlySpan<byte> bytes)
+        {
+            var entry = Find(bytes);
+            return entry.Name ??= XName.Get(entry.Value);
+        }
+
+        private Entry Find(ReadOnlySpan<byte> bytes)
+        {
+            ref var slot = ref _slots[Hash(bytes) & (_slots.Length - 1)];
+            if (slot is { } hit && hit.Key.AsSpan().SequenceEqual(bytes)) return hit;
+            return slot = new Entry(bytes.ToArray(), Encoding.UTF8.GetString(bytes));
+        }
+
+        /// <summary>A cheap hash of a short text: its length and its first and last eight bytes.</summary>
+        private static int Hash(ReadOnlySpan<byte> bytes)
+        {
+            ulong h = (ulong)bytes.Length * 0x9E3779B97F4A7C15UL;
+            if (bytes.Length >= 8)
+            {
+                h = (h ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0xFF51AFD7ED558CCDUL;
+                h = (h ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes[^8..])) * 0xC4CEB9FE1A85EC53UL;
+            }
+            else
+            {
+                foreach (var b in bytes) h = (h ^ b) * 0x100000001B3UL;
+            }
+            return (int)(h ^ (h >> 29));
         }
     }
 
@@ -284,9 +315,8 @@ internal static class Utf8Xml
             var qualified = _s.Slice(nameStart, nameLength);
             if (colon == 0)
             {
-                var local = caches.Names.Get(qualified);
                 var ns = Lookup(string.Empty);
-                return ns is null ? XName.Get(local) : XNamespace.Get(ns).GetName(local);
+                return ns is null ? caches.Names.GetName(qualified) : XNamespace.Get(ns).GetName(caches.Names.Get(qualified));
             }
             var prefixName = caches.Names.Get(qualified[..colon]);
             if (prefixName == "xmlns") throw NotHandled();
@@ -323,7 +353,7 @@ internal static class Utf8Xml
                 if (a.Colon == 0)
                 {
                     if (name.SequenceEqual("xmlns"u8) && !declarations) continue;
-                    attributeName = XName.Get(caches.Names.Get(name));
+                    attributeName = caches.Names.GetName(name);
                 }
                 else
                 {
@@ -431,33 +461,21 @@ internal static class Utf8Xml
         private (int Start, int Length, int Colon) Name()
         {
             var start = _p;
-            var colon = 0;
             if (_p >= _s.Length || !(char.IsAsciiLetter((char)_s[_p]) || _s[_p] == (byte)'_')) throw NotHandled();
-            _p++;
-            while (_p < _s.Length)
+            var length = _s[_p..].IndexOfAnyExcept(NameBytes);
+            if (length < 0) throw NotHandled(); // the text ends inside a name
+            _p += length;
+            if (_s[_p] >= 0x80) throw NotHandled();
+            var name = _s.Slice(start, length);
+            var colon = name.IndexOf((byte)':');
+            if (colon < 0) return (start, length, 0);
+            // One inner colon, followed by what may start a name.
+            if (colon == length - 1 || name[(colon + 1)..].IndexOf((byte)':') >= 0
+                || !(char.IsAsciiLetter((char)name[colon + 1]) || name[colon + 1] == (byte)'_'))
             {
-                var b = _s[_p];
-                if (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'_' or (byte)'.')
-                {
-                    _p++;
-                }
-                else if (b == (byte)':')
-                {
-                    if (colon != 0) throw NotHandled();
-                    colon = _p - start;
-                    _p++;
-                    if (_p >= _s.Length || !(char.IsAsciiLetter((char)_s[_p]) || _s[_p] == (byte)'_')) throw NotHandled();
-                }
-                else if (b >= 0x80)
-                {
-                    throw NotHandled();
-                }
-                else
-                {
-                    break;
-                }
+                throw NotHandled();
             }
-            return (start, _p - start, colon);
+            return (start, length, colon);
         }
 
         private bool SkipWhitespace()
