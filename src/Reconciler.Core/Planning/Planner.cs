@@ -54,17 +54,30 @@ public static class Planner
 
         var storage = StoragePlanner.Prepare(desired, live, byNode, options, changes, unchanged, diagnostics);
         var moves = new Moves(desired, live, byNode, storage);
-        foreach (var node in live.OrderBy(n => n.Node, StringComparer.Ordinal))
+        // Nodes are planned side by side: PlanNode only reads what it shares (specs, live state,
+        // moves) and writes to its own lists, which are appended in node order, so the result is
+        // the same as planning them one after the other.
+        var liveInOrder = live.OrderBy(n => n.Node, StringComparer.Ordinal).ToList();
+        var perNode = new (List<ResourceChange> Changes, List<string> Unchanged, List<Diagnostic> Diagnostics)[liveInOrder.Count];
+        Parallel.For(0, liveInOrder.Count, i =>
         {
+            var node = liveInOrder[i];
+            var mine = perNode[i] = ([], [], []);
             var wanted = byNode.TryGetValue(node.Node, out var w) ? w : [];
             if (node.Error is not null)
             {
-                diagnostics.Add(Diagnostic.Error("node-unreachable",
+                mine.Diagnostics.Add(Diagnostic.Error("node-unreachable",
                     $"node '{node.Node}' ({node.Uri}) could not be read: {node.Error}; its {wanted.Count} domain(s) are Unknown and nothing on it is pruned",
                     hint: "check that libvirtd runs there and the URI is right (virsh -c URI version)"));
-                continue;
+                return;
             }
-            PlanNode(desired, node, wanted, options, moves, changes, unchanged, diagnostics);
+            PlanNode(desired, node, wanted, options, moves, mine.Changes, mine.Unchanged, mine.Diagnostics);
+        });
+        foreach (var (nodeChanges, nodeUnchanged, nodeDiagnostics) in perNode)
+        {
+            changes.AddRange(nodeChanges);
+            unchanged.AddRange(nodeUnchanged);
+            diagnostics.AddRange(nodeDiagnostics);
         }
 
         storage.Finish(changes);
