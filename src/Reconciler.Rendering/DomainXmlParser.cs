@@ -215,10 +215,13 @@ public static class DomainXmlParser
                 {
                     labels[(string?)label.Attribute(OwnerMetadata.KeyAttr) ?? ""] = (string?)label.Attribute(OwnerMetadata.ValueAttr) ?? "";
                 }
-                patches.AddRange(ownerElement.Elements(OwnerMetadata.Patch)
-                    .Select((p, i) => (Index: ReadInt((string?)p.Attribute(OwnerMetadata.IndexAttr)) ?? i, Patch: ParsePatch(p)))
-                    .OrderBy(p => p.Index)
-                    .Select(p => p.Patch));
+                if (ownerElement.Element(OwnerMetadata.Patch) is not null)
+                {
+                    patches.AddRange(ownerElement.Elements(OwnerMetadata.Patch)
+                        .Select((p, i) => (Index: ReadInt((string?)p.Attribute(OwnerMetadata.IndexAttr)) ?? i, Patch: ParsePatch(p)))
+                        .OrderBy(p => p.Index)
+                        .Select(p => p.Patch));
+                }
             }
 
             var (memory, maxMemory) = ParseMemory(domain);

@@ -90,11 +90,40 @@ internal static class Utf8Xml
         Skip,
     }
 
+    /// <summary>
+    /// A growable array of <typeparamref name="T"/> read by index. Not <c>List&lt;T&gt;</c>: ReadyToRun
+    /// cannot precompile List's code for this assembly's structs, so a short-lived process would run
+    /// it as unoptimised tier-0 code on every element.
+    /// </summary>
+    private sealed class Buffer<T>
+        where T : struct
+    {
+        private T[] _items = new T[16];
+
+        public int Count { get; private set; }
+
+        public ref readonly T this[int index] => ref _items[index];
+
+        public void Add(in T item)
+        {
+            if (Count == _items.Length) Array.Resize(ref _items, _items.Length * 2);
+            _items[Count++] = item;
+        }
+
+        public void Clear() => Count = 0;
+
+        /// <summary>Drops the items from <paramref name="count"/> on.</summary>
+        public void Truncate(int count) => Count = count;
+    }
+
+    /// <summary>A namespace declaration in scope.</summary>
+    private readonly record struct Declaration(string Prefix, string Uri);
+
     /// <summary>Per-thread state reused across loads (the scanner is a ref struct and cannot hold it).</summary>
     private sealed class Caches
     {
-        public readonly List<(string Prefix, string Uri)> Scope = [];
-        public readonly List<RawAttribute> Attributes = [];
+        public readonly Buffer<Declaration> Scope = new();
+        public readonly Buffer<RawAttribute> Attributes = new();
         public readonly StringCache Names = new(512);
         public readonly StringCache Values = new(1024);
         public char[] Chars = new char[256];
@@ -288,27 +317,29 @@ internal static class Utf8Xml
                 if (length < 0) throw NotHandled();
                 if (_s.Slice(_p, length).IndexOf((byte)'<') >= 0) throw NotHandled();
                 var attributeName = _s.Slice(attributeStart, attributeLength);
-                foreach (var seen in attributes)
+                for (var i = 0; i < attributes.Count; i++)
                 {
+                    ref readonly var seen = ref attributes[i];
                     if (_s.Slice(seen.Name, seen.NameLength).SequenceEqual(attributeName)) throw NotHandled();
                 }
                 attributes.Add(new RawAttribute(attributeStart, attributeLength, attributeColon, _p, length));
                 _p += length + 1;
             }
             scopeMark = caches.Scope.Count;
-            foreach (var a in attributes)
+            for (var i = 0; i < attributes.Count; i++)
             {
+                ref readonly var a = ref attributes[i];
                 var name = _s.Slice(a.Name, a.NameLength);
                 if (name.SequenceEqual("xmlns"u8))
                 {
-                    caches.Scope.Add((string.Empty, Value(a)));
+                    caches.Scope.Add(new Declaration(string.Empty, Value(a)));
                 }
                 else if (a.Colon > 0 && name[..a.Colon].SequenceEqual("xmlns"u8))
                 {
                     var prefix = caches.Names.Get(name[(a.Colon + 1)..]);
                     var uri = Value(a);
                     if (uri.Length == 0 || prefix is "xml" or "xmlns") throw NotHandled();
-                    caches.Scope.Add((prefix, uri));
+                    caches.Scope.Add(new Declaration(prefix, uri));
                 }
             }
             tag = new Range(nameStart, nameStart + nameLength);
@@ -324,14 +355,15 @@ internal static class Utf8Xml
             return XNamespace.Get(uriOf).GetName(caches.Names.Get(qualified[(colon + 1)..]));
         }
 
-        private void Pop(int scopeMark) => caches.Scope.RemoveRange(scopeMark, caches.Scope.Count - scopeMark);
+        private void Pop(int scopeMark) => caches.Scope.Truncate(scopeMark);
 
         private readonly string? Lookup(string prefix)
         {
             var scope = caches.Scope;
             for (var i = scope.Count - 1; i >= 0; i--)
             {
-                if (scope[i].Prefix == prefix) return scope[i].Uri.Length == 0 && prefix.Length == 0 ? null : scope[i].Uri;
+                ref readonly var d = ref scope[i];
+                if (d.Prefix == prefix) return d.Uri.Length == 0 && prefix.Length == 0 ? null : d.Uri;
             }
             return null;
         }
@@ -346,8 +378,10 @@ internal static class Utf8Xml
 
         private void AddAttributes(XElement element, bool declarations)
         {
-            foreach (var a in caches.Attributes)
+            var attributes = caches.Attributes;
+            for (var i = 0; i < attributes.Count; i++)
             {
+                ref readonly var a = ref attributes[i];
                 var name = _s.Slice(a.Name, a.NameLength);
                 XName attributeName;
                 if (a.Colon == 0)
@@ -381,14 +415,16 @@ internal static class Utf8Xml
         /// </summary>
         private readonly void CheckUnbuiltAttributes()
         {
-            foreach (var a in caches.Attributes)
+            var attributes = caches.Attributes;
+            for (var i = 0; i < attributes.Count; i++)
             {
+                ref readonly var a = ref attributes[i];
                 if (a.Colon > 0 && !_s.Slice(a.Name, a.Colon).SequenceEqual("xmlns"u8)) throw NotHandled();
                 if (_s.Slice(a.Value, a.ValueLength).IndexOf((byte)'&') >= 0) _ = Value(a);
             }
         }
 
-        private readonly string Value(RawAttribute a) => Text(_s.Slice(a.Value, a.ValueLength), attribute: true);
+        private readonly string Value(in RawAttribute a) => Text(_s.Slice(a.Value, a.ValueLength), attribute: true);
 
         /// <summary>
         /// Decodes text or an attribute value: references resolved, and in attribute values literal tabs
