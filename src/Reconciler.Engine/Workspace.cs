@@ -56,7 +56,8 @@ public static class Workspace
     /// <see cref="OpenRetries"/> more times after short delays (a daemon restarting); an
     /// authentication failure is not retried, nor is a node that did not answer within its
     /// connect timeout (<see cref="NodeOpener"/>). A target <paramref name="prefetch"/> already
-    /// started takes that open (and keeps its read for <see cref="ReadAsync"/>).
+    /// started takes that open (and keeps its read for <see cref="ReadAsync"/>); a node a reading
+    /// prefetch has read and closed is in neither dictionary.
     /// </summary>
     internal static async Task<(Dictionary<string, NodeSession> Sessions, Dictionary<string, string> Errors)> OpenAsync(
         IReadOnlyList<NodeTarget> targets, CancellationToken ct, NodePrefetch? prefetch = null)
@@ -67,17 +68,18 @@ public static class Workspace
             {
                 var done = await early.ConfigureAwait(false);
                 if (done.Live is not null) prefetch.KeepRead(t, done.Live);
-                return (t, done.Session, done.Error);
+                return (t, done.Session, done.Error, Read: done.Live is not null);
             }
             var (session, error) = await Task.Run(() => OpenOneAsync(t, ct), ct).ConfigureAwait(false);
-            return (t, session, error);
+            return (t, session, error, Read: false);
         }).ToList();
         var sessions = new Dictionary<string, NodeSession>(StringComparer.Ordinal);
         var errors = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (target, session, error) in await Task.WhenAll(tasks).ConfigureAwait(false))
+        foreach (var (target, session, error, read) in await Task.WhenAll(tasks).ConfigureAwait(false))
         {
             if (session is not null) sessions[target.Name] = session;
-            else errors[target.Name] = error ?? "unknown error";
+            else if (!read) errors[target.Name] = error ?? "unknown error";
+            // A node read and closed by the prefetch has neither: ReadAsync takes its read.
         }
         return (sessions, errors);
     }

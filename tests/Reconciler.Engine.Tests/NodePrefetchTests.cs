@@ -93,12 +93,31 @@ public sealed class NodePrefetchTests : IDisposable
     }
 
     [Fact]
+    public async Task A_reading_prefetch_closes_each_connection_after_its_read_and_the_plan_still_reads_every_node()
+    {
+        var estate = ScaleEstate.Write(_root, nodes: 2, domains: 8);
+        var loaded = Workspace.Load(estate.Specs, null, CancellationToken.None);
+        using var prefetch = new NodePrefetch(read: true);
+        prefetch.Start(loaded.Nodes, CancellationToken.None);
+        await prefetch.Settled();
+        var early = await prefetch.Peek(loaded.Nodes[0])!;
+        Assert.Null(early.Session); // closed right after the read
+        Assert.Null(early.Error);
+        Assert.Equal(4, early.Live!.Domains.Count);
+
+        var plan = await Operations.PlanAsync(loaded, adopt: false, CancellationToken.None, prefetch: prefetch);
+        Assert.True(plan.IsEmpty, string.Join('\n', plan.Diagnostics.Select(d => d.Message)));
+        Assert.Equal(8, plan.Unchanged.Count);
+        Assert.All(plan.Nodes, n => Assert.Null(n.Error));
+    }
+
+    [Fact]
     public async Task Disposing_closes_the_sessions_nobody_took_and_stops_further_prefetching()
     {
         var estate = ScaleEstate.Write(_root, nodes: 2, domains: 4);
         var a = new NodeTarget(ScaleEstate.NodeName(0), "test://" + estate.NodeFile(0), "test");
         var b = new NodeTarget(ScaleEstate.NodeName(1), "test://" + estate.NodeFile(1), "test");
-        var prefetch = new NodePrefetch(read: true);
+        var prefetch = new NodePrefetch(read: false);
         prefetch.Start([a, b], CancellationToken.None);
         await prefetch.Settled();
         var takenA = await prefetch.Take(a)!;

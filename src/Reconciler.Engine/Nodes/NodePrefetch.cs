@@ -17,7 +17,10 @@ namespace Reconciler.Engine.Nodes;
 /// <param name="read">Also read each node once it is open.</param>
 public sealed class NodePrefetch(bool read) : IDisposable
 {
-    /// <summary>What was prefetched for one target: a session or the error that prevented it, and its read.</summary>
+    /// <summary>
+    /// What was prefetched for one target: a session or the error that prevented it; or, for a
+    /// reading prefetch, the read of a session already closed (session and error null).
+    /// </summary>
     internal sealed record Prefetched(NodeSession? Session, string? Error, LiveNode? Live);
 
     private readonly Lock _gate = new();
@@ -44,8 +47,11 @@ public sealed class NodePrefetch(bool read) : IDisposable
                 _started[target] = Task.Run(async () =>
                 {
                     var (session, error) = await Workspace.OpenOneAsync(target, ct).ConfigureAwait(false);
-                    var live = read && session is not null ? Workspace.ReadOne(target, session) : null;
-                    return new Prefetched(session, error, live);
+                    if (!read || session is null) return new Prefetched(session, error, null);
+                    // A reading prefetch serves a plan, which needs nothing of the node after its read: the
+                    // connection closes at once, so the memory of one node's read (an in-process driver
+                    // holds the whole node) is free for the next instead of all nodes being held at once.
+                    using (session) return new Prefetched(null, null, Workspace.ReadOne(target, session));
                 }, ct);
             }
         }
