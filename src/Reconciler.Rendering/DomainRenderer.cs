@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
+using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 
 namespace Reconciler.Rendering;
@@ -98,6 +99,7 @@ public static class DomainRenderer
             new XElement("rng", new XAttribute("model", "virtio"),
                 new XElement("backend", new XAttribute("model", "random"), "/dev/urandom")));
         domain.Add(devices);
+        DeclaredFields.Domain.Render(domain, spec.Declared);
 
         var document = new XDocument(domain);
         XmlPatcher.Apply(document, spec.Xml);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Xml;
 using System.Xml.Linq;
+using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 
 namespace Reconciler.Rendering;
@@ -57,10 +58,9 @@ public static class DomainXmlParser
     /// The children of <c>&lt;domain&gt;</c> that <see cref="Parse(XDocument)"/> reads. A new element
     /// read there must be added here (RoundTripTests compare this load with the whole document).
     /// </summary>
-    private static readonly HashSet<string> ReadElements = new(StringComparer.Ordinal)
-    {
-        "name", "uuid", "description", "metadata", "memory", "currentMemory", "vcpu", "os", "cpu",
-    };
+    private static readonly HashSet<string> ReadElements = new(
+        ["name", "uuid", "description", "metadata", "memory", "currentMemory", "vcpu", "os", "cpu", .. DeclaredFields.Domain.TopElements],
+        StringComparer.Ordinal);
 
     /// <summary>The children of <c>&lt;devices&gt;</c> that <see cref="Parse(XDocument)"/> reads (same rule).</summary>
     private static readonly HashSet<string> ReadDevices = new(StringComparer.Ordinal) { "disk", "interface", "graphics" };
@@ -254,6 +254,7 @@ public static class DomainXmlParser
                 Arch: (string?)osType?.Attribute("arch") ?? "x86_64")
             {
                 Placement = placement,
+                Declared = DeclaredFields.Domain.Parse(domain),
             };
             return new ParsedDomain(name, string.IsNullOrEmpty(uuid) ? null : uuid, domainType, spec, owner);
         }

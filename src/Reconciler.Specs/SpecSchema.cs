@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Reconciler.Core.Model;
-using Reconciler.Specs.Fields;
+using Reconciler.Core.Fields;
 using Reconciler.Specs.Kinds;
 
 namespace Reconciler.Specs;

@@ -1,4 +1,5 @@
 using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Fields;
 
 namespace Reconciler.Core.Model;
 
@@ -238,6 +239,12 @@ public sealed record DomainSpec(
 
     /// <summary>How a live migration moves it when <see cref="Node"/> changes; null means <see cref="MigrationPolicy.Default"/> (shared storage).</summary>
     public MigrationPolicy? Migration { get; init; }
+
+    /// <summary>
+    /// The values of the declared fields (rows of the field table that name their XML place, such
+    /// as an attribute of a child of <c>cpu</c>): written or defaulted ones from a spec, present ones from live XML.
+    /// </summary>
+    public FieldValues Declared { get; init; } = FieldValues.Empty;
 
     /// <summary>The domain name.</summary>
     public string Name => Meta.Name;

@@ -1,3 +1,4 @@
+using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 
 namespace Reconciler.Core.Planning;
@@ -58,24 +59,27 @@ public static class Disruptions
 
     private static Disruption Base(FieldDiff diff, DomainSpec config, bool running, IReadOnlyDictionary<string, Disruption> items)
     {
-        var path = diff.Path;
-        if (path.StartsWith("metadata.", StringComparison.Ordinal) || path.StartsWith("spec.placement.", StringComparison.Ordinal)
-            || path is "spec.description" or "spec.protect" or "spec.autostart")
+        var path = new FieldPath(diff.Path);
+        if (path.IsWithin(DomainPaths.Metadata) || path.IsWithin(DomainPaths.Placement)
+            || path == DomainPaths.Description || path == DomainPaths.Protect || path == DomainPaths.Autostart)
         {
             return Disruption.None;
         }
-        if (path is "spec.arch" or "spec.domainType") return Disruption.Replace;
+        var declared = DeclaredFields.Domain.ChangeOf(path);
+        if (path == DomainPaths.Arch || path == DomainPaths.DomainType || declared == Disruption.Replace) return Disruption.Replace;
         if (!running) return Disruption.None;
-        switch (path)
+        if (declared is { } rule) return rule;
+        if (path == DomainPaths.Memory)
         {
-            case "spec.memory":
-                return diff.After is not null && ByteSize.TryParse(diff.After, out var bytes, out _)
-                       && bytes <= (config.MaxMemoryBytes ?? config.MemoryBytes) ? Disruption.Live : Disruption.NextBoot;
-            case "spec.vcpus":
-                return int.TryParse(diff.After, out var n) && int.TryParse(diff.Before, out var was)
-                       && n >= was && n <= (config.MaxVcpus ?? config.Vcpus) ? Disruption.Live : Disruption.NextBoot;
+            return diff.After is not null && ByteSize.TryParse(diff.After, out var bytes, out _)
+                   && bytes <= (config.MaxMemoryBytes ?? config.MemoryBytes) ? Disruption.Live : Disruption.NextBoot;
         }
-        return ItemOf(path) is { } item && items.TryGetValue(item, out var cls) ? cls : Disruption.NextBoot;
+        if (path == DomainPaths.Vcpus)
+        {
+            return int.TryParse(diff.After, out var n) && int.TryParse(diff.Before, out var was)
+                   && n >= was && n <= (config.MaxVcpus ?? config.Vcpus) ? Disruption.Live : Disruption.NextBoot;
+        }
+        return ItemOf(diff.Path) is { } item && items.TryGetValue(item, out var cls) ? cls : Disruption.NextBoot;
     }
 
     /// <summary>
@@ -89,9 +93,10 @@ public static class Disruptions
         var aligned = DomainFields.AlignDisks(desired.Disks, config.Disks);
         foreach (var item in diffs.Select(d => ItemOf(d.Path)).OfType<string>().Distinct(StringComparer.Ordinal))
         {
-            var index = int.Parse(item[(item.IndexOf('[', StringComparison.Ordinal) + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
+            var isDisk = new FieldPath(item).TryItemOf(DomainPaths.Disks, out _, out var index);
+            if (!isDisk) new FieldPath(item).TryItemOf(DomainPaths.Interfaces, out _, out index);
             Disruption cls;
-            if (item.StartsWith("spec.disks[", StringComparison.Ordinal))
+            if (isDisk)
             {
                 var want = index < desired.Disks.Count ? desired.Disks[index] : null;
                 var have = index < aligned.Count ? aligned[index] : null;
@@ -125,10 +130,9 @@ public static class Disruptions
     }
 
     /// <summary><c>spec.disks[2]</c> for <c>spec.disks[2].path</c>; null for fields outside the disk and NIC lists.</summary>
-    public static string? ItemOf(string path)
-    {
-        if (!path.StartsWith("spec.disks[", StringComparison.Ordinal) && !path.StartsWith("spec.interfaces[", StringComparison.Ordinal)) return null;
-        var end = path.IndexOf(']', StringComparison.Ordinal);
-        return end < 0 ? null : path[..(end + 1)];
-    }
+    public static string? ItemOf(string path) => ItemOf(new FieldPath(path))?.Text;
+
+    /// <summary>The disk or NIC item <paramref name="path"/> is in; null for fields outside the disk and NIC lists.</summary>
+    public static FieldPath? ItemOf(FieldPath path) =>
+        path.TryItemOf(DomainPaths.Disks, out var item, out _) || path.TryItemOf(DomainPaths.Interfaces, out item, out _) ? item : null;
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 
 namespace Reconciler.Core.Planning;
@@ -39,6 +40,7 @@ public static class DomainFields
         Add("spec.secureBoot", spec.Firmware == Firmware.Uefi ? Bool(spec.SecureBoot) : null);
         Add("spec.cpu.mode", spec.Cpu.Mode);
         Add("spec.cpu.model", spec.Cpu.Model);
+        f.AddRange(DeclaredFields.Domain.Flatten(spec.Declared));
         Add("spec.domainType", spec.DomainType);
         for (var i = 0; i < disks.Count; i++)
         {
@@ -176,7 +178,7 @@ public static class DomainFields
     {
         if (live is null) return false;
         if (string.Equals(desired, live, StringComparison.Ordinal)) return true;
-        if (path == "spec.machine") return MachineMatches(desired, live);
+        if (new FieldPath(path) == DomainPaths.Machine) return MachineMatches(desired, live);
         return false;
     }
 
@@ -191,11 +193,15 @@ public static class DomainFields
         _ => false,
     };
 
-    private static bool IsItemField(string path) =>
-        (path.StartsWith("spec.disks[", StringComparison.Ordinal) && (path.EndsWith("].device", StringComparison.Ordinal)))
-        || (path.StartsWith("spec.interfaces[", StringComparison.Ordinal) && (path.EndsWith("].model", StringComparison.Ordinal)))
-        || path.StartsWith("metadata.labels.", StringComparison.Ordinal)
-        || path.StartsWith("spec.xml[", StringComparison.Ordinal);
+    /// <summary>The field that stands for a whole item: a disk's device, a NIC's model, a label, a patch.</summary>
+    private static bool IsItemField(string text)
+    {
+        var path = new FieldPath(text);
+        return (path.TryItemOf(DomainPaths.Disks, out var disk, out _) && path == disk.Field("device"))
+            || (path.TryItemOf(DomainPaths.Interfaces, out var nic, out _) && path == nic.Field("model"))
+            || (path.IsWithin(DomainPaths.Labels) && path != DomainPaths.Labels)
+            || path.TryItemOf(DomainPaths.Xml, out _, out _);
+    }
 
     private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
     private static string Bool(bool value) => value ? "true" : "false";

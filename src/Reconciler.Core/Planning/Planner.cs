@@ -1,4 +1,5 @@
 using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 
 namespace Reconciler.Core.Planning;
@@ -45,7 +46,7 @@ public static class Planner
             {
                 diagnostics.Add(Diagnostic.Error("unknown-node",
                     nodeName is null ? $"domain '{spec.Name}' names no node and there are {live.Count} nodes" : $"domain '{spec.Name}' is placed on node '{nodeName}', which is not configured",
-                    spec.Meta.Origin.Find("spec.node"), "spec.node", "set spec.node to one of: " + string.Join(", ", nodes.Keys) + ", or give spec.placement to let Reconciler choose"));
+                    spec.Meta.Origin.Find(DomainPaths.Node.Text), DomainPaths.Node.Text, "set spec.node to one of: " + string.Join(", ", nodes.Keys) + ", or give spec.placement to let Reconciler choose"));
                 continue;
             }
             if (!byNode.TryGetValue(nodeName, out var list)) byNode[nodeName] = list = [];
@@ -165,13 +166,13 @@ public static class Planner
             var configChanged = fields.Count > 0 || current.Owner is null || current.Owner.Source != desired.Source;
             if (current.Autostart != spec.Autostart)
             {
-                fields.Add(new FieldChange("spec.autostart", Bool(current.Autostart), Bool(spec.Autostart), Disruption.None));
+                fields.Add(new FieldChange(DomainPaths.Autostart.Text, Bool(current.Autostart), Bool(spec.Autostart), Disruption.None));
             }
             var wantRunning = spec.State == PowerState.Running;
             var stateChanged = wantRunning != running || current.RunState == LiveRunState.Paused;
             if (stateChanged)
             {
-                fields.Add(new FieldChange("spec.state", StateText(current.RunState), wantRunning ? "running" : "stopped",
+                fields.Add(new FieldChange(DomainPaths.State.Text, StateText(current.RunState), wantRunning ? "running" : "stopped",
                     wantRunning ? Disruption.None : Disruption.Restart));
             }
             if (fields.Count == 0 && !configChanged)
@@ -224,7 +225,7 @@ public static class Planner
     private static void Gate(ResourceChange change, DomainSpec spec, PlanOptions options, List<Diagnostic> diagnostics)
     {
         if (Disruptions.Allowed(spec.Policy, options.MaxDisruption) is not { } allowed) return;
-        var over = change.Fields.Where(f => f.Path != "spec.state" && f.Disruption > allowed).ToList();
+        var over = change.Fields.Where(f => new FieldPath(f.Path) != DomainPaths.State && f.Disruption > allowed).ToList();
         if (over.Count == 0) return;
         diagnostics.Add(Diagnostic.Error(GateCode,
             $"domain '{change.Name}' on node '{change.Node}': {string.Join(", ", over.Select(f => $"{f.Path} ({DisruptionNames.Of(f.Disruption)})"))} exceed{(over.Count == 1 ? "s" : "")} the allowed disruption '{DisruptionNames.Of(allowed)}'",
@@ -250,7 +251,7 @@ public static class Planner
                 if (d.Owner?.Source != desired.Source || d.Config is null || d.Running is null) continue;
                 // Metadata-only fields (placement record) are not part of what the guest runs with.
                 var fields = DomainFields.Diff(d.Config, d.Running)
-                    .Where(f => f.Path != "spec.memory" && !f.Path.StartsWith("spec.placement.", StringComparison.Ordinal)).ToList();
+                    .Where(f => new FieldPath(f.Path) is var path && path != DomainPaths.Memory && !path.IsWithin(DomainPaths.Placement)).ToList();
                 if (fields.Count > 0) pending.Add(new PendingRestart(node.Node, d.Name, fields));
             }
         }

@@ -1,4 +1,5 @@
 using System.Xml.Linq;
+using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 using Reconciler.Core.Planning;
 using Reconciler.Libvirt;
@@ -17,18 +18,17 @@ internal static class LiveUpdates
     {
         var live = change.Fields.Where(f => f.Disruption == Disruption.Live).ToList();
         if (live.Count == 0 || !domain.IsActive) return;
-        if (live.Any(f => f.Path == "spec.memory")) domain.SetMemory(desired.MemoryBytes / 1024, DomainModificationImpact.Live);
-        if (live.Any(f => f.Path == "spec.vcpus")) domain.SetVcpus((uint)desired.Vcpus, DomainVcpuFlags.Live);
+        if (live.Any(f => new FieldPath(f.Path) == DomainPaths.Memory)) domain.SetMemory(desired.MemoryBytes / 1024, DomainModificationImpact.Live);
+        if (live.Any(f => new FieldPath(f.Path) == DomainPaths.Vcpus)) domain.SetVcpus((uint)desired.Vcpus, DomainVcpuFlags.Live);
 
-        var items = live.Select(f => Disruptions.ItemOf(f.Path)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        var items = live.Select(f => Disruptions.ItemOf(new FieldPath(f.Path))).OfType<FieldPath>().Distinct().ToList();
         if (items.Count == 0) return;
         var config = XDocument.Parse(domain.GetXmlDesc(DomainXmlFlags.Inactive)).Root!.Element("devices")!;
         var running = XDocument.Parse(domain.GetXmlDesc(DomainXmlFlags.None)).Root!.Element("devices")!;
         var aligned = DomainFields.AlignDisks(desired.Disks, previousConfig.Disks);
         foreach (var item in items)
         {
-            var index = Index(item);
-            if (item.StartsWith("spec.disks[", StringComparison.Ordinal))
+            if (item.TryItemOf(DomainPaths.Disks, out _, out var index))
             {
                 var want = index < desired.Disks.Count ? desired.Disks[index] : null;
                 var had = index < aligned.Count ? aligned[index] : null;
@@ -45,7 +45,7 @@ internal static class LiveUpdates
                     domain.UpdateDevice(WithoutAddress(FindDisk(config, want)), DomainModificationImpact.Live);
                 }
             }
-            else
+            else if (item.TryItemOf(DomainPaths.Interfaces, out _, out index))
             {
                 var nics = config.Elements("interface").ToList();
                 if (index < desired.Interfaces.Count)
@@ -78,7 +78,4 @@ internal static class LiveUpdates
         copy.Elements("address").Remove();
         return copy.ToString();
     }
-
-    private static int Index(string item) =>
-        int.Parse(item[(item.IndexOf('[', StringComparison.Ordinal) + 1)..^1], System.Globalization.CultureInfo.InvariantCulture);
 }

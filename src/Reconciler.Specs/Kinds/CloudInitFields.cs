@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using Reconciler.Core.Diagnostics;
 using Reconciler.Core.Model;
-using Reconciler.Specs.Fields;
+using Reconciler.Core.Fields;
 using Reconciler.Specs.Parsing;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;

@@ -1,5 +1,5 @@
 using Reconciler.Core.Model;
-using Reconciler.Specs.Fields;
+using Reconciler.Core.Fields;
 using Reconciler.Specs.Parsing;
 
 namespace Reconciler.Specs.Kinds;
@@ -14,19 +14,9 @@ internal sealed class DomainKind : KindHandler
     public static readonly IReadOnlyList<string> DiskBuses = ["virtio", "sata", "scsi", "ide", "usb"];
     public static readonly IReadOnlyList<string> CdromBuses = ["sata", "scsi", "ide", "usb"];
     public static readonly IReadOnlyList<string> DiskFormats = ["qcow2", "raw"];
-    public static readonly IReadOnlyList<string> CpuModes = ["host-model", "host-passthrough", "maximum", "custom"];
+    public static readonly IReadOnlyList<string> CpuModes = DomainFieldTable.CpuModes;
 
-    public static readonly ObjectDef Cpu = new("Cpu", "CPU model exposed to the guest.",
-    [
-        new FieldDef("mode", FieldType.Enum, "CPU mode; unset means the hypervisor default.")
-        {
-            Allowed = CpuModes, DefaultText = "hypervisor default", Example = "host-model", Libvirt = "<cpu mode='host-model'/>",
-        },
-        new FieldDef("model", FieldType.String, "CPU model name; required with (and only allowed with) mode custom.")
-        {
-            Pattern = Patterns.Token, Example = "Skylake-Server", Libvirt = "<cpu mode='custom'><model>Skylake-Server</model></cpu>",
-        },
-    ]);
+    public static readonly ObjectDef Cpu = DomainFieldTable.Cpu;
 
     public static readonly ObjectDef Disk = new("Disk",
         "One disk. Exactly one of path or volume names the source; a cdrom may have neither (an empty drive).",
@@ -191,10 +181,7 @@ internal sealed class DomainKind : KindHandler
         {
             Default = false, Example = "true", Libvirt = "<os firmware='efi'><firmware><feature enabled='yes' name='secure-boot'/></firmware><loader secure='yes'/></os>",
         },
-        new FieldDef("cpu", FieldType.Object, "CPU mode and model.")
-        {
-            Item = Cpu, DefaultText = "hypervisor default", Example = "{mode: host-passthrough}", Libvirt = "<cpu>",
-        },
+        DomainFieldTable.CpuField,
         new FieldDef("disks", FieldType.ObjectList, "Disks, in order.")
         {
             Item = Disk, DefaultText = "[]", Example = "[{path: /var/lib/libvirt/images/web-1.qcow2}]", Libvirt = "<devices><disk>…</disk></devices>",
@@ -321,6 +308,7 @@ internal sealed class DomainKind : KindHandler
         {
             Placement = spec.Get<ParsedObject>("placement") is { } p ? BuildPlacement(p) : null,
             Migration = MigrationFields.Build(spec.Get<ParsedObject>("migration")),
+            Declared = DeclaredBinder.Bind(spec, DeclaredFields.Domain),
         };
     }
 

@@ -1,5 +1,5 @@
 using Reconciler.Core.Model;
-using Reconciler.Specs.Fields;
+using Reconciler.Core.Fields;
 using Reconciler.Specs.Parsing;
 
 namespace Reconciler.Specs.Kinds;

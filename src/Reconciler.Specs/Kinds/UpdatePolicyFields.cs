@@ -1,6 +1,6 @@
 using Reconciler.Core.Model;
 using Reconciler.Core.Planning;
-using Reconciler.Specs.Fields;
+using Reconciler.Core.Fields;
 using Reconciler.Specs.Parsing;
 
 namespace Reconciler.Specs.Kinds;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Reconciler.Core.Model;
-using Reconciler.Specs.Fields;
+using Reconciler.Core.Fields;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using static Reconciler.Specs.DiagnosticCodes;
@@ -71,7 +71,7 @@ internal static partial class FieldReader
     private static object? ReadValue(YamlNode node, FieldDef field, string path, DocumentContext ctx) => field.Type switch
     {
         FieldType.String => ReadString(node, field, path, ctx),
-        FieldType.Integer => ReadInteger(node, path, ctx),
+        FieldType.Integer => ReadInteger(node, field, path, ctx),
         FieldType.Boolean => ReadBoolean(node, path, ctx),
         FieldType.Size => ReadSize(node, path, ctx),
         FieldType.Enum => ReadEnum(node, field, path, ctx),
@@ -102,11 +102,18 @@ internal static partial class FieldReader
         return text;
     }
 
-    private static int? ReadInteger(YamlNode node, string path, DocumentContext ctx)
+    /// <summary>An integer within the row's <see cref="FieldDef.Minimum"/> and <see cref="FieldDef.Maximum"/>.</summary>
+    private static int? ReadInteger(YamlNode node, FieldDef field, string path, DocumentContext ctx)
     {
         if (node is YamlScalarNode scalar && IsPlain(scalar) && IntegerRegex().IsMatch(scalar.Value ?? ""))
         {
-            if (int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)) return value;
+            if (int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            {
+                if (value >= (field.Minimum ?? int.MinValue) && value <= (field.Maximum ?? int.MaxValue)) return value;
+                ctx.Error(OutOfRange, $"{field.Name} must be {RangeText(field)}, got {value}", node, path,
+                    field.Example is null ? $"write a number {RangeText(field)}" : $"e.g. {field.Name}: {field.Example}");
+                return null;
+            }
             ctx.Error(OutOfRange, $"{scalar.Value} is too large", node, path, "use a smaller number");
             return null;
         }
@@ -116,6 +123,15 @@ internal static partial class FieldReader
         ctx.Error(WrongType, $"expected an integer, got {Describe(node)}", node, path, hint);
         return null;
     }
+
+    /// <summary>"between 1 and 64", "at least 1", "at most 8".</summary>
+    public static string RangeText(FieldDef field) => (field.Minimum, field.Maximum) switch
+    {
+        ({ } min, { } max) => $"between {min} and {max}",
+        ({ } min, null) => $"at least {min}",
+        (null, { } max) => $"at most {max}",
+        _ => "a whole number",
+    };
 
     private static bool? ReadBoolean(YamlNode node, string path, DocumentContext ctx)
     {

@@ -1,4 +1,4 @@
-using Reconciler.Specs.Fields;
+using Reconciler.Core.Fields;
 
 namespace Reconciler.Specs.Parsing;
 

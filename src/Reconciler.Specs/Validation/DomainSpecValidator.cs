@@ -3,7 +3,7 @@ using System.Xml;
 using System.Xml.XPath;
 using FluentValidation;
 using Reconciler.Core.Model;
-using Reconciler.Specs.Fields;
+using Reconciler.Core.Fields;
 using Reconciler.Specs.Kinds;
 using Reconciler.Specs.Parsing;
 using static Reconciler.Specs.DiagnosticCodes;

@@ -1,7 +1,7 @@
 using FluentValidation;
 using FluentValidation.Results;
 using Reconciler.Core.Model;
-using Reconciler.Specs.Fields;
+using Reconciler.Core.Fields;
 
 namespace Reconciler.Specs.Validation;
 

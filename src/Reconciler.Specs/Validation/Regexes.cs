@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Reconciler.Specs.Fields;
+using Reconciler.Core.Fields;
 
 namespace Reconciler.Specs.Validation;
 

@@ -1,6 +1,6 @@
 using FluentValidation;
 using Reconciler.Core.Model;
-using Reconciler.Specs.Fields;
+using Reconciler.Core.Fields;
 using Reconciler.Specs.Kinds;
 using static Reconciler.Specs.DiagnosticCodes;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using Reconciler.Core.Model;
+using Reconciler.Core.Planning;
 
-namespace Reconciler.Specs.Fields;
+namespace Reconciler.Core.Fields;
 
 /// <summary>The YAML shape of a field; decides how it is parsed and how the schema describes it.</summary>
 internal enum FieldType
@@ -18,7 +19,11 @@ internal enum FieldType
 
 /// <summary>
 /// One row of a kind's field table: the single source of truth for parsing (known fields, types,
-/// allowed values, defaults), for the JSON Schema and for the reference documentation.
+/// allowed values and ranges, enforced where the value is read), for the JSON Schema and for the
+/// reference documentation. A field that also names its <see cref="Xml"/> place is a declared field
+/// (see <see cref="DeclaredFields"/>): loading, rendering, reading back from live XML, comparing and
+/// classifying its changes are all driven by this one row, and its value lives in
+/// <see cref="DomainSpec.Declared"/>.
 /// </summary>
 internal sealed class FieldDef(string name, FieldType type, string description)
 {
@@ -45,6 +50,16 @@ internal sealed class FieldDef(string name, FieldType type, string description)
     public ObjectDef? Item { get; init; }
     /// <summary>Newlines and tabs are allowed in the string.</summary>
     public bool Multiline { get; init; }
+    /// <summary>
+    /// For a declared scalar: where the value lives in libvirt XML, relative to the element of the
+    /// object holding the field (<see cref="ObjectDef.XmlElement"/>). Null for fields rendered by hand.
+    /// </summary>
+    public XmlPlace? Xml { get; init; }
+    /// <summary>
+    /// For a declared scalar: what changing it costs a running domain when that is not the general
+    /// rule (the persistent definition changes; the guest sees it at the next boot).
+    /// </summary>
+    public Disruption? Change { get; init; }
 
     public string TypeName => Type switch
     {
@@ -74,8 +89,9 @@ internal sealed class ObjectDef
 {
     private readonly Dictionary<string, FieldDef> _byName;
 
-    public ObjectDef(string schemaName, string description, IReadOnlyList<FieldDef> fields, IReadOnlyList<string[]>? exactlyOneOf = null)
+    public ObjectDef(string schemaName, string description, IReadOnlyList<FieldDef> fields, IReadOnlyList<string[]>? exactlyOneOf = null, string? xmlElement = null)
     {
+        XmlElement = xmlElement;
         SchemaName = schemaName;
         Description = description;
         Fields = fields;
@@ -87,6 +103,12 @@ internal sealed class ObjectDef
     public string SchemaName { get; }
     public string Description { get; }
     public IReadOnlyList<FieldDef> Fields { get; }
+    /// <summary>
+    /// The libvirt element the object maps to, relative to its parent object's element
+    /// (<c>cpu</c>, <c>os</c>); its declared fields are read and written there. Null: the
+    /// object is rendered by hand and holds no declared fields.
+    /// </summary>
+    public string? XmlElement { get; }
     /// <summary>Groups of fields of which exactly one must be written (expressed in the schema as oneOf).</summary>
     public IReadOnlyList<string[]> ExactlyOneOf { get; }
 

@@ -1,0 +1,54 @@
+using System.Xml.Linq;
+
+namespace Reconciler.Core.Fields;
+
+/// <summary>
+/// Where a declared field's value lives in libvirt XML, relative to the element of the object that
+/// holds it: an attribute of that element or of a child element, or a child element's text.
+/// </summary>
+/// <param name="Element">A child element path (<c>type</c>, <c>a/b</c>), or empty for the object's own element.</param>
+/// <param name="Attribute">The attribute, or null for the element's text.</param>
+internal sealed record XmlPlace(string Element, string? Attribute)
+{
+    /// <summary>An attribute of the object's own element.</summary>
+    public static XmlPlace Attr(string attribute) => new("", attribute);
+
+    /// <summary>An attribute of a child element.</summary>
+    public static XmlPlace Attr(string element, string attribute) => new(element, attribute);
+
+    /// <summary>The text of a child element.</summary>
+    public static XmlPlace Text(string element) => new(element, null);
+}
+
+/// <summary>
+/// libvirt's order of an element's children (as <c>virsh dumpxml</c> writes them). An element
+/// that a declared field creates goes before the first sibling that libvirt writes after it, so
+/// rendered XML reads like libvirt's own; children not listed go last.
+/// </summary>
+internal static class XmlOrder
+{
+    private static readonly Dictionary<string, string[]> Children = new(StringComparer.Ordinal)
+    {
+        ["domain"] =
+        [
+            "name", "uuid", "genid", "title", "description", "metadata", "maxMemory", "memory", "currentMemory", "blkiotune",
+            "memtune", "memoryBacking", "vcpu", "vcpus", "iothreads", "cputune", "numatune", "resource", "sysinfo", "bootloader",
+            "os", "idmap", "features", "cpu", "clock", "on_poweroff", "on_reboot", "on_crash", "pm", "perf", "devices", "seclabel",
+        ],
+        ["cpu"] = ["model", "vendor", "cache", "maxphysaddr", "feature", "numa"],
+        ["os"] = ["type", "firmware", "loader", "nvram", "kernel", "initrd", "cmdline", "dtb", "boot", "bootmenu", "smbios"],
+    };
+
+    /// <summary>The child <paramref name="name"/> of <paramref name="parent"/>, created at libvirt's position when missing.</summary>
+    public static XElement Ensure(XElement parent, string name)
+    {
+        if (parent.Element(name) is { } existing) return existing;
+        var created = new XElement(name);
+        var order = Children.GetValueOrDefault(parent.Name.LocalName);
+        var rank = order is null ? -1 : Array.IndexOf(order, name);
+        var after = rank < 0 ? null : parent.Elements().FirstOrDefault(e => Array.IndexOf(order!, e.Name.LocalName) > rank);
+        if (after is null) parent.Add(created);
+        else after.AddBeforeSelf(created);
+        return created;
+    }
+}
