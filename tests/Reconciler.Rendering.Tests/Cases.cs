@@ -1,3 +1,4 @@
+using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 using Reconciler.Rendering;
 
@@ -119,6 +120,17 @@ public static class Cases
                 MaxVcpus = 8,
                 Cpu = new CpuSpec("custom", "Haswell-noTSX"),
                 Machine = "pc-q35-7.2",
+            }, "qemu"),
+
+            // A declared object (spec.cpu.topology) with no CPU mode: <cpu> is created for it alone.
+            ["cpu-topology"] = (Base("rt-cpu-topology") with
+            {
+                Vcpus = 2,
+                MaxVcpus = 4,
+                Declared = FieldValues.Empty
+                    .With(new FieldPath("spec.cpu.topology.sockets"), "1")
+                    .With(new FieldPath("spec.cpu.topology.cores"), "2")
+                    .With(new FieldPath("spec.cpu.topology.threads"), "2"),
             }, "qemu"),
 
             ["host-passthrough"] = (Base("rt-host-passthrough") with

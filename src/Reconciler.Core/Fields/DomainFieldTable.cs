@@ -10,6 +10,24 @@ internal static class DomainFieldTable
 {
     public static readonly IReadOnlyList<string> CpuModes = ["host-model", "host-passthrough", "maximum", "custom"];
 
+    /// <summary><c>spec.cpu.topology</c>: how the vCPUs are laid out as sockets, cores and threads.</summary>
+    public static readonly ObjectDef Topology = new("CpuTopology",
+        "How the guest sees its vCPUs: sockets × cores × threads must equal maxVcpus (vcpus when maxVcpus is not set).",
+    [
+        new FieldDef("sockets", FieldType.Integer, "CPU sockets.")
+        {
+            Required = true, Minimum = 1, Maximum = 4096, Example = "1", Xml = XmlPlace.Attr("sockets"), Libvirt = "<topology sockets='1'/>",
+        },
+        new FieldDef("cores", FieldType.Integer, "Cores per socket.")
+        {
+            Required = true, Minimum = 1, Maximum = 4096, Example = "2", Xml = XmlPlace.Attr("cores"), Libvirt = "<topology cores='2'/>",
+        },
+        new FieldDef("threads", FieldType.Integer, "Threads per core.")
+        {
+            Required = true, Minimum = 1, Maximum = 4096, Example = "2", Xml = XmlPlace.Attr("threads"), Libvirt = "<topology threads='2'/>",
+        },
+    ], xmlElement: "topology");
+
     public static readonly ObjectDef Cpu = new("Cpu", "CPU model exposed to the guest.",
     [
         new FieldDef("mode", FieldType.Enum, "CPU mode; unset means the hypervisor default.")
@@ -20,10 +38,14 @@ internal static class DomainFieldTable
         {
             Pattern = Patterns.Token, Example = "Skylake-Server", Libvirt = "<cpu mode='custom'><model>Skylake-Server</model></cpu>",
         },
+        new FieldDef("topology", FieldType.Object, "Sockets, cores and threads; changing it takes effect at the next boot.")
+        {
+            Item = Topology, DefaultText = "libvirt's default (one socket per vCPU)", Example = "{sockets: 1, cores: 2, threads: 2}", Libvirt = "<cpu><topology sockets='1' cores='2' threads='2'/></cpu>",
+        },
     ], xmlElement: "cpu");
 
     /// <summary><c>spec.cpu</c>.</summary>
-    public static readonly FieldDef CpuField = new("cpu", FieldType.Object, "CPU mode and model.")
+    public static readonly FieldDef CpuField = new("cpu", FieldType.Object, "CPU mode, model and topology.")
     {
         Item = Cpu, DefaultText = "hypervisor default", Example = "{mode: host-passthrough}", Libvirt = "<cpu>",
     };

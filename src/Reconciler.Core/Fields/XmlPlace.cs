@@ -35,7 +35,7 @@ internal static class XmlOrder
             "memtune", "memoryBacking", "vcpu", "vcpus", "iothreads", "cputune", "numatune", "resource", "sysinfo", "bootloader",
             "os", "idmap", "features", "cpu", "clock", "on_poweroff", "on_reboot", "on_crash", "pm", "perf", "devices", "seclabel",
         ],
-        ["cpu"] = ["model", "vendor", "cache", "maxphysaddr", "feature", "numa"],
+        ["cpu"] = ["model", "vendor", "topology", "cache", "maxphysaddr", "feature", "numa"],
         ["os"] = ["type", "firmware", "loader", "nvram", "kernel", "initrd", "cmdline", "dtb", "boot", "bootmenu", "smbios"],
     };
 

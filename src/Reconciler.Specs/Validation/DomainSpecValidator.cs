@@ -54,6 +54,13 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
             .WithMessage(d => $"maxMemory ({ByteSize.Format(d.MaxMemoryBytes ?? 0)}) must be at least memory ({ByteSize.Format(d.MemoryBytes)}), at most 16TiB and a whole number of KiB")
             .WithState(_ => new FailureState("raise maxMemory or lower memory (or remove maxMemory: it defaults to memory)", ["spec.memory"]));
 
+        RuleFor(d => d.Declared)
+            .Must((d, values) => TopologyVcpus(values) is not { } total || total == (d.MaxVcpus ?? d.Vcpus))
+            .OverridePropertyName("spec.cpu.topology")
+            .WithErrorCode(ConflictingFields)
+            .WithMessage(d => $"cpu.topology gives {TopologyVcpus(d.Declared)} vCPUs (sockets × cores × threads), but maxVcpus is {d.MaxVcpus ?? d.Vcpus}")
+            .WithState(_ => new FailureState("make sockets × cores × threads equal maxVcpus (or vcpus when maxVcpus is not set)", ["spec.vcpus", "spec.maxVcpus"]));
+
         RuleFor(d => d.SecureBoot)
             .Must((d, secure) => !secure || d.Firmware == Firmware.Uefi)
             .OverridePropertyName("spec.secureBoot")
@@ -364,5 +371,14 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
             var hint = Suggest.DidYouMean(node, nodes) ?? "defined nodes: " + string.Join(", ", nodes.Order(StringComparer.Ordinal));
             Failures.Add(ctx, UnknownNode, "spec.node", $"no Node named '{Failures.Printable(node)}' is defined", hint);
         }
+    }
+
+    /// <summary>sockets × cores × threads of spec.cpu.topology, or null when it is not (fully) given.</summary>
+    private static long? TopologyVcpus(FieldValues values)
+    {
+        var topology = DomainPaths.Cpu.Field("topology");
+        return values.Int(topology.Field("sockets")) is { } s && values.Int(topology.Field("cores")) is { } c && values.Int(topology.Field("threads")) is { } t
+            ? (long)s * c * t
+            : null;
     }
 }
