@@ -170,7 +170,7 @@ public sealed record PlanNode(string Name, string Uri, bool Sandbox, string? Err
 /// <summary>The printed symbol of each action (Terraform's convention).</summary>
 public static class PlanSymbols
 {
-    /// <summary><c>+</c> create, <c>~</c> update, <c>&gt;</c> start, <c>.</c> stop, <c>-</c> destroy, <c>→</c> migrate.</summary>
+    /// <summary><c>+</c> create, <c>~</c> update, <c>&gt;</c> start, <c>&lt;</c> stop, <c>-</c> destroy, <c>→</c> migrate.</summary>
     public static string Of(ChangeAction action) => action switch
     {
         ChangeAction.Create => "+",

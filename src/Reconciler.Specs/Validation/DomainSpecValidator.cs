@@ -26,11 +26,13 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
 
         RuleFor(d => d).Custom((d, ctx) => Failures.CheckMeta(d.Meta, ctx));
 
+        // The range is the row's (FieldReader enforces it on YAML); this covers models built in code.
+        var vcpus = DomainKind.SpecDef["vcpus"];
         RuleFor(d => d.Vcpus)
-            .InclusiveBetween(1, DomainKind.MaxVcpus)
+            .InclusiveBetween(vcpus.Minimum!.Value, vcpus.Maximum!.Value)
             .OverridePropertyName("spec.vcpus")
             .WithErrorCode(OutOfRange)
-            .WithMessage(d => $"vcpus must be between 1 and {DomainKind.MaxVcpus}, got {d.Vcpus}")
+            .WithMessage(d => $"vcpus must be {FieldReader.RangeText(vcpus)}, got {d.Vcpus}")
             .WithState(_ => new FailureState("e.g. vcpus: 2", []));
 
         RuleFor(d => d.MaxVcpus)
