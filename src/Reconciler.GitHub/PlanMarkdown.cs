@@ -146,7 +146,7 @@ public static class PlanMarkdown
         sb.Append('\n');
         if (change.Action == ChangeAction.Create && change.Desired is { } d)
         {
-            sb.Append("  - ").Append(Text(Describe(d))).Append('\n');
+            sb.Append("  - ").Append(Text(DomainSummary.Describe(d))).Append('\n');
         }
         if (change.Placement is { } why)
         {
@@ -203,25 +203,9 @@ public static class PlanMarkdown
         sb.Append(". This comment is updated on every push by <code>reconcile plan</code>.</sub>\n");
     }
 
-    private static string Describe(DomainSpec d)
-    {
-        var parts = new List<string>
-        {
-            d.State == PowerState.Running ? "running" : "stopped",
-            d.Vcpus.ToString(CultureInfo.InvariantCulture) + " vCPU",
-            ByteSize.Format(d.MemoryBytes),
-            d.Machine,
-        };
-        if (d.Disks.Count > 0) parts.Add(Count(d.Disks.Count, "disk"));
-        if (d.Interfaces.Count > 0) parts.Add(Count(d.Interfaces.Count, "NIC"));
-        if (d.Autostart) parts.Add("autostart");
-        return string.Join(", ", parts);
-    }
-
     private static string Short(string revision) => revision.Length > 12 ? revision[..12] : revision;
 
-    internal static string Count(int n, string noun) =>
-        n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? "" : "s");
+    internal static string Count(int n, string noun) => DomainSummary.Count(n, noun);
 
     /// <summary>
     /// A code span that holds any text literally: the fence is one backtick longer than the longest

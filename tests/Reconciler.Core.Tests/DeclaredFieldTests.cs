@@ -97,4 +97,13 @@ public sealed class DeclaredFieldTests
             [new FieldDef("size", FieldType.Size, "no XML form yet") { Xml = XmlPlace.Text("size") }]));
         Assert.Contains("spec.size", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Values_survive_a_saved_plan_as_a_json_object()
+    {
+        var values = FieldValues.Empty.With(new FieldPath("spec.cpu.topology.cores"), "2").With(new FieldPath("spec.x"), "a\"b");
+        var json = System.Text.Json.JsonSerializer.Serialize(values);
+        Assert.Equal("{\"spec.cpu.topology.cores\":\"2\",\"spec.x\":\"a\\u0022b\"}", json);
+        Assert.Equal(values, System.Text.Json.JsonSerializer.Deserialize<FieldValues>(json));
+    }
 }

@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Reconciler.Core.Fields;
 
@@ -8,6 +10,7 @@ namespace Reconciler.Core.Fields;
 /// by manifest path, in canonical text: what the spec wrote, or what live XML holds. A field that
 /// is absent was not written (its default, if it has one, applies). Compares by value.
 /// </summary>
+[JsonConverter(typeof(FieldValuesJsonConverter))]
 public sealed class FieldValues : IEquatable<FieldValues>
 {
     private readonly ImmutableSortedDictionary<string, string> _values;
@@ -59,4 +62,21 @@ public sealed class FieldValues : IEquatable<FieldValues>
 
     /// <inheritdoc/>
     public override string ToString() => string.Join(", ", _values.Select(kv => kv.Key + "=" + kv.Value));
+}
+
+/// <summary>A saved plan's form of <see cref="FieldValues"/>: a JSON object of path → canonical text.</summary>
+internal sealed class FieldValuesJsonConverter : JsonConverter<FieldValues>
+{
+    public override FieldValues Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var map = JsonSerializer.Deserialize<Dictionary<string, string>>(ref reader, options) ?? [];
+        return map.Aggregate(FieldValues.Empty, (values, kv) => values.With(new FieldPath(kv.Key), kv.Value));
+    }
+
+    public override void Write(Utf8JsonWriter writer, FieldValues value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        foreach (var (path, text) in value.All) writer.WriteString(path, text);
+        writer.WriteEndObject();
+    }
 }

@@ -52,7 +52,7 @@ public static class PlanText
                 if (change.Placement is { } why) sb.AppendLine($"      placed on node {change.Node}: {why}");
                 if (change.Action == ChangeAction.Create && change.Desired is { } d)
                 {
-                    sb.AppendLine(c.Dim($"      {Describe(d)}"));
+                    sb.AppendLine(c.Dim($"      {DomainSummary.Describe(d)}"));
                 }
                 else if (change.Action == ChangeAction.Create && change.Storage is { } s && StorageText.Describe(s) is { } line)
                 {
@@ -95,22 +95,6 @@ public static class PlanText
 
     /// <summary>The lower-case hyphenated name of a disruption class.</summary>
     public static string DisruptionText(Disruption disruption) => DisruptionNames.Of(disruption);
-
-    private static string Describe(DomainSpec d)
-    {
-        var parts = new List<string>
-        {
-            d.State == PowerState.Running ? "running" : "stopped",
-            $"{d.Vcpus} vCPU",
-            ByteSize.Format(d.MemoryBytes),
-            d.Machine,
-            d.Firmware == Firmware.Uefi ? (d.SecureBoot ? "uefi+secureboot" : "uefi") : "bios",
-        };
-        if (d.Disks.Count > 0) parts.Add($"{d.Disks.Count} disk(s)");
-        if (d.Interfaces.Count > 0) parts.Add($"{d.Interfaces.Count} NIC(s)");
-        if (d.Autostart) parts.Add("autostart");
-        return string.Join(", ", parts);
-    }
 
     private static string SandboxDirectory(string uri) =>
         uri.StartsWith("test://", StringComparison.Ordinal) ? Path.GetDirectoryName(uri["test://".Length..]) ?? uri : uri;

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text;
+using System.Xml;
+using System.Xml.Linq;
+using Reconciler.Core.Fields;
+using Reconciler.Core.Model;
+
+namespace Reconciler.Rendering;
+
+/// <summary>Disks, interfaces and graphics: rendering, and the targets, buses, formats and MACs resolved against the live definition.</summary>
+public static partial class DomainRenderer
+{
+    private static XElement RenderDisk(DiskSpec disk, ResolvedDisk resolved, int index)
+    {
+        XElement? source;
+        string type;
+        if (disk.Volume is not null)
+        {
+            if (disk.Pool is null)
+            {
+                throw new RenderException($"spec.disks[{index}]: volume '{disk.Volume}' has no pool; the pool must be resolved before rendering")
+                { FieldPath = $"spec.disks[{index}].pool" };
+            }
+            type = "volume";
+            source = new XElement("source", new XAttribute("pool", disk.Pool), new XAttribute("volume", disk.Volume));
+        }
+        else if (disk.Path is not null)
+        {
+            var block = disk.Path.StartsWith("/dev/", StringComparison.Ordinal);
+            type = block ? "block" : "file";
+            source = new XElement("source", new XAttribute(block ? "dev" : "file", disk.Path));
+        }
+        else if (disk.Device == DiskDevice.Cdrom)
+        {
+            type = "file";
+            source = null; // an empty drive
+        }
+        else
+        {
+            throw new RenderException($"spec.disks[{index}]: a disk needs a path or a volume") { FieldPath = $"spec.disks[{index}]" };
+        }
+
+        var device = disk.Device == DiskDevice.Cdrom ? "cdrom" : "disk";
+        return new XElement("disk", new XAttribute("type", type), new XAttribute("device", device),
+            new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", resolved.Format)),
+            source,
+            new XElement("target", new XAttribute("dev", resolved.Target), new XAttribute("bus", resolved.Bus)),
+            disk.ReadOnly || disk.Device == DiskDevice.Cdrom ? new XElement("readonly") : null,
+            disk.Boot is { } order ? new XElement("boot", new XAttribute("order", Num(order))) : null);
+    }
+
+    private static XElement RenderInterface(InterfaceSpec nic, string? mac, int index)
+    {
+        if ((nic.Network is null) == (nic.Bridge is null))
+        {
+            throw new RenderException($"spec.interfaces[{index}]: exactly one of network or bridge is required") { FieldPath = $"spec.interfaces[{index}]" };
+        }
+        var bridge = nic.Bridge is not null;
+        return new XElement("interface", new XAttribute("type", bridge ? "bridge" : "network"),
+            mac is null ? null : new XElement("mac", new XAttribute("address", mac)),
+            new XElement("source", bridge ? new XAttribute("bridge", nic.Bridge!) : new XAttribute("network", nic.Network!)),
+            new XElement("model", new XAttribute("type", nic.Model)));
+    }
+
+    private static XElement RenderGraphics(GraphicsSpec graphics)
+    {
+        var element = new XElement("graphics", new XAttribute("type", graphics.Type == GraphicsType.Spice ? "spice" : "vnc"));
+        if (graphics.Type == GraphicsType.Vnc) element.Add(new XAttribute("port", "-1"));
+        element.Add(new XAttribute("autoport", "yes"),
+            new XElement("listen", new XAttribute("type", "address"), new XAttribute("address", graphics.Listen)));
+        return element;
+    }
+
+    /// <summary>Bus, format and target of each disk after defaults, carry-over from the live definition, and assignment.</summary>
+    internal sealed record ResolvedDisk(string Bus, string Format, string Target);
+
+    internal static IReadOnlyList<ResolvedDisk> ResolveDisks(DomainSpec spec, DomainSpec? live)
+    {
+        var buses = spec.Disks.Select(d => d.Bus ?? (d.Device == DiskDevice.Cdrom ? "sata" : "virtio")).ToArray();
+        var targets = spec.Disks.Select(d => d.Target).ToArray();
+        var used = new HashSet<string>(targets.OfType<string>(), StringComparer.Ordinal);
+
+        // Keep the target a disk already has on the node when the spec leaves it open: inserting a
+        // disk before others must not rename them inside the guest.
+        if (live is not null)
+        {
+            var claimed = new HashSet<int>();
+            for (var i = 0; i < spec.Disks.Count; i++)
+            {
+                if (targets[i] is not null) continue;
+                var prefix = DiskTargets.PrefixFor(buses[i]);
+                for (var j = 0; j < live.Disks.Count; j++)
+                {
+                    var old = live.Disks[j];
+                    if (claimed.Contains(j) || old.Target is null || used.Contains(old.Target)) continue;
+                    if (!SameSource(spec.Disks[i], old) || !DiskTargets.HasPrefix(old.Target, prefix)) continue;
+                    if (old.Bus is not null && old.Bus != buses[i]) continue;
+                    targets[i] = old.Target;
+                    used.Add(old.Target);
+                    claimed.Add(j);
+                    break;
+                }
+            }
+        }
+
+        var resolved = new ResolvedDisk[spec.Disks.Count];
+        for (var i = 0; i < spec.Disks.Count; i++)
+        {
+            var disk = spec.Disks[i];
+            var target = targets[i];
+            if (target is null)
+            {
+                target = DiskTargets.NextFree(DiskTargets.PrefixFor(buses[i]), used);
+                used.Add(target);
+            }
+            var name = disk.Path ?? disk.Volume ?? "";
+            var format = disk.Format ?? (name.EndsWith(".qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw");
+            resolved[i] = new ResolvedDisk(buses[i], format, target);
+        }
+        return resolved;
+    }
+
+    private static bool SameSource(DiskSpec a, DiskSpec b)
+    {
+        if (a.Device != b.Device) return false;
+        if (a.Path is not null || b.Path is not null) return a.Path == b.Path;
+        if (a.Volume is not null || b.Volume is not null) return a.Volume == b.Volume && (a.Pool is null || a.Pool == b.Pool);
+        return true; // two empty cdrom drives
+    }
+
+    /// <summary>The MAC of each interface: the spec's, else the one libvirt gave the matching live interface, else none (libvirt picks).</summary>
+    internal static IReadOnlyList<string?> ResolveMacs(DomainSpec spec, DomainSpec? live)
+    {
+        var macs = spec.Interfaces.Select(n => n.Mac).ToArray();
+        if (live is null) return macs;
+        var explicitMacs = new HashSet<string>(macs.OfType<string>(), StringComparer.OrdinalIgnoreCase);
+        var claimed = new HashSet<int>();
+        for (var i = 0; i < macs.Length; i++)
+        {
+            if (macs[i] is not null) continue;
+            var nic = spec.Interfaces[i];
+            bool Usable(int j) =>
+                !claimed.Contains(j)
+                && live.Interfaces[j].Mac is { } mac && !explicitMacs.Contains(mac)
+                && live.Interfaces[j].Network == nic.Network && live.Interfaces[j].Bridge == nic.Bridge;
+            // The same position first, then the first unclaimed interface on the same network/bridge.
+            var match = i < live.Interfaces.Count && Usable(i) ? i : Enumerable.Range(0, live.Interfaces.Count).FirstOrDefault(Usable, -1);
+            if (match < 0) continue;
+            claimed.Add(match);
+            macs[i] = live.Interfaces[match].Mac;
+        }
+        return macs;
+    }
+
+    /// <summary>Devices libvirt will put behind a PCIe root port on q35 (each takes one).</summary>
+    private static int PcieSlotsUsed(DomainSpec spec, IReadOnlyList<ResolvedDisk> disks)
+    {
+        var count = spec.Interfaces.Count
+            + disks.Count(d => d.Bus == "virtio")
+            + (disks.Any(d => d.Bus == "scsi") ? 1 : 0) // virtio-scsi controller
+            + 1 // usb controller (qemu-xhci)
+            + 1 // virtio-serial controller (guest agent channel)
+            + 1 // memballoon
+            + 1; // rng
+        return count;
+    }
+}
