@@ -127,11 +127,9 @@ internal static partial class ExternalPrograms
                 foreach (var program in programs)
                 {
                     uses.Add(new ProgramUse(program, file, LineOf(text, m.Index)));
-                    if (Shells.Contains(Path.GetFileName(program)))
-                    {
-                        ScriptArgument(text, args, file, consts, runners, uses);
-                    }
                 }
+
+                ScriptArguments(text, args.Skip(1), programs.Any(p => Shells.Contains(Path.GetFileName(p))), file, consts, runners, uses);
             }
 
             foreach (Match m in CommandVariable().Matches(text))
@@ -170,10 +168,13 @@ internal static partial class ExternalPrograms
                         continue;
                     }
 
-                    foreach (var program in Alternatives(text, args[runner.Parameter]).SelectMany(a => Resolve(text, a, consts, file, runners, script: false)))
+                    var programs = Alternatives(text, args[runner.Parameter]).SelectMany(a => Resolve(text, a, consts, file, runners, script: false)).ToList();
+                    foreach (var program in programs)
                     {
                         uses.Add(new ProgramUse(program, file, line));
                     }
+
+                    ScriptArguments(text, args.Skip(runner.Parameter + 1), programs.Any(p => Shells.Contains(Path.GetFileName(p))), file, consts, runners, uses);
                 }
             }
         }
@@ -183,12 +184,16 @@ internal static partial class ExternalPrograms
 
     private static readonly HashSet<string> Shells = ["sh", "bash", "dash"];
 
-    /// <summary>The script after a "-c"-like argument of a shell's start: a literal, or a parameter (then a script runner).</summary>
-    private static void ScriptArgument(string text, List<(int Start, int End)> args, string file, Dictionary<string, string> consts, List<Runner> runners, List<ProgramUse> uses)
+    /// <summary>
+    /// Scripts among a started program's arguments: the one after a "-c"-like flag of the shell
+    /// started (<paramref name="programIsShell"/>) or of a shell named in the arguments themselves
+    /// (unshare … sh -c '…'). A literal or const is scanned; a parameter makes its method a script runner.
+    /// </summary>
+    private static void ScriptArguments(string text, IEnumerable<(int Start, int End)> args, bool programIsShell, string file, Dictionary<string, string> consts, List<Runner> runners, List<ProgramUse> uses)
     {
         // The arguments may be a collection expression: ["-ec", script].
         var all = new List<(int Start, int End)>();
-        foreach (var a in args.Skip(1))
+        foreach (var a in args)
         {
             var s = text[a.Start..a.End].TrimStart();
             var open = a.Start + (text[a.Start..a.End].Length - s.Length);
@@ -199,6 +204,7 @@ internal static partial class ExternalPrograms
         for (var i = 0; i + 1 < all.Count; i++)
         {
             if (Literal(text, all[i].Start) is not { } flag || !DashC().IsMatch(flag.Value)) continue;
+            if (!programIsShell && !(i > 0 && Literal(text, all[i - 1].Start) is { } shell && Shells.Contains(Path.GetFileName(shell.Value)))) continue;
             var script = all[i + 1];
             if (Literal(text, script.Start) is { } literal) uses.AddRange(ScanShell(file, literal.Value, LineOf(text, script.Start)));
             else if (Identifier(text, script) is { } id && consts.TryGetValue(id, out var value)) uses.AddRange(ScanShell(file, value, LineOf(text, script.Start)));

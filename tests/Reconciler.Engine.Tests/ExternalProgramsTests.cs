@@ -67,6 +67,7 @@ public sealed class ExternalProgramsTests
                 public static void Calls(string dir)
                 {
                     Go("/tmp", "frob-runner", "a");
+                    Go(null, "unshare", "--mount", "sh", "-c", "mount -t tmpfs x /dev && exec frob-via-unshare -q", "sh");
                     Pass("frob-passed-on");
                     Sh($"printf '%s' x | frob-script -f {dir}/x");
                     Sh($"""
@@ -81,10 +82,10 @@ public sealed class ExternalProgramsTests
         var unlisted = ExternalPrograms.Unlisted(uses, ExternalPrograms.ReadList(ToolList)).Select(u => u.Program).Distinct().Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["/opt/frob/bin/frob-const", "frob-literal", "frob-nested", "frob-passed-on", "frob-runner", "frob-script", "frob-ssh", "frob-start", "frob-ternary"],
+            ["/opt/frob/bin/frob-const", "frob-literal", "frob-nested", "frob-passed-on", "frob-runner", "frob-script", "frob-ssh", "frob-start", "frob-ternary", "frob-via-unshare"],
             unlisted);
         Assert.Contains(uses, u => u.Program == "/bin/sh");                      // listed (sh), so not above
-        Assert.Contains(uses, u => u.Program == "unshare" && u.Line == 28);      // a line of the file, not of the script
+        Assert.Contains(uses, u => u.Program == "unshare" && u.Line == 29);      // a line of the file, not of the script
     }
 
     [Fact]
