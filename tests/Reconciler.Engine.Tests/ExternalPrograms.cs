@@ -123,13 +123,20 @@ internal static partial class ExternalPrograms
                 var isProcessStart = m.Value.StartsWith("Process", StringComparison.Ordinal);
                 // Process.Start(psi) takes a ProcessStartInfo; only Process.Start(file, …) names a program.
                 if (isProcessStart && args.Count == 1 && !IsLiteralStart(text, args[0].Start)) continue;
-                var programs = Alternatives(text, args[0]).SelectMany(a => Resolve(text, a, consts, file, runners, script: false)).ToList();
+                var programs = Alternatives(text, args[0]).SelectMany(a => Resolve(text, a, consts, file, runners)).ToList();
                 foreach (var program in programs)
                 {
                     uses.Add(new ProgramUse(program, file, LineOf(text, m.Index)));
                 }
 
                 ScriptArguments(text, args.Skip(1), programs.Any(p => Shells.Contains(Path.GetFileName(p))), file, consts, runners, uses);
+            }
+
+            // new ProcessStartInfo { FileName = … }: a literal or a const.
+            foreach (Match m in FileNameAssignment().Matches(text))
+            {
+                var value = Literal(text, m.Index + m.Length)?.Value ?? consts.GetValueOrDefault(m.Groups[1].Value);
+                if (value is not null) uses.Add(new ProgramUse(value, file, LineOf(text, m.Index)));
             }
 
             foreach (Match m in CommandVariable().Matches(text))
@@ -168,7 +175,7 @@ internal static partial class ExternalPrograms
                         continue;
                     }
 
-                    var programs = Alternatives(text, args[runner.Parameter]).SelectMany(a => Resolve(text, a, consts, file, runners, script: false)).ToList();
+                    var programs = Alternatives(text, args[runner.Parameter]).SelectMany(a => Resolve(text, a, consts, file, runners)).ToList();
                     foreach (var program in programs)
                     {
                         uses.Add(new ProgramUse(program, file, line));
@@ -213,7 +220,7 @@ internal static partial class ExternalPrograms
     }
 
     /// <summary>The program(s) an expression names: a literal, a const, or (a parameter) none yet but a new runner.</summary>
-    private static IEnumerable<string> Resolve(string text, (int Start, int End) expr, Dictionary<string, string> consts, string file, List<Runner> runners, bool script)
+    private static IEnumerable<string> Resolve(string text, (int Start, int End) expr, Dictionary<string, string> consts, string file, List<Runner> runners)
     {
         if (Literal(text, expr.Start) is { } literal)
         {
@@ -223,7 +230,7 @@ internal static partial class ExternalPrograms
         if (Identifier(text, expr) is { } id)
         {
             if (consts.TryGetValue(id, out var value)) return [value];
-            ParameterRunner(text, expr, file, runners, script);
+            ParameterRunner(text, expr, file, runners, script: false);
         }
 
         return [];
@@ -525,6 +532,9 @@ internal static partial class ExternalPrograms
 
     [GeneratedRegex(@"(?:\bnew\s+(?:System\.Diagnostics\.)?ProcessStartInfo|\bProcess\.Start)\s*\(")]
     private static partial Regex ProcessStart();
+
+    [GeneratedRegex(@"\bnew\s+(?:System\.Diagnostics\.)?ProcessStartInfo\s*(?:\(\s*\))?\s*\{[^{}]*?\bFileName\s*=\s*(?=[$@""]|(\w+)\s*[,;}\r\n])")]
+    private static partial Regex FileNameAssignment();
 
     [GeneratedRegex(@"\[\s*""\w*_COMMAND""\s*\]\s*=\s*")]
     private static partial Regex CommandVariable();

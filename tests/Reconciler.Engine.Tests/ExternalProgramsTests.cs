@@ -52,6 +52,7 @@ public sealed class ExternalProgramsTests
                     using var a = Process.Start(new ProcessStartInfo("frob-literal") { RedirectStandardOutput = true });
                     using var b = Process.Start("frob-start", ["-x"]);
                     var c = new ProcessStartInfo(Frob);
+                    var f = new ProcessStartInfo { FileName = "frob-filename", UseShellExecute = false };
                     var d = new System.Diagnostics.ProcessStartInfo(true ? "frob-ternary" : "/usr/bin/git");
                     var psi = new ProcessStartInfo("git");
                     using var e = Process.Start(psi);
@@ -82,10 +83,10 @@ public sealed class ExternalProgramsTests
         var unlisted = ExternalPrograms.Unlisted(uses, ExternalPrograms.ReadList(ToolList)).Select(u => u.Program).Distinct().Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["/opt/frob/bin/frob-const", "frob-literal", "frob-nested", "frob-passed-on", "frob-runner", "frob-script", "frob-ssh", "frob-start", "frob-ternary", "frob-via-unshare"],
+            ["/opt/frob/bin/frob-const", "frob-filename", "frob-literal", "frob-nested", "frob-passed-on", "frob-runner", "frob-script", "frob-ssh", "frob-start", "frob-ternary", "frob-via-unshare"],
             unlisted);
         Assert.Contains(uses, u => u.Program == "/bin/sh");                      // listed (sh), so not above
-        Assert.Contains(uses, u => u.Program == "unshare" && u.Line == 29);      // a line of the file, not of the script
+        Assert.Contains(uses, u => u.Program == "unshare" && u.Line == 30);      // a line of the file, not of the script
     }
 
     [Fact]
