@@ -7,11 +7,12 @@ cd "$(dirname "$(readlink -f "$0")")"
 SPECS=${1:-examples/quickstart}
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-if ! ldconfig -p 2>/dev/null | grep -q 'libvirt.so.0'; then
+if ! bash .ci/preflight.sh quickstart libvirt.so.0 >/dev/null; then
   echo "quickstart: installing libvirt0 (the libvirt library; no daemon is needed for the sandbox)"
-  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libvirt0 >/dev/null
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libvirt0 >/dev/null; } || true
 fi
-command -v dotnet >/dev/null || { echo "quickstart: the .NET 10 SDK is required (https://dot.net)"; exit 1; }
+# All the quickstart needs (rows of .ci/tools.tsv): one line for each that is missing, and how to get it.
+PREFLIGHT_HINT="" bash .ci/preflight.sh quickstart dotnet libvirt.so.0 || exit 1
 
 echo "quickstart: building reconcile…"
 dotnet build src/Reconciler.Cli -c Release -o .reconcile-bin -v quiet -nologo >/dev/null

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: unit tests on libvirt's in-process test driver, rendering checks
 # with libvirt's own schema, and end-to-end tests on a real libvirtd + QEMU.
-# Installs and starts what the tests need first (Debian packages, virtlogd, libvirtd).
+# Installs and starts what the tests need first (the Debian packages of .ci/tools.tsv, virtlogd,
+# libvirtd); the setup also checks that every program of that list is on PATH and, when one is
+# not, stops here, before building, with one line naming the program and its package.
 # Ends with one line: "N passed, N failed[, N skipped]", counted from the test results.
 set -uo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
-bash .ci/setup-libvirt.sh || { echo "test.sh: could not set up libvirt"; echo "0 passed, 1 failed"; exit 1; }
+bash .ci/setup-libvirt.sh || { echo "test.sh: stopped before building: .ci/setup-libvirt.sh failed (see above)"; echo "0 passed, 1 failed"; exit 1; }
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT

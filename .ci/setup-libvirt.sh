@@ -1,17 +1,33 @@
 #!/usr/bin/env bash
-# Installs libvirt + QEMU from Debian and starts virtlogd and libvirtd without systemd.
-# Also installs what the controller tests run as real servers: git (git daemon, git http-backend)
-# and openssh-server (the tests start their own sshd on a loopback port; the system one is not started).
+# Installs what the tests, the product and the scripts here run, then starts virtlogd and libvirtd
+# without systemd. The packages are those of .ci/tools.tsv (one line per program: libvirt and
+# QEMU, libxml2-utils for the xmllint that virt-xml-validate runs, genisoimage and util-linux for
+# the seed tests, git and openssh-server for the controller tests, which start their own git
+# servers and their own sshd on a loopback port; the system sshd is not started).
+# Then checks, with .ci/preflight.sh, that every program of that list is found on PATH, and stops
+# with one line naming each one that is not (and its package) before anything is built.
+# --packages-only: install and check, start no daemon.
 # Idempotent: safe to run on a machine where they are installed or already running.
 # Verified recipe: ../shared/notes/libvirt-on-debian.md.
 set -euo pipefail
-SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+here=$(dirname "$(readlink -f "$0")")
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-pkgs="libvirt0 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf iptables dnsmasq-base genisoimage git sasl2-bin libsasl2-modules gnutls-bin openssh-server"
-missing=""
-for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"; done
-if [ -n "$missing" ]; then
-  echo "setup: installing$missing"
+pkgs=()
+while IFS=$'\t' read -r prog pkg _; do
+  case "$prog" in ''|'#'*) continue ;; esac
+  case "$pkg" in *://*) continue ;; esac   # not from Debian (the .NET SDK): the preflight names it
+  pkgs+=("$pkg")
+done <"$here/tools.tsv"
+installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null || true)
+missing=()
+for p in $(printf '%s\n' "${pkgs[@]}" | sort -u); do
+  grep -qx "$p install ok installed" <<<"$installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  if [ -n "$SUDO" ] && ! command -v sudo >/dev/null; then echo "setup: run as root, or install sudo, to install ${missing[*]}" >&2; exit 1; fi
   $SUDO apt-get update -qq
   # Packages may not start their services here (openssh-server would start a system sshd on
   # port 22): libvirtd is started below, sshd only by the tests that need one.
@@ -20,8 +36,12 @@ if [ -n "$missing" ]; then
     printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
     $SUDO chmod +x /usr/sbin/policy-rc.d
   fi
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Installed is not enough (a PATH without /usr/sbin, a package whose files were removed): look
+# every program up the way the tests will.
+PREFLIGHT_HINT="not found on PATH" bash "$here/preflight.sh" setup-libvirt.sh || exit 1
 
 if [ "${1:-}" = "--packages-only" ]; then exit 0; fi
 
