@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs libvirt + QEMU from Debian and starts virtlogd and libvirtd without systemd.
 # Also installs what the controller tests run as real servers: git (git daemon, git http-backend)
-# and openssh-server (the tests start their own sshd on a loopback port; the system one is not started).
+# and openssh-server (the tests start their own sshd on a loopback port; the system one is not started),
+# and busybox-static (its findfs is the volume probe a busybox guest uses on a cloud-init seed).
 # Idempotent: safe to run on a machine where they are installed or already running.
 # Verified recipe: ../shared/notes/libvirt-on-debian.md.
 set -euo pipefail
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-pkgs="libvirt0 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf iptables dnsmasq-base genisoimage git sasl2-bin libsasl2-modules gnutls-bin openssh-server"
+pkgs="libvirt0 libvirt-clients libvirt-daemon libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils ovmf iptables dnsmasq-base genisoimage git sasl2-bin libsasl2-modules gnutls-bin openssh-server busybox-static"
 missing=""
 for p in $pkgs; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"; done
 if [ -n "$missing" ]; then
