@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Reconciler.Libvirt;
 
 namespace Reconciler.EndToEnd.Tests;
 
@@ -28,22 +27,7 @@ public sealed class SeedBootTests : IDisposable
     private static void Cleanup()
     {
         RealLibvirt.Cleanup(P);
-        using var conn = RealLibvirt.Connect();
-        foreach (var pool in conn.ListAllStoragePools())
-        {
-            using (pool)
-            {
-                if (!pool.Name.StartsWith(P, StringComparison.Ordinal)) continue;
-                try
-                {
-                    if (!pool.IsActive) pool.Create();
-                    foreach (var v in pool.ListAllVolumes()) using (v) v.Delete();
-                    pool.Destroy();
-                }
-                catch (LibvirtException) { }
-                try { pool.Undefine(); } catch (LibvirtException) { }
-            }
-        }
+        RealLibvirt.CleanupPools(P);
     }
 
     [Fact]

@@ -40,21 +40,7 @@ public sealed class StorageTests : IDisposable
                 try { n.Undefine(); } catch (LibvirtException) { }
             }
         }
-        foreach (var pool in conn.ListAllStoragePools())
-        {
-            using (pool)
-            {
-                if (!pool.Name.StartsWith(P, StringComparison.Ordinal)) continue;
-                try
-                {
-                    if (!pool.IsActive) pool.Create();
-                    foreach (var v in pool.ListAllVolumes()) using (v) v.Delete();
-                    pool.Destroy();
-                }
-                catch (LibvirtException) { }
-                try { pool.Undefine(); } catch (LibvirtException) { }
-            }
-        }
+        RealLibvirt.CleanupPools(P);
     }
 
     private string Pool(string name = "pool") => $"""
