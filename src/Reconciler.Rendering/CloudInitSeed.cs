@@ -15,12 +15,32 @@ namespace Reconciler.Rendering;
 /// content (no timestamps: the same seed is byte-for-byte the same image, so its hash is stable),
 /// and there is no process to start per domain. The layout is the minimal one the Linux isofs
 /// driver, blkid and cloud-init read: system area, primary and Joliet supplementary volume
-/// descriptors, terminator, four path tables, two root directories, then the files.
+/// descriptors, terminator, four path tables, two root directories, the files, then
+/// <see cref="PadSectors"/> sectors of zeros, which the volume space size counts (as genisoimage's).
+/// <para>
+/// The image layout has a version, <see cref="CloudInitSpec.SeedFormat"/>, which is part of the
+/// seed's ledger hash: a change to the bytes this writes (for the same files) must bump it, so that
+/// seeds already written in the older layout are rewritten once.
+/// </para>
 /// </remarks>
 public static class CloudInitSeed
 {
     private const int Sector = 2048;
     private const string Label = "cidata";
+
+    /// <summary>
+    /// Zero sectors after the data, as genisoimage and xorriso add by default (<c>-pad</c>, 300 KiB).
+    /// Without them a seed is a few dozen sectors long, and guests do not find it: busybox's volume
+    /// probe (<c>findfs LABEL=cidata</c>, as in CirrOS, Alpine-based appliances and initramfs tools)
+    /// reads the first 0x11000 = 69,632 bytes of a device and gives up on a shorter one; and the
+    /// kernel's read-ahead on a CD-ROM reads past the last file of a tiny medium, which gives read
+    /// errors on files near its end (the reason genisoimage's <c>-pad</c> exists, per its manual).
+    /// A 55,296-byte seed was invisible to a busybox guest; the same image padded was found.
+    /// </summary>
+    internal const int PadSectors = 150;
+
+    /// <summary>The smallest image busybox's volume probe accepts (it reads this many bytes at once).</summary>
+    internal const int BusyboxProbeBytes = 0x11000;
 
     /// <summary>The seed image of <paramref name="spec"/>.</summary>
     public static byte[] Build(CloudInitSpec spec)
@@ -48,7 +68,8 @@ public static class CloudInitSeed
             extents[i] = files[i].Data.Length == 0 ? 0 : next;
             next += (files[i].Data.Length + Sector - 1) / Sector;
         }
-        var total = next;
+        // The padding is part of the volume: the space size in both descriptors counts it, as genisoimage's does.
+        var total = next + PadSectors;
         var image = new byte[total * Sector];
 
         WriteDirectory(image.AsSpan(root * Sector, Sector), root, files.Select((f, i) => (IsoName(f.Name), extents[i], f.Data.Length)).ToList(), joliet: false);

@@ -148,4 +148,44 @@ public sealed class StoragePlannerTests
         var rerun = Assert.Single(Compute(Specs.Set(Vm(Seed("a: 2\n", "vm-2"))) with { Pools = [PoolSpec] }, live).Changes, c => c.Kind == ResourceKind.Volume);
         Assert.Contains("runs again at its next boot", rerun.Reason);
     }
+
+    [Fact]
+    public void A_seed_recorded_with_an_older_image_format_is_rewritten_once_without_disruption()
+    {
+        var ci = new CloudInitSpec("#cloud-config\na: 1\n", "instance-id: \"vm\"\n", null, "vm", "p", "vm-cidata.iso");
+        DomainSpec Vm(CloudInitSpec c) => Specs.Domain("vm", d => d with
+        {
+            CloudInit = c,
+            Disks = [new DiskSpec(null, "vm-cidata.iso", "p", DiskDevice.Cdrom, "sata", "raw", true, null)],
+        });
+        LiveNode Recorded(string hash) => Specs.Node(Specs.Live(Vm(ci))) with
+        {
+            Pools = [LivePool([new LiveVolume("vm-cidata.iso", "/pools/p/vm-cidata.iso", 55296, "iso", null)],
+                new() { ["vm-cidata.iso"] = new VolumeRecord(VolumeRole.Seed, "vm", Specs.Source, "r", DeletionPolicy.Delete, true, ContentHash: hash, InstanceId: "vm") })],
+        };
+        var old = ci.ContentHashAt(1);
+        Assert.NotEqual(old, ci.ContentHash);
+        Assert.True(ci.IsOlderFormatOf(old));
+        Assert.False(ci.IsOlderFormatOf(ci.ContentHash));
+        Assert.False(ci.IsOlderFormatOf((ci with { UserData = "#cloud-config\na: 2\n" }).ContentHashAt(1)));
+
+        // The domain runs (Specs.Live): a content change would be next-boot; a format change is none.
+        var rewrite = Assert.Single(Compute(Specs.Set(Vm(ci)) with { Pools = [PoolSpec] }, Recorded(old)).Changes);
+        Assert.Equal((ResourceKind.Volume, "vm-cidata.iso", ChangeAction.Update), (rewrite.Kind, rewrite.Name, rewrite.Action));
+        Assert.Equal(Disruption.None, rewrite.Disruption);
+        Assert.Contains($"image format {CloudInitSpec.SeedFormat}", rewrite.Reason);
+        Assert.Contains("its files are unchanged", rewrite.Reason);
+        Assert.NotNull(rewrite.Storage!.Seed);
+        Assert.False(rewrite.Storage.Adopt);
+        var field = Assert.Single(rewrite.Fields);
+        Assert.Equal(("spec.cloudInit", old, ci.ContentHash, Disruption.None), (field.Path, field.Before, field.After, field.Disruption));
+
+        // What apply records afterwards: nothing left to do.
+        Assert.Empty(Compute(Specs.Set(Vm(ci)) with { Pools = [PoolSpec] }, Recorded(ci.ContentHash)).Changes);
+
+        // New files recorded in the old format are a content change, with its usual disruption.
+        var edited = Assert.Single(Compute(Specs.Set(Vm(ci with { UserData = "#cloud-config\na: 2\n" })) with { Pools = [PoolSpec] }, Recorded(old)).Changes);
+        Assert.Equal(Disruption.NextBoot, edited.Disruption);
+        Assert.Contains("instance-id unchanged", edited.Reason);
+    }
 }

@@ -39,6 +39,27 @@ internal static class RealLibvirt
         }
     }
 
+    /// <summary>Deletes every volume of, stops and undefines each storage pool whose name starts with <paramref name="prefix"/> (its directory stays).</summary>
+    public static void CleanupPools(string prefix)
+    {
+        using var conn = Connect();
+        foreach (var pool in conn.ListAllStoragePools())
+        {
+            using (pool)
+            {
+                if (!pool.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                try
+                {
+                    if (!pool.IsActive) pool.Create();
+                    foreach (var v in pool.ListAllVolumes()) using (v) v.Delete();
+                    pool.Destroy();
+                }
+                catch (LibvirtException) { }
+                try { pool.Undefine(); } catch (LibvirtException) { }
+            }
+        }
+    }
+
     public static string NodeSpec(string name = "local") => $"""
         apiVersion: reconciler/v1
         kind: Node

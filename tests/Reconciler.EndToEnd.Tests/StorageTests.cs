@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
+using Reconciler.Core.Model;
 using Reconciler.Libvirt;
 
 namespace Reconciler.EndToEnd.Tests;
@@ -39,21 +40,7 @@ public sealed class StorageTests : IDisposable
                 try { n.Undefine(); } catch (LibvirtException) { }
             }
         }
-        foreach (var pool in conn.ListAllStoragePools())
-        {
-            using (pool)
-            {
-                if (!pool.Name.StartsWith(P, StringComparison.Ordinal)) continue;
-                try
-                {
-                    if (!pool.IsActive) pool.Create();
-                    foreach (var v in pool.ListAllVolumes()) using (v) v.Delete();
-                    pool.Destroy();
-                }
-                catch (LibvirtException) { }
-                try { pool.Undefine(); } catch (LibvirtException) { }
-            }
-        }
+        RealLibvirt.CleanupPools(P);
     }
 
     private string Pool(string name = "pool") => $"""
@@ -285,10 +272,49 @@ public sealed class StorageTests : IDisposable
         await Plan(0);
     }
 
-    private string SeedFile(string name)
+    [Fact]
+    public async Task A_seed_an_earlier_version_wrote_unpadded_is_rewritten_once_without_disruption()
+    {
+        Write(Pool(), Volume("root", "16MiB"), Domain("fmt", $"[{{volume: {P}root}}]", extra: "  cloudInit: {userData: \"#cloud-config\\nhostname: fmt\\n\"}"));
+        await Apply();
+        await Plan(0);
+        var seed = Path.Combine(_pools, "pool", $"{P}fmt-cidata.iso");
+        var padded = new FileInfo(seed).Length;
+        Assert.True(padded >= 69_632, $"seed of {padded} bytes: busybox's volume probe reads 69,632");
+
+        // Leave what an earlier version left: the image without its 150 sectors of padding, and in the
+        // ledger the hash of the same files without a seed format version.
+        var files = new CloudInitSpec(SeedFile("user-data", "fmt"), SeedFile("meta-data", "fmt"), null, $"{P}fmt", $"{P}pool", $"{P}fmt-cidata.iso");
+        var ledgerPath = Path.Combine(_pools, "pool", StorageLedger.VolumeName);
+        var ledger = File.ReadAllText(ledgerPath);
+        Assert.Contains($"\"{files.ContentHash}\"", ledger);
+        File.WriteAllText(ledgerPath, ledger.Replace($"\"{files.ContentHash}\"", $"\"{files.ContentHashAt(1)}\"", StringComparison.Ordinal));
+        using (var f = File.OpenWrite(seed)) f.SetLength(padded - 150 * 2048);
+
+        var plan = await Plan(2);
+        Assert.Contains($"~ volume {P}fmt-cidata.iso", plan.Out);
+        Assert.Contains("its files are unchanged", plan.Out);
+        Assert.Contains($"spec.cloudInit: {files.ContentHashAt(1)} → {files.ContentHash}", plan.Out);
+        var json = await Cli.RunAsync("plan", _dir.Path, "-o", "json");
+        using (var doc = System.Text.Json.JsonDocument.Parse(json.Out))
+        {
+            var change = Assert.Single(doc.RootElement.GetProperty("changes").EnumerateArray());
+            Assert.Equal($"{P}fmt-cidata.iso", change.GetProperty("name").GetString());
+            Assert.Equal("update", change.GetProperty("action").GetString());
+            Assert.Equal("none", change.GetProperty("disruption").GetString());
+        }
+
+        var apply = await Cli.RunAsync("apply", _dir.Path, "-y", "--max-disruption", "none");
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        Assert.Equal(padded, new FileInfo(seed).Length);
+        Assert.Equal("#cloud-config\nhostname: fmt\n", SeedFile("user-data", "fmt"));
+        await Plan(0);
+    }
+
+    private string SeedFile(string name, string domain = "ci")
     {
         var iso = Path.Combine(_dir.Path, "seed.iso");
-        var download = Run("virsh", "-c", RealLibvirt.Uri, "vol-download", $"{P}ci-cidata.iso", iso, "--pool", $"{P}pool");
+        var download = Run("virsh", "-c", RealLibvirt.Uri, "vol-download", $"{P}{domain}-cidata.iso", iso, "--pool", $"{P}pool");
         Assert.True(download.Code == 0, download.Err);
         var extract = Run("isoinfo", "-J", "-x", "/" + name, "-i", iso);
         Assert.True(extract.Code == 0, extract.Err);

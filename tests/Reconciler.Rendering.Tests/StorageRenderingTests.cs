@@ -14,11 +14,13 @@ public sealed class StorageRenderingTests
             [new DhcpHost("52:54:00:00:00:11", "198.51.100.11", "web-1"), new DhcpHost("52:54:00:00:00:12", "198.51.100.12", null)]),
         mode == NetworkMode.Bridge ? [] : [new DnsHost("198.51.100.11", "web-1.lab"), new DnsHost("198.51.100.11", "www.lab")], true);
 
+    private static readonly CloudInitSpec Web1 = new("#cloud-config\npackages: [nginx]\n", "instance-id: \"web-1\"\nlocal-hostname: \"web-1\"\n",
+        "version: 2\n", "web-1", "lab", "web-1-cidata.iso");
+
     [Fact]
     public void The_seed_is_an_iso_labelled_cidata_whose_joliet_files_hold_the_content()
     {
-        var spec = new CloudInitSpec("#cloud-config\npackages: [nginx]\n", "instance-id: \"web-1\"\nlocal-hostname: \"web-1\"\n",
-            "version: 2\n", "web-1", "lab", "web-1-cidata.iso");
+        var spec = Web1;
         var iso = CloudInitSeed.Build(spec);
         Assert.Equal(iso, CloudInitSeed.Build(spec)); // reproducible: no timestamps
         var path = Path.Combine(Path.GetTempPath(), $"seed-{Guid.NewGuid():N}.iso");
@@ -29,7 +31,10 @@ public sealed class StorageRenderingTests
             Assert.True(info.Ok, info.ToString());
             Assert.Contains("Volume id: cidata", info.Stdout);
             Assert.Contains("Joliet", info.Stdout);
+            // The volume counts the padding (as genisoimage's does): its size is the whole file.
+            Assert.Contains($"Volume size is: {iso.Length / 2048}\n", info.Stdout);
             var list = Tools.Run("isoinfo", "-J", "-l", "-i", path);
+            Assert.True(list.Ok, list.ToString());
             Assert.Contains("user-data", list.Stdout);
             Assert.Contains("meta-data", list.Stdout);
             Assert.Contains("network-config", list.Stdout);
@@ -37,11 +42,97 @@ public sealed class StorageRenderingTests
             Assert.Equal(spec.MetaData, Tools.Run("isoinfo", "-J", "-x", "/meta-data", "-i", path).Stdout);
             Assert.Equal(spec.NetworkConfig, Tools.Run("isoinfo", "-J", "-x", "/network-config", "-i", path).Stdout);
             var blkid = Tools.Run("blkid", "-p", "-o", "export", path);
+            Assert.True(blkid.Ok, blkid.ToString());
             Assert.Contains("LABEL=cidata", blkid.Stdout);
             Assert.Contains("TYPE=iso9660", blkid.Stdout);
         }
         finally
         {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void The_seed_is_padded_with_150_zero_sectors_like_genisoimage()
+    {
+        var iso = CloudInitSeed.Build(Web1);
+        // 25 sectors of descriptors, path tables and directories, one per file, then the padding.
+        Assert.Equal((25 + 3 + 150) * 2048, iso.Length);
+        Assert.True(iso.Length >= 69_632, $"{iso.Length} bytes: busybox's volume probe needs 0x11000");
+        Assert.All(iso[^(150 * 2048)..], b => Assert.Equal(0, b));
+        Assert.NotEqual(0, iso[27 * 2048]); // the last file's data, right before the padding
+
+        // The same files from genisoimage: it pads by as many sectors, and its volume size counts them too.
+        var dir = Directory.CreateTempSubdirectory("seed-gen-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "user-data"), Web1.UserData);
+            var out_ = Path.Combine(dir, "gen.iso");
+            var gen = Tools.Run("genisoimage", "-quiet", "-output", out_, "-volid", "cidata", "-joliet", Path.Combine(dir, "user-data"));
+            Assert.True(gen.Ok, gen.ToString());
+            var genLength = new FileInfo(out_).Length;
+            Assert.Contains($"Volume size is: {genLength / 2048}\n", Tools.Run("isoinfo", "-d", "-i", out_).Stdout);
+            var genBytes = File.ReadAllBytes(out_);
+            Assert.All(genBytes[^(150 * 2048)..], b => Assert.Equal(0, b));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_image_bytes_are_pinned_to_the_seed_format_version()
+    {
+        // A change to what CloudInitSeed writes for the same files must bump CloudInitSpec.SeedFormat
+        // (so that seeds written in the old layout are rewritten once), then update this digest.
+        Assert.Equal(2, CloudInitSpec.SeedFormat);
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(CloudInitSeed.Build(Web1)));
+        Assert.True(digest == "ad21b34b4284a86390f4c7e4c7f98aaaf6d91f03f5ce057cb94d4f5ef41a9a1a", $"the seed image changed (sha256 {digest}): bump CloudInitSpec.SeedFormat, then pin the new digest here");
+    }
+
+    [Fact]
+    public void Busybox_finds_the_seed_by_its_label_on_a_loop_device_and_not_the_unpadded_one()
+    {
+        var iso = CloudInitSeed.Build(Web1);
+        Assert.Equal("/dev/probe", BusyboxFindfs(iso));
+        // What earlier versions wrote (the same image without the padding) is too short for the probe:
+        // this is the defect a busybox-based guest showed.
+        var unpadded = iso[..^(150 * 2048)];
+        Assert.True(unpadded.Length < 69_632);
+        Assert.Null(BusyboxFindfs(unpadded));
+    }
+
+    /// <summary>
+    /// <c>busybox findfs LABEL=cidata</c> on a read-only loop device of <paramref name="image"/>: the
+    /// device it names, or null when the probe does not find it. busybox scans every block device in
+    /// /dev, so it runs in a private mount namespace whose /dev holds only this one device (another
+    /// cidata device on the host cannot answer for it). blkid must see the same device.
+    /// </summary>
+    private static string? BusyboxFindfs(byte[] image)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"seed-{Guid.NewGuid():N}.iso");
+        File.WriteAllBytes(path, image);
+        string? loop = null;
+        try
+        {
+            var attach = Tools.Run("losetup", "--find", "--show", "--read-only", path);
+            Assert.True(attach.Ok, "a loop device is needed (the tests run as root): " + attach);
+            loop = attach.Stdout.Trim();
+            var blkid = Tools.Run("blkid", "-p", "-o", "export", loop);
+            Assert.True(blkid.Ok, blkid.ToString());
+            Assert.Contains("LABEL=cidata", blkid.Stdout);
+            Assert.Contains("TYPE=iso9660", blkid.Stdout);
+            var numbers = File.ReadAllText($"/sys/block/{Path.GetFileName(loop)}/dev").Trim().Split(':');
+            var findfs = Tools.Run("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "mount -t tmpfs tmpfs /dev && mknod /dev/probe b \"$1\" \"$2\" && exec busybox findfs LABEL=cidata", "sh", numbers[0], numbers[1]);
+            if (findfs.Ok) return findfs.Stdout.Trim();
+            Assert.True(findfs.ExitCode == 1 && findfs.Stdout.Length == 0, "busybox findfs did not run as expected: " + findfs);
+            return null;
+        }
+        finally
+        {
+            if (loop is not null) Tools.Run("losetup", "--detach", loop);
             File.Delete(path);
         }
     }

@@ -132,13 +132,44 @@ public sealed record CloudInitSpec(string UserData, string MetaData, string? Net
     /// <summary>The seed volume name for a domain: <c>NAME-cidata.iso</c>.</summary>
     public static string SeedVolumeName(string domain) => domain + "-cidata.iso";
 
-    /// <summary>A digest of the three files (what the guest sees), <c>sha256:</c> + 16 hex digits.</summary>
-    public string ContentHash
+    /// <summary>
+    /// The version of the seed image's layout (Reconciler.Rendering's CloudInitSeed writes it). It is
+    /// part of <see cref="ContentHash"/>, so a seed the ledger records with an older version's hash is
+    /// rewritten once, as an update with no disruption (the files are the same). Bump it with every
+    /// change to the image bytes for the same files.
+    /// 1: unpadded (its hash holds no version); 2: 150 zero sectors after the data.
+    /// </summary>
+    public const int SeedFormat = 2;
+
+    /// <summary>
+    /// A digest of the three files (what the guest sees) and the image layout
+    /// (<see cref="SeedFormat"/>), <c>sha256:</c> + 16 hex digits; the ledger records it per seed.
+    /// </summary>
+    public string ContentHash => ContentHashAt(SeedFormat);
+
+    /// <summary>
+    /// <see cref="ContentHash"/> as the image layout <paramref name="format"/> (1 to
+    /// <see cref="SeedFormat"/>) computed it: what a seed with these files, written then, is recorded with.
+    /// </summary>
+    public string ContentHashAt(int format)
     {
-        get
+        ArgumentOutOfRangeException.ThrowIfLessThan(format, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(format, SeedFormat);
+        var text = $"user-data\n{UserData.Length}\n{UserData}\nmeta-data\n{MetaData.Length}\n{MetaData}\nnetwork-config\n{NetworkConfig?.Length ?? -1}\n{NetworkConfig}";
+        if (format > 1) text = $"seed-format\n{format}\n" + text;
+        return "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
+    }
+
+    /// <summary>
+    /// True when <paramref name="recorded"/> (a ledger's hash) is this seed's files in an older image
+    /// layout: only the layout changed, and rewriting it changes nothing the guest reads.
+    /// </summary>
+    public bool IsOlderFormatOf(string? recorded)
+    {
+        for (var format = 1; format < SeedFormat; format++)
         {
-            var text = $"user-data\n{UserData.Length}\n{UserData}\nmeta-data\n{MetaData.Length}\n{MetaData}\nnetwork-config\n{NetworkConfig?.Length ?? -1}\n{NetworkConfig}";
-            return "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
+            if (recorded == ContentHashAt(format)) return true;
         }
+        return false;
     }
 }

@@ -687,6 +687,15 @@ public static class StoragePlanner
                     unchanged.Add("volume/" + ci.SeedVolume);
                     continue;
                 }
+                if (record is { Complete: true, Role: VolumeRole.Seed } && record.Source == Source && ci.IsOlderFormatOf(record.ContentHash))
+                {
+                    // Same files in an older image layout: rewritten once; nothing the guest reads changes.
+                    var format = $"seed of domain {domain.Name} rewritten in image format {CloudInitSpec.SeedFormat} (zero-padded as genisoimage pads, so that busybox-based guests find it); its files are unchanged";
+                    if (running) format += "; the running guest reads the new image at its next boot";
+                    changes.Add(Change(ResourceKind.Volume, ci.SeedVolume, ChangeAction.Update, format,
+                        [new FieldChange("spec.cloudInit", record.ContentHash, ci.ContentHash, Disruption.None)], null, current.Fingerprint, change));
+                    continue;
+                }
                 var fields = new List<FieldChange>
                 {
                     new("spec.cloudInit", record?.ContentHash, ci.ContentHash, running ? Disruption.NextBoot : Disruption.None),

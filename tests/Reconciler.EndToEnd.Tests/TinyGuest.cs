@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+
+namespace Reconciler.EndToEnd.Tests;
+
+/// <summary>
+/// The tiny real guest of tests/guest/tiny-guest-build.sh: a Debian kernel booted directly with a
+/// busybox initramfs that prints, on its serial console, <c>TINY-GUEST-USERDATA sha256=…</c> for
+/// the user-data of a <c>cidata</c> seed it finds (busybox <c>findfs LABEL=cidata</c>), then
+/// <c>TINY-GUEST-READY</c>. Built once into <see cref="CacheDirectory"/> (the Debian packages are
+/// downloaded, nothing is installed) and reused while the build script is unchanged.
+/// </summary>
+internal static class TinyGuest
+{
+    /// <summary>Where the kernel, initramfs and downloaded .debs are kept between runs.</summary>
+    public const string CacheDirectory = "/var/tmp/reconciler-tiny-guest";
+
+    private static readonly Lazy<(string Kernel, string Initrd)> Built = new(Build);
+
+    public static string Kernel => Built.Value.Kernel;
+
+    public static string Initrd => Built.Value.Initrd;
+
+    /// <summary>
+    /// The <c>xml:</c> patches (a YAML list at <paramref name="indent"/>) that boot the guest's
+    /// kernel and initramfs with the console on ttyS0, captured into <paramref name="consoleLog"/>
+    /// (written by virtlogd, root-owned, emptied at each start).
+    /// </summary>
+    public static string XmlPatches(string consoleLog, string indent) => string.Join("\n",
+        $"{indent}- {{xpath: /domain/os, add: \"<kernel>{Kernel}</kernel>\"}}",
+        $"{indent}- {{xpath: /domain/os, add: \"<initrd>{Initrd}</initrd>\"}}",
+        $"{indent}- {{xpath: /domain/os, add: \"<cmdline>console=ttyS0 quiet</cmdline>\"}}",
+        $"{indent}- {{xpath: /domain/devices/serial, add: \"<log file='{consoleLog}' append='off'/>\"}}");
+
+    /// <summary>
+    /// Polls <paramref name="consoleLog"/> until a line holds <paramref name="marker"/> or
+    /// <paramref name="timeout"/> passes; returns the log as it then is (empty when it does not exist).
+    /// </summary>
+    public static async Task<(bool Found, string Log)> WaitForAsync(string consoleLog, string marker, TimeSpan timeout, CancellationToken cancel = default)
+    {
+        var until = Stopwatch.StartNew();
+        while (true)
+        {
+            var log = Read(consoleLog);
+            if (log.Contains(marker, StringComparison.Ordinal)) return (true, log);
+            if (until.Elapsed > timeout) return (false, log);
+            await Task.Delay(500, cancel);
+        }
+    }
+
+    private static string Read(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd();
+        }
+        catch (FileNotFoundException)
+        {
+            return "";
+        }
+    }
+
+    private static (string, string) Build()
+    {
+        var script = Path.Combine(SourceDir(), "..", "guest", "tiny-guest-build.sh");
+        Assert.True(File.Exists(script), $"the tiny guest's build script is missing: {script}");
+        var kernel = Path.Combine(CacheDirectory, "vmlinuz");
+        var initrd = Path.Combine(CacheDirectory, "initrd.gz");
+        var stamp = Path.Combine(CacheDirectory, "built-by.sha256");
+        var scriptHash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(script)));
+        Directory.CreateDirectory(CacheDirectory);
+        // One builder at a time (another test process may want the guest too).
+        using var lockFile = Lock(Path.Combine(CacheDirectory, ".lock"));
+        if (File.Exists(kernel) && File.Exists(initrd) && File.Exists(stamp) && File.ReadAllText(stamp).Trim() == scriptHash)
+        {
+            return (kernel, initrd);
+        }
+        File.Delete(stamp);
+        var first = Run("sh", script, CacheDirectory);
+        if (first.Code != 0)
+        {
+            // A machine whose package lists were never fetched (or were cleaned) cannot download the .debs.
+            Run("apt-get", "update", "-q");
+            var second = Run("sh", script, CacheDirectory);
+            Assert.True(second.Code == 0, $"could not build the tiny guest with {script}:\n{first.Output}\n--- after apt-get update:\n{second.Output}");
+        }
+        Assert.True(File.Exists(kernel) && File.Exists(initrd), $"{script} made no {kernel} / {initrd}");
+        File.WriteAllText(stamp, scriptHash + "\n");
+        return (kernel, initrd);
+    }
+
+    private static FileStream Lock(string path)
+    {
+        var waited = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited.Elapsed < TimeSpan.FromMinutes(5))
+            {
+                Thread.Sleep(200);
+            }
+        }
+    }
+
+    private static (int Code, string Output) Run(string program, params string[] args)
+    {
+        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var p = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    private static string SourceDir([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+}
