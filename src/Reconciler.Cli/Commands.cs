@@ -42,8 +42,24 @@ internal sealed class Commands
             + "A domain's spec.updatePolicy overrides it. apply's default is next-boot; plan checks only when given.",
     };
 
+    private readonly Option<bool> AllowMassPrune = new(PruneGuard.AllowFlag)
+    {
+        Description = "Remove owned domains even when a node would lose more than --mass-prune-limit of them in one go. "
+            + "Without it such removals are held (listed, not applied; apply exits 1) and everything else is applied.",
+    };
+
+    private readonly Option<string?> MassPruneLimit = new("--mass-prune-limit")
+    {
+        Description = $"When a node's domain removals count as a mass removal: COUNT,PERCENT%,MAX (default {PruneLimits.Default}: more than 5 "
+            + "and more than 25 % of the node's owned domains, or more than 50), or off.",
+    };
+
     private Commands()
     {
+        MassPruneLimit.Validators.Add(r =>
+        {
+            if (r.GetValue(MassPruneLimit) is { } text && !PruneLimits.TryParse(text, out _, out var error)) r.AddError($"--mass-prune-limit: {error}");
+        });
         OutputFormat.AcceptOnlyFromAmong("text", "json");
         MaxDisruption.AcceptOnlyFromAmong("none", "live", "next-boot", "restart", "replace");
     }
@@ -60,6 +76,13 @@ internal sealed class Commands
     };
 
     public static RootCommand Build(Io io) => new Commands().Root(io);
+
+    /// <summary>The guard the command line asks for: off with --allow-mass-prune, else --mass-prune-limit or the default.</summary>
+    private PruneLimits MassPrune(ParseResult parse)
+    {
+        if (parse.GetValue(AllowMassPrune)) return PruneLimits.Unlimited;
+        return PruneLimits.TryParse(parse.GetValue(MassPruneLimit) ?? PruneLimits.Default.ToString(), out var limits, out _) ? limits! : PruneLimits.Default;
+    }
 
     private RootCommand Root(Io io)
     {
@@ -136,13 +159,13 @@ internal sealed class Commands
         var outFile = new Option<string?>("--out") { Description = "Save the plan to FILE; `reconcile apply FILE` applies exactly it, and refuses if what it touches changed since." };
         var cmd = new Command("plan", "Show what apply would change on each node, and why. Nothing is touched.")
         {
-            DirArg, Connect, OutputFormat, detailed, outFile, Adopt, MaxDisruption,
+            DirArg, Connect, OutputFormat, detailed, outFile, Adopt, MaxDisruption, AllowMassPrune, MassPruneLimit,
         };
         github.AddTo(cmd);
         cmd.SetAction((parse, ct) => Run.PlanAsync(io, new PlanArgs(
             parse.GetValue(DirArg)!, parse.GetValue(Connect), parse.GetValue(OutputFormat) == "json",
             parse.GetValue(detailed), parse.GetValue(outFile), parse.GetValue(Adopt),
-            ParseDisruption(parse.GetValue(MaxDisruption), null), GitHub: github.Read(parse)), ct));
+            ParseDisruption(parse.GetValue(MaxDisruption), null), GitHub: github.Read(parse), MassPrune: MassPrune(parse)), ct));
         return cmd;
     }
 
@@ -169,22 +192,28 @@ internal sealed class Commands
             Description = "How many domains may be restarted at the same time (for updates whose updatePolicy allows restarts).",
             DefaultValueFactory = _ => 1,
         };
-        var cmd = new Command("apply", "Make the nodes match the specs: create, update, start, stop and destroy owned domains. Only domains Reconciler owns are changed; disks are never deleted.")
+        var cmd = new Command("apply", """
+            Make the nodes match the specs: create, update, start, stop and destroy owned domains. Only domains Reconciler owns are changed; disks are never deleted.
+            A mass removal (by default more than 5 of a node's owned domains and more than 25 % of them, or more than 50) is held:
+            everything else is applied, the held removals are listed, and apply exits 1. Check that the specs are complete, then run
+            again with --allow-mass-prune to remove them.
+            """)
         {
-            target, Connect, autoApprove, Adopt, shutdownTimeout, lockTimeout, OutputFormat, MaxDisruption, parallelRestarts,
+            target, Connect, autoApprove, Adopt, shutdownTimeout, lockTimeout, OutputFormat, MaxDisruption, parallelRestarts, AllowMassPrune, MassPruneLimit,
         };
         cmd.SetAction((parse, ct) => Run.ApplyAsync(io, new ApplyArgs(
             parse.GetValue(target)!, parse.GetValue(Connect), parse.GetValue(autoApprove), parse.GetValue(Adopt),
             TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout)), TimeSpan.FromSeconds(parse.GetValue(lockTimeout)),
             parse.GetValue(OutputFormat) == "json", ParseDisruption(parse.GetValue(MaxDisruption), Disruption.NextBoot),
-            Math.Max(1, parse.GetValue(parallelRestarts))), ct));
+            Math.Max(1, parse.GetValue(parallelRestarts)), MassPrune(parse)), ct));
         return cmd;
     }
 }
 
 /// <summary>Arguments of <c>plan</c>.</summary>
-internal sealed record PlanArgs(string Dir, string? Connect, bool Json, bool DetailedExitCode, string? OutFile, bool Adopt, Disruption? MaxDisruption, GitHubArgs? GitHub = null);
+internal sealed record PlanArgs(string Dir, string? Connect, bool Json, bool DetailedExitCode, string? OutFile, bool Adopt, Disruption? MaxDisruption, GitHubArgs? GitHub = null,
+    PruneLimits? MassPrune = null);
 
 /// <summary>Arguments of <c>apply</c>.</summary>
 internal sealed record ApplyArgs(string Target, string? Connect, bool AutoApprove, bool Adopt, TimeSpan ShutdownTimeout, TimeSpan LockTimeout, bool Json,
-    Disruption? MaxDisruption, int MaxParallelRestarts);
+    Disruption? MaxDisruption, int MaxParallelRestarts, PruneLimits? MassPrune = null);

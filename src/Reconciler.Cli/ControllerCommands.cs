@@ -10,7 +10,13 @@ internal static class ControllerCommands
     /// <summary>Exit code for invalid configuration (sysexits EX_CONFIG; the systemd unit does not restart on it).</summary>
     public const int ConfigError = 78;
 
-    public static IEnumerable<Command> Build(Io io) => [Run(io), Status(io)];
+    public static IEnumerable<Command> Build(Io io) => [Run(io), Status(io), ApprovePrune(io)];
+
+    /// <summary>The environment variable that names the token file <c>approve-prune</c> reads when no --api-token-file is given.</summary>
+    public const string TokenFileVariable = "RECONCILER_API_TOKEN_FILE";
+
+    /// <summary>The environment variable that holds the token itself (used when no token file is named).</summary>
+    public const string TokenVariable = "RECONCILER_API_TOKEN";
 
     private static Command Run(Io io)
     {
@@ -34,6 +40,22 @@ internal static class ControllerCommands
         var knownHosts = new Option<string?>("--git-known-hosts") { Description = "Git over SSH: known_hosts file (strict host key checking)." };
         var depth = new Option<int?>("--git-depth") { Description = "Git fetch depth: 1 (default, shallow) or 0 for full history." };
         var cache = new Option<string?>("--git-cache") { Description = "Git: where the local cache is kept (default ~/.cache/reconciler/git/…)." };
+        var pruneSettle = new Option<string?>("--prune-settle")
+        {
+            Description = "Directory source: a resource that leaves the specs is removed only once the directory has been unchanged this long "
+                + "and a fresh read still lacks it (default 5s; never less than the file-event burst, 10 x debounce, at least 1s). "
+                + "Until then its status is Reconciling/PrunePending with the time it is due. A Git revision is atomic: no wait.",
+        };
+        var massPruneLimit = new Option<string?>("--mass-prune-limit")
+        {
+            Description = "When a node's domain removals are a mass removal, held (Stalled/MassPruneHeld) until `reconcile approve-prune REVISION`: "
+                + $"COUNT,PERCENT%,MAX (default {Core.Planning.PruneLimits.Default}: more than 5 and more than 25 % of the node's owned domains, or more than 50), or off.",
+        };
+        var apiTokenFile = new Option<string?>("--api-token-file")
+        {
+            Description = "A file holding the bearer token that every action endpoint (POST /actions/..., e.g. approve-prune) requires. "
+                + "Without it action endpoints answer 403; /healthz /readyz /status /metrics stay open. Make one with: openssl rand -hex 32 > FILE",
+        };
         var leaderElect = new Option<bool>("--leader-elect")
         {
             Description = "Elect a leader through a Kubernetes Lease (coordination.k8s.io/v1); only the leader changes anything, the others plan and report. "
@@ -44,11 +66,13 @@ internal static class ControllerCommands
             Every change to the source, every libvirt domain event and every interval starts a pass that reads
             the specs and the nodes afresh; invalid revisions are rejected and the last good one stays in force.
             Status: `reconcile status`, or GET /status, /metrics, /healthz, /readyz on --listen.
+            Removals are guarded: a directory must be unchanged for --prune-settle before anything that left it is removed,
+            and a mass removal (--mass-prune-limit) waits for `reconcile approve-prune REVISION` (needs --api-token-file).
             Settings may also come from --config FILE and environment variables (Reconciler__Source, ...).
             """)
         {
             source, gitRef, path, interval, listen, drift, maxDisruption, suspend, connect, adopt, config, shutdownTimeout,
-            tokenFile, username, sshKey, knownHosts, depth, cache, leaderElect,
+            tokenFile, username, sshKey, knownHosts, depth, cache, leaderElect, pruneSettle, massPruneLimit, apiTokenFile,
         };
         cmd.SetAction(async (parse, ct) =>
         {
@@ -74,6 +98,9 @@ internal static class ControllerCommands
             Set(nameof(ControllerOptions.GitKnownHostsFile), parse.GetValue(knownHosts));
             Set(nameof(ControllerOptions.GitDepth), parse.GetValue(depth)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Set(nameof(ControllerOptions.GitCacheDirectory), parse.GetValue(cache));
+            Set(nameof(ControllerOptions.PruneSettle), parse.GetValue(pruneSettle));
+            Set(nameof(ControllerOptions.MassPruneLimit), parse.GetValue(massPruneLimit));
+            Set(nameof(ControllerOptions.ApiTokenFile), parse.GetValue(apiTokenFile));
             if (parse.GetValue(leaderElect)) overrides[LeaderElectionOptions.Section + ":" + nameof(LeaderElectionOptions.Enabled)] = "true";
             return await RunControllerAsync(io, overrides, parse.GetValue(config), ct).ConfigureAwait(false);
         });
@@ -116,6 +143,68 @@ internal static class ControllerCommands
             io.Err.WriteLine("reconcile run: stopped");
             return CliApp.Ok;
         }
+    }
+
+    private static Command ApprovePrune(Io io)
+    {
+        var revision = new Argument<string>("REVISION") { Description = "The revision whose held removals to allow, as `reconcile status` names it (the full revision or its first 7+ characters)." };
+        var endpoint = new Option<string?>("--endpoint", "-e") { Description = $"The controller's address (default {ControllerHost.DefaultEndpoint})." };
+        var tokenFile = new Option<string?>("--api-token-file")
+        {
+            Description = $"A file holding the controller's bearer token (the controller's --api-token-file). Else ${TokenFileVariable} names the file, or ${TokenVariable} holds the token.",
+        };
+        var cmd = new Command("approve-prune", """
+            Allow a running controller to carry out the mass removal it holds for REVISION (status Stalled, reason MassPruneHeld).
+            The approval is one-shot: it releases the held removals of that revision only; a later mass removal is held again.
+            First check that the specs really lost those domains (`reconcile status` lists them); if they did not, fix the specs instead.
+            Sends POST /actions/approve-prune/REVISION with the bearer token; the controller refuses it (403) unless started with --api-token-file.
+            """)
+        {
+            revision, endpoint, tokenFile,
+        };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var file = parse.GetValue(tokenFile) ?? (Environment.GetEnvironmentVariable(TokenFileVariable) is { Length: > 0 } fromEnv ? fromEnv : null);
+            string? token;
+            try
+            {
+                token = file is not null ? File.ReadAllText(file).Trim() : Environment.GetEnvironmentVariable(TokenVariable)?.Trim();
+            }
+            catch (Exception readError) when (readError is IOException or UnauthorizedAccessException)
+            {
+                io.Err.WriteLine($"error: cannot read the token file {file}: {readError.Message}");
+                return CliApp.Error;
+            }
+            if (string.IsNullOrEmpty(token))
+            {
+                io.Err.WriteLine($"error: no API token: pass --api-token-file FILE (the file the controller was started with), or set {TokenFileVariable} or {TokenVariable}");
+                return CliApp.Error;
+            }
+            var baseUri = parse.GetValue(endpoint) is { } e ? new Uri(e.Contains("://", StringComparison.Ordinal) ? e : "http://" + e) : ControllerHost.DefaultEndpoint;
+            var url = new Uri(baseUri, $"actions/approve-prune/{Uri.EscapeDataString(parse.GetValue(revision)!)}");
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, url);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            try
+            {
+                using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
+                var body = (await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)).TrimEnd();
+                if (response.IsSuccessStatusCode)
+                {
+                    io.Out.WriteLine(body);
+                    return CliApp.Ok;
+                }
+                io.Err.WriteLine($"error: the controller refused ({(int)response.StatusCode}): {body}");
+                return CliApp.Error;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                io.Err.WriteLine($"error: no controller answers at {url}: {ex.Message}");
+                io.Err.WriteLine("    hint: pass --endpoint http://HOST:PORT (the controller's --listen)");
+                return CliApp.Error;
+            }
+        });
+        return cmd;
     }
 
     private static Command Status(Io io)

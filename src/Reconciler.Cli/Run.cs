@@ -59,7 +59,7 @@ internal static class Run
             await GitHubPlanPublishing.PublishInvalidAsync(io, args.GitHub, args.Dir, loaded.Diagnostics, ct).ConfigureAwait(false);
             return CliApp.Error;
         }
-        var plan = await Operations.PlanAsync(loaded, args.Adopt, ct, args.MaxDisruption, prefetch).ConfigureAwait(false);
+        var plan = await Operations.PlanAsync(loaded, args.Adopt, ct, args.MaxDisruption, prefetch, args.MassPrune).ConfigureAwait(false);
         io.Out.Write(args.Json ? PlanJson.Render(plan) + Environment.NewLine : PlanText.Render(plan, io.Color));
         if (args.OutFile is not null)
         {
@@ -102,10 +102,11 @@ internal static class Run
                     return CliApp.Error;
                 }
                 report = await Operations.PlanAndApplyAsync(loaded, args.Adopt, options, args.LockTimeout,
-                    plan => Confirm(io, plan, args.AutoApprove), io.Out, ct, args.MaxDisruption, prefetch).ConfigureAwait(false);
+                    plan => Confirm(io, plan, args.AutoApprove), io.Out, ct, args.MaxDisruption, prefetch, args.MassPrune).ConfigureAwait(false);
                 if (report.Plan.IsEmpty)
                 {
                     io.Out.Write(PlanText.Render(report.Plan, io.Color));
+                    ReportHeld(io, report.Plan);
                     return report.Plan.HasErrors ? CliApp.Error : CliApp.Ok;
                 }
                 if (!report.Confirmed)
@@ -122,6 +123,20 @@ internal static class Run
             return CliApp.Error;
         }
         return Summarize(io, report);
+    }
+
+    /// <summary>Says which removals were held as a mass removal and how to release them.</summary>
+    private static void ReportHeld(Io io, Plan plan)
+    {
+        foreach (var held in plan.HeldPrunes)
+        {
+            io.Err.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Held: {held.Count} of the {held.Owned} owned domains on node {held.Node} were not removed (mass removal, revision {held.Revision}): {string.Join(", ", held.Changes.Select(c => c.Name))}."));
+        }
+        if (plan.HeldPrunes.Count > 0)
+        {
+            io.Err.WriteLine($"If the specs are complete and these removals are intended, run again with {PruneGuard.AllowFlag}.");
+        }
     }
 
     private static bool Confirm(Io io, Plan plan, bool autoApprove)
@@ -156,6 +171,7 @@ internal static class Run
         foreach (var s in notDone) io.Out.WriteLine($"  not done: {s.Change.Name} on {s.Change.Node}{(s.Message is null ? "" : ": " + s.Message)}");
         foreach (var d in report.Plan.Diagnostics) io.Err.WriteLine(d.ToString());
         if (failed.Count > 0) io.Out.WriteLine("Run `reconcile plan` to see what is left; applying again retries only what is still different.");
+        ReportHeld(io, report.Plan);
         return result.Succeeded && !report.Plan.HasErrors ? CliApp.Ok : CliApp.Error;
     }
 }

@@ -31,8 +31,9 @@ public static class Operations
     /// <param name="ct">Cancellation.</param>
     /// <param name="maxDisruption">The disruption gate, or null for none.</param>
     /// <param name="prefetch">The nodes <see cref="Workspace.Load"/> started opening and reading, or null.</param>
+    /// <param name="massPrune">The mass-removal guard (<see cref="PruneGuard"/>); null: <see cref="PruneLimits.Default"/>; <see cref="PruneLimits.Unlimited"/> holds nothing.</param>
     public static async Task<Plan> PlanAsync(LoadedSpecs loaded, bool adopt, CancellationToken ct, Disruption? maxDisruption = null,
-        NodePrefetch? prefetch = null)
+        NodePrefetch? prefetch = null, PruneLimits? massPrune = null)
     {
         var (sessions, errors) = await Workspace.OpenAsync(loaded.Nodes, ct, prefetch).ConfigureAwait(false);
         Task? closing = null;
@@ -41,7 +42,8 @@ public static class Operations
             var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct, prefetch).ConfigureAwait(false);
             // Nothing below talks to a node: the connections close while the plan is computed.
             closing = Task.Run(() => CloseAll(sessions.Values), CancellationToken.None);
-            return Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption));
+            return PruneGuard.Apply(Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption)),
+                live, massPrune ?? PruneLimits.Default);
         }
         finally
         {
@@ -70,9 +72,10 @@ public static class Operations
     /// Connections <see cref="Workspace.Load"/> started opening, or null. Only connections: the
     /// nodes are read after the locks are held, never from a prefetched read.
     /// </param>
+    /// <param name="massPrune">The mass-removal guard: held removals are left out of what is applied (and named in the plan's diagnostics); null: <see cref="PruneLimits.Default"/>.</param>
     public static async Task<ApplyReport> PlanAndApplyAsync(LoadedSpecs loaded, bool adopt, ApplyOptions options,
         TimeSpan lockWait, Func<Plan, bool> confirm, TextWriter progress, CancellationToken ct, Disruption? maxDisruption = null,
-        NodePrefetch? prefetch = null)
+        NodePrefetch? prefetch = null, PruneLimits? massPrune = null)
     {
         if (prefetch is { ReadsNodes: true }) throw new ArgumentException("apply reads the nodes under its locks: prefetch connections only", nameof(prefetch));
         using var locks = await LockAllAsync(loaded.Nodes.Select(n => n.Uri), lockWait, ct).ConfigureAwait(false);
@@ -80,7 +83,8 @@ public static class Operations
         try
         {
             var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct).ConfigureAwait(false);
-            var plan = Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption));
+            var plan = PruneGuard.Apply(Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption)),
+                live, massPrune ?? PruneLimits.Default);
             if (plan.IsEmpty) return new ApplyReport(plan, null, Confirmed: true);
             if (!confirm(plan)) return new ApplyReport(plan, null, Confirmed: false);
             var result = new Applier(sessions, options with { VerifyLive = false }, progress).Apply(plan, ct);

@@ -33,8 +33,9 @@ public sealed record ApplyStatusSummary(int Done, int Failed, int NotDone, strin
     {
         ArgumentNullException.ThrowIfNull(report);
         var applied = report.Applied is { } a ? From(a) : NoChanges;
-        var blocked = report.Resources.Count(r => r.Outcome is ResourceOutcome.Blocked or ResourceOutcome.NodeUnreachable);
-        var held = report.Resources.Count(r => r.Outcome is ResourceOutcome.Suspended or ResourceOutcome.Deferred or ResourceOutcome.Cancelled or ResourceOutcome.Waiting);
+        var blocked = report.Resources.Count(r => r.Outcome is ResourceOutcome.Blocked or ResourceOutcome.NodeUnreachable or ResourceOutcome.PruneHeld);
+        var held = report.Resources.Count(r => r.Outcome is ResourceOutcome.Suspended or ResourceOutcome.Deferred or ResourceOutcome.Cancelled or ResourceOutcome.Waiting
+            or ResourceOutcome.PrunePending);
         var failed = Math.Max(applied.Failed, report.Resources.Count(r => r.Outcome == ResourceOutcome.Failed));
         return applied with { Failed = failed, NotDone = Math.Max(applied.NotDone, held), Blocked = blocked };
     }

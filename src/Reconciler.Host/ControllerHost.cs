@@ -91,6 +91,8 @@ public sealed class ControllerHost : IAsyncDisposable
             : new DirectorySource(settings.Source, settings.Debounce));
         services.AddSingleton<DesiredState>();
         services.AddSingleton<ReconcileTrigger>();
+        services.AddSingleton<SourceTrigger>();
+        services.AddSingleton<PruneApprovals>();
         services.AddSingleton<StatusStore>();
         services.AddSingleton<Metrics>();
         services.AddSingleton<NodeConnectionService>();
@@ -105,6 +107,7 @@ public sealed class ControllerHost : IAsyncDisposable
 
         var app = builder.Build();
         MapEndpoints(app);
+        ActionEndpoints.Map(app);
         GitHubIntegration.Map(app);
         return new ControllerHost(app);
     }

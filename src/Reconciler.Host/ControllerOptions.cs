@@ -60,6 +60,26 @@ public sealed class ControllerOptions
     /// <summary>Directory source: how long file events must be quiet before a reload (a burst that never pauses is read after 10 times this, at least 1 s).</summary>
     public string Debounce { get; set; } = "50ms";
 
+    /// <summary>
+    /// Directory source: how long the directory must have been unchanged before a resource that left
+    /// the specs is removed (and a fresh read must still lack it). Default 5s, or the debounce burst
+    /// (10 × <see cref="Debounce"/>, at least 1 s) when that is longer; never less than that burst.
+    /// A Git revision is atomic and needs no settle time.
+    /// </summary>
+    public string? PruneSettle { get; set; }
+
+    /// <summary>
+    /// When a node's domain removals count as a mass removal and are held until a person approves
+    /// them (<c>reconcile approve-prune REVISION</c>): <c>COUNT,PERCENT%,MAX</c>, or <c>off</c>.
+    /// </summary>
+    public string MassPruneLimit { get; set; } = PruneLimits.Default.ToString();
+
+    /// <summary>
+    /// A file holding the bearer token that every action endpoint (<c>POST /actions/…</c>, e.g.
+    /// approve-prune) requires. Without it, action endpoints are refused; the read-only ones stay open.
+    /// </summary>
+    public string? ApiTokenFile { get; set; }
+
     /// <summary>First retry delay after a failure (doubles per failure, with jitter).</summary>
     public string BackoffBase { get; set; } = "2s";
 
@@ -127,6 +147,18 @@ internal sealed record ControllerSettings(
     string GitCacheDirectory,
     GitCredentials? GitCredentials)
 {
+    /// <summary>How long a directory must be unchanged before removals (zero for Git: a revision is atomic).</summary>
+    public TimeSpan PruneSettle { get; init; }
+
+    /// <summary>The mass-removal guard.</summary>
+    public PruneLimits MassPrune { get; init; } = PruneLimits.Default;
+
+    /// <summary>The file with the action endpoints' bearer token; null: action endpoints are refused.</summary>
+    public string? ApiTokenFile { get; init; }
+
+    /// <summary>The default settle time of a directory source (raised to the debounce burst when that is longer).</summary>
+    public static readonly TimeSpan DefaultPruneSettle = TimeSpan.FromSeconds(5);
+
     /// <summary>Checks everything at once.</summary>
     /// <exception cref="InvalidSettingsException">With every problem found.</exception>
     public static ControllerSettings From(ControllerOptions o)
@@ -182,6 +214,28 @@ internal sealed record ControllerSettings(
         var backoffMax = Duration("BackoffMax", o.BackoffMax, TimeSpan.FromMilliseconds(100));
         var keepAlive = Duration("KeepAliveInterval", o.KeepAliveInterval, TimeSpan.FromSeconds(1));
         if (o.KeepAliveCount < 1) errors.Add("KeepAliveCount: must be at least 1");
+        // A removal must outlast the longest burst of file events the watcher folds into one read.
+        var burst = TimeSpan.FromTicks(Math.Max(debounce.Ticks * DirectorySource.MaxWaitFactor, TimeSpan.TicksPerSecond));
+        var pruneSettle = burst > DefaultPruneSettle ? burst : DefaultPruneSettle;
+        if (o.PruneSettle is not null && TryParseDuration(o.PruneSettle, out var settle))
+        {
+            if (settle < burst)
+            {
+                errors.Add($"PruneSettle: {o.PruneSettle} is shorter than the file-event burst ({Format(burst)}: {DirectorySource.MaxWaitFactor} × Debounce {o.Debounce}, at least 1s); "
+                    + $"a removal must wait at least that long, so that a file still being written is never taken for a deletion: give --prune-settle {Format(burst)} or more");
+            }
+            pruneSettle = settle;
+        }
+        else if (o.PruneSettle is not null)
+        {
+            errors.Add($"PruneSettle: '{o.PruneSettle}' is not a duration (write 5s, 30s or 1m)");
+        }
+        if (!PruneLimits.TryParse(o.MassPruneLimit, out var massPrune, out var massPruneError)) errors.Add($"MassPruneLimit: {massPruneError}");
+        if (!string.IsNullOrEmpty(o.ApiTokenFile))
+        {
+            if (!File.Exists(o.ApiTokenFile)) errors.Add($"ApiTokenFile: the file '{o.ApiTokenFile}' does not exist");
+            else if (string.IsNullOrWhiteSpace(File.ReadAllText(o.ApiTokenFile))) errors.Add($"ApiTokenFile: the file '{o.ApiTokenFile}' is empty; put a long random token in it (e.g. openssl rand -hex 32)");
+        }
         foreach (var (name, file) in new[] { ("GitTokenFile", o.GitTokenFile), ("GitSshKeyFile", o.GitSshKeyFile), ("GitKnownHostsFile", o.GitKnownHostsFile) })
         {
             if (!string.IsNullOrEmpty(file) && !File.Exists(file)) errors.Add($"{name}: the file '{file}' does not exist");
@@ -201,7 +255,12 @@ internal sealed record ControllerSettings(
             : new GitCredentials(o.GitUsername, o.GitTokenFile, "RECONCILER_GIT_TOKEN", o.GitSshKeyFile, o.GitKnownHostsFile);
         return new ControllerSettings(source!, isGit, o.Ref.Trim(), o.Path.Trim(), interval, listen!, drift, o.Suspend, maxDisruption!.Value,
             string.IsNullOrWhiteSpace(o.Connect) ? null : o.Connect, o.Adopt, shutdown, lockTimeout, debounce,
-            backoffBase, backoffMax < backoffBase ? backoffBase : backoffMax, keepAlive, o.KeepAliveCount, o.GitDepth, cache, credentials);
+            backoffBase, backoffMax < backoffBase ? backoffBase : backoffMax, keepAlive, o.KeepAliveCount, o.GitDepth, cache, credentials)
+        {
+            PruneSettle = isGit ? TimeSpan.Zero : pruneSettle,
+            MassPrune = massPrune!,
+            ApiTokenFile = string.IsNullOrEmpty(o.ApiTokenFile) ? null : System.IO.Path.GetFullPath(o.ApiTokenFile),
+        };
     }
 
     /// <summary>Parses <c>500ms</c>, <c>30s</c>, <c>1m</c>, <c>2h</c>, <c>1d</c>, or a .NET TimeSpan (<c>00:01:00</c>).</summary>
@@ -233,5 +292,5 @@ internal sealed record ControllerSettings(
         return IPEndPoint.TryParse(text, out endpoint) && endpoint.Port is >= 0 and <= 65535 && text.Contains(':', StringComparison.Ordinal);
     }
 
-    private static string Format(TimeSpan t) => t.TotalSeconds >= 1 ? $"{t.TotalSeconds:0.###}s" : $"{t.TotalMilliseconds:0}ms";
+    internal static string Format(TimeSpan t) => t.TotalSeconds >= 1 ? $"{t.TotalSeconds:0.###}s" : $"{t.TotalMilliseconds:0}ms";
 }

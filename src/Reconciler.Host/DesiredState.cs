@@ -16,6 +16,7 @@ internal sealed class DesiredState
     private DateTimeOffset? _lastFetch;
     private DateTimeOffset? _lastSuccess;
     private string? _latestRevision;
+    private DateTimeOffset _latestSince;
 
     /// <summary>The revision in force, or null before the first good one.</summary>
     public SourceSnapshot? Good
@@ -30,6 +31,8 @@ internal sealed class DesiredState
         {
             _lastFetch = _lastSuccess = snapshot.FetchedAt;
             _fetchError = null;
+            // The source's content is known unchanged since the first fetch that gave this revision.
+            if (_latestRevision != snapshot.Revision) _latestSince = snapshot.FetchedAt;
             _latestRevision = snapshot.Revision;
             if (snapshot.IsValid)
             {
@@ -41,6 +44,29 @@ internal sealed class DesiredState
             var newRejection = _rejected?.Revision != snapshot.Revision;
             _rejected = snapshot;
             return newRejection;
+        }
+    }
+
+    /// <summary>
+    /// Whether removals of <paramref name="inForce"/> must still wait for the source to settle: it is
+    /// settled when it is the newest revision fetched, that revision was first fetched at least
+    /// <paramref name="settle"/> ago, and <paramref name="inForce"/> comes from a read made after
+    /// that time (so a fresh read still lacks whatever it removes). Null: removals may go ahead.
+    /// </summary>
+    public Engine.Reconcile.PruneSettle? Settle(SourceSnapshot inForce, TimeSpan settle)
+    {
+        ArgumentNullException.ThrowIfNull(inForce);
+        if (settle <= TimeSpan.Zero) return null;
+        lock (_gate)
+        {
+            var wait = ControllerSettings.Format(settle);
+            if (_latestRevision != inForce.Revision)
+            {
+                return new(null, $"the source changed again (newest revision {Short(_latestRevision)}{(_rejected is null ? "" : ", rejected")}); removals wait until a valid revision has been unchanged for {wait}");
+            }
+            var due = _latestSince + settle;
+            if (inForce.FetchedAt >= due) return null;
+            return new(due, $"the source changed at {_latestSince:HH:mm:ss.fff}Z (revision {Short(inForce.Revision)}); removals wait until it has been unchanged for {wait}");
         }
     }
 

@@ -26,7 +26,9 @@ internal sealed partial class ReconcileService(
     ILogger<ReconcileService> logger,
     GitHub.ApplyStatusTracker github,
     NodeConnectionService connections,
-    Leadership leadership) : BackgroundService
+    Leadership leadership,
+    SourceTrigger fetches,
+    PruneApprovals approvals) : BackgroundService
 {
     /// <summary>The nodes of the revision in force, for the event listener.</summary>
     public IReadOnlyList<NodeTarget> Nodes { get; private set; } = [];
@@ -86,13 +88,21 @@ internal sealed partial class ReconcileService(
             var (leading, lost) = leadership.ForPass();
             leaderLost = lost;
             var policy = new PassPolicy(settings.Drift, settings.Suspend || !leading, settings.ShutdownTimeout, settings.LockTimeout, settings.Adopt,
-                status.MayApply, status.SyncedKey, settings.MaxDisruption, settings.Suspend ? "Suspended" : leading ? "Suspended" : "NotLeader");
+                status.MayApply, status.SyncedKey, settings.MaxDisruption, settings.Suspend ? "Suspended" : leading ? "Suspended" : "NotLeader",
+                MassPrune: approvals.ForPass(revision) ? Core.Planning.PruneLimits.Unlimited : settings.MassPrune,
+                Settle: desired.Settle(snapshot, settings.PruneSettle));
             using var progress = new LogWriter(line => LogStep(revision, line));
             using var passCancel = CancellationTokenSource.CreateLinkedTokenSource(ct, lost);
             var report = await ReconcilePass.RunAsync(specs, nodes, policy, progress, passCancel.Token, connections.Pool).ConfigureAwait(false);
             var elapsed = clockStart.Elapsed;
             trigger.WatchDomains(specs.Domains.Select(d => d.Name).Concat(report.Resources.Where(r => r.Kind == ResourceKind.Domain).Select(r => r.Name)));
             var (corrected, detected) = status.Record(report, revision, elapsed);
+            // Pending removals are due when the source has been unchanged for the settle time: read
+            // it again then (the read asks for a pass, which removes them if it still lacks them).
+            if (report.Resources.Where(r => r.Outcome == ResourceOutcome.PrunePending).Min(r => r.PruneAt) is { } due)
+            {
+                fetches.RequestAt(due + TimeSpan.FromMilliseconds(20));
+            }
             github.Finished(revision, GitHub.ApplyStatusSummary.From(report));
             metrics.Drift(corrected, detected);
             metrics.Error("apply", report.Resources.Count(r => r.Outcome == ResourceOutcome.Failed));

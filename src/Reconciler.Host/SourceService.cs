@@ -6,25 +6,22 @@ namespace Reconciler.Host;
 
 /// <summary>
 /// Watches the source: fetches at start, on change notifications (debounced file events) and
-/// every interval; retries failed fetches with backoff. A new revision asks for a pass.
+/// every interval, and when <see cref="SourceTrigger"/> asks (pending removals are due); retries
+/// failed fetches with backoff. Every fetch asks for a pass.
 /// </summary>
 internal sealed partial class SourceService(
     ISpecSource source,
     DesiredState desired,
     ReconcileTrigger trigger,
+    SourceTrigger fetches,
     Metrics metrics,
     ControllerSettings settings,
     TimeProvider clock,
     ILogger<SourceService> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim _poke = new(0, 1);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var watch = source.Watch(() =>
-        {
-            try { _poke.Release(); } catch (SemaphoreFullException) { }
-        });
+        using var watch = source.Watch(fetches.Request);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -79,19 +76,13 @@ internal sealed partial class SourceService(
             }
             try
             {
-                await _poke.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
+                await fetches.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 break;
             }
         }
-    }
-
-    public override void Dispose()
-    {
-        _poke.Dispose();
-        base.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "revision={Revision} source {Source}: new revision in force")]

@@ -57,6 +57,7 @@ public sealed record NodeStatus(string Name, string Uri, bool Reachable, bool Ev
 /// <param name="NextRetryAt">When it is retried, while backing off.</param>
 /// <param name="LastTransitionAt">When the summary state last changed.</param>
 /// <param name="LastFailureAt">When its last attempt failed, while it backs off (<see cref="NextRetryAt"/> minus this is the current retry delay).</param>
+/// <param name="PruneAt">For a removal pending (reason <c>PrunePending</c>): when it is due if the source stays unchanged.</param>
 public sealed record ResourceStatus(
     string Node,
     string Kind,
@@ -72,7 +73,16 @@ public sealed record ResourceStatus(
     int Failures,
     DateTimeOffset? NextRetryAt,
     DateTimeOffset LastTransitionAt,
-    DateTimeOffset? LastFailureAt = null);
+    DateTimeOffset? LastFailureAt = null,
+    DateTimeOffset? PruneAt = null);
+
+/// <summary>Domain removals held as a mass removal, waiting for <c>reconcile approve-prune REVISION</c>.</summary>
+/// <param name="Node">Node name.</param>
+/// <param name="Revision">The revision whose removals are held (what approve-prune names).</param>
+/// <param name="Count">How many removals are held.</param>
+/// <param name="Owned">How many domains the source owns on the node.</param>
+/// <param name="Names">The domains that would be removed.</param>
+public sealed record HeldPruneStatus(string Node, string Revision, int Count, int Owned, IReadOnlyList<string> Names);
 
 /// <summary>The last pass.</summary>
 /// <param name="At">When it ended.</param>
@@ -110,6 +120,9 @@ public sealed record StatusDocument(
 {
     /// <summary>Leader election, when enabled (<c>--leader-elect</c>); null otherwise.</summary>
     public LeadershipStatus? Leadership { get; init; }
+
+    /// <summary>Mass removals held by the last pass, by node; empty when none.</summary>
+    public IReadOnlyList<HeldPruneStatus> HeldPrunes { get; init; } = [];
 
     /// <summary>JSON options for the document: camelCase, indented, nulls kept.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)

@@ -15,6 +15,7 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
     private bool _ready;
     private DateTimeOffset? _globalRetryAt;
     private int _globalFailures;
+    private IReadOnlyList<HeldPruneStatus> _heldPrunes = [];
 
     private sealed class Entry
     {
@@ -111,7 +112,7 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
                 var transition = entry is null || entry.Status.State != state ? now : entry.Status.LastTransitionAt;
                 var status = new ResourceStatus(r.Node, r.Kind.ToString(), r.Name, state, r.Reason, r.Message, conditions,
                     r.AppliedRevision, lastError, r.PendingRestart, r.IsDrift && r.Outcome != ResourceOutcome.DriftCorrected,
-                    failures, retryAt, transition, failedAt);
+                    failures, retryAt, transition, failedAt, r.PruneAt);
                 _resources[key] = new Entry { Status = status, SyncedKey = synced, Failures = failures, RetryAt = retryAt };
             }
             foreach (var gone in _resources.Keys.Where(k => !seen.Contains(k)).ToList()) _resources.Remove(gone);
@@ -123,6 +124,7 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
             foreach (var stale in _nodes.Keys.Where(k => report.Nodes.All(n => n.Name != k)).ToList()) _nodes.Remove(stale);
             var applied = report.Applied?.Steps.Count(s => s.Status == Engine.Apply.StepStatus.Done) ?? 0;
             _lastPass = new PassStatus(now, revision, duration.TotalSeconds, report.Plan.Changes.Count, applied, null);
+            _heldPrunes = report.Plan.HeldPrunes.Select(h => new HeldPruneStatus(h.Node, h.Revision, h.Count, h.Owned, h.Changes.Select(c => c.Name).ToList())).ToList();
             if (report.Nodes.All(n => n.Error is null)) _ready = true;
             return (corrected, detected);
         }
@@ -159,13 +161,22 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
         }
     }
 
+    /// <summary>The mass removals the last pass held.</summary>
+    public IReadOnlyList<HeldPruneStatus> HeldPrunes
+    {
+        get { lock (_gate) return _heldPrunes; }
+    }
+
     public StatusDocument Snapshot(SourceStatus source)
     {
         lock (_gate)
         {
             return new StatusDocument(1, _ready, settings.Suspend, settings.Drift.ToString().ToLowerInvariant(), source,
                 _nodes.Values.OrderBy(n => n.Name, StringComparer.Ordinal).ToList(), _lastPass,
-                _resources.Values.Select(e => e.Status).OrderBy(s => s.Node, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList());
+                _resources.Values.Select(e => e.Status).OrderBy(s => s.Node, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList())
+            {
+                HeldPrunes = _heldPrunes,
+            };
         }
     }
 
@@ -186,6 +197,10 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
             ResourceOutcome.NodeUnreachable => ("Unknown", [Ready("Unknown"), Reconciling(false), Stalled(true)]),
             // Another apply holds its node's lock: the change waits for a later pass (not a failure).
             ResourceOutcome.Waiting => ("Reconciling", [Ready("False"), Reconciling(true), Stalled(false)]),
+            // Left the specs, but the source has not settled: removed later if a fresh read still lacks it.
+            ResourceOutcome.PrunePending => ("Reconciling", [Ready("False"), Reconciling(true), Stalled(false)]),
+            // Part of a mass removal: nothing happens until a person approves (reconcile approve-prune).
+            ResourceOutcome.PruneHeld => ("Stalled", [Ready("False"), Reconciling(false), Stalled(true)]),
             ResourceOutcome.Failed or ResourceOutcome.Deferred =>
                 ("Reconciling", [Ready("False"), Reconciling(true, $"{failures} failure(s); next retry {retryAt:O}: {r.Message}"), Stalled(false)]),
             _ => ("Reconciling", [Ready("Unknown"), Reconciling(true), Stalled(false)]),

@@ -23,6 +23,10 @@ public static class StatusText
         {
             b.Append(CultureInfo.InvariantCulture, $"Last pass:  {p.At:yyyy-MM-dd HH:mm:ss}Z, {p.DurationSeconds:0.00}s, {p.Changes} change(s), {p.Applied} applied{(p.Error is null ? "" : ", error: " + p.Error)}\n");
         }
+        foreach (var h in doc.HeldPrunes)
+        {
+            b.Append(CultureInfo.InvariantCulture, $"HELD:       {h.Count} of {h.Owned} owned domains on node {h.Node} would be removed by revision {h.Revision} (mass removal); if intended: reconcile approve-prune {h.Revision}\n");
+        }
         b.Append('\n');
         if (doc.Resources.Count == 0)
         {

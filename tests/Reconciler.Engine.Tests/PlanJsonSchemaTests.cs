@@ -48,6 +48,20 @@ public sealed class PlanJsonSchemaTests
     }
 
     [Fact]
+    public async Task A_plan_with_held_removals_matches_the_documented_schema()
+    {
+        using var dir = new SpecDir().Write("vms.yaml", MassPruneApplyTests.Domains(20));
+        Assert.Equal(0, (await Cli.RunAsync("apply", dir.Path, "-y")).ExitCode);
+        dir.Write("vms.yaml", MassPruneApplyTests.Domains(5));
+        var output = (await Cli.RunAsync("plan", dir.Path, "-o", "json")).Out;
+        using var doc = JsonDocument.Parse(output);
+        var result = Schema.Value.Evaluate(doc.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.True(result.IsValid, output);
+        Assert.Equal(15, doc.RootElement.GetProperty("heldPrunes")[0].GetProperty("names").GetArrayLength());
+        Assert.Contains("\"mass-prune-held\"", output);
+    }
+
+    [Fact]
     public void A_schema_violation_is_detected()
     {
         // Guards the test above: the schema really is strict.

@@ -144,6 +144,9 @@ public sealed record Plan(
     /// <summary>Running domains whose running instance differs from their persistent definition: a restart (by anyone) applies them.</summary>
     public IReadOnlyList<PendingRestart> PendingRestarts { get; init; } = [];
 
+    /// <summary>Domain removals held back by <see cref="PruneGuard"/> as a mass removal, by node; they are not in <see cref="Changes"/>.</summary>
+    public IReadOnlyList<HeldPrune> HeldPrunes { get; init; } = [];
+
     /// <summary>Version of the saved-plan and JSON formats.</summary>
     public const int FormatVersion = 1;
 

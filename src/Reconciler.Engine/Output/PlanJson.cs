@@ -59,6 +59,14 @@ public static class PlanJson
                 fields = p.Fields.Select(f => new { path = f.Path, running = f.Before, defined = f.After }),
             }),
             diagnostics = plan.Diagnostics.Select(DiagnosticJson),
+            heldPrunes = plan.HeldPrunes.Select(h => new
+            {
+                node = h.Node,
+                revision = h.Revision,
+                owned = h.Owned,
+                count = h.Count,
+                names = h.Changes.Select(c => c.Name),
+            }),
         };
         return JsonSerializer.Serialize(view, Options);
     }

@@ -67,6 +67,15 @@ public static class PlanText
             }
             sb.AppendLine();
         }
+        foreach (var held in plan.HeldPrunes)
+        {
+            sb.AppendLine(c.Bold($"Held on node {held.Node}") + c.Red($" (mass removal: {held.Count} of {held.Owned} owned domains, revision {held.Revision}; not applied without {PruneGuard.AllowFlag})") + ":");
+            foreach (var change in held.Changes)
+            {
+                sb.AppendLine(c.Yellow($"  ! {PlanSymbols.Of(change.Action)} {change.Kind.ToString().ToLowerInvariant()} {change.Name}") + c.Dim($"  (held: {change.Reason})"));
+            }
+            sb.AppendLine();
+        }
         if (plan.PendingRestarts.Count > 0)
         {
             sb.AppendLine(c.Bold("Restart pending") + c.Dim(" (the running guest has not picked these up yet; a restart by anyone applies them):"));

@@ -25,6 +25,8 @@ public enum DriftMode
 /// <param name="LastSyncedKey">The <see cref="ResourceReport.DesiredKey"/> the resource had the last time it was in sync, if known: the same key now means any difference is drift.</param>
 /// <param name="MaxDisruption">The disruption gate, as <c>apply --max-disruption</c> (a domain's updatePolicy overrides it).</param>
 /// <param name="SuspendReason">The reason held changes get when <paramref name="Suspend"/> is set (e.g. <c>NotLeader</c> for a standby replica).</param>
+/// <param name="MassPrune">The mass-removal guard (<see cref="PruneGuard"/>); null: <see cref="PruneLimits.Default"/>; <see cref="PruneLimits.Unlimited"/> once a person approved this revision's removals.</param>
+/// <param name="Settle">Set while the source has not settled: every removal waits (<see cref="ResourceOutcome.PrunePending"/>); null: removals may go ahead.</param>
 public sealed record PassPolicy(
     DriftMode Drift,
     bool Suspend,
@@ -34,7 +36,9 @@ public sealed record PassPolicy(
     Func<string, string, bool> MayApply,
     Func<string, string, string?> LastSyncedKey,
     Disruption? MaxDisruption = Disruption.NextBoot,
-    string SuspendReason = "Suspended");
+    string SuspendReason = "Suspended",
+    PruneLimits? MassPrune = null,
+    PruneSettle? Settle = null);
 
 /// <summary>What a pass did (or did not do) to one resource.</summary>
 public enum ResourceOutcome
@@ -63,6 +67,10 @@ public enum ResourceOutcome
     Cancelled,
     /// <summary>Removed from the node because it left the specs.</summary>
     Pruned,
+    /// <summary>It left the specs, but the source has not settled yet: removed in a later pass if a fresh read still lacks it.</summary>
+    PrunePending,
+    /// <summary>It left the specs as part of a mass removal (<see cref="PruneGuard"/>): kept until a person approves the revision's removals.</summary>
+    PruneHeld,
 }
 
 /// <summary>One resource after a pass.</summary>
@@ -88,7 +96,11 @@ public sealed record ResourceReport(
     bool IsDrift,
     string? AppliedRevision,
     IReadOnlyList<string> PendingRestart,
-    string? DesiredKey);
+    string? DesiredKey)
+{
+    /// <summary>For <see cref="ResourceOutcome.PrunePending"/>: when the removal is due if the source stays as it is.</summary>
+    public DateTimeOffset? PruneAt { get; init; }
+}
 
 /// <summary>The result of a pass.</summary>
 /// <param name="Plan">The plan computed from what was read.</param>
@@ -130,7 +142,8 @@ public static class ReconcilePass
         try
         {
             var live = await Workspace.ReadAsync(nodes, sessions, errors, ct).ConfigureAwait(false);
-            var plan = Planner.Compute(specs, live, Workspace.Options(nodes, policy.Adopt, policy.MaxDisruption));
+            var plan = PruneGuard.Apply(Planner.Compute(specs, live, Workspace.Options(nodes, policy.Adopt, policy.MaxDisruption)),
+                live, policy.MassPrune ?? PruneLimits.Default);
             var liveByKey = live.SelectMany(n => n.Domains.Select(d => (n.Node, d))).ToDictionary(x => (x.Node, x.d.Name), x => x.d);
             var specByName = specs.Domains.ToDictionary(d => d.Name, StringComparer.Ordinal);
 
@@ -151,6 +164,8 @@ public static class ReconcilePass
                 // A locked node is said first: its resources wait for the lock (the retry that Waiting
                 // schedules must not turn them into BackingOff while the lock is still held).
                 else if (BusyNode(change, nodes, busy) is { } locked) (hold, reason, note) = (ResourceOutcome.Waiting, "NodeLocked", locked);
+                // A removal needs a settled source: a half-written file must never prune.
+                else if (change.Action == ChangeAction.Destroy && policy.Settle is not null) (hold, reason) = (ResourceOutcome.PrunePending, ReconcileReasons.PrunePending);
                 else if (!policy.MayApply(change.Node, change.Name)) (hold, reason) = (ResourceOutcome.Deferred, "BackingOff");
                 decisions.Add((change, drift, hold, reason, note));
             }
@@ -197,7 +212,15 @@ public static class ReconcilePass
             }
             foreach (var decision in decisions.Where(d => d.Change.Action == ChangeAction.Destroy))
             {
-                reports.Add(Report(decision.Change, false, decision.Held, decision.Reason, decision.Note, outcomes, specs.Revision, null, [], null));
+                var report = Report(decision.Change, false, decision.Held, decision.Reason, decision.Note, outcomes, specs.Revision, null, [], null);
+                reports.Add(decision.Held == ResourceOutcome.PrunePending
+                    ? report with { Message = policy.Settle!.Message(Describe(decision.Change)), PruneAt = policy.Settle.DueAt }
+                    : report);
+            }
+            foreach (var mass in plan.HeldPrunes)
+            {
+                reports.AddRange(mass.Changes.Select(c => new ResourceReport(c.Node, c.Kind, c.Name, ResourceOutcome.PruneHeld, ReconcileReasons.MassPruneHeld,
+                    MassPruneText.Message(mass), c, false, null, [], null)));
             }
             return new PassReport(plan, reports, plan.Nodes, applied);
         }
