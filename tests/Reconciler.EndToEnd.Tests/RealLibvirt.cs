@@ -39,6 +39,27 @@ internal static class RealLibvirt
         }
     }
 
+    /// <summary>Empties, stops and undefines every storage pool whose name starts with <paramref name="prefix"/>.</summary>
+    public static void CleanupPools(string prefix)
+    {
+        using var conn = Connect();
+        foreach (var pool in conn.ListAllStoragePools())
+        {
+            using (pool)
+            {
+                if (!pool.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                try
+                {
+                    if (!pool.IsActive) pool.Create();
+                    foreach (var v in pool.ListAllVolumes()) using (v) v.Delete();
+                    pool.Destroy();
+                }
+                catch (LibvirtException) { }
+                try { pool.Undefine(); } catch (LibvirtException) { }
+            }
+        }
+    }
+
     public static string NodeSpec(string name = "local") => $"""
         apiVersion: reconciler/v1
         kind: Node
@@ -86,5 +107,20 @@ internal sealed class SpecDir : IDisposable
     public void Dispose()
     {
         try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>Runs an external program and captures its output.</summary>
+internal static class Programs
+{
+    public static (int Code, string Out, string Err) Run(string program, params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(info)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr.Result);
     }
 }
