@@ -149,6 +149,8 @@ public sealed class Utf8XmlTests
     [InlineData("<domain xmlns='urn:other' type='kvm'><name>a</name></domain>")]
     [InlineData("<network><name>n</name></network>")]
     [InlineData("<domain type='kvm'><metadata><x xmlns='u' xml:space=' preserve\t'><y xml:space='default'/></x></metadata></domain>")]
+    [InlineData("<domain type='kvm'><metadata><xml:x xml:y='1'/></metadata></domain>")]
+    [InlineData("<domain type='kvm'><metadata><x xmlns='u' xmlns:a='urn:a' xmlns:b='urn:a' a:k='1' b:j='2'/></metadata></domain>")]
     public void What_it_does_not_handle_is_left_to_xml_reader_with_the_same_result(string xml)
     {
         AssertSameAsXmlReader(xml);

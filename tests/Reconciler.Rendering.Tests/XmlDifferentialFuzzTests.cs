@@ -4,6 +4,7 @@ using System.Xml;
 using System.Xml.Linq;
 using CsCheck;
 using Reconciler.Core.Model;
+using Reconciler.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace Reconciler.Rendering.Tests;
@@ -154,7 +155,7 @@ public sealed class XmlDifferentialFuzzTests(ITestOutputHelper output)
     [
         "<", ">", "&", ";", "'", "\"", "/", "=", " ", "\t", "\n", "\r", "\r\n", ":", "]]>", "?", "!", "-", "x", "1",
         "&amp;", "&lt;", "&gt;", "&quot;", "&apos;", "&#x41;", "&#65;", "&#x1F600;", "&#xD800;", "&#0;", "&#x110000;", "&#xFFFE;", "&#9;", "&#13;", "&lt", "&bogus;",
-        "<x>", "</x>", "<x/>", "<p:x/>", "p:", "xmlns:p='u' ", " a='1'", " a=\"2\"", " xmlns='urn:d'", " xmlns=''", " xmlns:p=''",
+        "<x>", "</x>", "<x/>", "<p:x/>", "<xml:x/>", " xml:x='1'", "p:", "xmlns:p='u' ", " a='1'", " a=\"2\"", " xmlns='urn:d'", " xmlns=''", " xmlns:p=''",
         "<![CDATA[<]]>", "<!-- c -->", "<!-- <reconciler:owner xmlns:reconciler='https://reconciler.dev/xmlns/owner/1' name='c'/> -->", "<?pi x?>",
         "<?xml version='1.0'?>", "<!DOCTYPE domain>", "é", "😀", "\uFEFF", "\u0085", "\u2028", "\u0001", "\uFFFD",
         " xml:space='preserve'", " xml:space='bogus'", " xml:lang='en'", " xml:base='x'",

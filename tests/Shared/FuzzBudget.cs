@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Reconciler.Rendering.Tests;
+namespace Reconciler.Tests.Shared;
 
 /// <summary>
 /// How long a fuzz test runs. By default a fixed number of inputs chosen so that the test takes
