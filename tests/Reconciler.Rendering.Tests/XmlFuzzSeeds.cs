@@ -58,6 +58,8 @@ internal static class XmlFuzzSeeds
             $"<metadata><y:s xmlns:y=\"urn:y\" xml:space=\"preserve\" xml:lang=\"en\">  <y:t xml:space=\"default\"/>  </y:s><reconciler:owner {ours} name=\"spaced\" xml:lang=\"de\"/></metadata>", "spaced");
         yield return ("an invalid xml:space value, which libvirt keeps and XmlReader rejects",
             $"<metadata><y:s xmlns:y=\"urn:y\" xml:space=\"bogus\"/><reconciler:owner {ours} name=\"bogus-space\" xml:space=\"bogus\"/></metadata>", null);
+        yield return ("declarations of the reserved namespaces, which libvirt drops",
+            $"<metadata><p:a xmlns:p=\"urn:x\"><b xmlns:q=\"http://www.w3.org/XML/1998/namespace\"/><c xmlns:r=\"http://www.w3.org/2000/xmlns/\"/></p:a><reconciler:owner {ours} name=\"reserved\"/></metadata>", "reserved");
         yield return ("two owner elements in our namespace",
             $"<metadata><reconciler:owner {ours} name=\"first\"/><r:owner xmlns:r=\"{OwnerNs}\" name=\"second\"/></metadata>", "first");
     }
