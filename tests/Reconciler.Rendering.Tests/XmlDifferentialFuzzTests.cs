@@ -265,6 +265,6 @@ public sealed class XmlDifferentialFuzzTests(ITestOutputHelper output)
         Assert.True(tally.LeftToXmlReader > minimum, tally.ToString());
         Assert.True(tally.Malformed > minimum, tally.ToString());
         Assert.True(tally.Owned > minimum, tally.ToString());
-        Assert.True(tally.NotAModel > 0, tally.ToString());
+        if (tally.Inputs >= 10_000) Assert.True(tally.NotAModel > 0, tally.ToString()); // about 1 in 200
     }
 }

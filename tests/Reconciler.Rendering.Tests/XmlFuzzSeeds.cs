@@ -147,6 +147,10 @@ internal static class XmlFuzzSeeds
         {
             seeds.AddRange(Dumped("qemu:///system", QemuDomain, Adversarial()));
         }
+        else if (Tools.RequireLibvirtd)
+        {
+            throw new InvalidOperationException("RECONCILER_REQUIRE_LIBVIRTD=1 but qemu:///system does not answer");
+        }
         return seeds;
     }
 
