@@ -132,72 +132,6 @@ public static partial class SpecLoader
         return name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static void Walk(string directory, string relative, List<(string, string)> found, List<Diagnostic> diagnostics, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        IEnumerable<FileSystemInfo> entries;
-        try
-        {
-            entries = new DirectoryInfo(directory).EnumerateFileSystemInfos().OrderBy(e => e.Name, StringComparer.Ordinal).ToList();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            diagnostics.Add(Diagnostic.Error(FileUnreadable, $"the directory could not be read: {ex.Message}",
-                SourceLocation.OfFile(relative.Length == 0 ? directory : relative), null, "check its permissions"));
-            return;
-        }
-        foreach (var entry in entries)
-        {
-            if (entry.Name.StartsWith('.')) continue;
-            var path = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
-            if (entry is DirectoryInfo dir)
-            {
-                if (dir.LinkTarget is null) Walk(dir.FullName, path, found, diagnostics, ct);
-            }
-            else if (IsSpecFile(path))
-            {
-                found.Add((path, entry.FullName));
-            }
-        }
-    }
-
-    private static void ReadFile(string full, string relative, List<(string, byte[])> files, List<Diagnostic> diagnostics)
-    {
-        try
-        {
-            var info = new FileInfo(full);
-            if (info.Length > MaxFileBytes)
-            {
-                diagnostics.Add(TooLarge(relative));
-                return;
-            }
-            files.Add((relative, File.ReadAllBytes(full)));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            diagnostics.Add(Diagnostic.Error(FileUnreadable, $"the file could not be read: {ex.Message}", SourceLocation.OfFile(relative), null,
-                "check its permissions"));
-        }
-    }
-
-    private static Diagnostic TooLarge(string path) =>
-        Diagnostic.Error(FileTooLarge, $"the file is larger than {MaxFileBytes / (1 << 20)}MiB", SourceLocation.OfFile(path), null,
-            "split it into smaller files");
-
-    /// <summary>First 12 hex digits of SHA-256 over each file's path, length and bytes, in path order.</summary>
-    private static string Revision(IReadOnlyList<(string Path, byte[] Bytes)> files)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (path, bytes) in files.OrderBy(f => f.Path, StringComparer.Ordinal))
-        {
-            hash.AppendData(Encoding.UTF8.GetBytes(path));
-            hash.AppendData([0]);
-            hash.AppendData(BitConverter.GetBytes((long)bytes.Length));
-            hash.AppendData(bytes);
-        }
-        return Convert.ToHexStringLower(hash.GetHashAndReset())[..12];
-    }
-
     internal sealed record Loaded(KindHandler Kind, object Resource, DocumentContext Context, SourceLocation NameLocation);
 
     private static LoadResult Load(string source, string revision, List<(string Path, string Text)> files, List<Diagnostic> diagnostics, CancellationToken ct,
@@ -327,58 +261,6 @@ public static partial class SpecLoader
         var location = new SpecOrigin(context.Start, context.Fields).Find(path);
         var severity = failure.Severity == FluentValidation.Severity.Error ? Severity.Error : Severity.Warning;
         diagnostics.Add(new Diagnostic(severity, failure.ErrorCode ?? InvalidValue, failure.ErrorMessage, location, path, state?.Hint));
-    }
-
-    private static void CheckDuplicateNames(List<Loaded> loaded, List<Diagnostic> diagnostics)
-    {
-        var groups = loaded
-            .Select(l => (Item: l, Name: l.Resource switch
-            {
-                NodeSpec n => n.Name,
-                DomainSpec d => d.Name,
-                StoragePoolSpec p => p.Name,
-                VolumeSpec v => v.Name,
-                NetworkSpec w => w.Name,
-                _ => "",
-            }))
-            .Where(x => x.Name.Length > 0)
-            .GroupBy(x => (x.Item.Kind.Kind, x.Name));
-        foreach (var group in groups)
-        {
-            var items = group.ToList();
-            for (var i = 1; i < items.Count; i++)
-            {
-                var first = items[0].Item.NameLocation;
-                var again = items[i].Item.NameLocation;
-                diagnostics.Add(Diagnostic.Error(DuplicateName,
-                    $"{group.Key.Kind} '{group.Key.Name}' is defined more than once: at {first} and at {again}",
-                    again, "metadata.name", $"names are unique per kind; rename or delete one of them (first defined at {first})"));
-            }
-        }
-    }
-
-    private static void CheckMacsAcrossDomains(List<Loaded> loaded, List<Diagnostic> diagnostics)
-    {
-        var seen = new Dictionary<string, (string Domain, SourceLocation Where)>(StringComparer.OrdinalIgnoreCase);
-        foreach (var item in loaded)
-        {
-            if (item.Resource is not DomainSpec domain) continue;
-            for (var i = 0; i < domain.Interfaces.Count; i++)
-            {
-                if (domain.Interfaces[i].Mac is not { } mac) continue;
-                var path = $"spec.interfaces[{i}].mac";
-                var where = domain.Meta.Origin.Find(path);
-                if (!seen.TryGetValue(mac, out var first))
-                {
-                    seen[mac] = (domain.Name, where);
-                }
-                else if (first.Domain != domain.Name && !item.Context.IsBad(path))
-                {
-                    diagnostics.Add(Diagnostic.Error(DuplicateMac, $"MAC {mac} is also used by domain '{first.Domain}' at {first.Where}", where, path,
-                        "each interface needs its own MAC (or leave mac out to let libvirt pick one)"));
-                }
-            }
-        }
     }
 
     private static Loaded? ReadManifest(YamlDocument document, string file, List<Diagnostic> diagnostics, SiblingFiles? siblings, List<DocumentContext>? made = null)
