@@ -15,7 +15,7 @@ public sealed record PlanOptions(bool Adopt = false, string? SandboxNode = null,
 /// Computes a <see cref="Plan"/> from the desired specs and the live nodes. A pure function: no
 /// I/O, no clock, the same inputs always give the same plan.
 /// </summary>
-public static class Planner
+public static partial class Planner
 {
     /// <summary>Plans every node in <paramref name="live"/> against <paramref name="desired"/>.</summary>
     public static Plan Compute(SpecSet desired, IReadOnlyList<LiveNode> live, PlanOptions options)
@@ -53,7 +53,7 @@ public static class Planner
             list.Add(spec);
         }
 
-        var storage = StoragePlanner.Prepare(desired, live, byNode, options, changes, unchanged, diagnostics);
+        var storage = PlanResources(desired, live, byNode, options, changes, unchanged, diagnostics);
         var moves = new Moves(desired, live, byNode, storage);
         // Nodes are planned side by side: PlanNode only reads what it shares (specs, live state,
         // moves) and writes to its own lists, which are appended in node order, so the result is

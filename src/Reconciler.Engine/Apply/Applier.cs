@@ -165,7 +165,7 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
             if (!sessions.TryGetValue(change.Node, out var session)) continue;
             if (change.Kind != ResourceKind.Domain)
             {
-                if (StorageSteps.Stale(session, change) is { } why) moved.Add($"{change.Kind.ToString().ToLowerInvariant()} {change.Name} on {change.Node}: {why}");
+                if (StaleSteps.Stale(session, change) is { } why) moved.Add($"{change.Kind.ToString().ToLowerInvariant()} {change.Name} on {change.Node}: {why}");
                 continue;
             }
             if (change.Action == ChangeAction.Migrate)
@@ -194,6 +194,11 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
 
     private void Execute(NodeSession session, Plan plan, ResourceChange change)
     {
+        if (change.Kind == ResourceKind.Network)
+        {
+            NetworkSteps.Execute(session, plan, change, progress);
+            return;
+        }
         if (change.Kind != ResourceKind.Domain)
         {
             StorageSteps.Execute(session, plan, change, progress);
