@@ -77,7 +77,9 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
                 seen.Add(key);
                 _resources.TryGetValue(key, out var entry);
                 var failures = entry?.Failures ?? 0;
-                DateTimeOffset? retryAt = entry?.RetryAt;
+                // A retry that fell due is the pass that just ran: kept, it would ask for a pass now,
+                // again and again, while the outcome is one that sets no new retry (a node unreachable).
+                DateTimeOffset? retryAt = entry?.RetryAt is { } due && due > now ? due : null;
                 DateTimeOffset? failedAt = entry?.Status.LastFailureAt;
                 string? lastError = entry?.Status.LastError;
                 switch (r.Outcome)

@@ -72,39 +72,8 @@ public sealed partial class LibvirtDomain
     public void Migrate(string destUri, MigrateFlags flags, string? destName = null, string? migrateUri = null, string? destXml = null, string? persistXml = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(destUri);
-        nint parameters = 0;
-        int count = 0, max = 0;
-        try
-        {
-            if (destName is not null)
-            {
-                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamDestName, destName), "virTypedParamsAddString");
-            }
-
-            if (migrateUri is not null)
-            {
-                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamUri, migrateUri), "virTypedParamsAddString");
-            }
-
-            if (destXml is not null)
-            {
-                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamDestXml, destXml), "virTypedParamsAddString");
-            }
-
-            if (persistXml is not null)
-            {
-                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamPersistXml, persistXml), "virTypedParamsAddString");
-            }
-
-            Interop.Check(NativeMethods.virDomainMigrateToURI3(Handle, destUri, parameters, (uint)count, (uint)flags), "virDomainMigrateToURI3");
-        }
-        finally
-        {
-            if (parameters != 0)
-            {
-                NativeMethods.virTypedParamsFree(parameters, count);
-            }
-        }
+        using var parameters = MigrateParameters.Build(destName, migrateUri, destXml, persistXml);
+        Interop.Check(NativeMethods.virDomainMigrateToURI3(Handle, destUri, parameters.Pointer, (uint)parameters.Count, (uint)flags), "virDomainMigrateToURI3");
     }
 
     /// <summary>
@@ -120,33 +89,51 @@ public sealed partial class LibvirtDomain
     public void MigrateTo(LibvirtConnection destination, MigrateFlags flags, string? migrateUri = null, string? destXml = null, string? persistXml = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        nint parameters = 0;
-        int count = 0, max = 0;
-        try
+        using var parameters = MigrateParameters.Build(null, migrateUri, destXml, persistXml);
+        using var migrated = Interop.Check(NativeMethods.virDomainMigrate3(Handle, destination.Handle, parameters.Pointer, (uint)parameters.Count, (uint)flags), "virDomainMigrate3");
+    }
+
+    /// <summary>The typed parameters of a migration call: built once from the optional strings, freed with <c>virTypedParamsFree</c>.</summary>
+    private sealed class MigrateParameters : IDisposable
+    {
+        private nint _pointer;
+        private int _count;
+        private int _max;
+
+        public nint Pointer => _pointer;
+
+        public int Count => _count;
+
+        /// <summary>Each non-null value under its <c>VIR_MIGRATE_PARAM_*</c> name.</summary>
+        public static MigrateParameters Build(string? destName, string? migrateUri, string? destXml, string? persistXml)
         {
-            if (migrateUri is not null)
+            var parameters = new MigrateParameters();
+            try
             {
-                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamUri, migrateUri), "virTypedParamsAddString");
+                parameters.Add(MigrateParamDestName, destName);
+                parameters.Add(MigrateParamUri, migrateUri);
+                parameters.Add(MigrateParamDestXml, destXml);
+                parameters.Add(MigrateParamPersistXml, persistXml);
+                return parameters;
             }
-
-            if (destXml is not null)
+            catch
             {
-                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamDestXml, destXml), "virTypedParamsAddString");
+                parameters.Dispose();
+                throw;
             }
-
-            if (persistXml is not null)
-            {
-                Interop.Check(NativeMethods.virTypedParamsAddString(ref parameters, ref count, ref max, MigrateParamPersistXml, persistXml), "virTypedParamsAddString");
-            }
-
-            using var migrated = Interop.Check(NativeMethods.virDomainMigrate3(Handle, destination.Handle, parameters, (uint)count, (uint)flags), "virDomainMigrate3");
         }
-        finally
+
+        private void Add(string name, string? value)
         {
-            if (parameters != 0)
-            {
-                NativeMethods.virTypedParamsFree(parameters, count);
-            }
+            if (value is null) return;
+            Interop.Check(NativeMethods.virTypedParamsAddString(ref _pointer, ref _count, ref _max, name, value), "virTypedParamsAddString");
+        }
+
+        public void Dispose()
+        {
+            if (_pointer == 0) return;
+            NativeMethods.virTypedParamsFree(_pointer, _count);
+            _pointer = 0;
         }
     }
 

@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Text;
-using System.Xml;
 using System.Xml.Linq;
-using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 
 namespace Reconciler.Rendering;

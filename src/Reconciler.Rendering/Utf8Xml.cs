@@ -330,15 +330,18 @@ internal static class Utf8Xml
             {
                 ref readonly var a = ref attributes[i];
                 var name = _s.Slice(a.Name, a.NameLength);
+                // XmlReader rejects binding any prefix but xml (declined here) to the reserved namespaces.
                 if (name.SequenceEqual("xmlns"u8))
                 {
-                    caches.Scope.Add(new Declaration(string.Empty, Value(a)));
+                    var uri = Value(a);
+                    if (IsReserved(uri)) throw NotHandled();
+                    caches.Scope.Add(new Declaration(string.Empty, uri));
                 }
                 else if (a.Colon > 0 && name[..a.Colon].SequenceEqual("xmlns"u8))
                 {
                     var prefix = caches.Names.Get(name[(a.Colon + 1)..]);
                     var uri = Value(a);
-                    if (uri.Length == 0 || prefix is "xml" or "xmlns") throw NotHandled();
+                    if (uri.Length == 0 || prefix is "xml" or "xmlns" || IsReserved(uri)) throw NotHandled();
                     caches.Scope.Add(new Declaration(prefix, uri));
                 }
             }
@@ -356,6 +359,8 @@ internal static class Utf8Xml
         }
 
         private void Pop(int scopeMark) => caches.Scope.Truncate(scopeMark);
+
+        private static bool IsReserved(string uri) => uri == XNamespace.Xml.NamespaceName || uri == XNamespace.Xmlns.NamespaceName;
 
         private readonly string? Lookup(string prefix)
         {
@@ -401,6 +406,8 @@ internal static class Utf8Xml
                     else
                     {
                         var uri = prefix == "xml" ? XNamespace.Xml.NamespaceName : Lookup(prefix) ?? throw NotHandled();
+                        // XmlReader rejects an xml:space other than default or preserve (libvirt keeps any value in metadata).
+                        if (prefix == "xml" && local == "space" && Value(a).Trim(' ', '\t', '\n', '\r') is not ("default" or "preserve")) throw NotHandled();
                         attributeName = XNamespace.Get(uri).GetName(local);
                     }
                 }

@@ -419,16 +419,7 @@ public sealed class StorageTests : IDisposable
         }
     }
 
-    private static (int Code, string Out, string Err) Run(string program, params string[] args)
-    {
-        var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static (int Code, string Out, string Err) Run(string program, params string[] args) => Programs.Run(program, args);
 
     /// <summary>Serves one file on 127.0.0.1 (any other path is 404) until disposed.</summary>
     private sealed class LoopbackServer : IDisposable

@@ -103,7 +103,10 @@ internal sealed class Controller : IAsyncDisposable
 
     public LogSink Logs { get; }
 
-    public static async Task<Controller> StartAsync(string source, params (string Key, string Value)[] settings)
+    public static Task<Controller> StartAsync(string source, params (string Key, string Value)[] settings) =>
+        StartAsync(source, new LogSink(), settings);
+
+    public static async Task<Controller> StartAsync(string source, LogSink logs, params (string Key, string Value)[] settings)
     {
         var overrides = new Dictionary<string, string?>
         {
@@ -117,7 +120,6 @@ internal sealed class Controller : IAsyncDisposable
             ["Reconciler:Debounce"] = "200ms",
         };
         foreach (var (k, v) in settings) overrides["Reconciler:" + k] = v;
-        var logs = new LogSink();
         var host = ControllerHost.Create(overrides, configureLogging: b => b.AddProvider(logs));
         await host.StartAsync(CancellationToken.None);
         var controller = new Controller(host, logs);
@@ -148,12 +150,19 @@ internal sealed class Controller : IAsyncDisposable
     }
 }
 
-/// <summary>Collects every log line (to check that secrets never appear).</summary>
-internal sealed class LogSink : Microsoft.Extensions.Logging.ILoggerProvider
+/// <summary>
+/// Collects every log line (to check that secrets never appear), or with <paramref name="keep"/>
+/// only the lines it accepts (a long run must not hold every line); lines are counted by level either way.
+/// </summary>
+internal sealed class LogSink(Func<Microsoft.Extensions.Logging.LogLevel, string, Exception?, bool>? keep = null) : Microsoft.Extensions.Logging.ILoggerProvider
 {
+    private readonly Func<Microsoft.Extensions.Logging.LogLevel, string, Exception?, bool>? _keep = keep;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Microsoft.Extensions.Logging.LogLevel, int> _counts = new();
 
     public IEnumerable<string> Lines => _lines;
+
+    public int Count(Microsoft.Extensions.Logging.LogLevel level) => _counts.GetValueOrDefault(level);
 
     public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
@@ -167,8 +176,12 @@ internal sealed class LogSink : Microsoft.Extensions.Logging.ILoggerProvider
 
         public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
 
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            sink._lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            sink._counts.AddOrUpdate(logLevel, 1, (_, n) => n + 1);
+            var line = $"{logLevel} {category}: {formatter(state, exception)} {exception}";
+            if (sink._keep?.Invoke(logLevel, line, exception) ?? true) sink._lines.Enqueue(line);
+        }
     }
 }
 

@@ -189,6 +189,27 @@ public sealed class StorageSpecTests
         Assert.Null(r.Specs);
     }
 
+    /// <summary>
+    /// Found by SpecLoaderFuzzTests: these escaped from the loader as a YamlException. The duplicate key
+    /// is located on its line (10); YamlDotNet gives no position for an unknown alias, so that one is
+    /// located at the value's first line (9), still inside it.
+    /// </summary>
+    [Theory]
+    [InlineData("    metaData: |\n      local-hostname: a\n      local-hostname: b\n", "spec.cloudInit.metaData", 10, "Duplicate key")]
+    [InlineData("    userData: |\n      #cloud-config\n      packages: *undefined\n", "spec.cloudInit.userData", 9, "undefined")]
+    [InlineData("    networkConfig: |\n      version: 2\n      version: 2\n", "spec.cloudInit.networkConfig", 10, "Duplicate key")]
+    public void Cloud_init_yaml_with_a_duplicate_key_or_an_unknown_alias_is_located_inside_the_spec(string lines, string path, int line, string message)
+    {
+        var r = T.Domain("  memory: 64MiB\n  cloudInit:\n" + lines);
+        var d = Assert.Single(r.Diagnostics, x => x.Code == "invalid-cloud-init");
+        Assert.Equal(path, d.FieldPath);
+        Assert.Contains("not valid YAML", d.Message, StringComparison.Ordinal);
+        Assert.Contains(message, d.Message, StringComparison.Ordinal);
+        Assert.Equal(("a.yaml", line), (d.Location!.File, d.Location.Line));
+        Assert.False(string.IsNullOrWhiteSpace(d.Hint));
+        Assert.Null(r.Specs);
+    }
+
     [Theory]
     [InlineData("    userData: \"hello\"\n", "spec.cloudInit.userData")]
     [InlineData("    metaData: \"instance-id: x\"\n", "spec.cloudInit.metaData")]

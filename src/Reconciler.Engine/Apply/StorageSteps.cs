@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Xml.Linq;
 using Reconciler.Core.Model;
 using Reconciler.Core.Planning;
@@ -156,7 +157,11 @@ internal static class StorageSteps
                 {
                     throw new ApplyStepException($"volume {change.Name} is {ByteSize.Format(info.CapacityBytes)}; shrinking it to {ByteSize.Format(spec.SizeBytes)} is refused");
                 }
-                if (info.CapacityBytes < want) Grow(session, pool, volume, want, progress);
+                if (info.CapacityBytes < want)
+                {
+                    EnsureRoom(session, pool, $"growing volume {change.Name} to {ByteSize.Format(want)}", want - info.CapacityBytes, $"it stays {ByteSize.Format(info.CapacityBytes)}");
+                    Grow(session, pool, volume, want, progress);
+                }
                 Edit(store, pool, change.Name, r => (r ?? new VolumeRecord(VolumeRole.Volume, spec.Name, plan.Source, plan.Revision, spec.DeletionPolicy, true)) with
                 {
                     Role = VolumeRole.Volume,
@@ -210,6 +215,8 @@ internal static class StorageSteps
         {
             throw new ApplyStepException($"volume {spec.Name}: the base image is {ByteSize.Format(image.VirtualSize)}, larger than size {ByteSize.Format(spec.SizeBytes)}; nothing was created");
         }
+        EnsureRoom(session, pool, $"volume {spec.Name}", image is not null && spec.BaseImage!.Mode != BaseImageMode.Backing ? Math.Max(size, image.VirtualSize) : size,
+            "nothing was created");
         var record = new VolumeRecord(VolumeRole.Volume, spec.Name, plan.Source, plan.Revision, spec.DeletionPolicy, Complete: false,
             BaseImage: spec.BaseImage is { } bi ? $"{bi.Source} {image!.Sha256}" : null);
         // Recorded as incomplete first: if Reconciler dies half-way, the next plan knows the volume is half-written.
@@ -397,6 +404,8 @@ internal static class StorageSteps
             throw new ApplyStepException($"volume {ci.SeedVolume} is not a seed {plan.Source} wrote; it is left alone");
         }
         var iso = CloudInitSeed.Build(ci);
+        // The old seed is deleted only when the new one fits beside it: a full pool keeps the old seed.
+        EnsureRoom(session, pool, $"seed {ci.SeedVolume}", (ulong)iso.Length, existing is null ? "nothing was written" : "the old seed is kept");
         var record = new VolumeRecord(VolumeRole.Seed, seed.Domain, plan.Source, plan.Revision, DeletionPolicy.Delete, Complete: false,
             ContentHash: ci.ContentHash, InstanceId: ci.InstanceId);
         Edit(store, pool, ci.SeedVolume, _ => record);
@@ -558,6 +567,33 @@ internal static class StorageSteps
             throw new ApplyStepException($"storage pool {name} is not running");
         }
         return pool;
+    }
+
+    /// <summary>
+    /// Refuses, before anything is written, a volume (or growth) larger than the pool's free space:
+    /// libvirt creates volumes sparse, so without this check one that does not fit is made and fails
+    /// later, half-written, on the first write that finds the filesystem full. The sandbox is not
+    /// checked (the test driver accounts space itself).
+    /// </summary>
+    private static void EnsureRoom(NodeSession session, LibvirtStoragePool pool, string what, ulong bytes, string outcome)
+    {
+        if (session.Target.IsSandbox) return;
+        pool.Refresh();
+        var free = pool.GetInfo().AvailableBytes;
+        if (bytes > free)
+        {
+            throw new ApplyStepException($"pool {pool.Name} has {Approximate(free)} free; {what} needs {Approximate(bytes)}; {outcome}");
+        }
+    }
+
+    /// <summary>A size for a message, rounded down to one decimal in the largest fitting binary unit (63.9 MiB).</summary>
+    private static string Approximate(ulong bytes)
+    {
+        foreach (var (suffix, factor) in new[] { ("TiB", 1UL << 40), ("GiB", 1UL << 30), ("MiB", 1UL << 20), ("KiB", 1UL << 10) })
+        {
+            if (bytes >= factor) return (Math.Floor(bytes * 10.0 / factor) / 10).ToString("0.#", CultureInfo.InvariantCulture) + " " + suffix;
+        }
+        return bytes.ToString(CultureInfo.InvariantCulture) + " bytes";
     }
 
     /// <summary>Reads the pool's ledger, changes one record (null removes it), writes it back.</summary>

@@ -200,7 +200,17 @@ internal static partial class CloudInitFields
             return null;
         }
         var stream = new YamlStream();
-        stream.Load(new StringReader(c.Text));
+        try
+        {
+            stream.Load(new StringReader(c.Text));
+        }
+        catch (YamlException e)
+        {
+            // Well-formed events but no tree: a duplicate key, or an alias (*name) to no anchor.
+            Report(ctx, c, (int)Math.Max(1, e.Start.Line), (int)Math.Max(1, e.Start.Column), $"{what} is not valid YAML: {Clean(e)}",
+                "keys must be unique within a mapping, and an alias (*name) needs an anchor (&name) before it");
+            return null;
+        }
         var root = stream.Documents.Count == 0 ? null : stream.Documents[0].RootNode;
         if (root is null || root is YamlScalarNode { Value: null or "" })
         {
