@@ -99,6 +99,14 @@ public sealed class ControllerHost : IAsyncDisposable
         services.AddSingleton(election);
         services.AddSingleton<Leadership>();
         services.AddHostedService<LeaderElectionService>();
+        services.AddSingleton<PassPolicies>();
+        // The status store first: whatever is told after it sees the pass recorded.
+        services.AddSingleton<IReconcileObserver>(sp => new ReconcileObservers([
+            ActivatorUtilities.CreateInstance<StatusObserver>(sp),
+            ActivatorUtilities.CreateInstance<GitHubObserver>(sp),
+            ActivatorUtilities.CreateInstance<MetricsObserver>(sp),
+            ActivatorUtilities.CreateInstance<LogObserver>(sp),
+        ]));
         services.AddSingleton<ReconcileService>();
         services.AddHostedService<SourceService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconcileService>());

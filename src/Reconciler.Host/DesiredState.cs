@@ -1,5 +1,6 @@
 using Reconciler.Core.Diagnostics;
 using Reconciler.Sources;
+using Reconciler.Engine.Reconcile;
 
 namespace Reconciler.Host;
 
@@ -88,22 +89,22 @@ internal sealed class DesiredState
             Condition condition;
             if (_fetchError is not null)
             {
-                condition = new Condition("Ready", "False", "FetchFailed", _fetchError);
+                condition = new Condition("Ready", "False", ReconcileReasons.FetchFailed, _fetchError);
             }
             else if (_rejected is not null)
             {
                 var errors = _rejected.Load.Diagnostics.Where(d => d.Severity == Severity.Error).ToList();
-                condition = new Condition("Ready", "False", "InvalidSpec",
+                condition = new Condition("Ready", "False", ReconcileReasons.InvalidSpec,
                     $"revision {Short(_rejected.Revision)} is rejected ({errors.Count} error(s)); revision {Short(_good?.Revision)} stays in force: "
                     + string.Join("; ", errors.Take(3).Select(d => d.ToString().Split('\n')[0])));
             }
             else if (_good is null)
             {
-                condition = new Condition("Ready", "Unknown", "NotFetched", "the source has not been read yet");
+                condition = new Condition("Ready", "Unknown", ReconcileReasons.NotFetched, "the source has not been read yet");
             }
             else
             {
-                condition = new Condition("Ready", "True", "Fetched", $"revision {Short(_good.Revision)}");
+                condition = new Condition("Ready", "True", ReconcileReasons.Fetched, $"revision {Short(_good.Revision)}");
             }
             return new SourceStatus(kind, description, _latestRevision, _good?.Revision, _rejected?.Revision,
                 _rejected?.Load.Diagnostics.Select(d => d.ToString()).ToList() ?? [], _fetchError, _lastFetch, _lastSuccess, condition);

@@ -10,7 +10,7 @@ namespace Reconciler.Host;
 
 /// <summary>
 /// The controller's GitHub parts (docs/github.md), from the <c>Reconciler:GitHub</c> section:
-/// the <c>reconciler/apply</c> status tracker that <see cref="ReconcileService"/> feeds, and, with a
+/// the <c>reconciler/apply</c> status tracker that <see cref="GitHubObserver"/> feeds, and, with a
 /// repository configured, a wrapper around the source that fetches at once when a signed push
 /// arrives on the webhook route and marks rejected (invalid) revisions as failed.
 /// </summary>

@@ -19,16 +19,13 @@ internal sealed partial class ReconcileService(
     ISpecSource source,
     DesiredState desired,
     ReconcileTrigger trigger,
-    StatusStore status,
-    Metrics metrics,
+    PassPolicies policies,
+    IReconcileObserver observer,
     ControllerSettings settings,
     TimeProvider clock,
     ILogger<ReconcileService> logger,
-    GitHub.ApplyStatusTracker github,
     NodeConnectionService connections,
-    Leadership leadership,
-    SourceTrigger fetches,
-    PruneApprovals approvals) : BackgroundService
+    SourceTrigger fetches) : BackgroundService
 {
     /// <summary>The nodes of the revision in force, for the event listener.</summary>
     public IReadOnlyList<NodeTarget> Nodes { get; private set; } = [];
@@ -41,7 +38,7 @@ internal sealed partial class ReconcileService(
         while (!stoppingToken.IsCancellationRequested)
         {
             var wait = settings.Interval;
-            if (status.NextWake() is { } wake)
+            if (policies.NextRetry() is { } wake)
             {
                 var until = wake - clock.GetUtcNow();
                 if (until < wait) wait = until < TimeSpan.Zero ? TimeSpan.Zero : until;
@@ -82,48 +79,20 @@ internal sealed partial class ReconcileService(
                 NodesChanged?.Invoke();
             }
             LogPass(revision, why);
-            github.Starting(revision);
-            // Only the elected leader changes anything; a standby replica plans and reports. A pass
-            // started as leader is cancelled (between steps) the moment leadership is lost.
-            var (leading, lost) = leadership.ForPass();
+            observer.PassStarted(revision);
+            var (policy, lost) = policies.For(snapshot);
             leaderLost = lost;
-            var policy = new PassPolicy(settings.Drift, settings.Suspend || !leading, settings.ShutdownTimeout, settings.LockTimeout, settings.Adopt,
-                status.MayApply, status.SyncedKey, settings.MaxDisruption, settings.Suspend ? "Suspended" : leading ? "Suspended" : "NotLeader",
-                MassPrune: approvals.ForPass(revision) ? Core.Planning.PruneLimits.Unlimited : settings.MassPrune,
-                Settle: desired.Settle(snapshot, settings.PruneSettle));
             using var progress = new LogWriter(line => LogStep(revision, line));
             using var passCancel = CancellationTokenSource.CreateLinkedTokenSource(ct, lost);
             var report = await ReconcilePass.RunAsync(specs, nodes, policy, progress, passCancel.Token, connections.Pool).ConfigureAwait(false);
             var elapsed = clockStart.Elapsed;
             trigger.WatchDomains(specs.Domains.Select(d => d.Name).Concat(report.Resources.Where(r => r.Kind == ResourceKind.Domain).Select(r => r.Name)));
-            var (corrected, detected) = status.Record(report, revision, elapsed);
+            observer.PassFinished(revision, report, elapsed);
             // Pending removals are due when the source has been unchanged for the settle time: read
             // it again then (the read asks for a pass, which removes them if it still lacks them).
             if (report.Resources.Where(r => r.Outcome == ResourceOutcome.PrunePending).Min(r => r.PruneAt) is { } due)
             {
                 fetches.RequestAt(due + TimeSpan.FromMilliseconds(20));
-            }
-            github.Finished(revision, GitHub.ApplyStatusSummary.From(report));
-            metrics.Drift(corrected, detected);
-            metrics.Error("apply", report.Resources.Count(r => r.Outcome == ResourceOutcome.Failed));
-            metrics.Error("node", report.Nodes.Count(n => n.Error is not null));
-            // A node locked by another apply: its changes wait (retried soon), the other nodes went on.
-            metrics.Error("lock", report.Resources.Count(r => r.Outcome == ResourceOutcome.Waiting));
-            var failed = report.Resources.Any(r => r.Outcome == ResourceOutcome.Failed) || report.Nodes.Any(n => n.Error is not null);
-            metrics.Pass(failed ? "error" : "success", elapsed);
-            foreach (var r in report.Resources.Where(r => r.Outcome is not ResourceOutcome.InSync))
-            {
-                LogResource(r.Outcome is ResourceOutcome.Failed or ResourceOutcome.Blocked or ResourceOutcome.NodeUnreachable ? LogLevel.Warning : LogLevel.Information,
-                    revision, $"{r.Node}/{r.Name}", r.Outcome.ToString(), r.Reason, r.Message ?? "");
-            }
-            foreach (var d in report.Plan.Diagnostics.Where(d => d.Severity == Core.Diagnostics.Severity.Error && report.Resources.All(r => r.Outcome != ResourceOutcome.Blocked || !r.Message!.StartsWith(d.Message, StringComparison.Ordinal))))
-            {
-                LogPlanDiagnostic(revision, d.ToString().Replace('\n', ' '));
-            }
-            if (report.Nodes.Any(n => n.Error is not null))
-            {
-                // An unreachable node is retried soon: its domains are unknown, not in sync.
-                status.PassFailed(revision, "node unreachable: " + string.Join("; ", report.Nodes.Where(n => n.Error is not null).Select(n => $"{n.Name}: {n.Error}")), elapsed);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -138,10 +107,7 @@ internal sealed partial class ReconcileService(
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            metrics.Error("internal");
-            metrics.Pass("error", clockStart.Elapsed);
-            var delay = status.PassFailed(revision, $"{e.GetType().Name}: {e.Message}", clockStart.Elapsed);
-            LogPassBug(revision, delay.TotalSeconds, e);
+            observer.PassFailed(revision, e, clockStart.Elapsed);
         }
     }
 
@@ -151,20 +117,8 @@ internal sealed partial class ReconcileService(
     [LoggerMessage(Level = LogLevel.Information, Message = "revision={Revision} {Line}")]
     private partial void LogStep(string revision, string line);
 
-    [LoggerMessage(Message = "revision={Revision} resource={Resource} {Outcome} ({Reason}): {Message}")]
-    private partial void LogResource(LogLevel level, string revision, string resource, string outcome, string reason, string message);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "revision={Revision} plan: {Diagnostic}")]
-    private partial void LogPlanDiagnostic(string revision, string diagnostic);
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "revision={Revision} pass abandoned between steps: shutting down")]
     private partial void LogAbandoned(string revision);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "revision={Revision} pass failed: {Error}; retrying in {Seconds:0.#}s")]
-    private partial void LogPassFailed(string revision, string error, double seconds);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "revision={Revision} pass failed unexpectedly; retrying in {Seconds:0.#}s")]
-    private partial void LogPassBug(string revision, double seconds, Exception e);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "revision={Revision} pass abandoned between steps: leadership lost")]
     private partial void LogLeadershipLost(string revision);

@@ -57,8 +57,8 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
         }
     }
 
-    /// <summary>Takes in a pass's report; returns how many drifts were corrected and detected.</summary>
-    public (int Corrected, int Detected) Record(PassReport report, string revision, TimeSpan duration)
+    /// <summary>Takes in a pass's report.</summary>
+    public void Record(PassReport report, string revision, TimeSpan duration)
     {
         var now = clock.GetUtcNow();
         lock (_gate)
@@ -66,7 +66,6 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
             _globalFailures = 0;
             _globalRetryAt = null;
             var seen = new HashSet<(string, string)>();
-            int corrected = 0, detected = 0;
             foreach (var r in report.Resources)
             {
                 var key = (r.Node, r.Name);
@@ -107,8 +106,6 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
                         retryAt = retryAt is { } later && later > soon ? later : soon;
                         break;
                 }
-                if (r.Outcome == ResourceOutcome.DriftCorrected) corrected++;
-                if (r.Outcome == ResourceOutcome.DriftReported || (r.IsDrift && r.Outcome != ResourceOutcome.DriftCorrected)) detected++;
                 var (state, conditions) = Conditions(r, failures, retryAt);
                 var synced = r.Outcome is ResourceOutcome.InSync or ResourceOutcome.Applied or ResourceOutcome.DriftCorrected ? r.DesiredKey : entry?.SyncedKey;
                 var transition = entry is null || entry.Status.State != state ? now : entry.Status.LastTransitionAt;
@@ -128,7 +125,6 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
             _lastPass = new PassStatus(now, revision, duration.TotalSeconds, report.Plan.Changes.Count, applied, null);
             _heldPrunes = report.Plan.HeldPrunes.Select(h => new HeldPruneStatus(h.Node, h.Revision, h.Count, h.Owned, h.Changes.Select(c => c.Name).ToList())).ToList();
             if (report.Nodes.All(n => n.Error is null)) _ready = true;
-            return (corrected, detected);
         }
     }
 
@@ -185,8 +181,8 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
     private static (string State, IReadOnlyList<Condition> Conditions) Conditions(ResourceReport r, int failures, DateTimeOffset? retryAt)
     {
         Condition Ready(string status, string? reason = null) => new("Ready", status, reason ?? r.Reason, r.Message);
-        Condition Reconciling(bool on, string? message = null) => new("Reconciling", on ? "True" : "False", on ? r.Reason : "Idle", on ? message ?? r.Message : null);
-        Condition Stalled(bool on) => new("Stalled", on ? "True" : "False", on ? r.Reason : "None", on ? r.Message : null);
+        Condition Reconciling(bool on, string? message = null) => new("Reconciling", on ? "True" : "False", on ? r.Reason : ReconcileReasons.Idle, on ? message ?? r.Message : null);
+        Condition Stalled(bool on) => new("Stalled", on ? "True" : "False", on ? r.Reason : ReconcileReasons.None, on ? r.Message : null);
         return r.Outcome switch
         {
             ResourceOutcome.InSync or ResourceOutcome.Applied or ResourceOutcome.DriftCorrected =>

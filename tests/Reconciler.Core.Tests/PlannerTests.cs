@@ -1,3 +1,4 @@
+using Reconciler.Core.Diagnostics;
 using Reconciler.Core.Model;
 using Reconciler.Core.Planning;
 using static Reconciler.Core.Tests.Specs;
@@ -86,6 +87,20 @@ public sealed class PlannerTests
         var change = Assert.Single(adopted.Changes);
         Assert.Equal(ChangeAction.Update, change.Action);
         Assert.Equal("uuid-web-1", change.LiveUuid);
+    }
+
+    [Fact]
+    public void A_domain_diagnostic_references_its_domain_and_node_and_a_node_wide_one_the_node()
+    {
+        var spec = Domain("web-1");
+        var plan = Compute(Set(spec, Domain("db", d => d with { Node = "hv9" })), Node(Live(spec, source: null)));
+        var notOwned = Assert.Single(plan.Diagnostics, d => d.Code == "not-owned");
+        Assert.Equal(new ResourceRef(ResourceKind.Domain, "web-1", "hv1"), notOwned.Resource);
+        var unknown = Assert.Single(plan.Diagnostics, d => d.Code == "unknown-node");
+        Assert.Equal(new ResourceRef(ResourceKind.Domain, "db", "hv9"), unknown.Resource);
+
+        var down = Planner.Compute(Set(spec), [Node() with { Error = "connection refused" }], new PlanOptions());
+        Assert.Equal(new ResourceRef(ResourceKind.Node, "hv1"), Assert.Single(down.Diagnostics).Resource);
     }
 
     [Fact]

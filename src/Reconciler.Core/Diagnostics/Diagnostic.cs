@@ -1,3 +1,5 @@
+using Reconciler.Core.Model;
+
 namespace Reconciler.Core.Diagnostics;
 
 /// <summary>How bad a diagnostic is. Errors stop the command; warnings are printed only.</summary>
@@ -23,6 +25,16 @@ public sealed record SourceLocation(string File, int Line, int Column)
         Line <= 0 ? File : Column <= 0 ? $"{File}:{Line}" : $"{File}:{Line}:{Column}";
 }
 
+/// <summary>The resource a plan diagnostic is about; what the controller reports the diagnostic against.</summary>
+/// <param name="Kind">The resource's kind.</param>
+/// <param name="Name">The resource's name (for a domain, its spec's name).</param>
+/// <param name="Node">The node it is on or placed on, when the diagnostic knows one; informational, not part of the match.</param>
+public sealed record ResourceRef(ResourceKind Kind, string Name, string? Node = null)
+{
+    /// <summary>True when this names the resource <paramref name="kind"/> <paramref name="name"/> (on any node).</summary>
+    public bool Is(ResourceKind kind, string name) => Kind == kind && string.Equals(Name, name, StringComparison.Ordinal);
+}
+
 /// <summary>
 /// One problem found in the user's input or in the plan. Diagnostics are values gathered in a list
 /// and turned into an exit code only at the edge (the CLI).
@@ -41,6 +53,12 @@ public sealed record Diagnostic(
     string? FieldPath = null,
     string? Hint = null)
 {
+    /// <summary>The resource the diagnostic is about, or null (input errors, node-wide problems, and plan diagnostics not yet tied to one).</summary>
+    public ResourceRef? Resource { get; init; }
+
+    /// <summary>This diagnostic, about the resource <paramref name="kind"/> <paramref name="name"/> on <paramref name="node"/>.</summary>
+    public Diagnostic About(ResourceKind kind, string name, string? node = null) => this with { Resource = new ResourceRef(kind, name, node) };
+
     /// <summary>An error diagnostic.</summary>
     public static Diagnostic Error(string code, string message, SourceLocation? location = null, string? fieldPath = null, string? hint = null)
         => new(Severity.Error, code, message, location, fieldPath, hint);

@@ -87,7 +87,8 @@ internal sealed class Moves
         {
             diagnostics.Add(Diagnostic.Warning("move-in-progress",
                 $"domain '{current.Name}' is on node '{node}' and on node '{target}' (its spec's node); a migration is in flight or did not finish, so it is left alone on '{node}'",
-                hint: $"if no migration runs, check both copies (virsh dominfo {current.Name}) and undefine the stale one on '{node}' by hand"));
+                hint: $"if no migration runs, check both copies (virsh dominfo {current.Name}) and undefine the stale one on '{node}' by hand")
+                .About(ResourceKind.Domain, current.Name, node));
         }
         return true;
     }

@@ -92,7 +92,8 @@ public static class Placement
                     diagnostics.Add(Diagnostic.Warning("placement-kept",
                         $"domain '{spec.Name}' stays on node '{keep.Node}', where it {(recorded ? "was placed" : "is")}, although that node no longer satisfies its placement ({string.Join("; ", unmet)})",
                         spec.Meta.Origin.Find("spec.placement"), "spec.placement",
-                        $"placed domains are never moved on their own: set spec.node to move it (a migration), or change spec.placement"));
+                        $"placed domains are never moved on their own: set spec.node to move it (a migration), or change spec.placement")
+                        .About(ResourceKind.Domain, spec.Name, keep.Node));
                 }
                 decisions[spec.Name] = new PlacementDecision(keep.Node, recorded ? "kept where it was placed" : "kept where it already is", Kept: true);
             }
@@ -101,7 +102,8 @@ public static class Placement
                 diagnostics.Add(Diagnostic.Error(UnknownCode,
                     $"domain '{spec.Name}' cannot be placed while node(s) {string.Join(", ", unreachable)} cannot be read: it may already live there",
                     spec.Meta.Origin.Find("spec.placement"), "spec.placement",
-                    "bring the node back (or remove it from the specs), or set spec.node; nothing is done for this domain until then"));
+                    "bring the node back (or remove it from the specs), or set spec.node; nothing is done for this domain until then")
+                    .About(ResourceKind.Domain, spec.Name));
             }
             else
             {
@@ -152,7 +154,8 @@ public static class Placement
                         ? $"domain '{spec.Name}' cannot be placed: no node can be read"
                         : $"domain '{spec.Name}' cannot be placed: no node satisfies its placement: {string.Join("; ", byConstraint)}",
                     spec.Meta.Origin.Find("spec.placement"), "spec.placement",
-                    "relax spec.placement, add capacity or a Node with the labels, or set spec.node; nothing is done for this domain, the others are applied"));
+                    "relax spec.placement, add capacity or a Node with the labels, or set spec.node; nothing is done for this domain, the others are applied")
+                    .About(ResourceKind.Domain, spec.Name));
                 continue;
             }
             var ranked = spec.Placement!.Spread == PlacementSpread.Domains

@@ -46,7 +46,8 @@ public static partial class Planner
             {
                 diagnostics.Add(Diagnostic.Error("unknown-node",
                     nodeName is null ? $"domain '{spec.Name}' names no node and there are {live.Count} nodes" : $"domain '{spec.Name}' is placed on node '{nodeName}', which is not configured",
-                    spec.Meta.Origin.Find(DomainPaths.Node.Text), DomainPaths.Node.Text, "set spec.node to one of: " + string.Join(", ", nodes.Keys) + ", or give spec.placement to let Reconciler choose"));
+                    spec.Meta.Origin.Find(DomainPaths.Node.Text), DomainPaths.Node.Text, "set spec.node to one of: " + string.Join(", ", nodes.Keys) + ", or give spec.placement to let Reconciler choose")
+                    .About(ResourceKind.Domain, spec.Name, nodeName));
                 continue;
             }
             if (!byNode.TryGetValue(nodeName, out var list)) byNode[nodeName] = list = [];
@@ -69,7 +70,7 @@ public static partial class Planner
             {
                 mine.Diagnostics.Add(Diagnostic.Error("node-unreachable",
                     $"node '{node.Node}' ({node.Uri}) could not be read: {node.Error}; its {wanted.Count} domain(s) are Unknown and nothing on it is pruned",
-                    hint: "check that libvirtd runs there and the URI is right (virsh -c URI version)"));
+                    hint: "check that libvirtd runs there and the URI is right (virsh -c URI version)").About(ResourceKind.Node, node.Node));
                 return;
             }
             PlanNode(desired, node, wanted, options, moves, mine.Changes, mine.Unchanged, mine.Diagnostics);
@@ -123,7 +124,7 @@ public static partial class Planner
             {
                 diagnostics.Add(Diagnostic.Error("transient-conflict",
                     $"a transient domain named '{spec.Name}' runs on node '{node.Node}'; Reconciler does not touch it",
-                    where, "metadata.name", "rename the spec, or stop that domain yourself"));
+                    where, "metadata.name", "rename the spec, or stop that domain yourself").About(ResourceKind.Domain, spec.Name, node.Node));
                 continue;
             }
             string reason;
@@ -133,7 +134,8 @@ public static partial class Planner
                 {
                     diagnostics.Add(Diagnostic.Error("not-owned",
                         $"domain '{spec.Name}' already exists on node '{node.Node}' and is not managed by Reconciler; it is left untouched",
-                        where, "metadata.name", "to take it over, run again with --adopt (its UUID, MACs and disks are kept); or rename the spec"));
+                        where, "metadata.name", "to take it over, run again with --adopt (its UUID, MACs and disks are kept); or rename the spec")
+                        .About(ResourceKind.Domain, spec.Name, node.Node));
                     continue;
                 }
                 reason = "adopt an unmanaged domain";
@@ -144,7 +146,8 @@ public static partial class Planner
                 {
                     diagnostics.Add(Diagnostic.Error("owned-elsewhere",
                         $"domain '{spec.Name}' on node '{node.Node}' is managed from another source ({current.Owner.Source}); it is left untouched",
-                        where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one"));
+                        where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one")
+                        .About(ResourceKind.Domain, spec.Name, node.Node));
                     continue;
                 }
                 reason = $"adopt from {current.Owner.Source}";
@@ -157,7 +160,7 @@ public static partial class Planner
             {
                 diagnostics.Add(Diagnostic.Error("unreadable-live",
                     $"the definition of domain '{spec.Name}' on node '{node.Node}' could not be read back", where, null,
-                    "inspect it with virsh dumpxml --inactive"));
+                    "inspect it with virsh dumpxml --inactive").About(ResourceKind.Domain, spec.Name, node.Node));
                 continue;
             }
 
@@ -209,7 +212,7 @@ public static partial class Planner
             {
                 diagnostics.Add(Diagnostic.Error("protected",
                     $"domain '{current.Name}' on node '{node.Node}' is no longer in the specs but is protected; it is not destroyed",
-                    hint: "put its spec back, or set protect: false and apply before removing it"));
+                    hint: "put its spec back, or set protect: false and apply before removing it").About(ResourceKind.Domain, current.Name, node.Node));
                 continue;
             }
             changes.Add(new ResourceChange(node.Node, ResourceKind.Domain, current.Name, ChangeAction.Destroy,
@@ -230,7 +233,8 @@ public static partial class Planner
         diagnostics.Add(Diagnostic.Error(GateCode,
             $"domain '{change.Name}' on node '{change.Node}': {string.Join(", ", over.Select(f => $"{f.Path} ({DisruptionNames.Of(f.Disruption)})"))} exceed{(over.Count == 1 ? "s" : "")} the allowed disruption '{DisruptionNames.Of(allowed)}'",
             spec.Meta.Origin.Find(over[0].Path), over[0].Path,
-            "raise --max-disruption, set spec.updatePolicy (e.g. restart: auto), or make the change in a maintenance window"));
+            "raise --max-disruption, set spec.updatePolicy (e.g. restart: auto), or make the change in a maintenance window")
+            .About(ResourceKind.Domain, change.Name, change.Node));
     }
 
     /// <summary>The diagnostic code of a gate refusal; apply refuses the whole plan when one is present.</summary>

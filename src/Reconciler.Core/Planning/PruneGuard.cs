@@ -124,6 +124,7 @@ public static class PruneGuard
         return Diagnostic.Error(Code,
             string.Create(CultureInfo.InvariantCulture,
                 $"mass removal held: revision {held.Revision} would remove {held.Count} of the {held.Owned} domains Reconciler owns on node {held.Node} ({limits.Describe()} is held); none of them is removed, the rest of the plan is applied"),
-            hint: $"if the removal is intended, run apply again with {AllowFlag} (controller: reconcile approve-prune {held.Revision}); if not, put the specs back");
+            hint: $"if the removal is intended, run apply again with {AllowFlag} (controller: reconcile approve-prune {held.Revision}); if not, put the specs back")
+            .About(ResourceKind.Node, held.Node);
     }
 }

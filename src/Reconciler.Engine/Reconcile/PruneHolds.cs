@@ -3,16 +3,6 @@ using Reconciler.Core.Planning;
 
 namespace Reconciler.Engine.Reconcile;
 
-/// <summary>The reasons a pass gives removals it does not carry out now (status conditions, logs).</summary>
-public static class ReconcileReasons
-{
-    /// <summary>A removal waits for the source to settle (<see cref="ResourceOutcome.PrunePending"/>).</summary>
-    public const string PrunePending = "PrunePending";
-
-    /// <summary>A removal is held as part of a mass removal until a person allows it (<see cref="ResourceOutcome.PruneHeld"/>).</summary>
-    public const string MassPruneHeld = "MassPruneHeld";
-}
-
 /// <summary>
 /// The source in force has not been unchanged long enough for removals: every removal of the pass
 /// is <see cref="ResourceOutcome.PrunePending"/> until <paramref name="DueAt"/>, when a fresh read of

@@ -1,0 +1,57 @@
+using Reconciler.Engine.Reconcile;
+
+namespace Reconciler.Engine.Tests;
+
+/// <summary>
+/// A controller pass reports a domain Blocked only for a plan error about that domain: the error
+/// names its domain (<c>Diagnostic.Resource</c>), so another domain whose name the message merely
+/// quotes (here: the node's name) is not blocked.
+/// </summary>
+public sealed class PassBlockingTests
+{
+    [Fact]
+    public async Task A_plan_error_blocks_the_domain_it_is_about_not_a_domain_its_message_quotes()
+    {
+        using var dir = new SpecDir();
+        // A private test driver node that already holds an unmanaged domain with a spec's name.
+        var nodeFile = Path.Combine(dir.Path, "node.xml");
+        File.WriteAllText(nodeFile, """
+            <node>
+              <cpu><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads><active>2</active><mhz>2000</mhz><model>x86_64</model></cpu>
+              <memory>4194304</memory>
+              <domain type='test'><name>h17c-web</name><memory>65536</memory><os><type>hvm</type></os></domain>
+            </node>
+            """);
+        dir.Write("nodes.yaml", $"""
+            apiVersion: reconciler/v1
+            kind: Node
+            metadata: {"{"}name: h17c-twin{"}"}
+            spec: {"{"}uri: "test://{nodeFile}"{"}"}
+
+            """);
+        dir.Write("vms.yaml", """
+            apiVersion: reconciler/v1
+            kind: Domain
+            metadata: {name: h17c-web}
+            spec: {node: h17c-twin, state: stopped, memory: 64MiB}
+            ---
+            apiVersion: reconciler/v1
+            kind: Domain
+            metadata: {name: h17c-twin}
+            spec: {node: h17c-twin, state: stopped, memory: 64MiB}
+
+            """);
+        var loaded = Workspace.Load(dir.Path, null, CancellationToken.None);
+        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
+        var policy = new PassPolicy(DriftMode.Correct, Suspend: true, TimeSpan.FromSeconds(5), TimeSpan.Zero, Adopt: false, (_, _) => true, (_, _) => null);
+
+        var report = await ReconcilePass.RunAsync(loaded.Specs!, loaded.Nodes, policy, TextWriter.Null, CancellationToken.None);
+
+        var web = report.Resources.Single(r => r.Name == "h17c-web");
+        Assert.Equal((ResourceOutcome.Blocked, "NotOwned"), (web.Outcome, web.Reason));
+        Assert.Contains("on node 'h17c-twin'", web.Message);
+        // The error's message quotes 'h17c-twin' (the node), yet the domain of that name is only held by the suspension.
+        var twin = report.Resources.Single(r => r.Name == "h17c-twin");
+        Assert.Equal((ResourceOutcome.Suspended, "Suspended"), (twin.Outcome, twin.Reason));
+    }
+}
