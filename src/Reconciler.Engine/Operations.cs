@@ -1,10 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-using Reconciler.Engine.Apply;
-using Reconciler.Engine.Nodes;
-using Reconciler.Libvirt;
-using Reconciler.Rendering;
-
 namespace Reconciler.Engine;
 
 /// <summary>What an apply run did.</summary>

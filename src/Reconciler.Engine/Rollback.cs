@@ -1,7 +1,3 @@
-using Reconciler.Engine.Apply;
-using Reconciler.Engine.Nodes;
-using Reconciler.Libvirt;
-
 namespace Reconciler.Engine;
 
 /// <summary>What a rollback did.</summary>

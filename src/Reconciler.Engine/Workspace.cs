@@ -1,8 +1,3 @@
-using Reconciler.Core.Diagnostics;
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-using Reconciler.Engine.Nodes;
-using Reconciler.Libvirt;
 using Reconciler.Specs;
 
 namespace Reconciler.Engine;

@@ -1,6 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
-using Reconciler.Core.Model;
 
 namespace Reconciler.Rendering;
 

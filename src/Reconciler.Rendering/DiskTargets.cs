@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Reconciler.Rendering;
 
 /// <summary>Disk target names the way libvirt numbers them: <c>vda</c> … <c>vdz</c>, <c>vdaa</c> ….</summary>

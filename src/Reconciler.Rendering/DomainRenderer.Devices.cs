@@ -1,6 +1,3 @@
-using System.Xml.Linq;
-using Reconciler.Core.Model;
-
 namespace Reconciler.Rendering;
 
 /// <summary>Disks, interfaces and graphics: rendering, and the targets, buses, formats and MACs resolved against the live definition.</summary>

@@ -1,6 +1,3 @@
-using System.Xml;
-using System.Xml.Linq;
-
 namespace Reconciler.Rendering;
 
 /// <summary>Loading domain XML text with XmlReader: the whole document, or only the elements the parser reads.</summary>

@@ -1,10 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Xml;
-using System.Xml.Linq;
-using Reconciler.Core.Fields;
-using Reconciler.Core.Model;
-
 namespace Reconciler.Rendering;
 
 /// <summary>A domain definition read back from libvirt.</summary>

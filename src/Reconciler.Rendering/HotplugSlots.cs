@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Xml.Linq;
-
 namespace Reconciler.Rendering;
 
 /// <summary>Reads how many PCIe devices a running domain can still take without a restart.</summary>

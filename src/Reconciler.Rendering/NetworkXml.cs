@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Xml;
-using System.Xml.Linq;
-using Reconciler.Core.Model;
-
 namespace Reconciler.Rendering;
 
 /// <summary>

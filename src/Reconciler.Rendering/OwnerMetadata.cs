@@ -1,6 +1,3 @@
-using System.Xml.Linq;
-using Reconciler.Core.Model;
-
 namespace Reconciler.Rendering;
 
 /// <summary>

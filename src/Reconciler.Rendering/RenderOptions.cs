@@ -1,5 +1,3 @@
-using Reconciler.Core.Model;
-
 namespace Reconciler.Rendering;
 
 /// <summary>What the renderer needs besides the spec.</summary>

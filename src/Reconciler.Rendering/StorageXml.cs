@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Xml;
-using System.Xml.Linq;
-using Reconciler.Core.Model;
-
 namespace Reconciler.Rendering;
 
 /// <summary>Storage pool and volume XML: rendering what Reconciler defines, reading back what it compares.</summary>

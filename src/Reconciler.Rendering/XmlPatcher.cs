@@ -1,7 +1,4 @@
-using System.Xml;
-using System.Xml.Linq;
 using System.Xml.XPath;
-using Reconciler.Core.Model;
 
 namespace Reconciler.Rendering;
 

@@ -1,10 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-using Reconciler.Engine.Nodes;
-using Reconciler.Libvirt;
-using Reconciler.Rendering;
 
 namespace Reconciler.Engine.Apply;
 

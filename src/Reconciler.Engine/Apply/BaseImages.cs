@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
-using Reconciler.Core.Model;
 
 namespace Reconciler.Engine.Apply;
 

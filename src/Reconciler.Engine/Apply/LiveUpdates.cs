@@ -1,8 +1,4 @@
 using System.Xml.Linq;
-using Reconciler.Core.Fields;
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-using Reconciler.Libvirt;
 
 namespace Reconciler.Engine.Apply;
 

@@ -1,6 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-
 namespace Reconciler.Engine.Apply;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-using Reconciler.Engine.Nodes;
-using Reconciler.Rendering;
-
 namespace Reconciler.Engine.Apply;
 
 /// <summary>

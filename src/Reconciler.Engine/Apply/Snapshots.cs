@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Xml.Linq;
-using Reconciler.Libvirt;
 
 namespace Reconciler.Engine.Apply;
 

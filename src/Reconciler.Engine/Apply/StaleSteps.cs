@@ -1,7 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-using Reconciler.Engine.Nodes;
-
 namespace Reconciler.Engine.Apply;
 
 /// <summary>

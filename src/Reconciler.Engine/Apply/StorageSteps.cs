@@ -1,9 +1,5 @@
 using System.Globalization;
 using System.Xml.Linq;
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-using Reconciler.Engine.Nodes;
-using Reconciler.Libvirt;
 
 namespace Reconciler.Engine.Apply;
 

@@ -1,9 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Reconciler.Core.Model;
-using Reconciler.Libvirt;
-using Reconciler.Rendering;
 
 namespace Reconciler.Engine.Nodes;
 

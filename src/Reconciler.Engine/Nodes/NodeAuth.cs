@@ -1,6 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Libvirt;
-
 namespace Reconciler.Engine.Nodes;
 
 /// <summary>

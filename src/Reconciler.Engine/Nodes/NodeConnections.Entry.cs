@@ -1,5 +1,3 @@
-using Reconciler.Libvirt;
-
 namespace Reconciler.Engine.Nodes;
 
 /// <summary>One node's entry: its held session, the reconnect with backoff, and its state.</summary>

@@ -1,5 +1,3 @@
-using Reconciler.Libvirt;
-
 namespace Reconciler.Engine.Nodes;
 
 /// <summary>How one node's long-lived connection stands.</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Reconciler.Libvirt;
 
 namespace Reconciler.Engine.Nodes;
 

@@ -1,5 +1,3 @@
-using Reconciler.Core.Model;
-
 namespace Reconciler.Engine.Nodes;
 
 /// <summary>

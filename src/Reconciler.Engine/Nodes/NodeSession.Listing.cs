@@ -1,6 +1,4 @@
 using System.Runtime.ExceptionServices;
-using Reconciler.Core.Model;
-using Reconciler.Libvirt;
 
 namespace Reconciler.Engine.Nodes;
 

@@ -3,9 +3,6 @@ using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
-using Reconciler.Core.Model;
-using Reconciler.Libvirt;
-using Reconciler.Rendering;
 
 namespace Reconciler.Engine.Nodes;
 

@@ -1,6 +1,3 @@
-using Reconciler.Core.Diagnostics;
-using Reconciler.Core.Model;
-
 namespace Reconciler.Engine.Nodes;
 
 /// <summary>A node to connect to: its name, URI, and for the sandbox where its state is kept.</summary>

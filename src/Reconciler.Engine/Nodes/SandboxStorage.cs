@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Xml.Linq;
-using Reconciler.Libvirt;
 
 namespace Reconciler.Engine.Nodes;
 

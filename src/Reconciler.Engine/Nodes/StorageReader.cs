@@ -1,8 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Reconciler.Core.Model;
-using Reconciler.Libvirt;
-using Reconciler.Rendering;
 
 namespace Reconciler.Engine.Nodes;
 

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Reconciler.Core.Diagnostics;
-using Reconciler.Core.Planning;
 
 namespace Reconciler.Engine.Output;
 

@@ -1,6 +1,4 @@
 using System.Text;
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
 
 namespace Reconciler.Engine.Output;
 

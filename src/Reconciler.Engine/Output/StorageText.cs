@@ -1,6 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-
 namespace Reconciler.Engine.Output;
 
 /// <summary>One-line descriptions of pools, volumes, seeds and networks to be created, for the human plan.</summary>

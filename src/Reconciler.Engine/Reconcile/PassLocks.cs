@@ -1,6 +1,3 @@
-using Reconciler.Engine.Apply;
-using Reconciler.Engine.Nodes;
-
 namespace Reconciler.Engine.Reconcile;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-using Reconciler.Engine.Apply;
-
 namespace Reconciler.Engine.Reconcile;
 
 /// <summary>What the controller does about a domain changed behind its back.</summary>

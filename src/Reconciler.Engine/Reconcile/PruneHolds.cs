@@ -1,5 +1,4 @@
 using System.Globalization;
-using Reconciler.Core.Planning;
 
 namespace Reconciler.Engine.Reconcile;
 

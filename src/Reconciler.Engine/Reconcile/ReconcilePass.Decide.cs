@@ -1,8 +1,3 @@
-using Reconciler.Core.Fields;
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-using Reconciler.Engine.Nodes;
-
 namespace Reconciler.Engine.Reconcile;
 
 public static partial class ReconcilePass

@@ -1,10 +1,3 @@
-using Reconciler.Core.Diagnostics;
-using Reconciler.Core.Fields;
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-using Reconciler.Engine.Apply;
-using Reconciler.Engine.Nodes;
-
 namespace Reconciler.Engine.Reconcile;
 
 public static partial class ReconcilePass

@@ -1,8 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Planning;
-using Reconciler.Engine.Apply;
-using Reconciler.Engine.Nodes;
-
 namespace Reconciler.Engine.Reconcile;
 
 /// <summary>

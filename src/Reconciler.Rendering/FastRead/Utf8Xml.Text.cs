@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Reconciler.Rendering;
 
 internal static partial class Utf8Xml

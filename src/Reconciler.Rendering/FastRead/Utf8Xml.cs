@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Text;
 using System.Text.Unicode;
-using System.Xml.Linq;
 
 namespace Reconciler.Rendering;
 
