@@ -50,9 +50,10 @@ internal sealed class DeclaredFields
             var path = parent.Field(field.Name);
             if (field.Xml is { } place)
             {
-                if (field.Type is not (FieldType.Integer or FieldType.String or FieldType.Enum or FieldType.Boolean))
+                // Booleans (libvirt spells them yes/no, on/off) and sizes (units) need a spelling in XmlPlace first.
+                if (field.Type is not (FieldType.Integer or FieldType.String or FieldType.Enum))
                 {
-                    throw new InvalidOperationException($"{path}: a declared field must be an integer, string, enum or boolean, not {field.TypeName}");
+                    throw new InvalidOperationException($"{path}: a declared field must be an integer, string or enum, not {field.TypeName}");
                 }
                 into.Add(new DeclaredField(path, field, [.. elements, .. Split(place.Element)], place.Attribute));
             }
