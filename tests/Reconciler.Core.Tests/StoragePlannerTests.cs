@@ -188,4 +188,52 @@ public sealed class StoragePlannerTests
         Assert.Equal(Disruption.NextBoot, edited.Disruption);
         Assert.Contains("instance-id unchanged", edited.Reason);
     }
+
+    /// <summary>
+    /// Every diagnostic of the resource steps names the resource it is about (what the controller
+    /// blocks): a domain for its own references and seed, else the pool, volume or network.
+    /// </summary>
+    [Fact]
+    public void Every_storage_and_network_diagnostic_names_the_resource_it_is_about()
+    {
+        var seeded = Specs.Domain("seeded", d => d with
+        {
+            CloudInit = new CloudInitSpec("#cloud-config\n", "instance-id: \"seeded\"\n", null, "seeded", "p", "seeded-cidata.iso"),
+            Disks = [new DiskSpec(null, "seeded-cidata.iso", "p", DiskDevice.Cdrom, "sata", "raw", true, null)],
+        });
+        var user = WithVolume("user", "attached");
+        var foreignNet = new LiveNetwork("other", "uuid-o", true, true, true, null, Net(), "fp");
+        var cases = new (string Case, SpecSet Specs, LiveNode Live, (string Code, ResourceKind Kind, string Name, string? Node)[] Expected)[]
+        {
+            ("shrink, not owned, in use",
+                Specs.Set(user) with { Pools = [PoolSpec], Volumes = [Vol("v", 64), Vol("foreign", 8)] },
+                Specs.Node(Specs.Live(user with { Disks = [user.Disks[0] with { Pool = "p" }] })) with
+                {
+                    Pools = [LivePool([LiveVol("v", 128), LiveVol("foreign", 8), LiveVol("attached", 8)],
+                        new() { ["v"] = Rec(), ["attached"] = Rec(DeletionPolicy.Delete) })],
+                },
+                [("shrink-refused", ResourceKind.Volume, "v", "hv1"), ("not-owned", ResourceKind.Volume, "foreign", "hv1"),
+                 ("volume-in-use", ResourceKind.Volume, "attached", "hv1")]),
+            ("domain references",
+                Specs.Set(WithVolume("lost", "nowhere"), WithVolume("raw", "v", d => d with { Disks = [d.Disks[0] with { Format = "raw" }] }))
+                    with { Pools = [PoolSpec], Volumes = [Vol("v", 64)] },
+                Specs.Node(),
+                [("dangling-reference", ResourceKind.Domain, "lost", "hv1"), ("format-mismatch", ResourceKind.Domain, "raw", "hv1")]),
+            ("seed not owned, pool in use, unknown node",
+                Specs.Set(seeded) with { Volumes = [Vol("v", 64), new VolumeSpec(Meta("far"), "hv9", "p", 1 << 20, VolumeFormat.Raw, null, DeletionPolicy.Retain)] },
+                Specs.Node() with { Pools = [LivePool([LiveVol("seeded-cidata.iso", 1)], [])] },
+                [("not-owned", ResourceKind.Domain, "seeded", "hv1"), ("pool-in-use", ResourceKind.StoragePool, "p", "hv1"),
+                 ("unknown-node", ResourceKind.Volume, "far", "hv9")]),
+            ("networks",
+                Specs.Set() with { Networks = [Net(), Net() with { Meta = Meta("transient"), Ipv4 = null }] },
+                Specs.Node() with { Networks = [foreignNet, foreignNet with { Name = "transient", Persistent = false, Config = null }] },
+                [("overlapping-network", ResourceKind.Network, "n", "hv1"), ("transient-conflict", ResourceKind.Network, "transient", "hv1")]),
+        };
+        foreach (var (name, set, live, expected) in cases)
+        {
+            var plan = Compute(set, live);
+            Assert.All(plan.Diagnostics, d => Assert.True(d.Resource is not null, $"{name}: {d} names no resource"));
+            Assert.Equal(expected.Order(), plan.Diagnostics.Select(d => (d.Code, d.Resource!.Kind, d.Resource.Name, d.Resource.Node)).Order());
+        }
+    }
 }

@@ -42,7 +42,8 @@ internal sealed class DomainReferences(NodeResources r)
                 errors++;
                 r.Diagnostics.Add(Diagnostic.Error("format-mismatch",
                     $"domain '{domain.Name}' attaches volume '{disk.Volume}' as {disk.Format}, but the volume is {format}",
-                    domain.Meta.Origin.Find($"spec.disks[{i}].format"), $"spec.disks[{i}].format", "remove format: from the disk (it follows the volume)"));
+                    domain.Meta.Origin.Find($"spec.disks[{i}].format"), $"spec.disks[{i}].format", "remove format: from the disk (it follows the volume)")
+                    .About(ResourceKind.Domain, domain.Name, r.Node.Node));
             }
             disks.Add(disk with { Pool = pool, Format = disk.Format ?? format });
         }
@@ -56,7 +57,8 @@ internal sealed class DomainReferences(NodeResources r)
                 r.Diagnostics.Add(Diagnostic.Error("cloud-init-pool",
                     $"domain '{domain.Name}' has cloudInit but no pool for its seed volume",
                     domain.Meta.Origin.Find("spec.cloudInit"), "spec.cloudInit.pool",
-                    "set cloudInit.pool, or give the domain a disk that names a volume (the seed goes to that volume's pool)"));
+                    "set cloudInit.pool, or give the domain a disk that names a volume (the seed goes to that volume's pool)")
+                    .About(ResourceKind.Domain, domain.Name, r.Node.Node));
             }
             else if (!PoolKnown(pool))
             {
@@ -88,7 +90,7 @@ internal sealed class DomainReferences(NodeResources r)
                 : Diagnostic.Error("cross-node-reference",
                     $"domain '{domain.Name}' on node '{r.Node.Node}' uses network '{net}', which is placed on node '{elsewhere.Node}' (at {elsewhere.Meta.Origin.Location})",
                     domain.Meta.Origin.Find($"spec.interfaces[{i}].network"), $"spec.interfaces[{i}].network",
-                    "a domain's networks must be on its own node"));
+                    "a domain's networks must be on its own node").About(ResourceKind.Domain, domain.Name, r.Node.Node));
         }
         if (errors > 0)
         {
@@ -108,7 +110,8 @@ internal sealed class DomainReferences(NodeResources r)
             {
                 r.Diagnostics.Add(Diagnostic.Error("dangling-reference",
                     $"domain '{domain.Name}' uses volume '{name}' in pool '{disk.Pool}', but the Volume spec '{name}' (at {spec.Meta.Origin.Location}) is in pool '{spec.Pool}'",
-                    domain.Meta.Origin.Find(field), field, $"remove pool: from the disk, or write pool: {spec.Pool}"));
+                    domain.Meta.Origin.Find(field), field, $"remove pool: from the disk, or write pool: {spec.Pool}")
+                    .About(ResourceKind.Domain, domain.Name, r.Node.Node));
                 return null;
             }
             return spec.Pool;
@@ -118,7 +121,8 @@ internal sealed class DomainReferences(NodeResources r)
             r.Diagnostics.Add(Diagnostic.Error("cross-node-reference",
                 $"domain '{domain.Name}' on node '{r.Node.Node}' uses volume '{name}', which is on another node (spec at {other.Meta.Origin.Location})",
                 domain.Meta.Origin.Find(field), field,
-                $"a domain's volumes must be on its own node: to move the volume with the domain, set the Volume's pool to a pool on node '{r.Node.Node}' (a running domain also needs spec.migration.storage: copy)"));
+                $"a domain's volumes must be on its own node: to move the volume with the domain, set the Volume's pool to a pool on node '{r.Node.Node}' (a running domain also needs spec.migration.storage: copy)")
+                .About(ResourceKind.Domain, domain.Name, r.Node.Node));
             return null;
         }
         if (disk.Pool is { } pool)
@@ -132,7 +136,8 @@ internal sealed class DomainReferences(NodeResources r)
             {
                 r.Diagnostics.Add(Diagnostic.Error("pool-inactive",
                     $"domain '{domain.Name}' uses volume '{name}' in pool '{pool}', which is inactive on node '{r.Node.Node}' so the volume cannot be checked",
-                    domain.Meta.Origin.Find(field), field, $"start the pool (virsh pool-start {pool}), or add a StoragePool spec for it"));
+                    domain.Meta.Origin.Find(field), field, $"start the pool (virsh pool-start {pool}), or add a StoragePool spec for it")
+                    .About(ResourceKind.Domain, domain.Name, r.Node.Node));
                 return null;
             }
             r.Diagnostics.Add(Dangling(domain, field, $"volume '{name}' in pool '{pool}'"));
@@ -148,7 +153,7 @@ internal sealed class DomainReferences(NodeResources r)
             ? Dangling(domain, field, $"volume '{name}'")
             : Diagnostic.Error("ambiguous-reference",
                 $"domain '{domain.Name}' uses volume '{name}', which exists in several pools on node '{r.Node.Node}': {string.Join(", ", found)}",
-                domain.Meta.Origin.Find(field), field, "add pool: to the disk"));
+                domain.Meta.Origin.Find(field), field, "add pool: to the disk").About(ResourceKind.Domain, domain.Name, r.Node.Node));
         return null;
     }
 
@@ -169,7 +174,7 @@ internal sealed class DomainReferences(NodeResources r)
         Diagnostic.Error("dangling-reference",
             $"domain '{domain.Name}' uses {what}, which is neither in the specs nor on node '{r.Node.Node}'",
             domain.Meta.Origin.Find(field), field,
-            "add a spec for it, create it on the node, or fix the name");
+            "add a spec for it, create it on the node, or fix the name").About(ResourceKind.Domain, domain.Name, r.Node.Node);
 
     private bool PoolKnown(string pool) => r.PoolsByName.ContainsKey(pool) || r.LivePools.ContainsKey(pool);
 }

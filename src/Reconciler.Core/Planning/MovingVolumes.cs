@@ -54,7 +54,8 @@ internal static class MovingVolumes
                         diagnostics.Add(Diagnostic.Error("volume-move-needs-copy",
                             $"{where}, but the domain runs and spec.migration.storage is shared: a live migration with shared storage does not copy disks",
                             spec.Meta.Origin.Find(spec.Meta.Origin.Fields.ContainsKey("spec.migration") ? "spec.migration.storage" : "spec.node"), "spec.migration.storage",
-                            "set spec.migration: {storage: copy} to copy the volume during the live migration, or keep the Volume in its pool and the domain on its node"));
+                            "set spec.migration: {storage: copy} to copy the volume during the live migration, or keep the Volume in its pool and the domain on its node")
+                            .About(ResourceKind.Domain, spec.Name, target));
                         state.Blocked.Add((target, spec.Name));
                     }
                     if (liveVolume.BackingPath is not null)
@@ -62,7 +63,8 @@ internal static class MovingVolumes
                         diagnostics.Add(Diagnostic.Error("volume-move-backing",
                             $"{where}, but it is a qcow2 overlay on a backing file ({liveVolume.BackingPath}) that is not on the target; Reconciler does not move overlays",
                             volume.Meta.Origin.Find("spec.pool"), "spec.pool",
-                            "keep the Volume in its pool and the domain on its node, or make a new volume on the target (its data is not copied)"));
+                            "keep the Volume in its pool and the domain on its node, or make a new volume on the target (its data is not copied)")
+                            .About(ResourceKind.Domain, spec.Name, target));
                         state.Blocked.Add((target, spec.Name));
                     }
                     if (targetNode.Pools.FirstOrDefault(p => p.Name == volume.Pool) is { } toPool && toPool.Volumes.Any(v => v.Name == name))
@@ -70,7 +72,8 @@ internal static class MovingVolumes
                         diagnostics.Add(Diagnostic.Error("volume-move-target-exists",
                             $"{where}, but pool '{volume.Pool}' on node '{target}' already has a volume of that name; it is not overwritten",
                             volume.Meta.Origin.Find("spec.pool"), "spec.pool",
-                            $"remove that volume from node '{target}' yourself if it is stale (virsh vol-delete {name} --pool {volume.Pool}), or choose another pool"));
+                            $"remove that volume from node '{target}' yourself if it is stale (virsh vol-delete {name} --pool {volume.Pool}), or choose another pool")
+                            .About(ResourceKind.Domain, spec.Name, target));
                         state.Blocked.Add((target, spec.Name));
                         continue;
                     }

@@ -27,7 +27,7 @@ internal sealed class NetworkPlanner(NodeResources r)
             if (!current.Persistent)
             {
                 r.Diagnostics.Add(Diagnostic.Error("transient-conflict", $"a transient network named '{spec.Name}' exists on node '{r.Node.Node}'; Reconciler does not touch it",
-                    where, "metadata.name", "rename the spec, or remove that network yourself"));
+                    where, "metadata.name", "rename the spec, or remove that network yourself").About(ResourceKind.Network, spec.Name, r.Node.Node));
                 continue;
             }
             var fields = new List<FieldChange>();
@@ -37,11 +37,12 @@ internal sealed class NetworkPlanner(NodeResources r)
             {
                 if (!r.Options.Adopt)
                 {
-                    r.Diagnostics.Add(current.Owner is null
+                    r.Diagnostics.Add((current.Owner is null
                         ? Diagnostic.Error("not-owned", $"network '{spec.Name}' already exists on node '{r.Node.Node}' and is not managed by Reconciler; it is left untouched",
                             where, "metadata.name", "to take it over, run again with --adopt; or delete the Network spec and let domains reference it as it is (external)")
                         : Diagnostic.Error("owned-elsewhere", $"network '{spec.Name}' on node '{r.Node.Node}' is managed from another source ({current.Owner.Source}); it is left untouched",
-                            where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one"));
+                            where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one"))
+                        .About(ResourceKind.Network, spec.Name, r.Node.Node));
                     continue;
                 }
                 adopt = true;
@@ -51,7 +52,7 @@ internal sealed class NetworkPlanner(NodeResources r)
             if (current.Config is null)
             {
                 r.Diagnostics.Add(Diagnostic.Error("unreadable-live", $"the definition of network '{spec.Name}' on node '{r.Node.Node}' could not be read back",
-                    where, null, $"inspect it with virsh net-dumpxml --inactive {spec.Name}"));
+                    where, null, $"inspect it with virsh net-dumpxml --inactive {spec.Name}").About(ResourceKind.Network, spec.Name, r.Node.Node));
                 continue;
             }
             var users = r.Kept.Where(d => NodeResources.IsRunning(d) && UsesNetwork(d, spec.Name)).Select(d => d.Name).Order(StringComparer.Ordinal).ToList();
@@ -101,7 +102,8 @@ internal sealed class NetworkPlanner(NodeResources r)
             {
                 r.Diagnostics.Add(Diagnostic.Error("network-in-use",
                     $"network '{current.Name}' on node '{r.Node.Node}' is no longer in the specs but domain(s) {string.Join(", ", users)} still use it; it is kept",
-                    hint: "put its Network spec back, or move those domains to another network first"));
+                    hint: "put its Network spec back, or move those domains to another network first")
+                    .About(ResourceKind.Network, current.Name, r.Node.Node));
                 continue;
             }
             r.Changes.Add(r.Change(ResourceKind.Network, current.Name, ChangeAction.Destroy, "no longer in the specs", [], current.Uuid, current.Fingerprint,
@@ -123,7 +125,8 @@ internal sealed class NetworkPlanner(NodeResources r)
                 if (!Ipv4.Overlaps(a, ip.Prefix, b, o.Prefix)) continue;
                 r.Diagnostics.Add(Diagnostic.Error("overlapping-network",
                     $"network '{spec.Name}' ({ip.Address}/{ip.Prefix}) overlaps network '{other.Name}' ({o.Address}/{o.Prefix}) on node '{r.Node.Node}'",
-                    spec.Meta.Origin.Find("spec.ipv4.address"), "spec.ipv4.address", "choose a subnet no other network on the node uses"));
+                    spec.Meta.Origin.Find("spec.ipv4.address"), "spec.ipv4.address", "choose a subnet no other network on the node uses")
+                    .About(ResourceKind.Network, spec.Name, r.Node.Node));
             }
         }
     }

@@ -23,13 +23,13 @@ public static partial class Planner
         string? Single() => live.Count == 1 ? live[0].Node : null;
         var poolSpecs = desired.Pools.ToDictionary(p => p.Name, StringComparer.Ordinal);
 
-        string? Place(string kind, ResourceMeta meta, string? node, string field)
+        string? Place(ResourceKind kind, string what, ResourceMeta meta, string? node, string field)
         {
             var name = node ?? Single();
             if (name is not null && nodes.ContainsKey(name)) return name;
             diagnostics.Add(Diagnostic.Error("unknown-node",
-                name is null ? $"{kind} '{meta.Name}' names no node and there are {live.Count} nodes" : $"{kind} '{meta.Name}' is placed on node '{name}', which is not configured",
-                meta.Origin.Find(field), field, "set spec.node to one of: " + string.Join(", ", nodes.Keys)));
+                name is null ? $"{what} '{meta.Name}' names no node and there are {live.Count} nodes" : $"{what} '{meta.Name}' is placed on node '{name}', which is not configured",
+                meta.Origin.Find(field), field, "set spec.node to one of: " + string.Join(", ", nodes.Keys)).About(kind, meta.Name, name));
             return null;
         }
 
@@ -38,16 +38,16 @@ public static partial class Planner
         var networks = new Dictionary<string, List<NetworkSpec>>(StringComparer.Ordinal);
         foreach (var p in desired.Pools)
         {
-            if (Place("storage pool", p.Meta, p.Node, "spec.node") is { } n) Add(pools, n, p);
+            if (Place(ResourceKind.StoragePool, "storage pool", p.Meta, p.Node, "spec.node") is { } n) Add(pools, n, p);
         }
         foreach (var v in desired.Volumes)
         {
             var node = v.Node ?? (poolSpecs.TryGetValue(v.Pool, out var ps) ? ps.Node ?? Single() : null);
-            if (Place("volume", v.Meta, node, v.Node is null ? "spec.pool" : "spec.node") is { } n) Add(volumes, n, v);
+            if (Place(ResourceKind.Volume, "volume", v.Meta, node, v.Node is null ? "spec.pool" : "spec.node") is { } n) Add(volumes, n, v);
         }
         foreach (var net in desired.Networks)
         {
-            if (Place("network", net.Meta, net.Node, "spec.node") is { } n) Add(networks, n, net);
+            if (Place(ResourceKind.Network, "network", net.Meta, net.Node, "spec.node") is { } n) Add(networks, n, net);
         }
 
         MovingVolumes.Find(desired, live, byNode, state, diagnostics);

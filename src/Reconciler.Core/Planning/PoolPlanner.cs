@@ -23,7 +23,8 @@ internal sealed class PoolPlanner(NodeResources r)
                 {
                     r.Diagnostics.Add(Diagnostic.Error("pool-path-in-use",
                         $"storage pool '{spec.Name}': path {spec.Path} is already the target of pool '{clash.Name}' on node '{r.Node.Node}'",
-                        spec.Meta.Origin.Find("spec.path"), "spec.path", $"use another directory, or reference pool '{clash.Name}' from your volumes instead"));
+                        spec.Meta.Origin.Find("spec.path"), "spec.path", $"use another directory, or reference pool '{clash.Name}' from your volumes instead")
+                        .About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
                     continue;
                 }
                 r.Changes.Add(r.Change(ResourceKind.StoragePool, spec.Name, ChangeAction.Create, "not on the node", [], null, null,
@@ -33,7 +34,7 @@ internal sealed class PoolPlanner(NodeResources r)
             if (!current.Persistent)
             {
                 r.Diagnostics.Add(Diagnostic.Error("transient-conflict", $"a transient storage pool named '{spec.Name}' exists on node '{r.Node.Node}'; Reconciler does not touch it",
-                    where, "metadata.name", "rename the spec, or remove that pool yourself"));
+                    where, "metadata.name", "rename the spec, or remove that pool yourself").About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
                 continue;
             }
             var fields = new List<FieldChange>();
@@ -52,7 +53,8 @@ internal sealed class PoolPlanner(NodeResources r)
                 }
                 r.Diagnostics.Add(Diagnostic.Error("ledger-unreadable",
                     $"Reconciler's ledger in storage pool '{spec.Name}' on node '{r.Node.Node}' cannot be read ({current.LedgerError}); nothing in that pool is changed",
-                    where, null, $"inspect it: virsh vol-download {StorageLedger.VolumeName} /dev/stdout --pool {spec.Name}"));
+                    where, null, $"inspect it: virsh vol-download {StorageLedger.VolumeName} /dev/stdout --pool {spec.Name}")
+                    .About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
                 r.State.FrozenPools.Add((r.Node.Node, spec.Name));
                 continue;
             }
@@ -61,11 +63,12 @@ internal sealed class PoolPlanner(NodeResources r)
             {
                 if (!r.Options.Adopt)
                 {
-                    r.Diagnostics.Add(owner is null
+                    r.Diagnostics.Add((owner is null
                         ? Diagnostic.Error("not-owned", $"storage pool '{spec.Name}' already exists on node '{r.Node.Node}' and was not created by Reconciler; it is left untouched",
                             where, "metadata.name", "to take it over, run again with --adopt; or delete the StoragePool spec and let volumes reference the pool as it is (external)")
                         : Diagnostic.Error("owned-elsewhere", $"storage pool '{spec.Name}' on node '{r.Node.Node}' is managed from another source ({owner.Source}); it is left untouched",
-                            where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one"));
+                            where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one"))
+                        .About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
                     r.State.FrozenPools.Add((r.Node.Node, spec.Name));
                     continue;
                 }
@@ -76,14 +79,16 @@ internal sealed class PoolPlanner(NodeResources r)
             if (current.Type != "dir")
             {
                 r.Diagnostics.Add(Diagnostic.Error("immutable-field", $"storage pool '{spec.Name}' on node '{r.Node.Node}' is of type {current.Type}, not dir; a pool's type cannot change",
-                    spec.Meta.Origin.Find("spec.type"), "spec.type", "give the spec another name to create a new pool"));
+                    spec.Meta.Origin.Find("spec.type"), "spec.type", "give the spec another name to create a new pool")
+                    .About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
                 continue;
             }
             if (current.Path is not null && current.Path.TrimEnd('/') != spec.Path.TrimEnd('/'))
             {
                 r.Diagnostics.Add(Diagnostic.Error("immutable-field",
                     $"storage pool '{spec.Name}' on node '{r.Node.Node}' has path {current.Path}; a pool's path cannot change in place (its volumes live there)",
-                    spec.Meta.Origin.Find("spec.path"), "spec.path", $"write path: {current.Path} back, or create a new pool with another name"));
+                    spec.Meta.Origin.Find("spec.path"), "spec.path", $"write path: {current.Path} back, or create a new pool with another name")
+                    .About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
                 continue;
             }
             if (current.Autostart != spec.Autostart)
@@ -115,7 +120,7 @@ internal sealed class PoolPlanner(NodeResources r)
             {
                 r.Diagnostics.Add(Diagnostic.Error("pool-in-use",
                     $"storage pool '{current.Name}' on node '{r.Node.Node}' is no longer in the specs but is still used by {string.Join(", ", users.Distinct())}; it is kept",
-                    hint: "put its StoragePool spec back, or remove what uses it first"));
+                    hint: "put its StoragePool spec back, or remove what uses it first").About(ResourceKind.StoragePool, current.Name, r.Node.Node));
                 continue;
             }
             r.Changes.Add(r.Change(ResourceKind.StoragePool, current.Name, ChangeAction.Destroy,

@@ -18,7 +18,7 @@ internal sealed class SeedPlanner(NodeResources r)
         {
             if (domain.CloudInit is not { Pool: { } poolName } ci) continue;
             seeds.Add((poolName, ci.SeedVolume));
-            var (pool, ok) = VolumePlanner.PoolFor(r, "cloud-init seed of domain", domain.Meta, poolName, "spec.cloudInit");
+            var (pool, ok) = VolumePlanner.PoolFor(r, ResourceKind.Domain, "cloud-init seed of domain", domain.Meta, poolName, "spec.cloudInit");
             if (!ok) continue;
             var change = new StorageChange(Pool: poolName, Seed: new SeedChange(domain.Name, ci));
             var current = pool?.Volumes.FirstOrDefault(v => v.Name == ci.SeedVolume);
@@ -34,7 +34,8 @@ internal sealed class SeedPlanner(NodeResources r)
                 {
                     r.Diagnostics.Add(Diagnostic.Error("not-owned",
                         $"volume '{ci.SeedVolume}' (the cloud-init seed of domain '{domain.Name}') already exists in pool '{poolName}' and is not Reconciler's seed; it is left untouched",
-                        domain.Meta.Origin.Find("spec.cloudInit"), "spec.cloudInit", "remove that volume, or run again with --adopt to overwrite it with the seed"));
+                        domain.Meta.Origin.Find("spec.cloudInit"), "spec.cloudInit", "remove that volume, or run again with --adopt to overwrite it with the seed")
+                        .About(ResourceKind.Domain, domain.Name, r.Node.Node));
                     continue;
                 }
             }
@@ -84,7 +85,7 @@ internal sealed class SeedPlanner(NodeResources r)
             {
                 r.Diagnostics.Add(Diagnostic.Error("volume-in-use",
                     $"cloud-init seed '{name}' in pool '{pool.Name}' is no longer needed but domain(s) {string.Join(", ", users)} still attach it; it is not deleted",
-                    hint: "detach it from those domains first"));
+                    hint: "detach it from those domains first").About(ResourceKind.Volume, name, r.Node.Node));
                 continue;
             }
             r.Changes.Add(r.Change(ResourceKind.Volume, name, ChangeAction.Destroy,

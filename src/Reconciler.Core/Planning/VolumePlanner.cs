@@ -11,8 +11,12 @@ namespace Reconciler.Core.Planning;
 /// </summary>
 internal sealed class VolumePlanner(NodeResources r)
 {
-    /// <summary>The pool a volume goes to, if it can be used now: null when an error was reported or the check waits for the pool to start.</summary>
-    internal static (LivePool? Live, bool Ok) PoolFor(NodeResources r, string what, ResourceMeta meta, string pool, string field)
+    /// <summary>
+    /// The pool a volume goes to, if it can be used now: null when an error was reported or the check
+    /// waits for the pool to start. The errors are about <paramref name="kind"/> <c>meta.Name</c>: the
+    /// Volume spec, or the domain whose cloud-init seed it is.
+    /// </summary>
+    internal static (LivePool? Live, bool Ok) PoolFor(NodeResources r, ResourceKind kind, string what, ResourceMeta meta, string pool, string field)
     {
         if (r.State.FrozenPools.Contains((r.Node.Node, pool))) return (null, false);
         r.LivePools.TryGetValue(pool, out var live);
@@ -20,25 +24,27 @@ internal sealed class VolumePlanner(NodeResources r)
         {
             if (r.PoolsByName.ContainsKey(pool)) return (null, true); // created by this plan
             var elsewhere = r.Desired.Pools.FirstOrDefault(p => p.Name == pool);
-            r.Diagnostics.Add(elsewhere is null
+            r.Diagnostics.Add((elsewhere is null
                 ? Diagnostic.Error("dangling-reference", $"{what} '{meta.Name}' is in pool '{pool}', which is neither in the specs nor on node '{r.Node.Node}'",
                     meta.Origin.Find(field), field, "add a StoragePool spec, create the pool on the node, or fix the name")
                 : Diagnostic.Error("cross-node-reference", $"{what} '{meta.Name}' is placed on node '{r.Node.Node}' but its pool '{pool}' is on node '{elsewhere.Node}' (at {elsewhere.Meta.Origin.Location})",
-                    meta.Origin.Find(field), field, "remove spec.node from the volume: it follows its pool"));
+                    meta.Origin.Find(field), field, "remove spec.node from the volume: it follows its pool"))
+                .About(kind, meta.Name, r.Node.Node));
             return (null, false);
         }
         if (!live.Active)
         {
             if (r.PoolsByName.ContainsKey(pool)) return (null, false); // its start is planned; volumes are checked on the next plan
             r.Diagnostics.Add(Diagnostic.Error("pool-inactive", $"{what} '{meta.Name}' is in pool '{pool}', which is inactive on node '{r.Node.Node}'",
-                meta.Origin.Find(field), field, $"start it (virsh pool-start {pool}) or add a StoragePool spec for it"));
+                meta.Origin.Find(field), field, $"start it (virsh pool-start {pool}) or add a StoragePool spec for it").About(kind, meta.Name, r.Node.Node));
             return (null, false);
         }
         if (live.Ledger is null && live.LedgerError is not null)
         {
             r.Diagnostics.Add(Diagnostic.Error("ledger-unreadable",
                 $"Reconciler's ledger in storage pool '{pool}' on node '{r.Node.Node}' cannot be read ({live.LedgerError}); {what} '{meta.Name}' is not changed",
-                meta.Origin.Find(field), field, $"inspect it: virsh vol-download {StorageLedger.VolumeName} /dev/stdout --pool {pool}"));
+                meta.Origin.Find(field), field, $"inspect it: virsh vol-download {StorageLedger.VolumeName} /dev/stdout --pool {pool}")
+                .About(kind, meta.Name, r.Node.Node));
             r.State.FrozenPools.Add((r.Node.Node, pool));
             return (null, false);
         }
@@ -49,7 +55,7 @@ internal sealed class VolumePlanner(NodeResources r)
     {
         foreach (var spec in r.Volumes)
         {
-            var (pool, ok) = PoolFor(r, "volume", spec.Meta, spec.Pool, "spec.pool");
+            var (pool, ok) = PoolFor(r, ResourceKind.Volume, "volume", spec.Meta, spec.Pool, "spec.pool");
             if (!ok) continue;
             var change = new StorageChange(Pool: spec.Pool, Volume: spec);
             var current = pool?.Volumes.FirstOrDefault(v => v.Name == spec.Name);
@@ -71,11 +77,12 @@ internal sealed class VolumePlanner(NodeResources r)
             {
                 if (!r.Options.Adopt)
                 {
-                    r.Diagnostics.Add(record is null || record.Role != VolumeRole.Volume
+                    r.Diagnostics.Add((record is null || record.Role != VolumeRole.Volume
                         ? Diagnostic.Error("not-owned", $"volume '{spec.Name}' already exists in pool '{spec.Pool}' on node '{r.Node.Node}' and was not created by Reconciler; it is left untouched",
                             where, "metadata.name", "to take it over, run again with --adopt (its data is kept); or reference it from domains without a Volume spec (external)")
                         : Diagnostic.Error("owned-elsewhere", $"volume '{spec.Name}' in pool '{spec.Pool}' on node '{r.Node.Node}' is managed from another source ({record.Source}); it is left untouched",
-                            where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one"));
+                            where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one"))
+                        .About(ResourceKind.Volume, spec.Name, r.Node.Node));
                     continue;
                 }
                 why = record is null ? "adopt an unmanaged volume (data kept)" : $"adopt from {record.Source} (data kept)";
@@ -99,7 +106,8 @@ internal sealed class VolumePlanner(NodeResources r)
             {
                 r.Diagnostics.Add(Diagnostic.Error("immutable-field",
                     $"volume '{spec.Name}' in pool '{spec.Pool}' is {liveFormat}, not {format}; a volume's format cannot change in place",
-                    spec.Meta.Origin.Find("spec.format"), "spec.format", $"write format: {liveFormat}, or give the spec another name for a new volume"));
+                    spec.Meta.Origin.Find("spec.format"), "spec.format", $"write format: {liveFormat}, or give the spec another name for a new volume")
+                    .About(ResourceKind.Volume, spec.Name, r.Node.Node));
                 continue;
             }
             var want = StoragePlanner.RoundedSize(spec.SizeBytes);
@@ -109,7 +117,8 @@ internal sealed class VolumePlanner(NodeResources r)
             {
                 r.Diagnostics.Add(Diagnostic.Error("shrink-refused",
                     $"volume '{spec.Name}' in pool '{spec.Pool}' on node '{r.Node.Node}' is {ByteSize.Format(current.CapacityBytes)}; shrinking it to {ByteSize.Format(spec.SizeBytes)} would destroy data and is refused",
-                    spec.Meta.Origin.Find("spec.size"), "spec.size", $"write size: {ByteSize.Format(current.CapacityBytes)} (or more); to start over smaller, create a new volume"));
+                    spec.Meta.Origin.Find("spec.size"), "spec.size", $"write size: {ByteSize.Format(current.CapacityBytes)} (or more); to start over smaller, create a new volume")
+                    .About(ResourceKind.Volume, spec.Name, r.Node.Node));
                 continue;
             }
             if (current.CapacityBytes < want)
@@ -125,7 +134,8 @@ internal sealed class VolumePlanner(NodeResources r)
             {
                 r.Diagnostics.Add(Diagnostic.Warning("base-image-changed",
                     $"volume '{spec.Name}' was made from {made}; its baseImage now says {BaseImageKey(b)}, which only matters when a volume is created: the existing data is kept",
-                    spec.Meta.Origin.Find("spec.baseImage"), "spec.baseImage", "to start from the new image, create a volume with another name"));
+                    spec.Meta.Origin.Find("spec.baseImage"), "spec.baseImage", "to start from the new image, create a volume with another name")
+                    .About(ResourceKind.Volume, spec.Name, r.Node.Node));
             }
             if (fields.Count == 0)
             {
@@ -165,7 +175,7 @@ internal sealed class VolumePlanner(NodeResources r)
             {
                 r.Diagnostics.Add(Diagnostic.Error("volume-in-use",
                     $"volume '{name}' in pool '{pool.Name}' on node '{r.Node.Node}' is no longer in the specs (deletionPolicy Delete) but is attached to domain(s) {string.Join(", ", users)}; it is not deleted",
-                    hint: "detach it from those domains first (or put its Volume spec back)"));
+                    hint: "detach it from those domains first (or put its Volume spec back)").About(ResourceKind.Volume, name, r.Node.Node));
                 continue;
             }
             r.Changes.Add(r.Change(ResourceKind.Volume, name, ChangeAction.Destroy,
