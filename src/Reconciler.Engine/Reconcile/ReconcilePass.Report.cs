@@ -48,12 +48,11 @@ public static partial class ReconcilePass
 
     /// <summary>
     /// The first plan error about domain <paramref name="name"/>: one whose <see cref="Diagnostic.Resource"/>
-    /// is that domain, or, for an error that references no resource (the storage planner's), one whose
-    /// message quotes the name.
+    /// is that domain. Errors about other resources (a pool, a volume, a network) or about a whole
+    /// node (unreachable, a held mass removal) do not block it, even when their message names it.
     /// </summary>
     private static Diagnostic? BlockingError(Plan plan, string name) =>
-        plan.Diagnostics.FirstOrDefault(d => d.Severity == Severity.Error
-            && (d.Resource is { } about ? about.Is(ResourceKind.Domain, name) : d.Message.Contains($"'{name}'", StringComparison.Ordinal)));
+        plan.Diagnostics.FirstOrDefault(d => d.Severity == Severity.Error && d.Resource is { } about && about.Is(ResourceKind.Domain, name));
 
     /// <summary>The report of a decided change: its hold, or what applying it did.</summary>
     private static ResourceReport Report(Decision decision, Dictionary<(string, string), StepOutcome> outcomes, string planRevision,
