@@ -14,23 +14,8 @@ public sealed class PassBlockingTests
     public async Task A_plan_error_blocks_the_domain_it_is_about_not_a_domain_its_message_quotes()
     {
         using var dir = new SpecDir();
-        // A private test driver node that already holds an unmanaged domain with a spec's name.
-        var nodeFile = Path.Combine(dir.Path, "node.xml");
-        File.WriteAllText(nodeFile, """
-            <node>
-              <cpu><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads><active>2</active><mhz>2000</mhz><model>x86_64</model></cpu>
-              <memory>4194304</memory>
-              <domain type='test'><name>h17c-web</name><memory>65536</memory><os><type>hvm</type></os></domain>
-            </node>
-            """);
-        dir.Write("nodes.yaml", $"""
-            apiVersion: reconciler/v1
-            kind: Node
-            metadata: {"{"}name: h17c-twin{"}"}
-            spec: {"{"}uri: "test://{nodeFile}"{"}"}
-
-            """);
-        dir.Write("vms.yaml", """
+        // The node already holds an unmanaged domain with a spec's name.
+        var report = await SuspendedPass(dir, "h17c-twin", "<domain type='test'><name>h17c-web</name><memory>65536</memory><os><type>hvm</type></os></domain>", """
             apiVersion: reconciler/v1
             kind: Domain
             metadata: {name: h17c-web}
@@ -42,11 +27,6 @@ public sealed class PassBlockingTests
             spec: {node: h17c-twin, state: stopped, memory: 64MiB}
 
             """);
-        var loaded = Workspace.Load(dir.Path, null, CancellationToken.None);
-        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
-        var policy = new PassPolicy(DriftMode.Correct, Suspend: true, TimeSpan.FromSeconds(5), TimeSpan.Zero, Adopt: false, (_, _) => true, (_, _) => null);
-
-        var report = await ReconcilePass.RunAsync(loaded.Specs!, loaded.Nodes, policy, TextWriter.Null, CancellationToken.None);
 
         var web = report.Resources.Single(r => r.Name == "h17c-web");
         Assert.Equal((ResourceOutcome.Blocked, "NotOwned"), (web.Outcome, web.Reason));
@@ -60,23 +40,9 @@ public sealed class PassBlockingTests
     public async Task A_storage_error_blocks_the_domain_only_when_it_is_about_that_domain()
     {
         using var dir = new SpecDir();
-        var nodeFile = Path.Combine(dir.Path, "node.xml");
-        File.WriteAllText(nodeFile, """
-            <node>
-              <cpu><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads><active>2</active><mhz>2000</mhz><model>x86_64</model></cpu>
-              <memory>4194304</memory>
-            </node>
-            """);
-        dir.Write("nodes.yaml", $"""
-            apiVersion: reconciler/v1
-            kind: Node
-            metadata: {"{"}name: h17d-node{"}"}
-            spec: {"{"}uri: "test://{nodeFile}"{"}"}
-
-            """);
         // The Volume h17d-data is in a pool that exists nowhere: an error about the volume, whose
         // message quotes 'h17d-data', the name of a domain too. h17d-lost's disk names no volume at all.
-        dir.Write("vms.yaml", """
+        var report = await SuspendedPass(dir, "h17d-node", "", """
             apiVersion: reconciler/v1
             kind: Volume
             metadata: {name: h17d-data}
@@ -97,11 +63,6 @@ public sealed class PassBlockingTests
               disks: [{volume: h17d-nowhere}]
 
             """);
-        var loaded = Workspace.Load(dir.Path, null, CancellationToken.None);
-        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
-        var policy = new PassPolicy(DriftMode.Correct, Suspend: true, TimeSpan.FromSeconds(5), TimeSpan.Zero, Adopt: false, (_, _) => true, (_, _) => null);
-
-        var report = await ReconcilePass.RunAsync(loaded.Specs!, loaded.Nodes, policy, TextWriter.Null, CancellationToken.None);
 
         Assert.Contains(report.Plan.Diagnostics, d => d.Code == "dangling-reference" && d.Message.Contains("volume 'h17d-data'", StringComparison.Ordinal));
         var lost = report.Resources.Single(r => r.Name == "h17d-lost");
@@ -109,5 +70,33 @@ public sealed class PassBlockingTests
         Assert.Contains("'h17d-nowhere'", lost.Message);
         var data = report.Resources.Single(r => r.Kind == ResourceKind.Domain && r.Name == "h17d-data");
         Assert.Equal((ResourceOutcome.Suspended, "Suspended"), (data.Outcome, data.Reason));
+    }
+
+    /// <summary>
+    /// A suspended pass (plan and report only) of <paramref name="specs"/> against a private test
+    /// driver node <paramref name="node"/> that holds <paramref name="domainsXml"/>.
+    /// </summary>
+    private static async Task<PassReport> SuspendedPass(SpecDir dir, string node, string domainsXml, string specs)
+    {
+        var nodeFile = Path.Combine(dir.Path, "node.xml");
+        File.WriteAllText(nodeFile, $"""
+            <node>
+              <cpu><nodes>1</nodes><sockets>1</sockets><cores>2</cores><threads>1</threads><active>2</active><mhz>2000</mhz><model>x86_64</model></cpu>
+              <memory>4194304</memory>
+              {domainsXml}
+            </node>
+            """);
+        dir.Write("nodes.yaml", $"""
+            apiVersion: reconciler/v1
+            kind: Node
+            metadata: {"{"}name: {node}{"}"}
+            spec: {"{"}uri: "test://{nodeFile}"{"}"}
+
+            """);
+        dir.Write("vms.yaml", specs);
+        var loaded = Workspace.Load(dir.Path, null, CancellationToken.None);
+        Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
+        var policy = new PassPolicy(DriftMode.Correct, Suspend: true, TimeSpan.FromSeconds(5), TimeSpan.Zero, Adopt: false, (_, _) => true, (_, _) => null);
+        return await ReconcilePass.RunAsync(loaded.Specs!, loaded.Nodes, policy, TextWriter.Null, CancellationToken.None);
     }
 }
