@@ -37,12 +37,8 @@ internal sealed class NetworkPlanner(NodeResources r)
             {
                 if (!r.Options.Adopt)
                 {
-                    r.Diagnostics.Add((current.Owner is null
-                        ? Diagnostic.Error("not-owned", $"network '{spec.Name}' already exists on node '{r.Node.Node}' and is not managed by Reconciler; it is left untouched",
-                            where, "metadata.name", "to take it over, run again with --adopt; or delete the Network spec and let domains reference it as it is (external)")
-                        : Diagnostic.Error("owned-elsewhere", $"network '{spec.Name}' on node '{r.Node.Node}' is managed from another source ({current.Owner.Source}); it is left untouched",
-                            where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one"))
-                        .About(ResourceKind.Network, spec.Name, r.Node.Node));
+                    r.Diagnostics.Add(OwnershipRefusal.For(ResourceKind.Network, spec.Name, r.Node.Node, $"network '{spec.Name}'", current.Owner?.Source, where,
+                        "is not managed by Reconciler", "to take it over, run again with --adopt; or delete the Network spec and let domains reference it as it is (external)"));
                     continue;
                 }
                 adopt = true;

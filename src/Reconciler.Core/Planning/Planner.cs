@@ -128,29 +128,15 @@ public static partial class Planner
                 continue;
             }
             string reason;
-            if (current.Owner is null)
+            if (current.Owner is null || current.Owner.Source != desired.Source)
             {
                 if (!options.Adopt)
                 {
-                    diagnostics.Add(Diagnostic.Error("not-owned",
-                        $"domain '{spec.Name}' already exists on node '{node.Node}' and is not managed by Reconciler; it is left untouched",
-                        where, "metadata.name", "to take it over, run again with --adopt (its UUID, MACs and disks are kept); or rename the spec")
-                        .About(ResourceKind.Domain, spec.Name, node.Node));
+                    diagnostics.Add(OwnershipRefusal.For(ResourceKind.Domain, spec.Name, node.Node, $"domain '{spec.Name}'", current.Owner?.Source, where,
+                        "is not managed by Reconciler", "to take it over, run again with --adopt (its UUID, MACs and disks are kept); or rename the spec"));
                     continue;
                 }
-                reason = "adopt an unmanaged domain";
-            }
-            else if (current.Owner.Source != desired.Source)
-            {
-                if (!options.Adopt)
-                {
-                    diagnostics.Add(Diagnostic.Error("owned-elsewhere",
-                        $"domain '{spec.Name}' on node '{node.Node}' is managed from another source ({current.Owner.Source}); it is left untouched",
-                        where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one")
-                        .About(ResourceKind.Domain, spec.Name, node.Node));
-                    continue;
-                }
-                reason = $"adopt from {current.Owner.Source}";
+                reason = current.Owner is null ? "adopt an unmanaged domain" : $"adopt from {current.Owner.Source}";
             }
             else
             {

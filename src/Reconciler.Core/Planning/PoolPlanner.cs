@@ -63,12 +63,8 @@ internal sealed class PoolPlanner(NodeResources r)
             {
                 if (!r.Options.Adopt)
                 {
-                    r.Diagnostics.Add((owner is null
-                        ? Diagnostic.Error("not-owned", $"storage pool '{spec.Name}' already exists on node '{r.Node.Node}' and was not created by Reconciler; it is left untouched",
-                            where, "metadata.name", "to take it over, run again with --adopt; or delete the StoragePool spec and let volumes reference the pool as it is (external)")
-                        : Diagnostic.Error("owned-elsewhere", $"storage pool '{spec.Name}' on node '{r.Node.Node}' is managed from another source ({owner.Source}); it is left untouched",
-                            where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one"))
-                        .About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
+                    r.Diagnostics.Add(OwnershipRefusal.For(ResourceKind.StoragePool, spec.Name, r.Node.Node, $"storage pool '{spec.Name}'", owner?.Source, where,
+                        "was not created by Reconciler", "to take it over, run again with --adopt; or delete the StoragePool spec and let volumes reference the pool as it is (external)"));
                     r.State.FrozenPools.Add((r.Node.Node, spec.Name));
                     continue;
                 }

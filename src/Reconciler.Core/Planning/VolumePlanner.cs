@@ -77,12 +77,9 @@ internal sealed class VolumePlanner(NodeResources r)
             {
                 if (!r.Options.Adopt)
                 {
-                    r.Diagnostics.Add((record is null || record.Role != VolumeRole.Volume
-                        ? Diagnostic.Error("not-owned", $"volume '{spec.Name}' already exists in pool '{spec.Pool}' on node '{r.Node.Node}' and was not created by Reconciler; it is left untouched",
-                            where, "metadata.name", "to take it over, run again with --adopt (its data is kept); or reference it from domains without a Volume spec (external)")
-                        : Diagnostic.Error("owned-elsewhere", $"volume '{spec.Name}' in pool '{spec.Pool}' on node '{r.Node.Node}' is managed from another source ({record.Source}); it is left untouched",
-                            where, "metadata.name", "remove it from the other source, or run again with --adopt to move it to this one"))
-                        .About(ResourceKind.Volume, spec.Name, r.Node.Node));
+                    r.Diagnostics.Add(OwnershipRefusal.For(ResourceKind.Volume, spec.Name, r.Node.Node, $"volume '{spec.Name}' in pool '{spec.Pool}'",
+                        record is null || record.Role != VolumeRole.Volume ? null : record.Source, where,
+                        "was not created by Reconciler", "to take it over, run again with --adopt (its data is kept); or reference it from domains without a Volume spec (external)"));
                     continue;
                 }
                 why = record is null ? "adopt an unmanaged volume (data kept)" : $"adopt from {record.Source} (data kept)";
