@@ -77,8 +77,8 @@ internal sealed class SeedPlanner(NodeResources r)
             // The seed of a domain that moves away stays while the domain is here (the plan after the move deletes it).
             if (r.State.WantedOn.TryGetValue(record.SpecName, out var there) && there != r.Node.Node && r.Node.Domains.Any(d => d.Name == record.SpecName)) continue;
             var current = pool.Volumes.FirstOrDefault(v => v.Name == name);
-            var users = r.Kept.Where(d => current is not null && d.Config is { } c && c.Disks.Any(x => (x.Volume == name && x.Pool == pool.Name) || x.Path == current.Path))
-                .Select(d => d.Name).ToList();
+            // The same in-use rule as a volume's (persistent or running definition).
+            var users = r.Kept.Where(d => current is not null && StoragePlanner.Uses(d, pool.Name, name, current.Path)).Select(d => d.Name).ToList();
             // A kept domain whose spec still has this disk is updated (the cdrom removed) before this destroy runs.
             users.RemoveAll(u => r.Resolved.TryGetValue(u, out var d) && !d.Disks.Any(x => x.Volume == name));
             if (users.Count > 0)
