@@ -39,24 +39,14 @@ public static partial class DomainRenderer
         var domain = new XElement("domain", new XAttribute("type", options.DomainType),
             new XElement("name", spec.Name));
         if (options.Uuid is not null) domain.Add(new XElement("uuid", options.Uuid));
-        if (spec.Description is not null) domain.Add(new XElement("description", spec.Description));
-        domain.Add(new XElement("metadata", RenderOwner(spec, options.Owner)));
-
-        var maxMemory = spec.MaxMemoryBytes ?? spec.MemoryBytes;
         domain.Add(
-            new XElement("memory", new XAttribute("unit", "KiB"), Kib(maxMemory)),
-            new XElement("currentMemory", new XAttribute("unit", "KiB"), Kib(spec.MemoryBytes)),
-            new XElement("vcpu", new XAttribute("placement", "static"),
-                new XAttribute("current", Num(spec.Vcpus)), Num(spec.MaxVcpus ?? spec.Vcpus)),
-            RenderOs(spec),
-            new XElement("features", new XElement("acpi"), new XElement("apic"),
-                spec.Firmware == Firmware.Uefi && spec.SecureBoot ? new XElement("smm", new XAttribute("state", "on")) : null));
-        if (spec.Cpu.Mode is not null) domain.Add(RenderCpu(spec.Cpu));
-        domain.Add(
+            new XElement("metadata", RenderOwner(spec, options.Owner)),
+            new XElement("features", new XElement("acpi"), new XElement("apic")),
             new XElement("clock", new XAttribute("offset", "utc")),
             new XElement("on_poweroff", "destroy"),
             new XElement("on_reboot", "restart"),
             new XElement("on_crash", "destroy"));
+        foreach (var field in BoundFields.All) field.Render(domain, spec);
 
         var devices = new XElement("devices");
         for (var i = 0; i < spec.Disks.Count; i++) devices.Add(RenderDisk(spec.Disks[i], disks[i], i));
@@ -165,49 +155,9 @@ public static partial class DomainRenderer
         return element;
     }
 
-    private static XElement RenderOs(DomainSpec spec)
-    {
-        var os = new XElement("os",
-            new XElement("type", new XAttribute("arch", spec.Arch), new XAttribute("machine", spec.Machine), "hvm"));
-        if (spec.Firmware == Firmware.Uefi)
-        {
-            // Firmware autoselection: libvirt picks an OVMF build from the QEMU firmware descriptors
-            // (/usr/share/qemu/firmware) that matches the requested features when the domain starts.
-            os.Add(new XAttribute("firmware", "efi"));
-            if (spec.SecureBoot)
-            {
-                os.Add(
-                    new XElement("firmware",
-                        new XElement("feature", new XAttribute("enabled", "yes"), new XAttribute("name", "enrolled-keys")),
-                        new XElement("feature", new XAttribute("enabled", "yes"), new XAttribute("name", "secure-boot"))),
-                    new XElement("loader", new XAttribute("secure", "yes")));
-            }
-            else
-            {
-                os.Add(new XElement("firmware",
-                    new XElement("feature", new XAttribute("enabled", "no"), new XAttribute("name", "secure-boot"))));
-            }
-        }
-        return os;
-    }
-
-    private static XElement RenderCpu(CpuSpec cpu)
-    {
-        var element = new XElement("cpu", new XAttribute("mode", cpu.Mode!));
-        if (cpu.Model is not null)
-        {
-            if (cpu.Mode == "custom") element.Add(new XAttribute("match", "exact"));
-            element.Add(new XElement("model", new XAttribute("fallback", "forbid"), cpu.Model));
-        }
-        return element;
-    }
-
     private static bool IsQ35(string machine) =>
         machine == "q35" || machine.StartsWith("pc-q35-", StringComparison.Ordinal);
 
-    private static string Kib(ulong bytes) => Num((bytes + 1023) / 1024);
-    private static string Num(long value) => value.ToString(CultureInfo.InvariantCulture);
-    private static string Num(ulong value) => value.ToString(CultureInfo.InvariantCulture);
     private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Rejects text XML 1.0 cannot carry, naming the field, before anything is built.</summary>

@@ -52,7 +52,7 @@ public static partial class DomainXmlParser
     /// read there must be added here (RoundTripTests compare this load with the whole document).
     /// </summary>
     private static readonly HashSet<string> ReadElements = new(
-        ["name", "uuid", "description", "metadata", "memory", "currentMemory", "vcpu", "os", "cpu", .. DeclaredFields.Domain.TopElements],
+        ["name", "uuid", "metadata", .. BoundFields.All.SelectMany(f => f.Elements), .. DeclaredFields.Domain.TopElements],
         StringComparer.Ordinal);
 
     /// <summary>The children of <c>&lt;devices&gt;</c> that <see cref="Parse(XDocument)"/> reads (same rule).</summary>
@@ -109,41 +109,37 @@ public static partial class DomainXmlParser
                 }
             }
 
-            var (memory, maxMemory) = ParseMemory(domain);
-            var (vcpus, maxVcpus) = ParseVcpus(domain);
-            var os = domain.Element("os");
-            var osType = os?.Element("type");
-            var (firmware, secureBoot) = ParseFirmware(os);
             var devices = domain.Element("devices");
-
             var spec = new DomainSpec(
                 Meta: new ResourceMeta(name, labels, SpecOrigin.InMemory("live:" + name)),
                 Node: null,
                 State: PowerState.Stopped,
                 Autostart: false,
-                Vcpus: vcpus,
-                MaxVcpus: maxVcpus == vcpus ? null : maxVcpus,
-                MemoryBytes: memory,
-                MaxMemoryBytes: maxMemory == memory ? null : maxMemory,
-                Machine: (string?)osType?.Attribute("machine") ?? "",
-                Firmware: firmware,
-                SecureBoot: secureBoot,
-                Cpu: ParseCpu(domain.Element("cpu")),
+                Vcpus: 1,
+                MaxVcpus: null,
+                MemoryBytes: 0,
+                MaxMemoryBytes: null,
+                Machine: "",
+                Firmware: Firmware.Bios,
+                SecureBoot: false,
+                Cpu: new CpuSpec(null),
                 Disks: devices?.Elements("disk").Select(ParseDisk).ToList() ?? [],
                 Interfaces: devices?.Elements("interface").Select(ParseInterface).ToList() ?? [],
                 Graphics: ParseGraphics(devices),
                 Xml: patches,
-                Protect: owner?.Protect ?? false,
-                Description: domain.Element("description")?.Value,
-                DomainType: domainType,
-                Arch: (string?)osType?.Attribute("arch") ?? "x86_64")
+                Protect: owner?.Protect ?? false)
             {
                 Placement = placement,
                 Declared = DeclaredFields.Domain.Parse(domain),
             };
+            foreach (var field in BoundFields.All) spec = field.Read(domain, spec);
             return new ParsedDomain(name, string.IsNullOrEmpty(uuid) ? null : uuid, domainType, spec, owner);
         }
         catch (DomainParseException e)
+        {
+            throw new DomainParseException($"domain '{name}': {e.Message}", e);
+        }
+        catch (LiveXmlException e)
         {
             throw new DomainParseException($"domain '{name}': {e.Message}", e);
         }
@@ -164,45 +160,6 @@ public static partial class DomainXmlParser
         Add: (string?)patch.Attribute(OwnerMetadata.AddAttr),
         Set: (string?)patch.Attribute(OwnerMetadata.SetAttr),
         Remove: ParseBool((string?)patch.Attribute(OwnerMetadata.RemoveAttr)));
-
-    private static (ulong Memory, ulong MaxMemory) ParseMemory(XElement domain)
-    {
-        var max = domain.Element("memory") is { } m ? ReadBytes(m, "memory") : (ulong?)null;
-        var current = domain.Element("currentMemory") is { } c ? ReadBytes(c, "currentMemory") : (ulong?)null;
-        var memory = current ?? max ?? throw new DomainParseException("no <memory> element");
-        return (memory, max ?? memory);
-    }
-
-    private static (int Vcpus, int MaxVcpus) ParseVcpus(XElement domain)
-    {
-        var vcpu = domain.Element("vcpu");
-        if (vcpu is null) return (1, 1); // libvirt's default
-        var max = ReadInt(vcpu.Value.Trim()) ?? throw new DomainParseException($"<vcpu> '{vcpu.Value}' is not a number");
-        var current = (string?)vcpu.Attribute("current") is { } text
-            ? ReadInt(text) ?? throw new DomainParseException($"<vcpu current='{text}'> is not a number")
-            : max;
-        return (current, max);
-    }
-
-    private static (Firmware Firmware, bool SecureBoot) ParseFirmware(XElement? os)
-    {
-        if (os is null) return (Firmware.Bios, false);
-        var loader = os.Element("loader");
-        var uefi = (string?)os.Attribute("firmware") == "efi" || (string?)loader?.Attribute("type") == "pflash";
-        var secure = (string?)loader?.Attribute("secure") == "yes"
-            || os.Element("firmware")?.Elements("feature").Any(f =>
-                (string?)f.Attribute("name") == "secure-boot" && (string?)f.Attribute("enabled") == "yes") == true;
-        return uefi ? (Firmware.Uefi, secure) : (Firmware.Bios, false);
-    }
-
-    private static CpuSpec ParseCpu(XElement? cpu)
-    {
-        if (cpu is null) return new CpuSpec(null);
-        var model = cpu.Element("model")?.Value.Trim();
-        // No mode attribute means custom when a model is given (libvirt's default).
-        var mode = (string?)cpu.Attribute("mode") ?? (string.IsNullOrEmpty(model) ? null : "custom");
-        return new CpuSpec(mode, mode == "custom" && !string.IsNullOrEmpty(model) ? model : null);
-    }
 
     private static DiskSpec ParseDisk(XElement disk)
     {
@@ -256,39 +213,16 @@ public static partial class DomainXmlParser
     }
 
     /// <summary>A libvirt scaled integer (<c>unit</c> attribute, default KiB) in bytes.</summary>
-    internal static ulong ReadBytes(XElement element, string what)
+    internal static ulong ReadBytes(XElement element)
     {
-        var text = element.Value.Trim();
-        var unit = (string?)element.Attribute("unit") ?? "KiB";
-        if (!ulong.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
-        {
-            throw new DomainParseException($"<{what}> '{text}' is not a whole number");
-        }
-        var factor = UnitFactor(unit) ?? throw new DomainParseException($"<{what} unit='{unit}'> is not a unit libvirt knows");
         try
         {
-            return checked(value * factor);
+            return LibvirtUnits.ReadBytes(element);
         }
-        catch (OverflowException e)
+        catch (LiveXmlException e)
         {
-            throw new DomainParseException($"<{what}> {text} {unit} is too large", e);
+            throw new DomainParseException(e.Message, e);
         }
-    }
-
-    /// <summary>libvirt's units (virScaleInteger): b/bytes; k, KiB = 1024; KB = 1000; and so on up to E. Case-insensitive.</summary>
-    private static ulong? UnitFactor(string unit)
-    {
-        var u = unit.Trim().ToLowerInvariant();
-        if (u is "b" or "bytes") return 1;
-        if (u.Length is < 1 or > 3) return null;
-        var power = "kmgtpe".IndexOf(u[0], StringComparison.Ordinal) + 1;
-        if (power == 0) return null;
-        var rest = u[1..];
-        ulong @base = rest is "" or "ib" ? 1024UL : rest == "b" ? 1000UL : 0;
-        if (@base == 0) return null;
-        ulong factor = 1;
-        for (var i = 0; i < power; i++) factor *= @base;
-        return factor;
     }
 
     private static int? ReadInt(string? text) =>

@@ -47,7 +47,7 @@ public static class StorageXml
     public static (ulong Capacity, string? Format, string? Backing, string? Path) ParseVolume(string xml)
     {
         var root = Load(xml, "volume");
-        var capacity = root.Element("capacity") is { } c ? DomainXmlParser.ReadBytes(c, "capacity") : 0;
+        var capacity = root.Element("capacity") is { } c ? DomainXmlParser.ReadBytes(c) : 0;
         var target = root.Element("target");
         return (capacity, (string?)target?.Element("format")?.Attribute("type"),
             root.Element("backingStore")?.Element("path")?.Value.Trim(), target?.Element("path")?.Value.Trim());

@@ -60,25 +60,13 @@ public static class Disruptions
     private static Disruption Base(FieldDiff diff, DomainSpec config, bool running, IReadOnlyDictionary<string, Disruption> items)
     {
         var path = new FieldPath(diff.Path);
-        if (path.IsWithin(DomainPaths.Metadata) || path.IsWithin(DomainPaths.Placement)
-            || path == DomainPaths.Description || path == DomainPaths.Protect || path == DomainPaths.Autostart)
-        {
-            return Disruption.None;
-        }
-        var declared = DeclaredFields.Domain.ChangeOf(path);
-        if (path == DomainPaths.Arch || path == DomainPaths.DomainType || declared == Disruption.Replace) return Disruption.Replace;
+        if (path.IsWithin(DomainPaths.Metadata) || path.IsWithin(DomainPaths.Placement) || path == DomainPaths.Autostart) return Disruption.None;
+        var bound = BoundFields.Find(path);
+        var rule = bound?.Change ?? DeclaredFields.Domain.ChangeOf(path);
+        if (rule is Disruption.None or Disruption.Replace) return rule.Value;
         if (!running) return Disruption.None;
-        if (declared is { } rule) return rule;
-        if (path == DomainPaths.Memory)
-        {
-            return diff.After is not null && ByteSize.TryParse(diff.After, out var bytes, out _)
-                   && bytes <= (config.MaxMemoryBytes ?? config.MemoryBytes) ? Disruption.Live : Disruption.NextBoot;
-        }
-        if (path == DomainPaths.Vcpus)
-        {
-            return int.TryParse(diff.After, out var n) && int.TryParse(diff.Before, out var was)
-                   && n >= was && n <= (config.MaxVcpus ?? config.Vcpus) ? Disruption.Live : Disruption.NextBoot;
-        }
+        if (rule is { } declared) return declared;
+        if (bound?.LiveWhen is { } live) return live(diff, config) ? Disruption.Live : Disruption.NextBoot;
         return ItemOf(diff.Path) is { } item && items.TryGetValue(item, out var cls) ? cls : Disruption.NextBoot;
     }
 

@@ -30,18 +30,8 @@ public static class DomainFields
         var f = new List<FieldValue>(32);
         void Add(string path, string? value) => f.Add(new FieldValue(path, value));
 
-        Add("spec.vcpus", Num(spec.Vcpus));
-        Add("spec.maxVcpus", Num(spec.MaxVcpus ?? spec.Vcpus));
-        Add("spec.memory", ByteSize.Format(spec.MemoryBytes));
-        Add("spec.maxMemory", ByteSize.Format(spec.MaxMemoryBytes ?? spec.MemoryBytes));
-        Add("spec.machine", spec.Machine);
-        Add("spec.arch", spec.Arch);
-        Add("spec.firmware", Lower(spec.Firmware));
-        Add("spec.secureBoot", spec.Firmware == Firmware.Uefi ? Bool(spec.SecureBoot) : null);
-        Add("spec.cpu.mode", spec.Cpu.Mode);
-        Add("spec.cpu.model", spec.Cpu.Model);
+        foreach (var field in BoundFields.Definition) Add(field.Path.Text, field.Value(spec));
         f.AddRange(DeclaredFields.Domain.Flatten(spec.Declared));
-        Add("spec.domainType", spec.DomainType);
         for (var i = 0; i < disks.Count; i++)
         {
             if (disks[i] is not { } d) continue;
@@ -67,8 +57,7 @@ public static class DomainFields
         }
         Add("spec.graphics.type", Lower(spec.Graphics.Type));
         Add("spec.graphics.listen", spec.Graphics.Type == GraphicsType.None ? null : spec.Graphics.Listen);
-        Add("spec.description", spec.Description ?? "");
-        Add("spec.protect", Bool(spec.Protect));
+        foreach (var field in BoundFields.Records) Add(field.Path.Text, field.Value(spec));
         foreach (var (key, value) in spec.Meta.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
         {
             Add($"metadata.labels.{key}", value);
@@ -178,20 +167,14 @@ public static class DomainFields
     {
         if (live is null) return false;
         if (string.Equals(desired, live, StringComparison.Ordinal)) return true;
-        if (new FieldPath(path) == DomainPaths.Machine) return MachineMatches(desired, live);
-        return false;
+        return BoundFields.Find(new FieldPath(path))?.Equivalent is { } equivalent && equivalent(desired, live);
     }
 
     /// <summary>
     /// A machine alias matches the versioned name libvirt expands it to: <c>q35</c> ≡ <c>pc-q35-7.2</c>,
     /// <c>pc</c> ≡ <c>pc-i440fx-7.2</c>. A versioned desired name must match exactly.
     /// </summary>
-    public static bool MachineMatches(string desired, string live) => desired switch
-    {
-        "q35" => live.StartsWith("pc-q35-", StringComparison.Ordinal),
-        "pc" => live.StartsWith("pc-i440fx-", StringComparison.Ordinal),
-        _ => false,
-    };
+    public static bool MachineMatches(string desired, string live) => BoundFields.MachineMatches(desired, live);
 
     /// <summary>The field that stands for a whole item: a disk's device, a NIC's model, a label, a patch.</summary>
     private static bool IsItemField(string text)

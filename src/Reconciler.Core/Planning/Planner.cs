@@ -228,7 +228,7 @@ public static partial class Planner
 
     /// <summary>
     /// Owned running domains whose running instance lacks changes of their persistent definition.
-    /// Memory is left out: the running value is the balloon's, which the guest moves by itself.
+    /// Fields whose running value moves by itself (memory: the balloon's) are left out.
     /// Once the guest restarts (by anyone) the two match and the entry is gone.
     /// </summary>
     private static List<PendingRestart> PendingRestarts(SpecSet desired, IReadOnlyList<LiveNode> live)
@@ -241,7 +241,7 @@ public static partial class Planner
                 if (d.Owner?.Source != desired.Source || d.Config is null || d.Running is null) continue;
                 // Metadata-only fields (placement record) are not part of what the guest runs with.
                 var fields = DomainFields.Diff(d.Config, d.Running)
-                    .Where(f => new FieldPath(f.Path) is var path && path != DomainPaths.Memory && !path.IsWithin(DomainPaths.Placement)).ToList();
+                    .Where(f => new FieldPath(f.Path) is var path && BoundFields.Find(path) is not { RunningValueMoves: true } && !path.IsWithin(DomainPaths.Placement)).ToList();
                 if (fields.Count > 0) pending.Add(new PendingRestart(node.Node, d.Name, fields));
             }
         }

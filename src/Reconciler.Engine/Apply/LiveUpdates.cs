@@ -14,8 +14,14 @@ internal static class LiveUpdates
     {
         var live = change.Fields.Where(f => f.Disruption == Disruption.Live).ToList();
         if (live.Count == 0 || !domain.IsActive) return;
-        if (live.Any(f => new FieldPath(f.Path) == DomainPaths.Memory)) domain.SetMemory(desired.MemoryBytes / 1024, DomainModificationImpact.Live);
-        if (live.Any(f => new FieldPath(f.Path) == DomainPaths.Vcpus)) domain.SetVcpus((uint)desired.Vcpus, DomainVcpuFlags.Live);
+        foreach (var operation in live.Select(f => BoundFields.Find(new FieldPath(f.Path))?.Live ?? LiveOperation.None).Distinct())
+        {
+            switch (operation)
+            {
+                case LiveOperation.SetMemory: domain.SetMemory(desired.MemoryBytes / 1024, DomainModificationImpact.Live); break;
+                case LiveOperation.SetVcpus: domain.SetVcpus((uint)desired.Vcpus, DomainVcpuFlags.Live); break;
+            }
+        }
 
         var items = live.Select(f => Disruptions.ItemOf(new FieldPath(f.Path))).OfType<FieldPath>().Distinct().ToList();
         if (items.Count == 0) return;

@@ -7,9 +7,9 @@ namespace Reconciler.Specs.Kinds;
 /// <summary>The <c>Domain</c> kind: one virtual machine.</summary>
 internal sealed class DomainKind : KindHandler
 {
-    public const int MaxVcpus = 4096;
-    public const ulong MinMemory = 1UL << 20;
-    public const ulong MaxMemory = 16UL << 40;
+    public const int MaxVcpus = BoundFields.MaxVcpus;
+    public const ulong MinMemory = BoundFields.MinMemory;
+    public const ulong MaxMemory = BoundFields.MaxMemory;
 
     public static readonly IReadOnlyList<string> DiskBuses = ["virtio", "sata", "scsi", "ide", "usb"];
     public static readonly IReadOnlyList<string> CdromBuses = ["sata", "scsi", "ide", "usb"];
@@ -153,34 +153,13 @@ internal sealed class DomainKind : KindHandler
         {
             Default = false, Example = "true", Libvirt = "virDomainSetAutostart (not in the XML)",
         },
-        new FieldDef("vcpus", FieldType.Integer, "Virtual CPUs at boot.")
-        {
-            Default = 1, Minimum = 1, Maximum = MaxVcpus, Example = "2", Libvirt = "<vcpu current='2'>…</vcpu>",
-        },
-        new FieldDef("maxVcpus", FieldType.Integer, "Maximum virtual CPUs (hot-plug headroom); at least vcpus.")
-        {
-            Minimum = 1, Maximum = MaxVcpus, DefaultText = "= vcpus", Example = "4", Libvirt = "<vcpu>4</vcpu>",
-        },
-        new FieldDef("memory", FieldType.Size, "Memory at boot, with a unit (1024 alone is an error). Between 1MiB and 16TiB, a whole number of KiB.")
-        {
-            Default = 1UL << 30, Example = "2GiB", Libvirt = "<currentMemory unit='KiB'>; also <memory> without maxMemory",
-        },
-        new FieldDef("maxMemory", FieldType.Size, "Maximum memory (balloon headroom); at least memory.")
-        {
-            DefaultText = "= memory", Example = "4GiB", Libvirt = "<memory unit='KiB'>",
-        },
-        new FieldDef("machine", FieldType.String, "Machine type.")
-        {
-            Default = "q35", Pattern = Patterns.Token, Example = "pc-q35-8.2", Libvirt = "<os><type machine='q35'>hvm</type></os>",
-        },
-        new FieldDef("firmware", FieldType.Enum, "Boot firmware.")
-        {
-            Allowed = ["bios", "uefi"], Default = "bios", Example = "uefi", Libvirt = "<os firmware='efi'> for uefi",
-        },
-        new FieldDef("secureBoot", FieldType.Boolean, "UEFI Secure Boot; only with firmware uefi.")
-        {
-            Default = false, Example = "true", Libvirt = "<os firmware='efi'><firmware><feature enabled='yes' name='secure-boot'/></firmware><loader secure='yes'/></os>",
-        },
+        BoundFields.Vcpus.Row,
+        BoundFields.MaxVcpusField.Row,
+        BoundFields.Memory.Row,
+        BoundFields.MaxMemoryField.Row,
+        BoundFields.Machine.Row,
+        BoundFields.FirmwareField.Row,
+        BoundFields.SecureBoot.Row,
         DomainFieldTable.CpuField,
         new FieldDef("disks", FieldType.ObjectList, "Disks, in order.")
         {
@@ -194,26 +173,14 @@ internal sealed class DomainKind : KindHandler
         {
             Item = Graphics, DefaultText = "{type: vnc, listen: 127.0.0.1}", Example = "{type: none}", Libvirt = "<devices><graphics>",
         },
-        new FieldDef("protect", FieldType.Boolean, "Never destroyed by a prune: the plan errors instead.")
-        {
-            Default = false, Example = "true", Libvirt = "Reconciler's owner record in <metadata>",
-        },
+        BoundFields.Protect.Row,
         UpdatePolicyFields.UpdatePolicy,
         UpdatePolicyFields.SnapshotBeforeUpdate,
         UpdatePolicyFields.SnapshotsToKeep,
         MigrationFields.Migration,
-        new FieldDef("description", FieldType.String, "Free text.")
-        {
-            Multiline = true, DefaultText = "empty", Example = "\"Frontend web server\"", Libvirt = "<description>",
-        },
-        new FieldDef("domainType", FieldType.Enum, "Force the domain type instead of the node's choice.")
-        {
-            Allowed = NodeKind.DomainTypes, DefaultText = "the node's domainType", Example = "qemu", Libvirt = "<domain type='qemu'>",
-        },
-        new FieldDef("arch", FieldType.String, "Guest architecture.")
-        {
-            Default = "x86_64", Pattern = Patterns.Arch, Example = "aarch64", Libvirt = "<os><type arch='x86_64'>hvm</type></os>",
-        },
+        BoundFields.Description.Row,
+        BoundFields.DomainType.Row,
+        BoundFields.Arch.Row,
         new FieldDef("cloudInit", FieldType.Object, "A cloud-init NoCloud seed, attached as a read-only cdrom (the domain's last disk).")
         {
             Item = CloudInitFields.Def, DefaultText = "none", Example = "{userData: \"#cloud-config\\npackages: [nginx]\\n\", instanceId: web-1-v2, pool: lab}",

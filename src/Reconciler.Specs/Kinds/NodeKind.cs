@@ -7,7 +7,7 @@ namespace Reconciler.Specs.Kinds;
 /// <summary>The <c>Node</c> kind: one libvirt connection.</summary>
 internal sealed class NodeKind : KindHandler
 {
-    public static readonly IReadOnlyList<string> DomainTypes = ["kvm", "qemu", "test"];
+    public static readonly IReadOnlyList<string> DomainTypes = BoundFields.DomainTypes;
 
     public static readonly ObjectDef CredentialsDef = new("NodeCredentials",
         "Where the credentials libvirt asks for while connecting (SASL user name and password) are read from, when the connection is opened. Only names of environment variables and files are in the spec, never the password.",
