@@ -15,6 +15,7 @@ internal static class BoundFields
     public const ulong MinMemory = 1UL << 20;
     public const ulong MaxMemory = 16UL << 40;
     public static readonly IReadOnlyList<string> DomainTypes = ["kvm", "qemu", "test"];
+    public static readonly SizeRange MemorySizes = new(MinMemory, MaxMemory, 1024);
 
     public static readonly DomainField Vcpus = new(DomainPaths.Vcpus,
         new FieldDef("vcpus", FieldType.Integer, "Virtual CPUs at boot.")
@@ -55,7 +56,7 @@ internal static class BoundFields
     public static readonly DomainField Memory = new(DomainPaths.Memory,
         new FieldDef("memory", FieldType.Size, "Memory at boot, with a unit (1024 alone is an error). Between 1MiB and 16TiB, a whole number of KiB.")
         {
-            Default = 1UL << 30, Example = "2GiB", Libvirt = "<currentMemory unit='KiB'>; also <memory> without maxMemory",
+            Default = 1UL << 30, Sizes = MemorySizes, Example = "2GiB", Libvirt = "<currentMemory unit='KiB'>; also <memory> without maxMemory",
         })
     {
         Value = s => ByteSize.Format(s.MemoryBytes),
@@ -74,7 +75,7 @@ internal static class BoundFields
     public static readonly DomainField MaxMemoryField = new(DomainPaths.MaxMemory,
         new FieldDef("maxMemory", FieldType.Size, "Maximum memory (balloon headroom); at least memory.")
         {
-            DefaultText = "= memory", Example = "4GiB", Libvirt = "<memory unit='KiB'>",
+            DefaultText = "= memory", Sizes = MemorySizes, Example = "4GiB", Libvirt = "<memory unit='KiB'>",
         })
     {
         Value = s => ByteSize.Format(s.MaxMemoryBytes ?? s.MemoryBytes),

@@ -42,6 +42,8 @@ internal sealed class FieldDef(string name, FieldType type, string description)
     public string? KeyPattern { get; init; }
     public int? Minimum { get; init; }
     public int? Maximum { get; init; }
+    /// <summary>For <see cref="FieldType.Size"/>: the sizes allowed, enforced where the value is read.</summary>
+    public SizeRange? Sizes { get; init; }
     /// <summary>An example value as written in YAML (flow style for objects).</summary>
     public string? Example { get; init; }
     /// <summary>The libvirt XML (or API) the field becomes.</summary>
@@ -82,6 +84,17 @@ internal sealed class FieldDef(string name, FieldType type, string description)
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         var o => o.ToString(),
     };
+}
+
+/// <summary>The sizes a <see cref="FieldType.Size"/> field allows: between <paramref name="Minimum"/> and <paramref name="Maximum"/>, a whole number of <paramref name="Multiple"/> bytes.</summary>
+internal sealed record SizeRange(ulong Minimum, ulong Maximum, ulong Multiple = 1)
+{
+    /// <summary>Whether <paramref name="bytes"/> is allowed.</summary>
+    public bool Contains(ulong bytes) => bytes >= Minimum && bytes <= Maximum && bytes % Multiple == 0;
+
+    /// <summary>"between 1MiB and 16TiB and a whole number of KiB".</summary>
+    public string Text => $"between {ByteSize.Format(Minimum)} and {ByteSize.Format(Maximum)}"
+        + (Multiple > 1 ? $" and a whole number of {ByteSize.Format(Multiple)[1..]}" : "");
 }
 
 /// <summary>A mapping: its fields, in documentation order.</summary>

@@ -7,9 +7,6 @@ namespace Reconciler.Specs.Kinds;
 /// <summary>The <c>Domain</c> kind: one virtual machine.</summary>
 internal sealed class DomainKind : KindHandler
 {
-    public const int MaxVcpus = BoundFields.MaxVcpus;
-    public const ulong MinMemory = BoundFields.MinMemory;
-    public const ulong MaxMemory = BoundFields.MaxMemory;
 
     public static readonly IReadOnlyList<string> DiskBuses = ["virtio", "sata", "scsi", "ide", "usb"];
     public static readonly IReadOnlyList<string> CdromBuses = ["sata", "scsi", "ide", "usb"];

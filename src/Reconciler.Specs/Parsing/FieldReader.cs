@@ -73,7 +73,7 @@ internal static partial class FieldReader
         FieldType.String => ReadString(node, field, path, ctx),
         FieldType.Integer => ReadInteger(node, field, path, ctx),
         FieldType.Boolean => ReadBoolean(node, path, ctx),
-        FieldType.Size => ReadSize(node, path, ctx),
+        FieldType.Size => ReadSize(node, field, path, ctx),
         FieldType.Enum => ReadEnum(node, field, path, ctx),
         FieldType.StringMap => ReadStringMap(node, path, ctx),
         FieldType.Object => ReadObject(node, field.Item!, path, ctx),
@@ -150,7 +150,8 @@ internal static partial class FieldReader
         return null;
     }
 
-    private static ulong? ReadSize(YamlNode node, string path, DocumentContext ctx)
+    /// <summary>A size within the row's <see cref="FieldDef.Sizes"/>.</summary>
+    private static ulong? ReadSize(YamlNode node, FieldDef field, string path, DocumentContext ctx)
     {
         if (node is not YamlScalarNode scalar)
         {
@@ -161,7 +162,13 @@ internal static partial class FieldReader
         string? error;
         try
         {
-            if (ByteSize.TryParse(scalar.Value, out bytes, out error)) return bytes;
+            if (ByteSize.TryParse(scalar.Value, out bytes, out error))
+            {
+                if (field.Sizes is not { } range || range.Contains(bytes)) return bytes;
+                ctx.Error(OutOfRange, $"{field.Name} must be {range.Text}, got {ByteSize.Format(bytes)}", node, path,
+                    field.Example is null ? $"write a size {range.Text}" : $"e.g. {field.Name}: {field.Example}");
+                return null;
+            }
         }
         catch (OverflowException)
         {

@@ -27,7 +27,7 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
         RuleFor(d => d).Custom((d, ctx) => Failures.CheckMeta(d.Meta, ctx));
 
         // The range is the row's (FieldReader enforces it on YAML); this covers models built in code.
-        var vcpus = DomainKind.SpecDef["vcpus"];
+        var vcpus = BoundFields.Vcpus.Row;
         RuleFor(d => d.Vcpus)
             .InclusiveBetween(vcpus.Minimum!.Value, vcpus.Maximum!.Value)
             .OverridePropertyName("spec.vcpus")
@@ -36,21 +36,22 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
             .WithState(_ => new FailureState("e.g. vcpus: 2", []));
 
         RuleFor(d => d.MaxVcpus)
-            .Must((d, max) => max is null || (max >= d.Vcpus && max <= DomainKind.MaxVcpus))
+            .Must((d, max) => max is null || (max >= d.Vcpus && max <= BoundFields.MaxVcpus))
             .OverridePropertyName("spec.maxVcpus")
             .WithErrorCode(OutOfRange)
-            .WithMessage(d => $"maxVcpus ({d.MaxVcpus}) must be at least vcpus ({d.Vcpus}) and at most {DomainKind.MaxVcpus}")
+            .WithMessage(d => $"maxVcpus ({d.MaxVcpus}) must be at least vcpus ({d.Vcpus}) and at most {BoundFields.MaxVcpus}")
             .WithState(_ => new FailureState("raise maxVcpus or lower vcpus (or remove maxVcpus: it defaults to vcpus)", ["spec.vcpus"]));
 
+        var memory = BoundFields.Memory.Row.Sizes!;
         RuleFor(d => d.MemoryBytes)
-            .Must(InMemoryRange)
+            .Must(memory.Contains)
             .OverridePropertyName("spec.memory")
             .WithErrorCode(OutOfRange)
-            .WithMessage(d => $"memory must be between 1MiB and 16TiB and a whole number of KiB, got {ByteSize.Format(d.MemoryBytes)}")
+            .WithMessage(d => $"memory must be {memory.Text}, got {ByteSize.Format(d.MemoryBytes)}")
             .WithState(_ => new FailureState("e.g. memory: 2GiB", []));
 
         RuleFor(d => d.MaxMemoryBytes)
-            .Must((d, max) => max is null || (InMemoryRange(max.Value) && max >= d.MemoryBytes))
+            .Must((d, max) => max is null || (memory.Contains(max.Value) && max >= d.MemoryBytes))
             .OverridePropertyName("spec.maxMemory")
             .WithErrorCode(OutOfRange)
             .WithMessage(d => $"maxMemory ({ByteSize.Format(d.MaxMemoryBytes ?? 0)}) must be at least memory ({ByteSize.Format(d.MemoryBytes)}), at most 16TiB and a whole number of KiB")
@@ -118,9 +119,6 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
             Failures.Add(ctx, InvalidValue, "spec.placement.antiAffinity", $"'{Failures.Printable(group)}' is not a valid group name", Patterns.NameHint);
         }
     }
-
-    private static bool InMemoryRange(ulong bytes) =>
-        bytes >= DomainKind.MinMemory && bytes <= DomainKind.MaxMemory && bytes % 1024 == 0;
 
     private static void CheckCpu(CpuSpec cpu, ValidationContext<DomainSpec> ctx)
     {
