@@ -58,9 +58,12 @@ remember_owner = 0
 security_driver = "none"
 CONF
 fi
-pgrep -x virtlogd >/dev/null || $SUDO virtlogd -d
+# The system daemons by their pid files: tests start private libvirtd/virtlogd processes of their
+# own (with -p elsewhere), which a match on the process name would mistake for these.
+alive() { [ -s "$1" ] && $SUDO kill -0 "$($SUDO cat "$1")" 2>/dev/null; }
+alive /run/virtlogd.pid || $SUDO virtlogd -d
 if ! virsh -c qemu:///system version >/dev/null 2>&1; then
-  pgrep -x libvirtd >/dev/null || $SUDO libvirtd -d
+  alive /run/libvirtd.pid || $SUDO libvirtd -d
   for _ in $(seq 100); do virsh -c qemu:///system version >/dev/null 2>&1 && break; sleep 0.2; done
 fi
 virsh -c qemu:///system version >/dev/null 2>&1 || { echo "setup: libvirtd did not answer on qemu:///system" >&2; exit 1; }
