@@ -1,0 +1,94 @@
+using System.Xml.Linq;
+using Reconciler.Core.Fields;
+using Reconciler.Core.Model;
+using Reconciler.Core.Planning;
+
+namespace Reconciler.Core.Tests;
+
+/// <summary>Each bound Domain field's declaration agrees with itself: what it renders it reads back, and its rules reach the planner.</summary>
+public sealed class BoundFieldTests
+{
+    public static TheoryData<string> Paths() => [.. BoundFields.All.Select(f => f.Path.Text)];
+
+    /// <summary>A spec where every bound field has a value other than its default (protect lives in the owner record).</summary>
+    private static DomainSpec Unusual() => Specs.Domain("bound", d => d with
+    {
+        Vcpus = 3,
+        MaxVcpus = 6,
+        MemoryBytes = 768UL << 20,
+        MaxMemoryBytes = 3UL << 30,
+        Machine = "pc-i440fx-7.2",
+        Arch = "aarch64",
+        Firmware = Firmware.Uefi,
+        SecureBoot = true,
+        Cpu = new CpuSpec("custom", "Skylake-Server"),
+        DomainType = "qemu",
+        Description = "line one\nline two <&>",
+    });
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void What_a_field_renders_it_reads_back(string path)
+    {
+        var field = BoundFields.Find(new FieldPath(path))!;
+        var spec = Unusual();
+        var domain = new XElement("domain", new XAttribute("type", spec.DomainType!));
+        foreach (var f in BoundFields.All) f.Render(domain, spec);
+        var read = BoundFields.All.Aggregate(Specs.Domain("bound", d => d with { Protect = spec.Protect }), (s, f) => f.Read(domain, s));
+        Assert.Equal(field.Value(spec), field.Value(read));
+    }
+
+    [Fact]
+    public void Fields_render_in_libvirts_element_and_attribute_order()
+    {
+        var spec = Unusual();
+        var domain = new XElement("domain", new XElement("name", "bound"), new XElement("metadata"), new XElement("devices"));
+        foreach (var f in BoundFields.All) f.Render(domain, spec);
+        Assert.Equal(["name", "description", "metadata", "memory", "currentMemory", "vcpu", "os", "features", "cpu", "devices"],
+            domain.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["arch", "machine"], domain.Element("os")!.Element("type")!.Attributes().Select(a => a.Name.LocalName));
+        Assert.Equal(["placement", "current"], domain.Element("vcpu")!.Attributes().Select(a => a.Name.LocalName));
+        Assert.Equal("6", domain.Element("vcpu")!.Value);
+    }
+
+    [Fact]
+    public void A_missing_value_in_live_xml_is_a_located_read_error_not_a_crash()
+    {
+        var domain = new XElement("domain", new XElement("memory", new XAttribute("unit", "furlongs"), "12"));
+        var e = Assert.Throws<LiveXmlException>(() => BoundFields.Memory.Read(domain, Specs.Domain("x")));
+        Assert.Contains("furlongs", e.Message, StringComparison.Ordinal);
+        Assert.Throws<LiveXmlException>(() => BoundFields.Memory.Read(new XElement("domain"), Specs.Domain("x")));
+    }
+
+    [Theory]
+    [InlineData("spec.arch", "x86_64", "aarch64", false, Disruption.Replace)]
+    [InlineData("spec.domainType", "kvm", "qemu", false, Disruption.Replace)]
+    [InlineData("spec.description", "a", "b", true, Disruption.None)]
+    [InlineData("spec.machine", "pc-q35-7.2", "pc", true, Disruption.NextBoot)]
+    [InlineData("spec.machine", "pc-q35-7.2", "pc", false, Disruption.None)]
+    [InlineData("spec.memory", "64MiB", "32MiB", true, Disruption.Live)]
+    [InlineData("spec.memory", "64MiB", "128MiB", true, Disruption.NextBoot)]
+    [InlineData("spec.vcpus", "1", "2", true, Disruption.NextBoot)]
+    public void A_fields_declared_rule_decides_its_disruption(string path, string before, string after, bool running, Disruption expected)
+    {
+        var config = Specs.Domain("d");
+        var live = Specs.Live(config, running ? LiveRunState.Running : LiveRunState.Stopped);
+        var change = Disruptions.Classify([new FieldDiff(path, before, after)], config, live, now: null);
+        Assert.Equal(expected, Assert.Single(change).Disruption);
+    }
+
+    [Fact]
+    public void A_live_change_names_the_operation_that_applies_it()
+    {
+        Assert.Equal(LiveOperation.SetMemory, BoundFields.Memory.Live);
+        Assert.Equal(LiveOperation.SetVcpus, BoundFields.Vcpus.Live);
+        Assert.All(BoundFields.All.Where(f => f.LiveWhen is null), f => Assert.Equal(LiveOperation.None, f.Live));
+    }
+
+    [Fact]
+    public void An_alias_machine_equals_the_versioned_name_libvirt_writes()
+    {
+        Assert.Empty(DomainFields.Diff(Specs.Domain("m"), Specs.Live(Specs.Domain("m")).Config!));
+        Assert.NotEmpty(DomainFields.Diff(Specs.Domain("m", d => d with { Machine = "pc" }), Specs.Live(Specs.Domain("m")).Config!));
+    }
+}
