@@ -48,11 +48,7 @@ public static partial class DomainRenderer
         {
             throw new RenderException($"spec.interfaces[{index}]: exactly one of network or bridge is required") { FieldPath = $"spec.interfaces[{index}]" };
         }
-        var bridge = nic.Bridge is not null;
-        return new XElement("interface", new XAttribute("type", bridge ? "bridge" : "network"),
-            mac is null ? null : new XElement("mac", new XAttribute("address", mac)),
-            new XElement("source", bridge ? new XAttribute("bridge", nic.Bridge!) : new XAttribute("network", nic.Network!)),
-            new XElement("model", new XAttribute("type", nic.Model)));
+        return InterfaceFields.Render(nic with { Mac = mac });
     }
 
     private static XElement RenderGraphics(GraphicsSpec graphics)

@@ -124,7 +124,7 @@ public static partial class DomainXmlParser
                 SecureBoot: false,
                 Cpu: new CpuSpec(null),
                 Disks: devices?.Elements("disk").Select(ParseDisk).ToList() ?? [],
-                Interfaces: devices?.Elements("interface").Select(ParseInterface).ToList() ?? [],
+                Interfaces: devices?.Elements("interface").Select(InterfaceFields.Read).ToList() ?? [],
                 Graphics: ParseGraphics(devices),
                 Xml: patches,
                 Protect: owner?.Protect ?? false)
@@ -188,17 +188,6 @@ public static partial class DomainXmlParser
             ReadOnly: disk.Element("readonly") is not null,
             Target: (string?)target?.Attribute("dev"),
             Boot: boot is null ? null : ReadInt(boot) ?? throw new DomainParseException($"disk boot order '{boot}' is not a number"));
-    }
-
-    private static InterfaceSpec ParseInterface(XElement nic)
-    {
-        var type = (string?)nic.Attribute("type");
-        var source = nic.Element("source");
-        return new InterfaceSpec(
-            Network: type == "network" ? (string?)source?.Attribute("network") : null,
-            Bridge: type == "bridge" ? (string?)source?.Attribute("bridge") : null,
-            Model: (string?)nic.Element("model")?.Attribute("type") ?? "",
-            Mac: ((string?)nic.Element("mac")?.Attribute("address"))?.ToLowerInvariant());
     }
 
     private static GraphicsSpec ParseGraphics(XElement? devices)

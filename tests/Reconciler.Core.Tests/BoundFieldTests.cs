@@ -91,4 +91,16 @@ public sealed class BoundFieldTests
         Assert.Empty(DomainFields.Diff(Specs.Domain("m"), Specs.Live(Specs.Domain("m")).Config!));
         Assert.NotEmpty(DomainFields.Diff(Specs.Domain("m", d => d with { Machine = "pc" }), Specs.Live(Specs.Domain("m")).Config!));
     }
+
+    [Theory]
+    [InlineData(null, "br0", "e1000e", "52:54:00:ab:cd:ef")]
+    [InlineData("default", null, "virtio", null)]
+    public void An_interface_reads_back_what_its_fields_render_in_libvirts_order(string? network, string? bridge, string model, string? mac)
+    {
+        var nic = new InterfaceSpec(network, bridge, model, mac);
+        var element = InterfaceFields.Render(nic);
+        Assert.Equal(nic, InterfaceFields.Read(element));
+        Assert.Equal(network is null ? "bridge" : "network", (string?)element.Attribute("type"));
+        Assert.Equal([.. mac is null ? Array.Empty<string>() : ["mac"], "source", "model"], element.Elements().Select(e => e.Name.LocalName));
+    }
 }

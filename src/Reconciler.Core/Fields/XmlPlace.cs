@@ -37,6 +37,7 @@ internal static class XmlOrder
         ],
         ["cpu"] = ["model", "vendor", "topology", "cache", "maxphysaddr", "feature", "numa"],
         ["os"] = ["type", "firmware", "loader", "nvram", "kernel", "initrd", "cmdline", "dtb", "boot", "bootmenu", "smbios"],
+        ["interface"] = ["mac", "source", "virtualport", "ip", "route", "script", "target", "guest", "model", "driver", "backend", "filterref", "tune", "link", "mtu", "bandwidth", "vlan", "rom", "address", "boot"],
     };
 
     /// <summary>The child <paramref name="name"/> of <paramref name="parent"/>, created at libvirt's position when missing.</summary>

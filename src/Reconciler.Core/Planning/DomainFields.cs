@@ -50,10 +50,7 @@ public static class DomainFields
         {
             var n = spec.Interfaces[i];
             var p = $"spec.interfaces[{i}].";
-            Add(p + "network", n.Network);
-            Add(p + "bridge", n.Bridge);
-            Add(p + "model", n.Model);
-            Add(p + "mac", n.Mac?.ToLowerInvariant());
+            foreach (var field in InterfaceFields.All) Add(p + field.Row.Name, field.Value(n));
         }
         Add("spec.graphics.type", Lower(spec.Graphics.Type));
         Add("spec.graphics.listen", spec.Graphics.Type == GraphicsType.None ? null : spec.Graphics.Listen);

@@ -57,26 +57,7 @@ internal sealed class DomainKind : KindHandler
         },
     ]);
 
-    public static readonly ObjectDef Interface = new("Interface",
-        "One network interface, on a libvirt network or a host bridge (exactly one of the two).",
-    [
-        new FieldDef("network", FieldType.String, "A libvirt network name.")
-        {
-            Pattern = Patterns.Token, Example = "default", Libvirt = "<interface type='network'><source network='default'/>",
-        },
-        new FieldDef("bridge", FieldType.String, "A host bridge name.")
-        {
-            Pattern = Patterns.Bridge, Example = "br0", Libvirt = "<interface type='bridge'><source bridge='br0'/>",
-        },
-        new FieldDef("model", FieldType.String, "NIC model.")
-        {
-            Default = "virtio", Pattern = Patterns.Token, Example = "e1000e", Libvirt = "<model type='virtio'/>",
-        },
-        new FieldDef("mac", FieldType.String, "Unicast MAC address (any case; stored lower-case). Unset: libvirt picks one and it is kept.")
-        {
-            Pattern = Patterns.Mac, DefaultText = "chosen by libvirt", Example = "\"52:54:00:12:34:56\"", Libvirt = "<mac address='52:54:00:12:34:56'/>",
-        },
-    ], [["network", "bridge"]]);
+    public static readonly ObjectDef Interface = InterfaceFields.Def;
 
     public static readonly ObjectDef Graphics = new("Graphics", "Graphical console.",
     [

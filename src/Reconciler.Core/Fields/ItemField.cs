@@ -1,0 +1,104 @@
+using System.Xml.Linq;
+using Reconciler.Core.Model;
+
+namespace Reconciler.Core.Fields;
+
+/// <summary>
+/// One field of a list item (a network interface), declared once: its row (YAML, documentation,
+/// default, one-field validation), the canonical text the planner compares, how it is written into
+/// the item's element and how it is read back from a live one. The renderer, the live-XML reader
+/// and <see cref="Planning.DomainFields"/> loop over the item's fields and name none.
+/// </summary>
+/// <typeparam name="T">The item's model.</typeparam>
+internal sealed class ItemField<T>
+{
+    public ItemField(FieldDef row) => Row = row;
+
+    /// <summary>The field-table row; its name is the path segment after the item (<c>spec.interfaces[0].NAME</c>).</summary>
+    public FieldDef Row { get; }
+
+    /// <summary>The canonical text the planner compares; null: not written, so not owned.</summary>
+    public required Func<T, string?> Value { get; init; }
+
+    /// <summary>Writes the value into the item's element; children are created at libvirt's position (<see cref="XmlOrder"/>).</summary>
+    public required Action<XElement, T> Render { get; init; }
+
+    /// <summary>Reads the value from a live item element into the item being built.</summary>
+    public required Func<XElement, T, T> Read { get; init; }
+}
+
+/// <summary>The fields of one network interface (<c>spec.interfaces[i]</c>, a <c>&lt;devices&gt;&lt;interface&gt;</c>).</summary>
+internal static class InterfaceFields
+{
+    public static readonly ItemField<InterfaceSpec> Network = SourceField("network", "A libvirt network name.", Patterns.Token, "default",
+        n => n.Network, (n, value) => n with { Network = value });
+
+    public static readonly ItemField<InterfaceSpec> Bridge = SourceField("bridge", "A host bridge name.", Patterns.Bridge, "br0",
+        n => n.Bridge, (n, value) => n with { Bridge = value });
+
+    public static readonly ItemField<InterfaceSpec> Model = new(
+        new FieldDef("model", FieldType.String, "NIC model.")
+        {
+            Default = "virtio", Pattern = Patterns.Token, Example = "e1000e", Libvirt = "<model type='virtio'/>",
+        })
+    {
+        Value = n => n.Model,
+        Render = (element, n) => XmlOrder.Ensure(element, "model").SetAttributeValue("type", n.Model),
+        Read = (element, n) => n with { Model = (string?)element.Element("model")?.Attribute("type") ?? "" },
+    };
+
+    /// <summary>Rendered from the MAC the renderer resolved (the spec's, else the one the live interface has).</summary>
+    public static readonly ItemField<InterfaceSpec> Mac = new(
+        new FieldDef("mac", FieldType.String, "Unicast MAC address (any case; stored lower-case). Unset: libvirt picks one and it is kept.")
+        {
+            Pattern = Patterns.Mac, DefaultText = "chosen by libvirt", Example = "\"52:54:00:12:34:56\"", Libvirt = "<mac address='52:54:00:12:34:56'/>",
+        })
+    {
+        Value = n => n.Mac?.ToLowerInvariant(),
+        Render = (element, n) =>
+        {
+            if (n.Mac is { } mac) XmlOrder.Ensure(element, "mac").SetAttributeValue("address", mac);
+        },
+        Read = (element, n) => n with { Mac = ((string?)element.Element("mac")?.Attribute("address"))?.ToLowerInvariant() },
+    };
+
+    /// <summary>In the order the planner lists them and the Domain table documents them.</summary>
+    public static readonly IReadOnlyList<ItemField<InterfaceSpec>> All = [Network, Bridge, Model, Mac];
+
+    /// <summary>The table of <c>spec.interfaces[]</c>: exactly one of network or bridge.</summary>
+    public static readonly ObjectDef Def = new("Interface",
+        "One network interface, on a libvirt network or a host bridge (exactly one of the two).",
+        [.. All.Select(f => f.Row)], [["network", "bridge"]]);
+
+    /// <summary>What a live interface starts as before its fields are read (interfaces other than network or bridge keep their place with no source).</summary>
+    public static readonly InterfaceSpec Unread = new(null, null, "", null);
+
+    /// <summary>The interface's element with every field written; <paramref name="nic"/> carries the resolved MAC.</summary>
+    public static XElement Render(InterfaceSpec nic)
+    {
+        var element = new XElement("interface");
+        foreach (var field in All) field.Render(element, nic);
+        return element;
+    }
+
+    /// <summary>A live interface element read back.</summary>
+    public static InterfaceSpec Read(XElement element) => All.Aggregate(Unread, (nic, field) => field.Read(element, nic));
+
+    /// <summary>network or bridge: the interface's type, and its source attribute of the same name.</summary>
+    private static ItemField<InterfaceSpec> SourceField(string type, string description, string pattern, string example,
+        Func<InterfaceSpec, string?> get, Func<InterfaceSpec, string?, InterfaceSpec> set) => new(
+        new FieldDef(type, FieldType.String, description)
+        {
+            Pattern = pattern, Example = example, Libvirt = $"<interface type='{type}'><source {type}='{example}'/>",
+        })
+    {
+        Value = get,
+        Render = (element, n) =>
+        {
+            if (get(n) is not { } value) return;
+            element.SetAttributeValue("type", type);
+            XmlOrder.Ensure(element, "source").SetAttributeValue(type, value);
+        },
+        Read = (element, n) => set(n, (string?)element.Attribute("type") == type ? (string?)element.Element("source")?.Attribute(type) : null),
+    };
+}
