@@ -5,41 +5,16 @@ public static partial class DomainRenderer
 {
     private static XElement RenderDisk(DiskSpec disk, ResolvedDisk resolved, int index)
     {
-        XElement? source;
-        string type;
-        if (disk.Volume is not null)
+        if (disk.Volume is not null && disk.Pool is null)
         {
-            if (disk.Pool is null)
-            {
-                throw new RenderException($"spec.disks[{index}]: volume '{disk.Volume}' has no pool; the pool must be resolved before rendering")
-                { FieldPath = $"spec.disks[{index}].pool" };
-            }
-            type = "volume";
-            source = new XElement("source", new XAttribute("pool", disk.Pool), new XAttribute("volume", disk.Volume));
+            throw new RenderException($"spec.disks[{index}]: volume '{disk.Volume}' has no pool; the pool must be resolved before rendering")
+            { FieldPath = $"spec.disks[{index}].pool" };
         }
-        else if (disk.Path is not null)
-        {
-            var block = disk.Path.StartsWith("/dev/", StringComparison.Ordinal);
-            type = block ? "block" : "file";
-            source = new XElement("source", new XAttribute(block ? "dev" : "file", disk.Path));
-        }
-        else if (disk.Device == DiskDevice.Cdrom)
-        {
-            type = "file";
-            source = null; // an empty drive
-        }
-        else
+        if (disk.Volume is null && disk.Path is null && disk.Device != DiskDevice.Cdrom)
         {
             throw new RenderException($"spec.disks[{index}]: a disk needs a path or a volume") { FieldPath = $"spec.disks[{index}]" };
         }
-
-        var device = disk.Device == DiskDevice.Cdrom ? "cdrom" : "disk";
-        return new XElement("disk", new XAttribute("type", type), new XAttribute("device", device),
-            new XElement("driver", new XAttribute("name", "qemu"), new XAttribute("type", resolved.Format)),
-            source,
-            new XElement("target", new XAttribute("dev", resolved.Target), new XAttribute("bus", resolved.Bus)),
-            disk.ReadOnly || disk.Device == DiskDevice.Cdrom ? new XElement("readonly") : null,
-            disk.Boot is { } order ? new XElement("boot", new XAttribute("order", Num(order))) : null);
+        return DiskFields.Render(disk with { Bus = resolved.Bus, Format = resolved.Format, Target = resolved.Target });
     }
 
     private static XElement RenderInterface(InterfaceSpec nic, string? mac, int index)

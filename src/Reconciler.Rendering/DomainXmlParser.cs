@@ -123,7 +123,7 @@ public static partial class DomainXmlParser
                 Firmware: Firmware.Bios,
                 SecureBoot: false,
                 Cpu: new CpuSpec(null),
-                Disks: devices?.Elements("disk").Select(ParseDisk).ToList() ?? [],
+                Disks: devices?.Elements("disk").Select(DiskFields.Read).ToList() ?? [],
                 Interfaces: devices?.Elements("interface").Select(InterfaceFields.Read).ToList() ?? [],
                 Graphics: ParseGraphics(devices),
                 Xml: patches,
@@ -160,35 +160,6 @@ public static partial class DomainXmlParser
         Add: (string?)patch.Attribute(OwnerMetadata.AddAttr),
         Set: (string?)patch.Attribute(OwnerMetadata.SetAttr),
         Remove: ParseBool((string?)patch.Attribute(OwnerMetadata.RemoveAttr)));
-
-    private static DiskSpec ParseDisk(XElement disk)
-    {
-        var type = (string?)disk.Attribute("type") ?? "file";
-        var source = disk.Element("source");
-        string? path = null, volume = null, pool = null;
-        switch (type)
-        {
-            case "file": path = (string?)source?.Attribute("file"); break;
-            case "block": path = (string?)source?.Attribute("dev"); break;
-            case "dir": path = (string?)source?.Attribute("dir"); break;
-            case "volume":
-                volume = (string?)source?.Attribute("volume");
-                pool = (string?)source?.Attribute("pool");
-                break;
-        }
-        var target = disk.Element("target");
-        var boot = (string?)disk.Element("boot")?.Attribute("order");
-        return new DiskSpec(
-            Path: path,
-            Volume: volume,
-            Pool: pool,
-            Device: (string?)disk.Attribute("device") == "cdrom" ? DiskDevice.Cdrom : DiskDevice.Disk,
-            Bus: (string?)target?.Attribute("bus"),
-            Format: (string?)disk.Element("driver")?.Attribute("type"),
-            ReadOnly: disk.Element("readonly") is not null,
-            Target: (string?)target?.Attribute("dev"),
-            Boot: boot is null ? null : ReadInt(boot) ?? throw new DomainParseException($"disk boot order '{boot}' is not a number"));
-    }
 
     private static GraphicsSpec ParseGraphics(XElement? devices)
     {

@@ -103,4 +103,34 @@ public sealed class BoundFieldTests
         Assert.Equal(network is null ? "bridge" : "network", (string?)element.Attribute("type"));
         Assert.Equal([.. mac is null ? Array.Empty<string>() : ["mac"], "source", "model"], element.Elements().Select(e => e.Name.LocalName));
     }
+
+    public static TheoryData<DiskSpec> Disks() =>
+    [
+        new DiskSpec("/var/lib/libvirt/images/a.qcow2", null, null, DiskDevice.Disk, "virtio", "qcow2", false, "vda", 1),
+        new DiskSpec("/dev/vg0/data", null, null, DiskDevice.Disk, "scsi", "raw", true, "sdb", null),
+        new DiskSpec(null, "web-root", "lab", DiskDevice.Disk, "sata", "qcow2", false, "sdc", 2),
+        new DiskSpec("/srv/iso/debian.iso", null, null, DiskDevice.Cdrom, "sata", "raw", true, "sda", null),
+        new DiskSpec(null, null, null, DiskDevice.Cdrom, "ide", "raw", true, "hdc", null),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Disks))]
+    public void A_disk_reads_back_what_its_fields_render_in_libvirts_order(DiskSpec disk)
+    {
+        var element = DiskFields.Render(disk);
+        Assert.Equal(disk, DiskFields.Read(element));
+        Assert.Equal(["type", "device"], element.Attributes().Select(a => a.Name.LocalName));
+        var children = element.Elements().Select(e => e.Name.LocalName).ToList();
+        Assert.Equal(children.OrderBy(c => c switch { "driver" => 0, "source" => 1, "target" => 2, "readonly" => 3, _ => 4 }), children);
+        Assert.Equal(["dev", "bus"], element.Element("target")!.Attributes().Select(a => a.Name.LocalName));
+        if (disk.Volume is not null) Assert.Equal(["pool", "volume"], element.Element("source")!.Attributes().Select(a => a.Name.LocalName));
+    }
+
+    [Fact]
+    public void A_disk_with_an_unreadable_boot_order_is_a_read_error()
+    {
+        var element = DiskFields.Render(new DiskSpec("/a.raw", null, null, DiskDevice.Disk, "virtio", "raw", false, "vda", 1));
+        element.Element("boot")!.SetAttributeValue("order", "first");
+        Assert.Contains("first", Assert.Throws<LiveXmlException>(() => DiskFields.Read(element)).Message, StringComparison.Ordinal);
+    }
 }

@@ -37,6 +37,7 @@ internal static class XmlOrder
         ],
         ["cpu"] = ["model", "vendor", "topology", "cache", "maxphysaddr", "feature", "numa"],
         ["os"] = ["type", "firmware", "loader", "nvram", "kernel", "initrd", "cmdline", "dtb", "boot", "bootmenu", "smbios"],
+        ["disk"] = ["driver", "source", "backingStore", "geometry", "blockio", "target", "iotune", "readonly", "shareable", "transient", "serial", "wwn", "vendor", "product", "encryption", "boot", "alias", "address"],
         ["interface"] = ["mac", "source", "virtualport", "ip", "route", "script", "target", "guest", "model", "driver", "backend", "filterref", "tune", "link", "mtu", "bandwidth", "vlan", "rom", "address", "boot"],
     };
 

@@ -36,15 +36,7 @@ public static class DomainFields
         {
             if (disks[i] is not { } d) continue;
             var p = $"spec.disks[{i}].";
-            Add(p + "device", Lower(d.Device));
-            Add(p + "path", d.Path);
-            Add(p + "volume", d.Volume);
-            Add(p + "pool", d.Volume is null ? null : d.Pool);
-            Add(p + "bus", d.Bus);
-            Add(p + "format", d.Format);
-            Add(p + "readonly", Bool(d.ReadOnly || d.Device == DiskDevice.Cdrom));
-            Add(p + "target", d.Target);
-            Add(p + "boot", d.Boot is { } b ? Num(b) : null);
+            foreach (var field in DiskFields.All) Add(p + field.Row.Name, field.Value(d));
         }
         for (var i = 0; i < spec.Interfaces.Count; i++)
         {
@@ -183,7 +175,5 @@ public static class DomainFields
             || path.TryItemOf(DomainPaths.Xml, out _, out _);
     }
 
-    private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
-    private static string Bool(bool value) => value ? "true" : "false";
     private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 }

@@ -8,54 +8,14 @@ namespace Reconciler.Specs.Kinds;
 internal sealed class DomainKind : KindHandler
 {
 
-    public static readonly IReadOnlyList<string> DiskBuses = ["virtio", "sata", "scsi", "ide", "usb"];
-    public static readonly IReadOnlyList<string> CdromBuses = ["sata", "scsi", "ide", "usb"];
-    public static readonly IReadOnlyList<string> DiskFormats = ["qcow2", "raw"];
+    public static readonly IReadOnlyList<string> DiskBuses = DiskFields.Buses;
+    public static readonly IReadOnlyList<string> CdromBuses = DiskFields.CdromBuses;
+    public static readonly IReadOnlyList<string> DiskFormats = DiskFields.Formats;
     public static readonly IReadOnlyList<string> CpuModes = DomainFieldTable.CpuModes;
 
     public static readonly ObjectDef Cpu = DomainFieldTable.Cpu;
 
-    public static readonly ObjectDef Disk = new("Disk",
-        "One disk. Exactly one of path or volume names the source; a cdrom may have neither (an empty drive).",
-    [
-        new FieldDef("path", FieldType.String, "Absolute path of a file or block device on the node.")
-        {
-            Example = "/var/lib/libvirt/images/web-1.qcow2", Libvirt = "<disk type='file'><source file='…'/> (type='block', <source dev='…'/> under /dev/)",
-        },
-        new FieldDef("volume", FieldType.String, "A storage volume name (instead of path).")
-        {
-            Pattern = Patterns.Token, Example = "web-1-root", Libvirt = "<disk type='volume'><source pool='…' volume='…'/>",
-        },
-        new FieldDef("pool", FieldType.String, "The storage pool of volume (only with volume).")
-        {
-            Pattern = Patterns.Token, Example = "default", Libvirt = "<source pool='…'/>",
-        },
-        new FieldDef("device", FieldType.Enum, "disk or cdrom.")
-        {
-            Allowed = ["disk", "cdrom"], Default = "disk", Example = "cdrom", Libvirt = "<disk device='cdrom'>",
-        },
-        new FieldDef("bus", FieldType.Enum, "Bus the disk is attached to (cdroms cannot use virtio).")
-        {
-            Allowed = DiskBuses, DefaultText = "virtio for disks, sata for cdroms", Example = "virtio", Libvirt = "<target bus='virtio'/>",
-        },
-        new FieldDef("format", FieldType.Enum, "Image format.")
-        {
-            Allowed = DiskFormats, DefaultText = "from the path's extension: .qcow2 → qcow2; .iso, .img, .raw → raw; else unset (libvirt's choice)",
-            Example = "qcow2", Libvirt = "<driver name='qemu' type='qcow2'/>",
-        },
-        new FieldDef("readonly", FieldType.Boolean, "Attach read-only; always true for cdroms.")
-        {
-            Default = false, DefaultText = "false (true for cdroms)", Example = "true", Libvirt = "<readonly/>",
-        },
-        new FieldDef("target", FieldType.String, "Guest device name; unset means assigned in order (vda, vdb… / sda, sdb…).")
-        {
-            Pattern = Patterns.Target, DefaultText = "assigned in order", Example = "vdb", Libvirt = "<target dev='vdb'/>",
-        },
-        new FieldDef("boot", FieldType.Integer, "Boot order, 1 first.")
-        {
-            Minimum = 1, Maximum = 64, Example = "1", Libvirt = "<boot order='1'/>",
-        },
-    ]);
+    public static readonly ObjectDef Disk = DiskFields.Def;
 
     public static readonly ObjectDef Interface = InterfaceFields.Def;
 
