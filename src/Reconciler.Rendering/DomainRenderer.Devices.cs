@@ -26,15 +26,6 @@ public static partial class DomainRenderer
         return InterfaceFields.Render(nic with { Mac = mac });
     }
 
-    private static XElement RenderGraphics(GraphicsSpec graphics)
-    {
-        var element = new XElement("graphics", new XAttribute("type", graphics.Type == GraphicsType.Spice ? "spice" : "vnc"));
-        if (graphics.Type == GraphicsType.Vnc) element.Add(new XAttribute("port", "-1"));
-        element.Add(new XAttribute("autoport", "yes"),
-            new XElement("listen", new XAttribute("type", "address"), new XAttribute("address", graphics.Listen)));
-        return element;
-    }
-
     /// <summary>Bus, format and target of each disk after defaults, carry-over from the live definition, and assignment.</summary>
     internal sealed record ResolvedDisk(string Bus, string Format, string Target);
 

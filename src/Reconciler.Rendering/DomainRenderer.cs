@@ -74,7 +74,7 @@ public static partial class DomainRenderer
         {
             devices.Add(
                 new XElement("input", new XAttribute("type", "tablet"), new XAttribute("bus", "usb")),
-                RenderGraphics(spec.Graphics),
+                GraphicsFields.Render(spec.Graphics),
                 new XElement("video", new XElement("model", new XAttribute("type", "virtio"))));
         }
         devices.Add(

@@ -125,7 +125,7 @@ public static partial class DomainXmlParser
                 Cpu: new CpuSpec(null),
                 Disks: devices?.Elements("disk").Select(DiskFields.Read).ToList() ?? [],
                 Interfaces: devices?.Elements("interface").Select(InterfaceFields.Read).ToList() ?? [],
-                Graphics: ParseGraphics(devices),
+                Graphics: GraphicsFields.Read(devices),
                 Xml: patches,
                 Protect: owner?.Protect ?? false)
             {
@@ -160,17 +160,6 @@ public static partial class DomainXmlParser
         Add: (string?)patch.Attribute(OwnerMetadata.AddAttr),
         Set: (string?)patch.Attribute(OwnerMetadata.SetAttr),
         Remove: ParseBool((string?)patch.Attribute(OwnerMetadata.RemoveAttr)));
-
-    private static GraphicsSpec ParseGraphics(XElement? devices)
-    {
-        var graphics = devices?.Elements("graphics").FirstOrDefault(g => (string?)g.Attribute("type") is "vnc" or "spice");
-        if (graphics is null) return new GraphicsSpec(GraphicsType.None);
-        var type = (string?)graphics.Attribute("type") == "spice" ? GraphicsType.Spice : GraphicsType.Vnc;
-        var listen = (string?)graphics.Attribute("listen")
-            ?? graphics.Elements("listen").Where(l => (string?)l.Attribute("type") == "address")
-                .Select(l => (string?)l.Attribute("address")).FirstOrDefault(a => a is not null);
-        return listen is null ? new GraphicsSpec(type) : new GraphicsSpec(type, listen);
-    }
 
     /// <summary>A libvirt scaled integer (<c>unit</c> attribute, default KiB) in bytes.</summary>
     internal static ulong ReadBytes(XElement element)

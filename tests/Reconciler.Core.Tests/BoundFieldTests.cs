@@ -133,4 +133,16 @@ public sealed class BoundFieldTests
         element.Element("boot")!.SetAttributeValue("order", "first");
         Assert.Contains("first", Assert.Throws<LiveXmlException>(() => DiskFields.Read(element)).Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(GraphicsType.Vnc, "0.0.0.0")]
+    [InlineData(GraphicsType.Spice, "127.0.0.1")]
+    public void A_console_reads_back_what_its_fields_render(GraphicsType type, string listen)
+    {
+        var graphics = new GraphicsSpec(type, listen);
+        var element = GraphicsFields.Render(graphics);
+        Assert.Equal(graphics, GraphicsFields.Read(new XElement("devices", new XElement("graphics", new XAttribute("type", "egl-headless")), element)));
+        Assert.Equal(type == GraphicsType.Vnc ? ["type", "port", "autoport"] : ["type", "autoport"], element.Attributes().Select(a => a.Name.LocalName));
+        Assert.Equal(GraphicsType.None, GraphicsFields.Read(new XElement("devices")).Type);
+    }
 }

@@ -102,3 +102,68 @@ internal static class InterfaceFields
         Read = (element, n) => set(n, (string?)element.Attribute("type") == type ? (string?)element.Element("source")?.Attribute(type) : null),
     };
 }
+
+/// <summary>
+/// The fields of the graphical console (<c>spec.graphics</c>, the first vnc or spice
+/// <c>&lt;devices&gt;&lt;graphics&gt;</c>). Type none has no element; the renderer adds the devices
+/// that go with a console (tablet, video, the spice channel) around it.
+/// </summary>
+internal static class GraphicsFields
+{
+    public static readonly ItemField<GraphicsSpec> Type = new(
+        new FieldDef("type", FieldType.Enum, "Console protocol; none for a serial console only.")
+        {
+            Allowed = ["none", "vnc", "spice"], Default = "vnc", Example = "spice", Libvirt = "<graphics type='vnc'/> (nothing for none)",
+        })
+    {
+        Value = g => g.Type.ToString().ToLowerInvariant(),
+        Render = (element, g) =>
+        {
+            element.SetAttributeValue("type", g.Type == GraphicsType.Spice ? "spice" : "vnc");
+            if (g.Type == GraphicsType.Vnc) element.SetAttributeValue("port", "-1");
+            element.SetAttributeValue("autoport", "yes");
+        },
+        Read = (element, g) => g with { Type = (string?)element.Attribute("type") == "spice" ? GraphicsType.Spice : GraphicsType.Vnc },
+    };
+
+    public static readonly ItemField<GraphicsSpec> Listen = new(
+        new FieldDef("listen", FieldType.String, "IP address the console listens on.")
+        {
+            Default = "127.0.0.1", Example = "0.0.0.0", Libvirt = "<graphics listen='…'><listen type='address' address='…'/></graphics>",
+        })
+    {
+        Value = g => g.Type == GraphicsType.None ? null : g.Listen,
+        Render = (element, g) => element.Add(new XElement("listen", new XAttribute("type", "address"), new XAttribute("address", g.Listen))),
+        // No address (a socket or none): the default, as the spec would have it.
+        Read = (element, g) => g with
+        {
+            Listen = (string?)element.Attribute("listen")
+                     ?? element.Elements("listen").Where(l => (string?)l.Attribute("type") == "address")
+                         .Select(l => (string?)l.Attribute("address")).FirstOrDefault(a => a is not null)
+                     ?? new GraphicsSpec(GraphicsType.Vnc).Listen,
+        },
+    };
+
+    /// <summary>In the order the planner lists them and the Domain table documents them.</summary>
+    public static readonly IReadOnlyList<ItemField<GraphicsSpec>> All = [Type, Listen];
+
+    /// <summary>The table of <c>spec.graphics</c>.</summary>
+    public static readonly ObjectDef Def = new("Graphics", "Graphical console.", [.. All.Select(f => f.Row)]);
+
+    /// <summary>A console of the default protocol and address, before a live element is read.</summary>
+    public static readonly GraphicsSpec Unread = new(GraphicsType.Vnc);
+
+    /// <summary>The <c>&lt;graphics&gt;</c> element of a console (type vnc or spice).</summary>
+    public static XElement Render(GraphicsSpec graphics)
+    {
+        var element = new XElement("graphics");
+        foreach (var field in All) field.Render(element, graphics);
+        return element;
+    }
+
+    /// <summary>The console of a live <c>&lt;devices&gt;</c>: its first vnc or spice element, else none.</summary>
+    public static GraphicsSpec Read(XElement? devices) =>
+        devices?.Elements("graphics").FirstOrDefault(g => (string?)g.Attribute("type") is "vnc" or "spice") is { } element
+            ? All.Aggregate(Unread, (g, field) => field.Read(element, g))
+            : new GraphicsSpec(GraphicsType.None);
+}

@@ -44,8 +44,7 @@ public static class DomainFields
             var p = $"spec.interfaces[{i}].";
             foreach (var field in InterfaceFields.All) Add(p + field.Row.Name, field.Value(n));
         }
-        Add("spec.graphics.type", Lower(spec.Graphics.Type));
-        Add("spec.graphics.listen", spec.Graphics.Type == GraphicsType.None ? null : spec.Graphics.Listen);
+        foreach (var field in GraphicsFields.All) Add("spec.graphics." + field.Row.Name, field.Value(spec.Graphics));
         foreach (var field in BoundFields.Records) Add(field.Path.Text, field.Value(spec));
         foreach (var (key, value) in spec.Meta.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
         {

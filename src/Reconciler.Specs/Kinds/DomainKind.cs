@@ -19,17 +19,7 @@ internal sealed class DomainKind : KindHandler
 
     public static readonly ObjectDef Interface = InterfaceFields.Def;
 
-    public static readonly ObjectDef Graphics = new("Graphics", "Graphical console.",
-    [
-        new FieldDef("type", FieldType.Enum, "Console protocol; none for a serial console only.")
-        {
-            Allowed = ["none", "vnc", "spice"], Default = "vnc", Example = "spice", Libvirt = "<graphics type='vnc'/> (nothing for none)",
-        },
-        new FieldDef("listen", FieldType.String, "IP address the console listens on.")
-        {
-            Default = "127.0.0.1", Example = "0.0.0.0", Libvirt = "<graphics listen='…'><listen type='address' address='…'/></graphics>",
-        },
-    ]);
+    public static readonly ObjectDef Graphics = GraphicsFields.Def;
 
     public static readonly ObjectDef XmlPatch = new("XmlPatch",
         "An edit of the rendered XML, applied in order after rendering: exactly one of add, set or remove.",
