@@ -302,7 +302,10 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
     /// restarted daemon's reconnect job on the domain hung on a QEMU that never answers, and every
     /// resume then times out on the state change lock, forever. Such a domain is destroyed (which
     /// kills QEMU first and so frees the job) and started afresh; no guest state is lost because no
-    /// guest ever ran. A domain paused for any other reason (a client, an I/O error) is only resumed.
+    /// guest ever ran. When the crash came before libvirt had recorded QEMU's pid, libvirt (seen with 9.0) keeps
+    /// the start job with no thread to end it, and the destroy times out too: that is reported as a
+    /// step error naming the cause, since nothing a client can call clears it. A domain paused for
+    /// any other reason (a client, an I/O error) is only resumed.
     /// </summary>
     private void StartOrResume(LibvirtDomain domain)
     {
@@ -316,6 +319,13 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
             catch (LibvirtException) when (!domain.IsActive)
             {
                 // libvirt's own recovery stopped it meanwhile; it is started below.
+            }
+            catch (LibvirtOperationTimeoutException e) when (domain.GetState() is (DomainRunState.Paused, (int)DomainPausedReason.StartingUp))
+            {
+                throw new ApplyStepException(
+                    $"domain {domain.Name} never booted (paused, starting up: a start cut by a libvirtd crash) and libvirt refuses to destroy it too ({e.Message}): "
+                    + "libvirt keeps the cut start's job on it, across daemon restarts, when the crash came before it had recorded QEMU's pid. No guest is at stake; "
+                    + "Reconciler cannot clear it through libvirt: it needs a person on the node");
             }
         }
         if (domain.IsActive && domain.GetState().State is DomainRunState.Paused) domain.Resume();
