@@ -299,9 +299,9 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
     /// The Git source under faults: the controller follows a repository served by a real git daemon
     /// on loopback (<see cref="GitServer"/>), over 40 stopped owned domains and 2 running ones on
     /// its own extra libvirtd (127.0.0.1:16942), while the driver pushes spec edits, pushes broken
-    /// commits (a file cut inside a document: invalid, so the whole revision is rejected; a Git
-    /// revision is atomic, so a cut at a document boundary would be a real removal) each fixed by
-    /// the next push, adds and removes domains, stops the git server for 0.5–4 s and starts it again,
+    /// commits (a file cut inside a document: invalid, so the whole revision is rejected, which the
+    /// driver waits for; a Git revision is atomic, so a cut at a document boundary would be a real
+    /// removal) each fixed by the next push, adds and removes domains, stops the git server for 0.5–4 s and starts it again,
     /// undefines, redefines and destroys owned domains out of band, and kills libvirtd. Checked: no
     /// owned domain is lost, everything converges once the faults stop (the last good commit is
     /// applied), no unhandled exception and nothing logged as unexpected or with a stack trace.
@@ -374,7 +374,8 @@ public sealed class ChaosTests(ITestOutputHelper output) : IDisposable
                     var doc = full.LastIndexOf("---\n", StringComparison.Ordinal);
                     for (var back = random.Next(3); back > 0; back--) doc = full.LastIndexOf("---\n", doc - 1, StringComparison.Ordinal);
                     var brace = full.IndexOf("spec: {", doc, StringComparison.Ordinal) + "spec: {".Length;
-                    git.Commit($"broken {commits++}", ($"own-{f:D2}.yaml", full[..random.Next(brace, full.IndexOf('}', brace))]));
+                    var broken = git.Commit($"broken {commits++}", ($"own-{f:D2}.yaml", full[..random.Next(brace, full.IndexOf('}', brace))]));
+                    await controller.WaitAsync(s => s.Source.RejectedRevision == broken, "the broken commit fetched and rejected", 60);
                     await Task.Delay(random.Next(300, 2000));
                     git.Commit($"fixed {commits++}", SpecFile(f));
                     Count("spec: broken commit pushed, then fixed");
