@@ -4,14 +4,15 @@ using Reconciler.Libvirt;
 namespace Reconciler.Host.Tests;
 
 /// <summary>
-/// A start cut by a libvirtd crash (issue 16 C; found by the 10-minute chaos soak, seed 16): a
+/// A start cut by a libvirtd crash (issue 16 C; the kind of case the 10-minute chaos soak found): a
 /// client starts an owned domain; while libvirt is still bringing QEMU up (the domain is paused
 /// with reason "starting up", its vCPUs never ran) QEMU stops answering and libvirtd is killed
 /// with SIGKILL, then started again on the same state. The restarted daemon's reconnect job then
 /// hangs on that QEMU and holds the domain's state change lock: the domain stays paused (starting
 /// up) and every resume times out ("cannot acquire state change lock"). Here QEMU stops answering
-/// because the test stops it (SIGSTOP), which makes the hang deterministic; in the soak it was a
-/// QEMU caught mid-start. The controller, whose spec wants the domain running, must converge it
+/// because the test stops it (SIGSTOP), which makes the hang deterministic. (The soak's case was
+/// a crash before libvirt recorded QEMU's pid, which no client call can clear; see the README,
+/// Faults and soak.) The controller, whose spec wants the domain running, must converge it
 /// to running: the domain is destroyed (no guest ever ran) and started afresh, with its UUID and
 /// definition kept. On a private libvirtd (127.0.0.1:16941); the system daemon is never touched.
 /// </summary>
