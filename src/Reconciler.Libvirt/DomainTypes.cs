@@ -48,6 +48,25 @@ public enum DomainRunState
     PmSuspended = 7,
 }
 
+/// <summary>
+/// Why a domain is paused (<c>virDomainPausedReason</c>): the reason <see cref="LibvirtDomain.GetState"/>
+/// returns with <see cref="DomainRunState.Paused"/>. Only the reasons the engine acts on are named.
+/// </summary>
+public enum DomainPausedReason
+{
+    /// <summary>Unknown (<c>VIR_DOMAIN_PAUSED_UNKNOWN</c>).</summary>
+    Unknown = 0,
+
+    /// <summary>Paused by a client (<c>VIR_DOMAIN_PAUSED_USER</c>).</summary>
+    User = 1,
+
+    /// <summary>
+    /// The domain is being started and its vCPUs have never run (<c>VIR_DOMAIN_PAUSED_STARTING_UP</c>):
+    /// libvirt sets it before QEMU is launched and replaces it when the vCPUs first start.
+    /// </summary>
+    StartingUp = 11,
+}
+
 /// <summary>Which definition a change applies to (<c>virDomainModificationImpact</c>).</summary>
 [Flags]
 public enum DomainModificationImpact

@@ -111,6 +111,23 @@ internal sealed class PrivateLibvirtd : IDisposable
         }
     }
 
+    /// <summary>The pid of a running domain's QEMU process (from the pid file QEMU writes early in its start), or null while there is none.</summary>
+    public int? QemuPid(string domain)
+    {
+        var file = Path.Combine(_dir, "run", "qemu", domain + ".pid");
+        try
+        {
+            return File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), out var pid) && pid > 0 ? pid : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Sends a signal (a name kill(1) knows: STOP, CONT) to a process of this daemon's, e.g. a domain's QEMU.</summary>
+    public static void Signal(int pid, string signal) => Sh($"kill -{signal} {pid}");
+
     /// <summary>Destroys and undefines every domain on the daemon, then stops it and removes its directories.</summary>
     public void Dispose()
     {

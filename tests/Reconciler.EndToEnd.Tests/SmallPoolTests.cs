@@ -7,7 +7,8 @@ namespace Reconciler.EndToEnd.Tests;
 /// mount/umount), on the real libvirtd: a volume that does not fit is refused with a message
 /// naming the pool and both sizes, and nothing of it stays (no volume, no ledger record, the plan
 /// still wants to create it); a cloud-init seed that cannot be rewritten because the pool is full
-/// leaves the old seed byte for byte, and is rewritten once there is room. Everything is named
+/// leaves the old seed byte for byte, and is rewritten once there is room; growing a volume beyond
+/// the free space is refused the same way and the volume keeps its size and content. Everything is named
 /// chaos-small-* and removed afterwards.
 /// </summary>
 public sealed class SmallPoolTests : IDisposable
@@ -38,7 +39,7 @@ public sealed class SmallPoolTests : IDisposable
 
     private string PoolPath => Path.Combine(_mount, "p");
 
-    private string Spec(string volumes, string userData) => RealLibvirt.NodeSpec() + $$"""
+    private string Spec(string volumes, string userData, string rootSize = "8MiB", string rootFormat = "qcow2") => RealLibvirt.NodeSpec() + $$"""
 
         ---
         apiVersion: reconciler/v1
@@ -49,7 +50,7 @@ public sealed class SmallPoolTests : IDisposable
         apiVersion: reconciler/v1
         kind: Volume
         metadata: {name: {{P}}root}
-        spec: {pool: {{P}}p, size: 8MiB}
+        spec: {pool: {{P}}p, size: {{rootSize}}, format: {{rootFormat}}}
         {{volumes}}
         ---
         apiVersion: reconciler/v1
@@ -158,6 +159,54 @@ public sealed class SmallPoolTests : IDisposable
         Assert.Equal(before, Volumes());
         var empty = await Cli.RunAsync("plan", _dir.Path, "--detailed-exitcode");
         Assert.True(empty.ExitCode == 0, empty.ToString());
+    }
+
+    [Fact]
+    public async Task Growing_a_volume_beyond_the_free_space_is_refused_and_the_volume_keeps_its_size_and_content()
+    {
+        // Raw, so that the bytes written are the bytes the guest sees and a resize keeps them in place.
+        var first = await Apply(Spec("", "hostname: one", rootFormat: "raw"));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var root = P + "root";
+        var content = new byte[8 << 20];
+        new Random(16).NextBytes(content);
+        using (var conn = RealLibvirt.Connect())
+        using (var pool = Pool(conn))
+        using (var v = pool.LookupVolumeByName(root)!)
+        {
+            v.Upload(new MemoryStream(content), 0, (ulong)content.Length);
+        }
+        var before = Volumes();
+        var files = Directory.GetFiles(PoolPath).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var ledger = Download("reconciler-ledger.json");
+
+        // 8 MiB to 100 MiB on a 64 MiB filesystem (8 MiB of it used by this volume): refused before anything is written.
+        var grow = await Apply(Spec("", "hostname: one", rootSize: "100MiB", rootFormat: "raw"));
+        Assert.NotEqual(0, grow.ExitCode);
+        Assert.Matches($@"pool {P}p has \d+(\.\d)? MiB free; growing volume {root} to 100MiB needs 92 MiB; it stays 8MiB", grow.All());
+        using (var conn = RealLibvirt.Connect())
+        using (var pool = Pool(conn))
+        using (var v = pool.LookupVolumeByName(root)!)
+        {
+            Assert.Equal(8UL << 20, v.GetInfo().CapacityBytes);
+        }
+        Assert.Equal(content, Download(root));
+        Assert.Equal(before, Volumes());
+        Assert.Equal(files, Directory.GetFiles(PoolPath).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(ledger, Download("reconciler-ledger.json"));
+        var plan = await Cli.RunAsync("plan", _dir.Path, "--detailed-exitcode");
+        Assert.True(plan.ExitCode == 2 && plan.Out.Contains(root, StringComparison.Ordinal), plan.ToString());   // still wanted
+
+        // A growth that fits goes through, and the content stays.
+        var fits = await Apply(Spec("", "hostname: one", rootSize: "16MiB", rootFormat: "raw"));
+        Assert.True(fits.ExitCode == 0, fits.ToString());
+        using (var conn = RealLibvirt.Connect())
+        using (var pool = Pool(conn))
+        using (var v = pool.LookupVolumeByName(root)!)
+        {
+            Assert.Equal(16UL << 20, v.GetInfo().CapacityBytes);
+        }
+        Assert.Equal(content, Download(root).AsSpan(0, content.Length).ToArray());
     }
 
     private static void Run(string program, params string[] args)

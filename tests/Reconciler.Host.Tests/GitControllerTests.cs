@@ -66,7 +66,7 @@ internal sealed class GitServer : IDisposable
         _daemon = null;
     }
 
-    /// <summary>Writes files in the work tree, commits and pushes; returns the commit sha.</summary>
+    /// <summary>Writes files in the work tree, commits (even when nothing changed) and pushes; returns the commit sha.</summary>
     public string Commit(string message, params (string Path, string? Text)[] files)
     {
         foreach (var (path, text) in files)
@@ -81,7 +81,7 @@ internal sealed class GitServer : IDisposable
             File.WriteAllText(full, text);
         }
         Shell.Run("git", Work, "add", "-A");
-        Shell.Run("git", Work, "commit", "-q", "-m", message);
+        Shell.Run("git", Work, "commit", "-q", "--allow-empty", "-m", message);
         Shell.Run("git", Work, "push", "-q", "origin", "main");
         return Shell.Run("git", Work, "rev-parse", "HEAD").Trim();
     }
