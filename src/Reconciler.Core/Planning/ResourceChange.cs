@@ -50,6 +50,9 @@ public abstract record ResourceChange(
         ChangeAction.Stop => Disruption.Restart,
         _ => Fields.Count == 0 ? Disruption.None : Fields.Max(f => f.Disruption),
     };
+
+    /// <summary>The nodes the change acts on: its node, and for a move also the node it leaves.</summary>
+    public virtual IReadOnlyList<string> TouchedNodes() => [Node];
 }
 
 /// <summary>A change to a domain.</summary>
@@ -147,4 +150,7 @@ public sealed record DomainMigrate(string Node, string Name, string FromNode, st
 {
     /// <inheritdoc/>
     public override ChangeAction Action => ChangeAction.Migrate;
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<string> TouchedNodes() => [Node, FromNode];
 }

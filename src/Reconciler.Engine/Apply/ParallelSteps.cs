@@ -66,7 +66,7 @@ public static class ParallelSteps
                 RunWave(wave, parallelizable(changes[wave.Start.Value]) ? maxParallel : 1, step, errors);
             }
         }
-        if (byNode.Count <= 1 || changes.Any(c => c is DomainMigrate))
+        if (byNode.Count <= 1 || changes.Any(c => c.TouchedNodes().Count > 1))
         {
             foreach (var node in byNode) RunNode(node);
         }

@@ -96,9 +96,8 @@ public static partial class ReconcilePass
     /// <summary>Why <paramref name="change"/> must wait: its node, or the node it moves from, is locked by another apply; null when neither is.</summary>
     private static string? BusyNode(ResourceChange change, IReadOnlyList<NodeTarget> nodes, IReadOnlyDictionary<string, string> busy)
     {
-        foreach (var name in new[] { change.Node, (change as DomainMigrate)?.FromNode })
+        foreach (var name in change.TouchedNodes())
         {
-            if (name is null) continue;
             var uri = nodes.FirstOrDefault(n => n.Name == name)?.Uri;
             if (uri is not null && busy.TryGetValue(uri, out var why)) return why;
         }
