@@ -101,7 +101,11 @@ public sealed record DomainUpdate(string Node, string Name, string Reason, IRead
     public bool Restart { get; init; }
 }
 
-/// <summary>Start (or resume) a defined domain whose definition is as desired.</summary>
+/// <summary>
+/// Start (or resume) a defined domain whose definition is as desired. Apply needs no spec for it;
+/// the spec is kept for the plan's placement line and for the controller, which tells from it
+/// whether the start puts back drift.
+/// </summary>
 public sealed record DomainStart(string Node, string Name, string Reason, IReadOnlyList<FieldChange> Fields, DomainSpec Desired, string LiveUuid, string? LiveFingerprint)
     : DesiredDomainChange(Node, Name, Reason, Fields, LiveUuid, LiveFingerprint, Desired)
 {
