@@ -126,8 +126,8 @@ public static class Operations
         // plan against empty nodes does exactly that, with no I/O.
         var empty = loaded.Nodes.Select(n => new LiveNode(n.Name, n.Uri, n.DomainType ?? "kvm", [])).ToList();
         var resolved = Planner.Compute(specs, empty, new PlanOptions()).Changes
-            .Where(c => c.Kind == ResourceKind.Domain && c.Desired is not null)
-            .ToDictionary(c => c.Name, c => c.Desired!, StringComparer.Ordinal);
+            .OfType<DesiredDomainChange>()
+            .ToDictionary(c => c.Name, c => c.Desired, StringComparer.Ordinal);
         foreach (var spec in specs.Domains.Where(d => name is null || d.Name == name))
         {
             var domain = resolved.GetValueOrDefault(spec.Name) ?? spec;

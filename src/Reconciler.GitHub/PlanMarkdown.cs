@@ -142,13 +142,13 @@ public static class PlanMarkdown
         {
             sb.Append(" — disruption: ").Append(Emphasize(change.Disruption));
         }
-        if (change.Restart) sb.Append(" — **will restart**");
+        if (change is DomainUpdate { Restart: true }) sb.Append(" — **will restart**");
         sb.Append('\n');
-        if (change.Action == ChangeAction.Create && change.Desired is { } d)
+        if (change is DomainCreate create)
         {
-            sb.Append("  - ").Append(Text(DomainSummary.Describe(d))).Append('\n');
+            sb.Append("  - ").Append(Text(DomainSummary.Describe(create.Desired))).Append('\n');
         }
-        if (change.Placement is { } why)
+        if (change is DesiredDomainChange { Placement: { } why })
         {
             sb.Append("  - placed on node ").Append(Code(change.Node)).Append(": ").Append(Text(why)).Append('\n');
         }

@@ -454,7 +454,7 @@ internal static class MacroBenchmark
         // Starting a QEMU process takes seconds here: no warm-up round (nothing to warm that matters
         // next to that), and the three ways alternate.
         Progress($"qemu: {n} domain starts: raw sequential, reconcile apply, raw calls {ParallelSteps.DefaultMaxParallel} at a time and all at once");
-        var changes = names.Select(name => new ResourceChange("bench", ResourceKind.Domain, name, ChangeAction.Start, "bench", [], null, null, null)).ToList();
+        var changes = running.Specs!.Domains.Select(d => new DomainStart("bench", d.Name, "bench", [], d, "", null)).ToList();
         void Helper(int width)
         {
             // The engine's bounded-parallel step runner on its own, with the raw calls as the steps:

@@ -17,7 +17,7 @@ public sealed class MoveTests
     {
         var spec = Domain("web", d => d with { Node = "b" });
         var plan = Compute(spec, On("a", Live(spec with { Node = "a" })), On("b"));
-        var change = Assert.Single(plan.Changes);
+        var change = Assert.IsType<DomainMigrate>(Assert.Single(plan.Changes));
         Assert.Equal((ChangeAction.Migrate, "b", "a", "web"), (change.Action, change.Node, change.FromNode, change.Name));
         Assert.Equal(Disruption.Live, change.Disruption);
         Assert.Contains("live migration", change.Reason);
@@ -36,7 +36,7 @@ public sealed class MoveTests
         Assert.DoesNotContain("copying", sharedChange.Reason);
         Assert.Contains("copying the disks", copyChange.Reason);
         Assert.Equal((ChangeAction.Migrate, Disruption.Live), (copyChange.Action, copyChange.Disruption));
-        Assert.Equal(MigrationStorage.Copy, copyChange.Desired!.Migration!.Storage);
+        Assert.Equal(MigrationStorage.Copy, Assert.IsType<DomainMigrate>(copyChange).Desired.Migration!.Storage);
     }
 
     [Fact]

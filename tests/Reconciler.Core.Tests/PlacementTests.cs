@@ -39,10 +39,10 @@ public sealed class PlacementTests
         var spec = Placed("db", p => Selector(Selector(p, "rack", "r2"), "ssd", "true"));
         // a has the most memory, but only b carries both labels.
         var plan = Compute(nodes, [spec], On("a", 64 * GiB), On("b"), On("c", 16 * GiB));
-        var change = Assert.Single(plan.Changes);
+        var change = Assert.IsType<DomainCreate>(Assert.Single(plan.Changes));
         Assert.Equal((ChangeAction.Create, "b"), (change.Action, change.Node));
         Assert.Equal("1 of 3 nodes fit (nodeSelector rack=r2,ssd=true); most memory left (8GiB), 0 domains", change.Placement);
-        Assert.Equal("b", change.Desired!.Node);
+        Assert.Equal("b", change.Desired.Node);
         Assert.Equal("b", change.Desired.Placement!.Node);
         Assert.False(plan.HasErrors);
     }
@@ -128,7 +128,7 @@ public sealed class PlacementTests
         var spec = Placed("z", p => p with { Spread = PlacementSpread.Domains });
         // a has more room but two of our domains; b has none.
         var plan = Compute(nodes, [x, y, spec], On("a", 64 * GiB, domains: [Live(x), Live(y)]), On("b", 2 * GiB));
-        var change = Assert.Single(plan.Changes);
+        var change = Assert.IsAssignableFrom<DesiredDomainChange>(Assert.Single(plan.Changes));
         Assert.Equal("b", change.Node);
         Assert.StartsWith("2 of 2 nodes fit; fewest domains (0)", change.Placement);
         // With the default (memory) the same inputs choose a.
@@ -163,7 +163,7 @@ public sealed class PlacementTests
         // The selector now points elsewhere: kept on b with a warning; no move on its own.
         var moved = spec with { Placement = Selector(new PlacementSpec(new Dictionary<string, string>()), "rack", "r1") };
         plan = Compute(nodes, [moved], On("a", 64 * GiB), On("b", 1 * GiB, domains: live));
-        var change = Assert.Single(plan.Changes);
+        var change = Assert.IsAssignableFrom<DesiredDomainChange>(Assert.Single(plan.Changes));
         Assert.Equal((ChangeAction.Update, "b"), (change.Action, change.Node));
         Assert.Equal([("spec.placement.nodeSelector", "rack=r2", "rack=r1", Disruption.None)], change.Fields.Select(f => (f.Path, f.Before, f.After, f.Disruption)));
         Assert.Equal("kept where it was placed", change.Placement);
@@ -180,10 +180,10 @@ public sealed class PlacementTests
         var spec = Placed("db");
         var live = Live(spec with { Node = "b", Placement = spec.Placement! with { Node = "b" } });
         var plan = Compute(nodes, [spec with { Node = "a" }], On("a"), On("b", domains: live));
-        var change = Assert.Single(plan.Changes);
+        var change = Assert.IsType<DomainMigrate>(Assert.Single(plan.Changes));
         Assert.Equal((ChangeAction.Migrate, "a", "b"), (change.Action, change.Node, change.FromNode));
         Assert.Null(change.Placement);
-        Assert.Null(change.Desired!.Placement);
+        Assert.Null(change.Desired.Placement);
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public sealed class PlacementTests
         var nodes = new[] { NodeSpec("a"), NodeSpec("b") };
         var spec = Placed("db");
         var plan = Compute(nodes, [spec], On("a", 64 * GiB), On("b", domains: Live(spec with { Node = "b" })));
-        var change = Assert.Single(plan.Changes);
+        var change = Assert.IsAssignableFrom<DesiredDomainChange>(Assert.Single(plan.Changes));
         Assert.Equal((ChangeAction.Update, "b", "kept where it already is"), (change.Action, change.Node, change.Placement));
         Assert.Contains(change.Fields, f => f.Path == "spec.placement.node" && f.After == "b" && f.Disruption == Disruption.None);
     }

@@ -15,7 +15,7 @@ public sealed class PlannerTests
         var plan = Compute(Set(Domain("web-1")), Node());
         var change = Assert.Single(plan.Changes);
         Assert.Equal((ChangeAction.Create, "hv1", "web-1"), (change.Action, change.Node, change.Name));
-        Assert.NotNull(change.Desired);
+        Assert.NotNull(Assert.IsType<DomainCreate>(change).Desired);
         Assert.Null(change.LiveFingerprint);
     }
 

@@ -135,7 +135,7 @@ public sealed class PruneGuardTests
         var owned = Enumerable.Range(0, 10).Select(i => Domain($"vm-{i}")).ToList();
         var node = Node([.. owned.Select(s => Live(s))]);
         var plan = Planner.Compute(Set([.. owned]), [node], new PlanOptions());
-        var storage = Enumerable.Range(0, 10).Select(i => new ResourceChange("hv1", ResourceKind.Volume, $"v{i}", ChangeAction.Destroy, "gone", [], null, null, null)).ToList();
+        var storage = Enumerable.Range(0, 10).Select(i => new VolumeChange("hv1", $"v{i}", ChangeAction.Destroy, "gone", [], null) { Pool = "pool", Spec = null }).ToList();
         var withStorage = plan with { Changes = [.. plan.Changes, .. storage] };
         var guarded = PruneGuard.Apply(withStorage, [node], PruneLimits.Default);
         Assert.Equal(withStorage, guarded);

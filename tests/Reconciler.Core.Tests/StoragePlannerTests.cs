@@ -38,7 +38,7 @@ public sealed class StoragePlannerTests
         var plan = Compute(set, Specs.Node());
         Assert.Equal([ResourceKind.StoragePool, ResourceKind.Volume, ResourceKind.Network, ResourceKind.Domain], plan.Changes.Select(c => c.Kind));
         Assert.Empty(plan.Diagnostics);
-        var disk = Assert.Single(plan.Changes[^1].Desired!.Disks);
+        var disk = Assert.Single(Assert.IsType<DomainCreate>(plan.Changes[^1]).Desired.Disks);
         Assert.Equal(("p", "qcow2"), (disk.Pool, disk.Format));
     }
 
@@ -55,9 +55,9 @@ public sealed class StoragePlannerTests
         Assert.DoesNotContain(shrink.Changes, c => c.Kind == ResourceKind.Volume);
 
         var grow = Compute(Specs.Set(vm) with { Pools = [PoolSpec], Volumes = [Vol("v", 256)] }, live);
-        var change = Assert.Single(grow.Changes, c => c.Kind == ResourceKind.Volume);
+        var change = Assert.IsType<VolumeChange>(Assert.Single(grow.Changes, c => c.Kind == ResourceKind.Volume));
         Assert.Equal(("spec.size", "128MiB", "256MiB", Disruption.Live), (change.Fields[0].Path, change.Fields[0].Before, change.Fields[0].After, change.Fields[0].Disruption));
-        Assert.Equal(["vm"], change.Storage!.Affected);
+        Assert.Equal(["vm"], change.Affected);
     }
 
     [Fact]
@@ -74,8 +74,8 @@ public sealed class StoragePlannerTests
             })],
         };
         var plan = Compute(Specs.Set(user) with { Pools = [PoolSpec] }, live);
-        var keep = Assert.Single(plan.Changes, c => c.Name == "keep");
-        Assert.Equal((ChangeAction.Update, true), (keep.Action, keep.Storage!.Release));
+        var keep = Assert.IsType<VolumeChange>(Assert.Single(plan.Changes, c => c.Name == "keep"));
+        Assert.Equal((ChangeAction.Update, true), (keep.Action, keep.Release));
         Assert.Equal(ChangeAction.Destroy, Assert.Single(plan.Changes, c => c.Name == "drop").Action);
         Assert.DoesNotContain(plan.Changes, c => c.Name is "attached" or "foreign");
         Assert.Contains(plan.Diagnostics, d => d.Code == "volume-in-use" && d.Message.Contains("attached") && d.Message.Contains("user"));
@@ -111,13 +111,13 @@ public sealed class StoragePlannerTests
         var node = Specs.Node(Specs.Live(vm)) with { Networks = [liveNet] };
 
         var hosts = Compute(Specs.Set(vm) with { Networks = [Net(host: "198.51.100.12")] }, node);
-        var live = Assert.Single(hosts.Changes);
-        Assert.False(live.Storage!.Recreate);
+        var live = Assert.IsType<NetworkChange>(Assert.Single(hosts.Changes));
+        Assert.False(live.Recreate);
         Assert.All(live.Fields, f => Assert.Equal(Disruption.Live, f.Disruption));
 
         var subnet = Compute(Specs.Set(vm) with { Networks = [Net(address: "198.51.100.2")] }, node);
-        var recreate = Assert.Single(subnet.Changes);
-        Assert.True(recreate.Storage!.Recreate);
+        var recreate = Assert.IsType<NetworkChange>(Assert.Single(subnet.Changes));
+        Assert.True(recreate.Recreate);
         Assert.Equal(Disruption.Replace, recreate.Disruption);
         Assert.Contains("vm lose connectivity", recreate.Reason);
 
@@ -175,8 +175,9 @@ public sealed class StoragePlannerTests
         Assert.Equal(Disruption.None, rewrite.Disruption);
         Assert.Contains($"image format {CloudInitSpec.SeedFormat}", rewrite.Reason);
         Assert.Contains("its files are unchanged", rewrite.Reason);
-        Assert.NotNull(rewrite.Storage!.Seed);
-        Assert.False(rewrite.Storage.Adopt);
+        var seed = Assert.IsType<SeedChange>(rewrite);
+        Assert.NotNull(seed.CloudInit);
+        Assert.False(seed.Adopt);
         var field = Assert.Single(rewrite.Fields);
         Assert.Equal(("spec.cloudInit", old, ci.ContentHash, Disruption.None), (field.Path, field.Before, field.After, field.Disruption));
 

@@ -53,7 +53,7 @@ public sealed class VolumeMoveTests
         var plan = Planner.Compute(Moved(Vm("b")), Nodes(), new PlanOptions());
         Assert.DoesNotContain(plan.Diagnostics, d => d.Severity == Severity.Error);
         // No separate create on b nor release/delete on a: the move does both, in order.
-        var change = Assert.Single(plan.Changes);
+        var change = Assert.IsType<DomainMigrate>(Assert.Single(plan.Changes));
         Assert.Equal((ChangeAction.Migrate, "b", "a", Disruption.Live), (change.Action, change.Node, change.FromNode, change.Disruption));
         var move = Assert.Single(change.Volumes);
         Assert.Equal(("data", "pool-a", "pool-b", "qcow2", 64UL << 20, DeletionPolicy.Retain), (move.Name, move.FromPool, move.ToPool, move.Format, move.CapacityBytes, move.SourcePolicy));
@@ -61,14 +61,14 @@ public sealed class VolumeMoveTests
         Assert.Equal(("pool-a on a", "pool-b on b", Disruption.Live), (field.Before, field.After, field.Disruption));
         Assert.Contains("copied by the migration", change.Reason);
         Assert.Contains("kept on the source", change.Reason);
-        Assert.Equal("pool-b", Assert.Single(change.Desired!.Disks).Pool);
+        Assert.Equal("pool-b", Assert.Single(change.Desired.Disks).Pool);
     }
 
     [Fact]
     public void With_deletionPolicy_Delete_the_plan_says_the_source_copy_is_deleted_after_the_move()
     {
         var plan = Planner.Compute(Moved(Vm("b"), DeletionPolicy.Delete), Nodes(), new PlanOptions());
-        var change = Assert.Single(plan.Changes);
+        var change = Assert.IsType<DomainMigrate>(Assert.Single(plan.Changes));
         Assert.Equal(DeletionPolicy.Delete, Assert.Single(change.Volumes).SourcePolicy);
         Assert.Contains("deleted on the source after the move succeeded", change.Reason);
     }
@@ -88,7 +88,7 @@ public sealed class VolumeMoveTests
     {
         var plan = Planner.Compute(Moved(Vm("b", MigrationStorage.Shared, PowerState.Stopped)), Nodes(LiveRunState.Stopped), new PlanOptions());
         Assert.DoesNotContain(plan.Diagnostics, d => d.Severity == Severity.Error);
-        var change = Assert.Single(plan.Changes);
+        var change = Assert.IsType<DomainMigrate>(Assert.Single(plan.Changes));
         Assert.Equal((ChangeAction.Migrate, Disruption.None), (change.Action, change.Disruption));
         Assert.Single(change.Volumes);
         Assert.Contains("downloaded from the source, uploaded to the target", change.Reason);
@@ -135,10 +135,10 @@ public sealed class VolumeMoveTests
         };
         var plan = Planner.Compute(Moved(vm), nodes, new PlanOptions());
         Assert.DoesNotContain(plan.Diagnostics, d => d.Severity == Severity.Error);
-        var seed = Assert.Single(plan.Changes, c => c.Kind == ResourceKind.Volume);
-        Assert.Equal((ChangeAction.Create, "b", "pool-b"), (seed.Action, seed.Node, seed.Storage!.Pool));
-        var move = Assert.Single(plan.Changes, c => c.Kind == ResourceKind.Domain);
-        Assert.Equal("pool-b", move.Desired!.CloudInit!.Pool);
+        var seed = Assert.IsType<SeedChange>(Assert.Single(plan.Changes, c => c.Kind == ResourceKind.Volume));
+        Assert.Equal((ChangeAction.Create, "b", "pool-b"), (seed.Action, seed.Node, seed.Pool));
+        var move = Assert.IsType<DomainMigrate>(Assert.Single(plan.Changes, c => c.Kind == ResourceKind.Domain));
+        Assert.Equal("pool-b", move.Desired.CloudInit!.Pool);
         Assert.Equal("pool-a", move.SourceSeedPool);
         Assert.Contains("its cloud-init seed on the source (pool pool-a) is deleted after the move", move.Reason);
         Assert.DoesNotContain(plan.Changes, c => c.Node == "a");

@@ -116,12 +116,13 @@ public sealed class PlacementTests : IDisposable
         Assert.Equal("c", placed["db-1"]);
         Assert.Equal(["a", "b"], new[] { placed["web-1"], placed["web-2"] }.Order().ToArray());
         Assert.Equal("a", placed["wide"]);
-        Assert.All(plan.Changes, c => Assert.NotNull(c.Placement));
+        Assert.All(plan.Changes, c => Assert.NotNull(Assert.IsAssignableFrom<DesiredDomainChange>(c).Placement));
         var text = Output.PlanText.Render(plan, color: false);
         Assert.Contains("placed on node c: 1 of 3 nodes fit (nodeSelector zone=z2); most memory left (2GiB), 0 domains", text);
 
         // The same inputs give the same plan.
-        Assert.Equal(plan.Changes.Select(c => (c.Name, c.Node, c.Placement)), (await PlanAsync()).Changes.Select(c => (c.Name, c.Node, c.Placement)));
+        static (string, string, string?) Where(ResourceChange c) => (c.Name, c.Node, (c as DesiredDomainChange)?.Placement);
+        Assert.Equal(plan.Changes.Select(Where), (await PlanAsync()).Changes.Select(Where));
 
         await ApplyAsync();
         foreach (var (name, node) in placed) Assert.Equal(node, RecordedNode(node, name));
@@ -152,9 +153,9 @@ public sealed class PlacementTests : IDisposable
         Output.SavedPlan.Write(file, plan);
         var read = Output.SavedPlan.Read(file, out var error);
         Assert.True(read is not null, error);
-        var (before, after) = (Assert.Single(plan.Changes), Assert.Single(read.Changes));
+        var (before, after) = (Assert.IsType<DomainCreate>(Assert.Single(plan.Changes)), Assert.IsType<DomainCreate>(Assert.Single(read.Changes)));
         Assert.Equal(("c", before.Placement), (after.Node, after.Placement));
-        Assert.Equal(new PlacementSpec(new Dictionary<string, string> { ["zone"] = "z2" }, "db", PlacementSpread.Domains, "c"), after.Desired!.Placement);
+        Assert.Equal(new PlacementSpec(new Dictionary<string, string> { ["zone"] = "z2" }, "db", PlacementSpread.Domains, "c"), after.Desired.Placement);
     }
 
     [Fact]

@@ -24,11 +24,8 @@ public sealed class RepointTests
         var spec = new VolumeSpec(Meta("data"), null, "pb", 1 << 20, VolumeFormat.Qcow2, null, DeletionPolicy.Retain);
         var desired = new DomainSpec(Meta("vm"), "b", PowerState.Running, false, 1, null, 64UL << 20, null, "q35", Firmware.Bios, false,
             new CpuSpec(null), [], [], new GraphicsSpec(GraphicsType.None), [], CloudInit: new CloudInitSpec("", "", null, "vm", "pb", "vm-cidata.iso"));
-        var change = new ResourceChange("b", ResourceKind.Domain, "vm", ChangeAction.Migrate, "", [], desired, "u", "fp")
-        {
-            FromNode = "a",
-            Volumes = [new VolumeMove("data", "pa", "pb", "qcow2", 1 << 20, DeletionPolicy.Retain, spec)],
-        };
+        var change = new DomainMigrate("b", "vm", "a", "", [], desired, "u", "fp",
+            [new VolumeMove("data", "pa", "pb", "qcow2", 1 << 20, DeletionPolicy.Retain, spec)], null);
         var moved = Migration.Repoint(xml, change);
 
         // A saved plan keeps the move (what apply creates, copies and does to the source copy).
@@ -38,7 +35,7 @@ public sealed class RepointTests
             Output.SavedPlan.Write(file, new Plan("/specs", "r", [], [change], [], []));
             var read = Output.SavedPlan.Read(file, out var error);
             Assert.True(read is not null, error);
-            var again = Assert.Single(read.Changes);
+            var again = Assert.IsType<DomainMigrate>(Assert.Single(read.Changes));
             var move = Assert.Single(again.Volumes);
             Assert.Equal((change.Volumes[0].Name, change.Volumes[0].FromPool, change.Volumes[0].ToPool, change.Volumes[0].Format, change.Volumes[0].CapacityBytes, change.Volumes[0].SourcePolicy),
                 (move.Name, move.FromPool, move.ToPool, move.Format, move.CapacityBytes, move.SourcePolicy));

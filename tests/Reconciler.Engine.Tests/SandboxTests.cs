@@ -133,6 +133,32 @@ public sealed class SandboxTests
     }
 
     [Fact]
+    public async Task A_plan_saved_in_another_format_or_with_a_change_of_no_known_type_is_refused_without_a_stack_trace()
+    {
+        using var dir = new SpecDir().Write("vms.yaml", TwoDomains);
+        var planFile = System.IO.Path.Combine(dir.Path, "p.plan");
+        Assert.Equal(0, (await Cli.RunAsync("plan", dir.Path, "--out", planFile)).ExitCode);
+        var saved = File.ReadAllText(planFile);
+        Assert.Contains("\"type\": \"domain-create\"", saved);
+        var untyped = System.Text.RegularExpressions.Regex.Replace(saved, "\"type\": \"[a-z-]+\",", "");
+
+        // Format 1 (before changes named their type): refused by its version, before its changes are read.
+        File.WriteAllText(planFile, untyped.Replace("\"formatVersion\": 2", "\"formatVersion\": 1", StringComparison.Ordinal));
+        var old = await Cli.RunAsync("apply", planFile);
+        Assert.Equal(1, old.ExitCode);
+        Assert.Contains("was saved in plan format 1; this reconcile reads format 2. Plan again.", old.Err);
+
+        // The current format with a change that names no type: unreadable, said in one line.
+        File.WriteAllText(planFile, untyped);
+        var broken = await Cli.RunAsync("apply", planFile);
+        Assert.Equal(1, broken.ExitCode);
+        Assert.Contains("is not a readable saved plan", broken.Err);
+        foreach (var result in new[] { old, broken }) Assert.DoesNotMatch(@"^\s+at [A-Z][\w.]+\(", result.All);
+        // Nothing was applied: both domains are still to create.
+        Assert.Equal(2, (await Cli.RunAsync("plan", dir.Path, "--detailed-exitcode")).ExitCode);
+    }
+
+    [Fact]
     public async Task Invalid_specs_exit_1_with_locations_and_no_stack_trace()
     {
         using var dir = new SpecDir().Write("bad.yaml", """

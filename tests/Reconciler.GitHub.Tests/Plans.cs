@@ -9,14 +9,17 @@ internal static class Plans
 {
     public static readonly PlanNode Hv1 = new("hv1", "qemu:///system", Sandbox: false);
 
-    public static ResourceChange Create(string name, string node = "hv1") =>
-        new(node, ResourceKind.Domain, name, ChangeAction.Create, "not on the node", [], null, null, null);
+    public static DomainCreate Create(string name, string node = "hv1") => new(node, name, "not on the node", Domain(name, node));
 
-    public static ResourceChange Update(string name, params FieldChange[] fields) =>
-        new("hv1", ResourceKind.Domain, name, ChangeAction.Update, "spec changed", fields, null, "uuid", "fp");
+    public static DomainUpdate Update(string name, params FieldChange[] fields) =>
+        new("hv1", name, "spec changed", fields, Domain(name, "hv1"), "uuid", "fp");
 
-    public static ResourceChange Destroy(string name) =>
-        new("hv1", ResourceKind.Domain, name, ChangeAction.Destroy, "no longer in the specs", [], null, "uuid", "fp");
+    public static DomainDestroy Destroy(string name) => new("hv1", name, "no longer in the specs", "uuid", "fp");
+
+    /// <summary>A minimal running domain spec (1 vCPU, 64 MiB, no disks).</summary>
+    private static DomainSpec Domain(string name, string node) =>
+        new(new ResourceMeta(name, new Dictionary<string, string>(), SpecOrigin.InMemory("vms.yaml")), node, PowerState.Running, false, 1, null, 64UL << 20, null,
+            "q35", Firmware.Bios, false, new CpuSpec(null), [], [], new GraphicsSpec(GraphicsType.None), []);
 
     public static Plan Of(IEnumerable<ResourceChange> changes, IEnumerable<Diagnostic>? diagnostics = null, IEnumerable<PlanNode>? nodes = null) =>
         new("/work/specs", "3f2a9c1d0e4b5a6c", (nodes ?? [Hv1]).ToList(), changes.ToList(), (diagnostics ?? []).ToList(), []);

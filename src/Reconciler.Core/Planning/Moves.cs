@@ -38,7 +38,7 @@ internal sealed class Moves
     /// The move of <paramref name="spec"/> onto <paramref name="node"/> when it is not there but an
     /// owned domain of that name lives on another reachable node; null otherwise.
     /// </summary>
-    public ResourceChange? MoveTo(DomainSpec spec, string node)
+    public DomainMigrate? MoveTo(DomainSpec spec, string node)
     {
         if (!owned.TryGetValue(spec.Name, out var found)) return null;
         var (from, current) = found.FirstOrDefault(f => f.Node != node);
@@ -65,14 +65,8 @@ internal sealed class Moves
         }
         var seedPool = storage.SourceSeeds.GetValueOrDefault((node, spec.Name));
         if (seedPool is not null) how += $"; its cloud-init seed on the source (pool {seedPool}) is deleted after the move (generated content; the target gets its own)";
-        return new ResourceChange(node, ResourceKind.Domain, spec.Name, ChangeAction.Migrate,
-            $"spec.node changed from {from}: {how}", fields,
-            spec, current.Uuid, current.Fingerprint)
-        {
-            FromNode = from,
-            Volumes = volumes,
-            SourceSeedPool = seedPool,
-        };
+        return new DomainMigrate(node, spec.Name, from, $"spec.node changed from {from}: {how}", fields,
+            spec, current.Uuid, current.Fingerprint, volumes, seedPool);
     }
 
     /// <summary>

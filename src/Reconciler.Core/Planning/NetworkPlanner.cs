@@ -20,8 +20,7 @@ internal sealed class NetworkPlanner(NodeResources r)
             var where = spec.Meta.Origin.Find("metadata.name");
             if (!r.LiveNetworks.TryGetValue(spec.Name, out var current))
             {
-                r.Changes.Add(r.Change(ResourceKind.Network, spec.Name, ChangeAction.Create, "not on the node", [], null, null,
-                    new StorageChange(Network: spec)));
+                r.Changes.Add(new NetworkChange(r.Node.Node, spec.Name, ChangeAction.Create, "not on the node", [], null, null) { Spec = spec });
                 continue;
             }
             if (!current.Persistent)
@@ -84,8 +83,13 @@ internal sealed class NetworkPlanner(NodeResources r)
             }
             reason ??= fields.Count == 1 ? $"{fields[0].Path} differs" : $"{fields.Count} fields differ";
             if (!recreate && current.Active && fields.Any(f => f.Disruption == Disruption.Live)) reason += " (changed live, the network keeps running)";
-            r.Changes.Add(r.Change(ResourceKind.Network, spec.Name, ChangeAction.Update, reason, fields, current.Uuid, current.Fingerprint,
-                new StorageChange(Network: spec, Recreate: recreate, Adopt: adopt, Affected: recreate ? users : null)));
+            r.Changes.Add(new NetworkChange(r.Node.Node, spec.Name, ChangeAction.Update, reason, fields, current.Uuid, current.Fingerprint)
+            {
+                Spec = spec,
+                Recreate = recreate,
+                Adopt = adopt,
+                Affected = recreate ? users : [],
+            });
         }
 
         foreach (var current in r.Node.Networks)
@@ -102,8 +106,7 @@ internal sealed class NetworkPlanner(NodeResources r)
                     .About(ResourceKind.Network, current.Name, r.Node.Node));
                 continue;
             }
-            r.Changes.Add(r.Change(ResourceKind.Network, current.Name, ChangeAction.Destroy, "no longer in the specs", [], current.Uuid, current.Fingerprint,
-                new StorageChange()));
+            r.Changes.Add(new NetworkChange(r.Node.Node, current.Name, ChangeAction.Destroy, "no longer in the specs", [], current.Uuid, current.Fingerprint) { Spec = null });
         }
     }
 

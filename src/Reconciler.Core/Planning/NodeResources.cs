@@ -47,10 +47,6 @@ internal sealed class NodeResources(
 
     public string Source => desired.Source;
 
-    public ResourceChange Change(ResourceKind kind, string name, ChangeAction action, string reason, IReadOnlyList<FieldChange> fields,
-        string? uuid, string? fingerprint, StorageChange storage) =>
-        new(node.Node, kind, name, action, reason, fields, null, uuid, fingerprint, storage);
-
     /// <summary>
     /// The volume records of the ledgers of this node's pools that may change (readable, not in
     /// <see cref="StorageState.FrozenPools"/> when reached), pool by pool, by volume name.

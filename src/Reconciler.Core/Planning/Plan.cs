@@ -18,7 +18,7 @@ public enum ChangeAction
     Destroy,
     /// <summary>
     /// Move an owned domain to the node its spec now names (<see cref="ResourceChange.Node"/>) from
-    /// <see cref="ResourceChange.FromNode"/>: a live migration when it runs (peer-to-peer, persistent
+    /// <see cref="DomainMigrate.FromNode"/>: a live migration when it runs (peer-to-peer, persistent
     /// on the target, undefined on the source), else define on the target and undefine on the source.
     /// </summary>
     Migrate,
@@ -63,67 +63,6 @@ public static class DisruptionNames
 public sealed record FieldChange(string Path, string? Before, string? After, Disruption Disruption);
 
 /// <summary>
-/// One planned change to one resource. Everything apply needs is here: the desired spec (for
-/// create/update), and the fingerprint of the live object the plan was made against, so a saved
-/// plan is refused when the object changed since.
-/// </summary>
-/// <param name="Node">Node name.</param>
-/// <param name="Kind">Resource kind.</param>
-/// <param name="Name">Resource name.</param>
-/// <param name="Action">What is done.</param>
-/// <param name="Reason">Why, in a few words (e.g. "not on the node", "drift: stopped behind our back").</param>
-/// <param name="Fields">Field-level before → after, empty for create/destroy.</param>
-/// <param name="Desired">The desired spec for create/update/start; null for stop/destroy.</param>
-/// <param name="LiveUuid">The live object's UUID for update/start/stop/destroy (null for create).</param>
-/// <param name="LiveFingerprint">The live object's fingerprint at plan time; null for create (the object must not exist).</param>
-/// <param name="Storage">For pools, volumes and networks: what apply needs (see <see cref="StorageChange"/>); null for domains.</param>
-public sealed record ResourceChange(
-    string Node,
-    ResourceKind Kind,
-    string Name,
-    ChangeAction Action,
-    string Reason,
-    IReadOnlyList<FieldChange> Fields,
-    DomainSpec? Desired,
-    string? LiveUuid,
-    string? LiveFingerprint,
-    StorageChange? Storage = null)
-{
-    /// <summary>For a domain update: restart the domain after redefining it (its policy allows it and a field needs it).</summary>
-    public bool Restart { get; init; }
-
-    /// <summary>For <see cref="ChangeAction.Migrate"/>: the node the domain is on now; null otherwise.</summary>
-    public string? FromNode { get; init; }
-
-    /// <summary>
-    /// For <see cref="ChangeAction.Migrate"/>: the owned volumes that move with the domain (each
-    /// also shown as a field <c>volume NAME</c>); empty when its disks stay where they are.
-    /// </summary>
-    public IReadOnlyList<VolumeMove> Volumes { get; init; } = [];
-
-    /// <summary>
-    /// For <see cref="ChangeAction.Migrate"/> of a domain with cloud-init: the pool on the source node
-    /// that holds its seed, deleted after a successful move (generated content; the target gets its
-    /// own seed from a volume step before the move); null when there is none.
-    /// </summary>
-    public string? SourceSeedPool { get; init; }
-
-    /// <summary>
-    /// For a domain placed by <c>spec.placement</c>: why it is on <see cref="Node"/> (shown as
-    /// "placed on node X: why"); null for domains whose spec names the node.
-    /// </summary>
-    public string? Placement { get; init; }
-
-    /// <summary>The worst disruption among the fields (or of the action itself).</summary>
-    public Disruption Disruption => Action switch
-    {
-        ChangeAction.Destroy => Disruption.Replace,
-        ChangeAction.Stop => Disruption.Restart,
-        _ => Fields.Count == 0 ? Disruption.None : Fields.Max(f => f.Disruption),
-    };
-}
-
-/// <summary>
 /// A plan: a pure value computed from (desired, live). Apply executes exactly these changes, in
 /// this order.
 /// </summary>
@@ -147,7 +86,7 @@ public sealed record Plan(
     /// <summary>Domain removals held back by <see cref="PruneGuard"/> as a mass removal, by node; they are not in <see cref="Changes"/>.</summary>
     public IReadOnlyList<HeldPrune> HeldPrunes { get; init; } = [];
 
-    /// <summary>Version of the saved-plan and JSON formats.</summary>
+    /// <summary>Version of the plan's JSON view (<c>--output json</c>, specs/plan-json.md). Saved plans have their own version.</summary>
     public const int FormatVersion = 1;
 
     /// <summary>True when nothing would change.</summary>

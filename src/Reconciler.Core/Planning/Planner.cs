@@ -84,7 +84,7 @@ public static partial class Planner
 
         storage.Finish(changes);
         var ordered = changes
-            .Select(c => c.Kind == ResourceKind.Domain && c.Desired is not null && placed.TryGetValue(c.Name, out var d) ? c with { Placement = d.Why } : c)
+            .Select(c => c is DesiredDomainChange domain && placed.TryGetValue(c.Name, out var d) ? domain with { Placement = d.Why } : c)
             .OrderBy(c => c.Node, StringComparer.Ordinal)
             .ThenBy(c => c.Action == ChangeAction.Destroy ? 1 : 0)
             .ThenBy(c => c.Action == ChangeAction.Destroy ? -(int)c.Kind : (int)c.Kind)
@@ -115,8 +115,7 @@ public static partial class Planner
                     changes.Add(move);
                     continue;
                 }
-                changes.Add(new ResourceChange(node.Node, ResourceKind.Domain, spec.Name, ChangeAction.Create,
-                    "not on the node", [], spec, null, null));
+                changes.Add(new DomainCreate(node.Node, spec.Name, "not on the node", spec));
                 continue;
             }
             var where = spec.Meta.Origin.Find("metadata.name");
@@ -181,10 +180,14 @@ public static partial class Planner
                     _ => fields.Count == 1 ? $"{fields[0].Path} differs" : $"{fields.Count} fields differ",
                 };
             }
-            var change = new ResourceChange(node.Node, ResourceKind.Domain, spec.Name, action, reason, fields,
-                action == ChangeAction.Stop ? null : spec, current.Uuid, current.Fingerprint)
+            DomainChange change = action switch
             {
-                Restart = running && wantRunning && fields.Any(f => f.Disruption == Disruption.Restart),
+                ChangeAction.Update => new DomainUpdate(node.Node, spec.Name, reason, fields, spec, current.Uuid, current.Fingerprint)
+                {
+                    Restart = running && wantRunning && fields.Any(f => f.Disruption == Disruption.Restart),
+                },
+                ChangeAction.Start => new DomainStart(node.Node, spec.Name, reason, fields, spec, current.Uuid, current.Fingerprint),
+                _ => new DomainStop(node.Node, spec.Name, reason, fields, current.Uuid, current.Fingerprint),
             };
             changes.Add(change);
             Gate(change, spec, options, diagnostics);
@@ -201,8 +204,7 @@ public static partial class Planner
                     hint: "put its spec back, or set protect: false and apply before removing it").About(ResourceKind.Domain, current.Name, node.Node));
                 continue;
             }
-            changes.Add(new ResourceChange(node.Node, ResourceKind.Domain, current.Name, ChangeAction.Destroy,
-                "no longer in the specs (disks are kept)", [], null, current.Uuid, current.Fingerprint));
+            changes.Add(new DomainDestroy(node.Node, current.Name, "no longer in the specs (disks are kept)", current.Uuid, current.Fingerprint));
         }
     }
 
@@ -211,7 +213,7 @@ public static partial class Planner
     /// updatePolicy) allows is a plan error naming each such field. Explicit power-state changes
     /// and prunes are what the specs ask for and are not gated.
     /// </summary>
-    private static void Gate(ResourceChange change, DomainSpec spec, PlanOptions options, List<Diagnostic> diagnostics)
+    private static void Gate(DomainChange change, DomainSpec spec, PlanOptions options, List<Diagnostic> diagnostics)
     {
         if (Disruptions.Allowed(spec.Policy, options.MaxDisruption) is not { } allowed) return;
         var over = change.Fields.Where(f => new FieldPath(f.Path) != DomainPaths.State && f.Disruption > allowed).ToList();

@@ -27,8 +27,7 @@ internal sealed class PoolPlanner(NodeResources r)
                         .About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
                     continue;
                 }
-                r.Changes.Add(r.Change(ResourceKind.StoragePool, spec.Name, ChangeAction.Create, "not on the node", [], null, null,
-                    new StorageChange(Pool: spec.Name, PoolSpec: spec)));
+                r.Changes.Add(new PoolChange(r.Node.Node, spec.Name, ChangeAction.Create, "not on the node", [], null, null) { Spec = spec });
                 continue;
             }
             if (!current.Persistent)
@@ -45,10 +44,9 @@ internal sealed class PoolPlanner(NodeResources r)
                 if (!current.Active)
                 {
                     // The ledger lives in the pool and can only be read while it runs; starting a pool is harmless.
-                    r.Changes.Add(r.Change(ResourceKind.StoragePool, spec.Name, ChangeAction.Start,
+                    r.Changes.Add(new PoolChange(r.Node.Node, spec.Name, ChangeAction.Start,
                         "inactive (stopped behind our back?): start it; ownership and volumes are checked once it runs",
-                        [new FieldChange("spec.state", "stopped", "running", Disruption.None)], current.Uuid, current.Fingerprint,
-                        new StorageChange(Pool: spec.Name, PoolSpec: spec)));
+                        [new FieldChange("spec.state", "stopped", "running", Disruption.None)], current.Uuid, current.Fingerprint) { Spec = spec });
                     continue;
                 }
                 r.Diagnostics.Add(Diagnostic.Error("ledger-unreadable",
@@ -101,8 +99,7 @@ internal sealed class PoolPlanner(NodeResources r)
                 continue;
             }
             if (reason.Length == 0) reason = fields.Count == 1 ? $"{fields[0].Path} differs" : $"{fields.Count} fields differ";
-            r.Changes.Add(r.Change(ResourceKind.StoragePool, spec.Name, ChangeAction.Update, reason, fields, current.Uuid, current.Fingerprint,
-                new StorageChange(Pool: spec.Name, PoolSpec: spec, Adopt: adopt)));
+            r.Changes.Add(new PoolChange(r.Node.Node, spec.Name, ChangeAction.Update, reason, fields, current.Uuid, current.Fingerprint) { Spec = spec, Adopt = adopt });
         }
 
         foreach (var current in r.Node.Pools)
@@ -119,9 +116,8 @@ internal sealed class PoolPlanner(NodeResources r)
                     hint: "put its StoragePool spec back, or remove what uses it first").About(ResourceKind.StoragePool, current.Name, r.Node.Node));
                 continue;
             }
-            r.Changes.Add(r.Change(ResourceKind.StoragePool, current.Name, ChangeAction.Destroy,
-                "no longer in the specs (stopped and undefined; its directory and files are kept)", [], current.Uuid, current.Fingerprint,
-                new StorageChange(Pool: current.Name)));
+            r.Changes.Add(new PoolChange(r.Node.Node, current.Name, ChangeAction.Destroy,
+                "no longer in the specs (stopped and undefined; its directory and files are kept)", [], current.Uuid, current.Fingerprint) { Spec = null });
         }
     }
 }

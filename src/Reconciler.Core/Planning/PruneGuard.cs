@@ -63,8 +63,8 @@ public sealed record PruneLimits(int MinCount, int Percent, int MaxCount)
 /// <param name="Node">Node name.</param>
 /// <param name="Revision">The revision of the specs that would remove them.</param>
 /// <param name="Owned">How many domains this source owns on the node (before the removal).</param>
-/// <param name="Changes">The held <see cref="ChangeAction.Destroy"/> changes, in plan order.</param>
-public sealed record HeldPrune(string Node, string Revision, int Owned, IReadOnlyList<ResourceChange> Changes)
+/// <param name="Changes">The held <see cref="DomainDestroy"/> changes, in plan order.</param>
+public sealed record HeldPrune(string Node, string Revision, int Owned, IReadOnlyList<DomainDestroy> Changes)
 {
     /// <summary>How many removals are held.</summary>
     public int Count => Changes.Count;
@@ -96,7 +96,7 @@ public static class PruneGuard
         ArgumentNullException.ThrowIfNull(live);
         ArgumentNullException.ThrowIfNull(limits);
         var held = new List<HeldPrune>();
-        foreach (var node in plan.Changes.Where(IsDomainRemoval).GroupBy(c => c.Node, StringComparer.Ordinal))
+        foreach (var node in plan.Changes.OfType<DomainDestroy>().GroupBy(c => c.Node, StringComparer.Ordinal))
         {
             var removals = node.ToList();
             var owned = live.Where(n => n.Node == node.Key).SelectMany(n => n.Domains).Count(d => d.Owner?.Source == plan.Source);
@@ -106,15 +106,11 @@ public static class PruneGuard
         var heldChanges = held.SelectMany(h => h.Changes).ToHashSet();
         return plan with
         {
-            Changes = plan.Changes.Where(c => !heldChanges.Contains(c)).ToList(),
+            Changes = plan.Changes.Where(c => !(c is DomainDestroy removal && heldChanges.Contains(removal))).ToList(),
             Diagnostics = [.. plan.Diagnostics, .. held.Select(h => Explain(h, limits))],
             HeldPrunes = [.. plan.HeldPrunes, .. held],
         };
     }
-
-    /// <summary>True for a change that removes a domain from its node.</summary>
-    public static bool IsDomainRemoval(ResourceChange change) =>
-        change.Kind == ResourceKind.Domain && change.Action == ChangeAction.Destroy;
 
     /// <summary>The error that names a held removal: count, node, revision, rule, and how to release it.</summary>
     public static Diagnostic Explain(HeldPrune held, PruneLimits limits)

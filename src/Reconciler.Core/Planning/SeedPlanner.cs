@@ -20,12 +20,11 @@ internal sealed class SeedPlanner(NodeResources r)
             seeds.Add((poolName, ci.SeedVolume));
             var (pool, ok) = VolumePlanner.PoolFor(r, ResourceKind.Domain, "cloud-init seed of domain", domain.Meta, poolName, "spec.cloudInit");
             if (!ok) continue;
-            var change = new StorageChange(Pool: poolName, Seed: new SeedChange(domain.Name, ci));
             var current = pool?.Volumes.FirstOrDefault(v => v.Name == ci.SeedVolume);
             var record = pool?.Ledger?.Volumes.GetValueOrDefault(ci.SeedVolume);
             if (current is null)
             {
-                r.Changes.Add(r.Change(ResourceKind.Volume, ci.SeedVolume, ChangeAction.Create, $"cloud-init seed of domain {domain.Name}", [], null, null, change));
+                r.Changes.Add(new SeedChange(r.Node.Node, ci.SeedVolume, ChangeAction.Create, $"cloud-init seed of domain {domain.Name}", [], null) { Pool = poolName, Domain = domain.Name, CloudInit = ci });
                 continue;
             }
             if (record is null || record.Role != VolumeRole.Seed || (record.Source != r.Source && !r.Options.Adopt))
@@ -51,8 +50,8 @@ internal sealed class SeedPlanner(NodeResources r)
                 // Same files in an older image layout: rewritten once; nothing the guest reads changes.
                 var format = $"seed of domain {domain.Name} rewritten in image format {CloudInitSpec.SeedFormat} (zero-padded as genisoimage pads, so that busybox-based guests find it); its files are unchanged";
                 if (running) format += "; the running guest reads the new image at its next boot";
-                r.Changes.Add(r.Change(ResourceKind.Volume, ci.SeedVolume, ChangeAction.Update, format,
-                    [new FieldChange("spec.cloudInit", record.ContentHash, ci.ContentHash, Disruption.None)], null, current.Fingerprint, change));
+                r.Changes.Add(new SeedChange(r.Node.Node, ci.SeedVolume, ChangeAction.Update, format,
+                    [new FieldChange("spec.cloudInit", record.ContentHash, ci.ContentHash, Disruption.None)], current.Fingerprint) { Pool = poolName, Domain = domain.Name, CloudInit = ci });
                 continue;
             }
             var fields = new List<FieldChange>
@@ -67,8 +66,13 @@ internal sealed class SeedPlanner(NodeResources r)
             if (running) sees += "; the running guest keeps the old seed until it is stopped and started";
             var reason = record is { Complete: false } ? "a previous write did not finish: the seed is written again"
                 : $"cloud-init of domain {domain.Name} changed: seed regenerated; {sees}";
-            r.Changes.Add(r.Change(ResourceKind.Volume, ci.SeedVolume, ChangeAction.Update, reason, fields, null, current.Fingerprint,
-                change with { Adopt = record is null || record.Source != r.Source }));
+            r.Changes.Add(new SeedChange(r.Node.Node, ci.SeedVolume, ChangeAction.Update, reason, fields, current.Fingerprint)
+            {
+                Pool = poolName,
+                Domain = domain.Name,
+                CloudInit = ci,
+                Adopt = record is null || record.Source != r.Source,
+            });
         }
 
         foreach (var (pool, name, record) in r.LedgerRecords())
@@ -88,9 +92,8 @@ internal sealed class SeedPlanner(NodeResources r)
                     hint: "detach it from those domains first").About(ResourceKind.Volume, name, r.Node.Node));
                 continue;
             }
-            r.Changes.Add(r.Change(ResourceKind.Volume, name, ChangeAction.Destroy,
-                $"cloud-init seed of {record.SpecName}, no longer needed (generated content, no user data)", [], null, current?.Fingerprint,
-                new StorageChange(Pool: pool.Name)));
+            r.Changes.Add(new SeedChange(r.Node.Node, name, ChangeAction.Destroy,
+                $"cloud-init seed of {record.SpecName}, no longer needed (generated content, no user data)", [], current?.Fingerprint) { Pool = pool.Name, Domain = record.SpecName, CloudInit = null });
         }
     }
 }

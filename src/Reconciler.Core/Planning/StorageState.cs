@@ -32,11 +32,11 @@ public sealed class StorageState
     /// <summary>Drops the changes of blocked domains and marks external references in the others' reasons.</summary>
     public void Finish(List<ResourceChange> changes)
     {
-        changes.RemoveAll(c => c.Kind == ResourceKind.Domain && Blocked.Contains((c.Node, c.Name)));
+        changes.RemoveAll(c => c is DomainChange && Blocked.Contains((c.Node, c.Name)));
         for (var i = 0; i < changes.Count; i++)
         {
             var c = changes[i];
-            if (c.Kind == ResourceKind.Domain && c.Action is ChangeAction.Create or ChangeAction.Update && External.TryGetValue((c.Node, c.Name), out var ext))
+            if (c is DomainCreate or DomainUpdate && External.TryGetValue((c.Node, c.Name), out var ext))
             {
                 changes[i] = c with { Reason = c.Reason + "; uses external " + string.Join(", ", ext) };
             }

@@ -57,7 +57,6 @@ internal sealed class VolumePlanner(NodeResources r)
         {
             var (pool, ok) = PoolFor(r, ResourceKind.Volume, "volume", spec.Meta, spec.Pool, "spec.pool");
             if (!ok) continue;
-            var change = new StorageChange(Pool: spec.Pool, Volume: spec);
             var current = pool?.Volumes.FirstOrDefault(v => v.Name == spec.Name);
             var record = pool?.Ledger?.Volumes.GetValueOrDefault(spec.Name);
             var where = spec.Meta.Origin.Find("metadata.name");
@@ -68,11 +67,12 @@ internal sealed class VolumePlanner(NodeResources r)
             if (current is null)
             {
                 var reason = record is { Released: false, Complete: true } ? "missing on the node (deleted behind our back?)" : "not on the node";
-                r.Changes.Add(r.Change(ResourceKind.Volume, spec.Name, ChangeAction.Create, reason, [], null, null, change));
+                r.Changes.Add(new VolumeChange(r.Node.Node, spec.Name, ChangeAction.Create, reason, [], null) { Pool = spec.Pool, Spec = spec });
                 continue;
             }
             var fields = new List<FieldChange>();
             string? why = null;
+            var adopt = false;
             if (record is null || record.Role != VolumeRole.Volume || (record.Source != r.Source && !record.Released))
             {
                 if (!r.Options.Adopt)
@@ -83,14 +83,14 @@ internal sealed class VolumePlanner(NodeResources r)
                     continue;
                 }
                 why = record is null ? "adopt an unmanaged volume (data kept)" : $"adopt from {record.Source} (data kept)";
-                change = change with { Adopt = true };
+                adopt = true;
                 fields.Add(new FieldChange("managed", "false", "true", Disruption.None));
             }
             else if (!record.Complete)
             {
-                r.Changes.Add(r.Change(ResourceKind.Volume, spec.Name, ChangeAction.Update,
+                r.Changes.Add(new VolumeChange(r.Node.Node, spec.Name, ChangeAction.Update,
                     "a previous create did not finish: the half-written volume is deleted and created again",
-                    [new FieldChange("state", "incomplete", "complete", Disruption.None)], null, current.Fingerprint, change with { Recreate = true }));
+                    [new FieldChange("state", "incomplete", "complete", Disruption.None)], current.Fingerprint) { Pool = spec.Pool, Spec = spec, Recreate = true });
                 continue;
             }
             else if (record.Released)
@@ -144,8 +144,13 @@ internal sealed class VolumePlanner(NodeResources r)
             {
                 why += $"; grown live in running domain(s) {string.Join(", ", running)}";
             }
-            r.Changes.Add(r.Change(ResourceKind.Volume, spec.Name, ChangeAction.Update, why, fields, null, current.Fingerprint,
-                change with { Affected = running }));
+            r.Changes.Add(new VolumeChange(r.Node.Node, spec.Name, ChangeAction.Update, why, fields, current.Fingerprint)
+            {
+                Pool = spec.Pool,
+                Spec = spec,
+                Adopt = adopt,
+                Affected = running,
+            });
         }
 
         // Volumes this source created whose spec is gone: Retain releases them, Delete deletes them.
@@ -160,9 +165,8 @@ internal sealed class VolumePlanner(NodeResources r)
                 var reason = current is null
                     ? "no longer in the specs and already gone from the node: forgotten"
                     : "no longer in the specs; deletionPolicy Retain: the volume and its data are kept, Reconciler stops managing it";
-                r.Changes.Add(r.Change(ResourceKind.Volume, name, ChangeAction.Update, reason,
-                    [new FieldChange("managed", "true", "false", Disruption.None)], null, current?.Fingerprint,
-                    new StorageChange(Pool: pool.Name, Release: true)));
+                r.Changes.Add(new VolumeChange(r.Node.Node, name, ChangeAction.Update, reason,
+                    [new FieldChange("managed", "true", "false", Disruption.None)], current?.Fingerprint) { Pool = pool.Name, Spec = null, Release = true });
                 continue;
             }
             var users = r.Kept.Where(d => StoragePlanner.Uses(d, pool.Name, name, current.Path)).Select(d => d.Name)
@@ -175,9 +179,8 @@ internal sealed class VolumePlanner(NodeResources r)
                     hint: "detach it from those domains first (or put its Volume spec back)").About(ResourceKind.Volume, name, r.Node.Node));
                 continue;
             }
-            r.Changes.Add(r.Change(ResourceKind.Volume, name, ChangeAction.Destroy,
-                "no longer in the specs; deletionPolicy Delete: the volume and its data are deleted", [], null, current.Fingerprint,
-                new StorageChange(Pool: pool.Name)));
+            r.Changes.Add(new VolumeChange(r.Node.Node, name, ChangeAction.Destroy,
+                "no longer in the specs; deletionPolicy Delete: the volume and its data are deleted", [], current.Fingerprint) { Pool = pool.Name, Spec = null });
         }
     }
 

@@ -71,7 +71,7 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
         progress = TextWriter.Synchronized(progress);
         var total = plan.Changes.Count;
         var outcomes = new StepOutcome[total];
-        var restarts = new List<(int Index, NodeSession Session, string Label)>();
+        var restarts = new List<(int Index, DomainUpdate Change, NodeSession Session, string Label)>();
         // Independent steps (a node's domain wave) run side by side; everything else in plan order.
         ParallelSteps.Run(plan.Changes, Math.Max(1, options.MaxParallelSteps), i =>
         {
@@ -95,10 +95,10 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
             {
                 Execute(session, plan, change);
                 outcomes[i] = new StepOutcome(change, StepStatus.Done);
-                if (change.Restart)
+                if (change is DomainUpdate { Restart: true } update)
                 {
                     progress.WriteLine($"{label}: redefined in {clock.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s; restart queued");
-                    lock (restarts) restarts.Add((i, session, label));
+                    lock (restarts) restarts.Add((i, update, session, label));
                 }
                 else
                 {
@@ -126,13 +126,13 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
     /// Restarts the domains whose updates need it, at most <see cref="ApplyOptions.MaxParallelRestarts"/>
     /// at a time: graceful shutdown with a timeout, then a hard stop, then a start.
     /// </summary>
-    private void Restart(List<(int Index, NodeSession Session, string Label)> restarts, List<StepOutcome> outcomes, CancellationToken ct)
+    private void Restart(List<(int Index, DomainUpdate Change, NodeSession Session, string Label)> restarts, List<StepOutcome> outcomes, CancellationToken ct)
     {
         if (restarts.Count == 0) return;
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxParallelRestarts), CancellationToken = ct };
         Parallel.ForEach(restarts, parallel, r =>
         {
-            var change = outcomes[r.Index].Change;
+            var change = r.Change;
             progress.WriteLine($"{r.Label}: restarting…");
             try
             {
@@ -143,7 +143,7 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
             }
             catch (Exception e) when (e is LibvirtException or ApplyStepException)
             {
-                var hint = change.Desired?.SnapshotBeforeUpdate == true
+                var hint = change.Desired.SnapshotBeforeUpdate
                     ? $" Roll back with: reconcile rollback {change.Name} --connect {r.Session.Target.Uri}"
                     : "";
                 progress.WriteLine($"{r.Label}: RESTART FAILED: {e.Message}.{hint}");
@@ -158,15 +158,15 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
         foreach (var change in plan.Changes)
         {
             if (!sessions.TryGetValue(change.Node, out var session)) continue;
-            if (change.Kind != ResourceKind.Domain)
+            if (change is not DomainChange)
             {
                 if (StaleSteps.Stale(session, change) is { } why) moved.Add($"{change.Kind.ToString().ToLowerInvariant()} {change.Name} on {change.Node}: {why}");
                 continue;
             }
-            if (change.Action == ChangeAction.Migrate)
+            if (change is DomainMigrate move)
             {
-                var source = change.FromNode is { } from && sessions.TryGetValue(from, out var s) ? s.ReadDomain(change.Name) : null;
-                if (source is null || source.Fingerprint != change.LiveFingerprint) moved.Add($"{change.Name} on {change.FromNode}: changed since the plan was made");
+                var source = sessions.TryGetValue(move.FromNode, out var s) ? s.ReadDomain(move.Name) : null;
+                if (source is null || source.Fingerprint != move.LiveFingerprint) moved.Add($"{move.Name} on {move.FromNode}: changed since the plan was made");
                 continue;
             }
             var live = session.ReadDomain(change.Name);
@@ -187,61 +187,79 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
             : "the saved plan is stale, nothing was applied: " + string.Join("; ", moved) + ". Run `reconcile plan` again.";
     }
 
+    /// <summary>Carries out one change: the step is chosen by the change's type.</summary>
     private void Execute(NodeSession session, Plan plan, ResourceChange change)
     {
-        if (change.Kind == ResourceKind.Network)
+        switch (change)
         {
-            NetworkSteps.Execute(session, plan, change, progress);
-            return;
-        }
-        if (change.Kind != ResourceKind.Domain)
-        {
-            StorageSteps.Execute(session, plan, change, progress);
-            return;
-        }
-        switch (change.Action)
-        {
-            case ChangeAction.Create:
-                Define(session, plan, change, live: null);
-                using (var created = Lookup(session, change.Name))
+            case DomainCreate create:
+                Define(session, plan, create, live: null);
+                using (var created = Lookup(session, create.Name))
                 {
-                    if (change.Desired!.Autostart) created.Autostart = true;
-                    if (change.Desired.State == PowerState.Running) created.Create();
+                    if (create.Desired.Autostart) created.Autostart = true;
+                    if (create.Desired.State == PowerState.Running) created.Create();
                 }
                 break;
-            case ChangeAction.Update:
-                Update(session, plan, change);
+            case DomainUpdate update:
+                Update(session, plan, update);
                 break;
-            case ChangeAction.Start:
+            case DomainStart:
                 using (var domain = Lookup(session, change.Name))
                 {
                     StartOrResume(domain);
                     RecordPower(domain, PowerState.Running);
                 }
                 break;
-            case ChangeAction.Stop:
+            case DomainStop:
                 using (var domain = Lookup(session, change.Name))
                 {
                     Stop(domain);
                     RecordPower(domain, PowerState.Stopped);
                 }
                 break;
-            case ChangeAction.Destroy:
+            case DomainDestroy:
                 using (var domain = Lookup(session, change.Name))
                 {
                     if (domain.IsActive) Stop(domain);
                     domain.Undefine(UndefineFlags.KeepNvram);
                 }
                 break;
-            case ChangeAction.Migrate:
-                Migration.Execute(sessions, session, plan, change, progress);
+            case DomainMigrate move:
+                Migration.Execute(sessions, session, plan, move, progress);
                 break;
+            case PoolChange pool:
+                FailOnIo(() => PoolSteps.Execute(session, plan, pool));
+                break;
+            case VolumeChange volume:
+                FailOnIo(() => VolumeSteps.Execute(session, plan, volume, progress));
+                break;
+            case SeedChange seed:
+                FailOnIo(() => SeedSteps.Execute(session, plan, seed, progress));
+                break;
+            case NetworkChange network:
+                FailOnIo(() => NetworkSteps.Execute(session, plan, network, progress));
+                break;
+            default:
+                throw new ApplyStepException($"no step for {change.GetType().Name}");
         }
     }
 
-    private void Update(NodeSession session, Plan plan, ResourceChange change)
+    /// <summary>Runs a pool, volume, seed or network step; an I/O error (a base image, a seed, the ledger) fails the step.</summary>
+    private static void FailOnIo(Action step)
     {
-        var desired = change.Desired!;
+        try
+        {
+            step();
+        }
+        catch (IOException e)
+        {
+            throw new ApplyStepException(e.Message);
+        }
+    }
+
+    private void Update(NodeSession session, Plan plan, DomainUpdate change)
+    {
+        var desired = change.Desired;
         var live = session.ReadDomain(change.Name) ?? throw new ApplyStepException($"domain {change.Name} disappeared since the plan");
         var configFields = change.Fields.Where(f => f.Path is not ("spec.autostart" or "spec.state")).ToList();
         var adopting = live.Owner is null || live.Owner.Source != plan.Source;
@@ -280,9 +298,9 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
         domain.SetMetadata(xml, OwnerRecord.Prefix, OwnerRecord.Namespace, impact);
     }
 
-    private static void Define(NodeSession session, Plan plan, ResourceChange change, DomainSpec? live)
+    private static void Define(NodeSession session, Plan plan, DesiredDomainChange change, DomainSpec? live)
     {
-        var desired = change.Desired!;
+        var desired = change.Desired;
         var owner = new OwnerRecord(desired.Name, SpecHash.Compute(desired), plan.Source, plan.Revision, desired.Protect);
         var type = desired.DomainType ?? live?.DomainType ?? session.DomainType;
         var xml = DomainRenderer.Render(desired, new RenderOptions(type, owner, change.LiveUuid, live));
@@ -372,15 +390,17 @@ internal sealed class Applier(IReadOnlyDictionary<string, NodeSession> sessions,
     private static LibvirtDomain Lookup(NodeSession session, string name) =>
         session.Connection.LookupDomainByName(name) ?? throw new ApplyStepException($"domain {name} is not on node {session.Target.Name}");
 
-    private static string Verb(ResourceChange change) => change.Action switch
+    private static string Verb(ResourceChange change) => change switch
     {
-        ChangeAction.Create => "creating",
-        ChangeAction.Update => "updating",
-        ChangeAction.Start => "starting",
-        ChangeAction.Stop => "stopping",
-        ChangeAction.Destroy => "destroying (disks kept)",
-        ChangeAction.Migrate => $"moving from {change.FromNode}",
-        _ => "working",
+        DomainMigrate move => $"moving from {move.FromNode}",
+        _ => change.Action switch
+        {
+            ChangeAction.Create => "creating",
+            ChangeAction.Update => "updating",
+            ChangeAction.Start => "starting",
+            ChangeAction.Stop => "stopping",
+            _ => "destroying (disks kept)",
+        },
     };
 }
 

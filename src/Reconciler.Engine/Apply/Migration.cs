@@ -3,11 +3,11 @@ using System.Xml.Linq;
 namespace Reconciler.Engine.Apply;
 
 /// <summary>
-/// Carries out <see cref="ChangeAction.Migrate"/>: a running domain is live-migrated (persistent
+/// Carries out a <see cref="DomainMigrate"/>: a running domain is live-migrated (persistent
 /// on the target, undefined on the source); a stopped one is defined on the target from its
 /// source definition (same UUID, same owner metadata) and then undefined on the source. A failed
 /// live migration leaves the domain running on the source, and the step's error says so.
-/// Owned volumes that move with the domain (<see cref="ResourceChange.Volumes"/>) are created empty
+/// Owned volumes that move with the domain (<see cref="DomainMigrate.Volumes"/>) are created empty
 /// on the target first (recorded as incomplete in the target pool's ledger), filled by the
 /// migration (copied storage) or, for a stopped domain, by a download from the source and an upload
 /// to the target, then recorded as complete; only after the domain runs (or is defined) on the
@@ -19,9 +19,10 @@ internal static class Migration
     private const MigrateFlags Base = MigrateFlags.Live | MigrateFlags.PersistDest | MigrateFlags.UndefineSource;
 
     /// <summary>Moves <paramref name="change"/>'s domain from its source node to <paramref name="target"/>.</summary>
-    public static void Execute(IReadOnlyDictionary<string, NodeSession> sessions, NodeSession target, Plan plan, ResourceChange change, TextWriter progress)
+    public static void Execute(IReadOnlyDictionary<string, NodeSession> sessions, NodeSession target, Plan plan, DomainMigrate change, TextWriter progress)
     {
-        if (change.FromNode is not { } from || !sessions.TryGetValue(from, out var source))
+        var from = change.FromNode;
+        if (!sessions.TryGetValue(from, out var source))
         {
             throw new ApplyStepException($"source node '{change.FromNode}' of {change.Name} is not connected; nothing was moved");
         }
@@ -51,17 +52,17 @@ internal static class Migration
         if (change.SourceSeedPool is { } seedPool) DeleteSourceSeed(source, plan, change, seedPool, progress);
         using var moved = target.Connection.LookupDomainByName(change.Name)
             ?? throw new ApplyStepException($"domain {change.Name} is not on node {target.Target.Name} after the move");
-        if (change.Desired is { } desired && moved.Autostart != desired.Autostart) moved.Autostart = desired.Autostart;
+        if (moved.Autostart != change.Desired.Autostart) moved.Autostart = change.Desired.Autostart;
     }
 
-    private static void Live(LibvirtDomain domain, NodeSession source, NodeSession target, ResourceChange change, TextWriter progress)
+    private static void Live(LibvirtDomain domain, NodeSession source, NodeSession target, DomainMigrate change, TextWriter progress)
     {
         var destUri = target.Target.Uri;
         var migrateUri = IsLocal(source.Target.Uri) && IsLocal(destUri) ? "tcp://127.0.0.1" : null;
         // Copied storage: libvirt creates each disk image on the target (in the pool holding its
         // path) and mirrors it over NBD before the guest switches over; shared storage moves only
         // memory and device state, and libvirt refuses disks that are not on a shared filesystem.
-        var copy = (change.Desired?.Migration ?? MigrationPolicy.Default).Storage == MigrationStorage.Copy || change.Volumes.Count > 0;
+        var copy = (change.Desired.Migration ?? MigrationPolicy.Default).Storage == MigrationStorage.Copy || change.Volumes.Count > 0;
         var flags = Base | (copy ? MigrateFlags.NonSharedDisk : MigrateFlags.None);
         var storage = copy ? "copying the disks" : "shared storage";
         // Moving volumes: the target runs (and keeps) the definition with their disks in the target pools.
@@ -107,7 +108,7 @@ internal static class Migration
         }
     }
 
-    private static void Cold(LibvirtDomain domain, NodeSession source, NodeSession target, ResourceChange change, TextWriter progress)
+    private static void Cold(LibvirtDomain domain, NodeSession source, NodeSession target, DomainMigrate change, TextWriter progress)
     {
         var xml = domain.GetXmlDesc(DomainXmlFlags.Inactive | DomainXmlFlags.Secure);
         foreach (var move in change.Volumes) CopyContent(source, target, move, progress);
@@ -136,7 +137,7 @@ internal static class Migration
     // ---- volumes that move with the domain ----
 
     /// <summary>Creates each moving volume empty on the target (same format and capacity), recorded as incomplete.</summary>
-    private static void CreateTargets(NodeSession source, NodeSession target, Plan plan, ResourceChange change, TextWriter progress)
+    private static void CreateTargets(NodeSession source, NodeSession target, Plan plan, DomainMigrate change, TextWriter progress)
     {
         var sourceStore = LedgerStore.For(source.Target);
         var targetStore = LedgerStore.For(target.Target);
@@ -202,10 +203,10 @@ internal static class Migration
     }
 
     /// <summary>The domain XML with every disk of a moving volume (and the cloud-init seed) pointing at its pool on the target.</summary>
-    internal static string Repoint(string xml, ResourceChange change)
+    internal static string Repoint(string xml, DomainMigrate change)
     {
         var doc = XDocument.Parse(xml);
-        var seed = change.Desired?.CloudInit is { Pool: { } seedPool } ci ? (ci.SeedVolume, seedPool) : default;
+        var seed = change.Desired.CloudInit is { Pool: { } seedPool } ci ? (ci.SeedVolume, seedPool) : default;
         foreach (var source in doc.Descendants("disk").Where(d => (string?)d.Attribute("type") == "volume").Select(d => d.Element("source")))
         {
             if (source is null) continue;
@@ -230,7 +231,7 @@ internal static class Migration
     }
 
     /// <summary>Deletes the volumes created for a failed move (and their ledger records); the text says what happened to them.</summary>
-    private static string RemoveTargets(NodeSession target, ResourceChange change)
+    private static string RemoveTargets(NodeSession target, DomainMigrate change)
     {
         var store = LedgerStore.For(target.Target);
         var removed = new List<string>();
@@ -258,9 +259,9 @@ internal static class Migration
     }
 
     /// <summary>After a successful move: the domain's cloud-init seed on the source (generated, ours, attached to nothing) is deleted.</summary>
-    private static void DeleteSourceSeed(NodeSession source, Plan plan, ResourceChange change, string poolName, TextWriter progress)
+    private static void DeleteSourceSeed(NodeSession source, Plan plan, DomainMigrate change, string poolName, TextWriter progress)
     {
-        var name = change.Desired?.CloudInit?.SeedVolume ?? CloudInitSpec.SeedVolumeName(change.Name);
+        var name = change.Desired.CloudInit?.SeedVolume ?? CloudInitSpec.SeedVolumeName(change.Name);
         try
         {
             var store = LedgerStore.For(source.Target);
@@ -285,7 +286,7 @@ internal static class Migration
         }
     }
 
-    private static void CompleteTargets(NodeSession target, ResourceChange change)
+    private static void CompleteTargets(NodeSession target, DomainMigrate change)
     {
         var store = LedgerStore.For(target.Target);
         foreach (var move in change.Volumes)
@@ -296,7 +297,7 @@ internal static class Migration
     }
 
     /// <summary>After a successful move: the target copies are complete; the source copies are released (Retain) or deleted (Delete).</summary>
-    private static void FinishVolumes(NodeSession source, NodeSession target, ResourceChange change, TextWriter progress)
+    private static void FinishVolumes(NodeSession source, NodeSession target, DomainMigrate change, TextWriter progress)
     {
         var sourceStore = LedgerStore.For(source.Target);
         var problems = new List<string>();

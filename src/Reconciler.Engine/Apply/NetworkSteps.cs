@@ -11,27 +11,15 @@ namespace Reconciler.Engine.Apply;
 internal static class NetworkSteps
 {
     /// <summary>Executes one network change.</summary>
-    /// <exception cref="ApplyStepException">A guard refused the step, or its input could not be read.</exception>
-    public static void Execute(NodeSession session, Plan plan, ResourceChange change, TextWriter progress)
-    {
-        try
-        {
-            Step(session, plan, change, change.Storage ?? new StorageChange(), progress);
-        }
-        catch (IOException e)
-        {
-            throw new ApplyStepException(e.Message);
-        }
-    }
-
-    private static void Step(NodeSession session, Plan plan, ResourceChange change, StorageChange storage, TextWriter progress)
+    /// <exception cref="ApplyStepException">A guard refused the step.</exception>
+    public static void Execute(NodeSession session, Plan plan, NetworkChange change, TextWriter progress)
     {
         var conn = session.Connection;
         switch (change.Action)
         {
             case ChangeAction.Create:
             {
-                var spec = storage.Network!;
+                var spec = SpecOf(change);
                 using var network = conn.DefineNetwork(NetworkXml.Render(spec, NetworkOwner(spec, plan)), validate: true);
                 network.Create();
                 network.Autostart = spec.Autostart;
@@ -39,12 +27,12 @@ internal static class NetworkSteps
             }
             case ChangeAction.Update:
             {
-                var spec = storage.Network!;
+                var spec = SpecOf(change);
                 using var network = conn.LookupNetworkByName(change.Name) ?? throw new ApplyStepException($"network {change.Name} is not on node {session.Target.Name}");
                 var parsed = NetworkXml.Parse(StorageReader.NetworkXmlText(network));
-                if (!storage.Adopt && parsed.Owner?.Source != plan.Source) throw new ApplyStepException($"network {change.Name} is not managed by {plan.Source} any more; it is left alone");
+                if (!change.Adopt && parsed.Owner?.Source != plan.Source) throw new ApplyStepException($"network {change.Name} is not managed by {plan.Source} any more; it is left alone");
                 var owner = NetworkOwner(spec, plan);
-                if (storage.Recreate)
+                if (change.Recreate)
                 {
                     Recreate(session, network, spec, owner, parsed, progress);
                     return;
@@ -128,6 +116,9 @@ internal static class NetworkSteps
         var cut = NetworkUsers(session, spec.Name, runningOnly: true);
         if (cut.Count > 0) progress.WriteLine($"    running domain(s) {string.Join(", ", cut)} stay disconnected until they are stopped and started");
     }
+
+    private static NetworkSpec SpecOf(NetworkChange change) =>
+        change.Spec ?? throw new ApplyStepException($"network {change.Name}: the plan has no spec to create or update it from");
 
     private static List<string> NetworkUsers(NodeSession session, string network, bool runningOnly = false)
     {

@@ -56,7 +56,7 @@ public static class ParallelSteps
         ArgumentNullException.ThrowIfNull(changes);
         ArgumentNullException.ThrowIfNull(step);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxParallel, 1);
-        parallelizable ??= c => c.Kind == ResourceKind.Domain;
+        parallelizable ??= c => c is DomainChange;
         var errors = new List<Exception>();
         var byNode = Waves(changes).GroupBy(w => changes[w.Start.Value].Node, StringComparer.Ordinal).ToList();
         void RunNode(IEnumerable<Range> waves)
@@ -66,7 +66,7 @@ public static class ParallelSteps
                 RunWave(wave, parallelizable(changes[wave.Start.Value]) ? maxParallel : 1, step, errors);
             }
         }
-        if (byNode.Count <= 1 || changes.Any(c => c.FromNode is not null))
+        if (byNode.Count <= 1 || changes.Any(c => c.TouchedNodes().Count > 1))
         {
             foreach (var node in byNode) RunNode(node);
         }

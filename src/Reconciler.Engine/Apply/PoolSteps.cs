@@ -7,7 +7,7 @@ namespace Reconciler.Engine.Apply;
 /// </summary>
 internal static class PoolSteps
 {
-    public static void Execute(NodeSession session, Plan plan, ResourceChange change, StorageChange storage)
+    public static void Execute(NodeSession session, Plan plan, PoolChange change)
     {
         var store = LedgerStore.For(session.Target);
         var conn = session.Connection;
@@ -15,7 +15,7 @@ internal static class PoolSteps
         {
             case ChangeAction.Create:
             {
-                var spec = storage.PoolSpec!;
+                var spec = change.Spec ?? throw new ApplyStepException($"storage pool {change.Name}: the plan has no spec to create it from");
                 using var pool = conn.DefineStoragePool(StorageXml.Pool(spec), validate: true);
                 pool.Build(StoragePoolBuildFlags.New);
                 pool.Create();
@@ -30,10 +30,10 @@ internal static class PoolSteps
             {
                 using var pool = conn.LookupStoragePoolByName(change.Name) ?? throw new ApplyStepException($"storage pool {change.Name} is not on node {session.Target.Name}");
                 if (!pool.IsActive) pool.Create();
-                if (storage.PoolSpec is { } spec)
+                if (change.Spec is { } spec)
                 {
                     if (pool.Autostart != spec.Autostart) pool.Autostart = spec.Autostart;
-                    if (storage.Adopt)
+                    if (change.Adopt)
                     {
                         var (old, error, _) = store.Read(pool);
                         if (error is not null) throw new ApplyStepException($"storage pool {change.Name}: its ledger cannot be read ({error})");

@@ -9,17 +9,19 @@ internal static class StaleSteps
     /// <summary>Why a saved plan's step is stale (the object changed since), or null.</summary>
     public static string? Stale(NodeSession session, ResourceChange change)
     {
-        string? now = change.Kind switch
+        string? now = change switch
         {
-            ResourceKind.StoragePool => StorageReader.ReadPool(session, change.Name)?.Fingerprint,
-            ResourceKind.Network => StorageReader.ReadNetwork(session.Connection, change.Name)?.Fingerprint,
-            ResourceKind.Volume => change.Storage?.Pool is { } pool
-                ? StorageReader.ReadPool(session, pool)?.Volumes.FirstOrDefault(v => v.Name == change.Name)?.Fingerprint
-                : null,
+            PoolChange => StorageReader.ReadPool(session, change.Name)?.Fingerprint,
+            NetworkChange => StorageReader.ReadNetwork(session.Connection, change.Name)?.Fingerprint,
+            VolumeChange volume => VolumeFingerprint(session, volume.Pool, change.Name),
+            SeedChange seed => VolumeFingerprint(session, seed.Pool, change.Name),
             _ => null,
         };
         if (change.LiveFingerprint is null) return now is null ? null : "now exists";
         if (now is null) return "no longer exists";
         return now == change.LiveFingerprint ? null : "changed since the plan was made";
     }
+
+    private static string? VolumeFingerprint(NodeSession session, string pool, string name) =>
+        StorageReader.ReadPool(session, pool)?.Volumes.FirstOrDefault(v => v.Name == name)?.Fingerprint;
 }

@@ -4,10 +4,9 @@ using System.Xml.Linq;
 namespace Reconciler.Engine.Apply;
 
 /// <summary>
-/// Carries out plan steps for storage: pools (<see cref="PoolSteps"/>), volumes
-/// (<see cref="VolumeSteps"/>) and cloud-init seeds (<see cref="SeedSteps"/>), and holds what
-/// those steps and volume moves share (the running pool, the ledger edit, the free-space check,
-/// who attaches a volume). Each step reads what it needs from the node again, so it acts on the
+/// What the storage steps — pools (<see cref="PoolSteps"/>), volumes (<see cref="VolumeSteps"/>)
+/// and cloud-init seeds (<see cref="SeedSteps"/>) — and volume moves share: the running pool, the
+/// ledger edit, the free-space check, who attaches a volume. Each step reads what it needs from the node again, so it acts on the
 /// present, not on the plan's snapshot; every destructive step re-checks its guard (ownership,
 /// policy, attachment) right before acting.
 /// </summary>
@@ -18,34 +17,6 @@ namespace Reconciler.Engine.Apply;
 /// </remarks>
 internal static class StorageSteps
 {
-    /// <summary>Executes one pool, volume or seed change.</summary>
-    /// <exception cref="ApplyStepException">A guard refused the step, or its input could not be read.</exception>
-    public static void Execute(NodeSession session, Plan plan, ResourceChange change, TextWriter progress)
-    {
-        var storage = change.Storage ?? new StorageChange();
-        try
-        {
-            switch (change.Kind)
-            {
-                case ResourceKind.StoragePool:
-                    PoolSteps.Execute(session, plan, change, storage);
-                    break;
-                case ResourceKind.Volume when storage.Seed is not null:
-                    SeedSteps.Execute(session, plan, change, storage, progress);
-                    break;
-                case ResourceKind.Volume:
-                    VolumeSteps.Execute(session, plan, change, storage, progress);
-                    break;
-                default:
-                    throw new ApplyStepException($"no storage step for {change.Kind}");
-            }
-        }
-        catch (IOException e)
-        {
-            throw new ApplyStepException(e.Message);
-        }
-    }
-
     /// <summary>Target devs of the disks in a domain XML that use the volume (by pool/volume or by path).</summary>
     internal static IEnumerable<string> Targets(string domainXml, string pool, string volume, string path)
     {

@@ -12,20 +12,25 @@ namespace Reconciler.Engine.Apply;
 /// </remarks>
 internal static class VolumeSteps
 {
-    public static void Execute(NodeSession session, Plan plan, ResourceChange change, StorageChange storage, TextWriter progress)
+    public static void Execute(NodeSession session, Plan plan, VolumeChange change, TextWriter progress)
     {
+        if (change.Action == ChangeAction.Destroy)
+        {
+            Delete(session, plan, change.Pool, change.Name);
+            return;
+        }
         var store = LedgerStore.For(session.Target);
-        using var pool = StorageSteps.ActivePool(session, storage.Pool!);
+        using var pool = StorageSteps.ActivePool(session, change.Pool);
         switch (change.Action)
         {
             case ChangeAction.Create:
-                CreateVolume(session, plan, pool, store, storage.Volume!, progress);
+                CreateVolume(session, plan, pool, store, SpecOf(change), progress);
                 break;
-            case ChangeAction.Update when storage.Release:
+            case ChangeAction.Update when change.Release:
                 StorageSteps.Edit(store, pool, change.Name, r => r is not null && pool.LookupVolumeByName(change.Name) is { } v ? Dispose(v, r with { Released = true }) : null);
                 progress.WriteLine($"    volume {change.Name} is kept with its data and no longer managed");
                 break;
-            case ChangeAction.Update when storage.Recreate:
+            case ChangeAction.Update when change.Recreate:
             {
                 var (ledger, _, _) = store.Read(pool);
                 if (ledger?.Volumes.GetValueOrDefault(change.Name) is not { Complete: false } record || record.Source != plan.Source)
@@ -33,12 +38,12 @@ internal static class VolumeSteps
                     throw new ApplyStepException($"volume {change.Name} is not a half-written volume of {plan.Source} any more; it is left alone");
                 }
                 using (var half = pool.LookupVolumeByName(change.Name)) half?.Delete();
-                CreateVolume(session, plan, pool, store, storage.Volume!, progress);
+                CreateVolume(session, plan, pool, store, SpecOf(change), progress);
                 break;
             }
             case ChangeAction.Update:
             {
-                var spec = storage.Volume!;
+                var spec = SpecOf(change);
                 using var volume = pool.LookupVolumeByName(change.Name) ?? throw new ApplyStepException($"volume {change.Name} is not in pool {pool.Name}");
                 var want = StoragePlanner.RoundedSize(spec.SizeBytes);
                 var info = volume.GetInfo();
@@ -63,30 +68,39 @@ internal static class VolumeSteps
                 });
                 break;
             }
-            case ChangeAction.Destroy:
-            {
-                var (ledger, error, _) = store.Read(pool);
-                var record = ledger?.Volumes.GetValueOrDefault(change.Name);
-                if (error is not null || record is null || record.Source != plan.Source || record.Released)
-                {
-                    throw new ApplyStepException($"volume {change.Name} is not a volume {plan.Source} created; it is not deleted");
-                }
-                if (record.Role == VolumeRole.Volume && record.DeletionPolicy != DeletionPolicy.Delete)
-                {
-                    throw new ApplyStepException($"volume {change.Name} has deletionPolicy {record.DeletionPolicy}; it is not deleted");
-                }
-                using var volume = pool.LookupVolumeByName(change.Name);
-                if (volume is not null)
-                {
-                    var users = StorageSteps.Users(session, pool.Name, [new LiveVolume(change.Name, volume.Path, 0, null, null)]);
-                    if (users.Count > 0) throw new ApplyStepException($"volume {change.Name} is attached to domain(s) {string.Join(", ", users)}; it is not deleted");
-                    volume.Delete();
-                }
-                StorageSteps.Edit(store, pool, change.Name, _ => null);
-                break;
-            }
         }
     }
+
+    /// <summary>
+    /// Deletes a volume or a cloud-init seed this source created, with its ledger record: only when
+    /// the ledger still says so, a volume's deletionPolicy is Delete, and no domain attaches it.
+    /// </summary>
+    public static void Delete(NodeSession session, Plan plan, string poolName, string name)
+    {
+        var store = LedgerStore.For(session.Target);
+        using var pool = StorageSteps.ActivePool(session, poolName);
+        var (ledger, error, _) = store.Read(pool);
+        var record = ledger?.Volumes.GetValueOrDefault(name);
+        if (error is not null || record is null || record.Source != plan.Source || record.Released)
+        {
+            throw new ApplyStepException($"volume {name} is not a volume {plan.Source} created; it is not deleted");
+        }
+        if (record.Role == VolumeRole.Volume && record.DeletionPolicy != DeletionPolicy.Delete)
+        {
+            throw new ApplyStepException($"volume {name} has deletionPolicy {record.DeletionPolicy}; it is not deleted");
+        }
+        using var volume = pool.LookupVolumeByName(name);
+        if (volume is not null)
+        {
+            var users = StorageSteps.Users(session, pool.Name, [new LiveVolume(name, volume.Path, 0, null, null)]);
+            if (users.Count > 0) throw new ApplyStepException($"volume {name} is attached to domain(s) {string.Join(", ", users)}; it is not deleted");
+            volume.Delete();
+        }
+        StorageSteps.Edit(store, pool, name, _ => null);
+    }
+
+    private static VolumeSpec SpecOf(VolumeChange change) =>
+        change.Spec ?? throw new ApplyStepException($"volume {change.Name}: the plan has no spec to create or update it from");
 
     private static VolumeRecord? Dispose(LibvirtStorageVolume volume, VolumeRecord? record)
     {

@@ -45,8 +45,8 @@ public static class PlanJson
                 action = c.Action.ToString().ToLowerInvariant(),
                 reason = c.Reason,
                 disruption = PlanText.DisruptionText(c.Disruption),
-                restart = c.Restart,
-                placement = c.Placement,
+                restart = c is DomainUpdate { Restart: true },
+                placement = (c as DesiredDomainChange)?.Placement,
                 fields = c.Fields.Select(f => new { path = f.Path, before = f.Before, after = f.After, disruption = PlanText.DisruptionText(f.Disruption) }),
             }),
             unchanged = plan.Unchanged,
@@ -85,45 +85,60 @@ public static class PlanJson
 
 /// <summary>
 /// A plan saved by <c>plan --out FILE</c> for <c>apply FILE</c>: the full plan, including each
-/// change's desired spec and the fingerprint of the live object it was made against.
+/// change's desired spec and the fingerprint of the live object it was made against. Each change
+/// names its variant (<c>"type": "domain-update"</c>, <c>"pool"</c>, …; see <see cref="ResourceChange"/>).
 /// </summary>
 public static class SavedPlan
 {
     /// <summary>The marker in a saved plan's <c>kind</c> field.</summary>
     public const string Kind = "reconciler-saved-plan";
 
+    /// <summary>
+    /// Version of the saved-plan document. 2: each change names its variant (<c>type</c>); format 1
+    /// (the same number as the JSON view then) had one shape for every change and is refused.
+    /// </summary>
+    public const int FormatVersion = 2;
+
     private sealed record Envelope(string Kind, int FormatVersion, Plan Plan);
 
     /// <summary>Writes <paramref name="plan"/> to <paramref name="path"/>.</summary>
     public static void Write(string path, Plan plan) =>
-        File.WriteAllText(path, JsonSerializer.Serialize(new Envelope(Kind, Plan.FormatVersion, plan), PlanJson.Options));
+        File.WriteAllText(path, JsonSerializer.Serialize(new Envelope(Kind, FormatVersion, plan), PlanJson.Options));
 
     /// <summary>True when <paramref name="path"/> looks like a saved plan (a file, not a spec directory).</summary>
     public static bool Looks(string path) => File.Exists(path) && !path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) && !path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Reads a saved plan; returns null and an error message when it is not one.</summary>
+    /// <summary>
+    /// Reads a saved plan; returns null and an error message when it is not one, or one of another
+    /// format (checked before the plan itself is read).
+    /// </summary>
     public static Plan? Read(string path, out string? error)
     {
         error = null;
         try
         {
-            var envelope = JsonSerializer.Deserialize<Envelope>(File.ReadAllText(path), PlanJson.Options);
-            if (envelope is null || envelope.Kind != Kind)
+            var text = File.ReadAllText(path);
+            var header = JsonSerializer.Deserialize<Header>(text, PlanJson.Options);
+            if (header is null || header.Kind != Kind)
             {
                 error = $"{path} is not a saved plan (make one with `reconcile plan DIR --out {path}`)";
                 return null;
             }
-            if (envelope.FormatVersion != Plan.FormatVersion)
+            if (header.FormatVersion != FormatVersion)
             {
-                error = $"{path} was saved in plan format {envelope.FormatVersion}; this reconcile reads format {Plan.FormatVersion}. Plan again.";
+                error = $"{path} was saved in plan format {header.FormatVersion}; this reconcile reads format {FormatVersion}. Plan again.";
                 return null;
             }
-            return envelope.Plan;
+            return JsonSerializer.Deserialize<Envelope>(text, PlanJson.Options)?.Plan
+                ?? throw new JsonException("the plan is missing");
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
+            // NotSupportedException: a change that names no variant (it cannot be read as the abstract ResourceChange).
             error = $"{path} is not a readable saved plan: {e.Message}";
             return null;
         }
     }
+
+    private sealed record Header(string? Kind, int FormatVersion);
 }

@@ -45,14 +45,14 @@ public static class PlanText
                 var head = $"  {symbol} {change.Kind.ToString().ToLowerInvariant()} {change.Name}";
                 var worst = change.Action is ChangeAction.Update or ChangeAction.Stop or ChangeAction.Destroy or ChangeAction.Migrate
                     ? $"  [disruption: {DisruptionText(change.Disruption)}]" : "";
-                var restart = change.Restart ? "  [will restart]" : "";
+                var restart = change is DomainUpdate { Restart: true } ? "  [will restart]" : "";
                 sb.AppendLine(c.ForAction(change.Action, head) + c.Dim($"  ({change.Reason}){worst}") + c.Yellow(restart));
-                if (change.Placement is { } why) sb.AppendLine($"      placed on node {change.Node}: {why}");
-                if (change.Action == ChangeAction.Create && change.Desired is { } d)
+                if (change is DesiredDomainChange { Placement: { } why }) sb.AppendLine($"      placed on node {change.Node}: {why}");
+                if (change is DomainCreate create)
                 {
-                    sb.AppendLine(c.Dim($"      {DomainSummary.Describe(d)}"));
+                    sb.AppendLine(c.Dim($"      {DomainSummary.Describe(create.Desired)}"));
                 }
-                else if (change.Action == ChangeAction.Create && change.Storage is { } s && StorageText.Describe(s) is { } line)
+                else if (change.Action == ChangeAction.Create && StorageText.Describe(change) is { } line)
                 {
                     sb.AppendLine(c.Dim($"      {line}"));
                 }

@@ -3,17 +3,18 @@ namespace Reconciler.Engine.Output;
 /// <summary>One-line descriptions of pools, volumes, seeds and networks to be created, for the human plan.</summary>
 internal static class StorageText
 {
-    public static string? Describe(StorageChange s)
+    /// <summary>The line for a pool, volume, seed or network change with a spec; null for other changes.</summary>
+    public static string? Describe(ResourceChange change)
     {
-        if (s.PoolSpec is { } p) return $"dir {p.Path}" + (p.Autostart ? ", autostart" : "");
-        if (s.Seed is { } seed) return $"cloud-init seed of {seed.Domain} in pool {s.Pool}, instance-id {seed.CloudInit.InstanceId}";
-        if (s.Volume is { } v)
+        if (change is PoolChange { Spec: { } p }) return $"dir {p.Path}" + (p.Autostart ? ", autostart" : "");
+        if (change is SeedChange { CloudInit: { } ci } seed) return $"cloud-init seed of {seed.Domain} in pool {seed.Pool}, instance-id {ci.InstanceId}";
+        if (change is VolumeChange { Spec: { } v })
         {
             var text = $"{ByteSize.Format(v.SizeBytes)} {v.Format.ToString().ToLowerInvariant()} in pool {v.Pool}, deletionPolicy {v.DeletionPolicy}";
             if (v.BaseImage is { } b) text += $", {(b.Mode == BaseImageMode.Backing ? "backed by" : "copied from")} {b.Source}" + (b.Sha256 is null ? "" : " (sha256 checked)");
             return text;
         }
-        if (s.Network is { } n)
+        if (change is NetworkChange { Spec: { } n })
         {
             var text = n.Mode.ToString().ToLowerInvariant();
             if (n.Bridge is not null) text += $", bridge {n.Bridge}";

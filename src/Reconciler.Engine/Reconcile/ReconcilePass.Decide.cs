@@ -33,7 +33,7 @@ public static partial class ReconcilePass
         var decisions = new List<Decision>(plan.Changes.Count);
         foreach (var change in plan.Changes)
         {
-            var spec = change.Desired ?? specByName.GetValueOrDefault(change.Name);
+            var spec = (change as DesiredDomainChange)?.Desired ?? specByName.GetValueOrDefault(change.Name);
             var drift = spec is not null && IsDrift(change, spec, live.Find(change.Node, change.Name), specs.Source, policy);
             var reportOnly = drift && ModeOf(spec!, policy) == DriftMode.Report;
             decisions.Add(new Decision(change, drift, HoldOf(change, reportOnly, nodes, busy, policy)));
@@ -96,9 +96,8 @@ public static partial class ReconcilePass
     /// <summary>Why <paramref name="change"/> must wait: its node, or the node it moves from, is locked by another apply; null when neither is.</summary>
     private static string? BusyNode(ResourceChange change, IReadOnlyList<NodeTarget> nodes, IReadOnlyDictionary<string, string> busy)
     {
-        foreach (var name in new[] { change.Node, change.FromNode })
+        foreach (var name in change.TouchedNodes())
         {
-            if (name is null) continue;
             var uri = nodes.FirstOrDefault(n => n.Name == name)?.Uri;
             if (uri is not null && busy.TryGetValue(uri, out var why)) return why;
         }

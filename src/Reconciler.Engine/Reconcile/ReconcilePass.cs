@@ -98,7 +98,7 @@ public static partial class ReconcilePass
         IReadOnlyList<NodeTarget> nodes, PassPolicy policy, TextWriter progress, CancellationToken ct)
     {
         var toApply = decisions.Where(d => d.Hold is null).Select(d => d.Change).ToList();
-        var touched = toApply.SelectMany(c => new[] { c.Node, c.FromNode }).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var touched = toApply.SelectMany(c => c.TouchedNodes()).ToHashSet(StringComparer.Ordinal);
         locks.ReleaseAllBut(nodes.Where(n => touched.Contains(n.Name)).Select(n => n.Uri));
         if (toApply.Count == 0 || ct.IsCancellationRequested) return null;
         return new Applier(sessions, new ApplyOptions(policy.ShutdownTimeout, VerifyLive: false), progress)
