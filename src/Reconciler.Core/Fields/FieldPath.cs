@@ -91,3 +91,21 @@ public static class DomainPaths
     /// <summary><c>spec.xml</c>: the escape-hatch patches.</summary>
     public static readonly FieldPath Xml = Spec.Field("xml");
 }
+
+/// <summary>The identities of the Network fields that the network planner decides on.</summary>
+public static class NetworkPaths
+{
+    /// <summary><c>spec.mode</c>.</summary>
+    public static readonly FieldPath Mode = DomainPaths.Spec.Field("mode");
+    /// <summary><c>spec.bridge</c>.</summary>
+    public static readonly FieldPath Bridge = DomainPaths.Spec.Field("bridge");
+    /// <summary><c>spec.ipv4.address</c>.</summary>
+    public static readonly FieldPath Ipv4Address = DomainPaths.Spec.Field("ipv4").Field("address");
+}
+
+/// <summary>The identities of the Volume fields that the volume planner decides on.</summary>
+public static class VolumePaths
+{
+    /// <summary><c>spec.size</c>.</summary>
+    public static readonly FieldPath Size = DomainPaths.Spec.Field("size");
+}

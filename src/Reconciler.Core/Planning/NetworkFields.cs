@@ -1,3 +1,4 @@
+using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 
 namespace Reconciler.Core.Planning;
@@ -20,9 +21,9 @@ public static class NetworkFields
     {
         var f = new List<NetworkField>
         {
-            new("spec.mode", spec.Mode.ToString().ToLowerInvariant(), false),
-            new("spec.bridge", spec.Bridge, false),
-            new("spec.ipv4.address", spec.Ipv4 is { } ip ? $"{ip.Address}/{ip.Prefix}" : "", false),
+            new(NetworkPaths.Mode.Text, spec.Mode.ToString().ToLowerInvariant(), false),
+            new(NetworkPaths.Bridge.Text, spec.Bridge, false),
+            new(NetworkPaths.Ipv4Address.Text, spec.Ipv4 is { } ip ? $"{ip.Address}/{ip.Prefix}" : "", false),
         };
         if (spec.Ipv4 is { } v4)
         {
@@ -38,6 +39,9 @@ public static class NetworkFields
         }
         return f;
     }
+
+    /// <summary>Whether changing <paramref name="path"/> needs a new network (a field that cannot change live).</summary>
+    public static bool NeedsRecreate(FieldPath path) => path == NetworkPaths.Mode || path == NetworkPaths.Bridge || path == NetworkPaths.Ipv4Address;
 
     /// <summary>Owned fields whose values differ (desired null = not owned; items only on the live side are removals).</summary>
     public static IReadOnlyList<(NetworkField Field, string? Before)> Diff(NetworkSpec desired, NetworkSpec live)

@@ -1,3 +1,4 @@
+using Reconciler.Core.Fields;
 using Reconciler.Core.Diagnostics;
 using Reconciler.Core.Model;
 
@@ -73,7 +74,7 @@ internal sealed class NetworkPlanner(NodeResources r)
             }
             if (recreate)
             {
-                var what = string.Join(", ", fields.Where(f => f.Disruption == Disruption.Replace || (!current.Active && f.Path is "spec.mode" or "spec.bridge" or "spec.ipv4.address")).Select(f => f.Path).Distinct());
+                var what = string.Join(", ", fields.Where(f => f.Disruption == Disruption.Replace || (!current.Active && NetworkFields.NeedsRecreate(new FieldPath(f.Path)))).Select(f => f.Path).Distinct());
                 reason = $"{what} cannot change on a running network: it is destroyed and defined again"
                          + (current.Active
                              ? users.Count > 0

@@ -1,3 +1,4 @@
+using Reconciler.Core.Fields;
 using Reconciler.Core.Diagnostics;
 using Reconciler.Core.Model;
 
@@ -120,7 +121,7 @@ internal sealed class VolumePlanner(NodeResources r)
             }
             if (current.CapacityBytes < want)
             {
-                fields.Add(new FieldChange("spec.size", ByteSize.Format(current.CapacityBytes), ByteSize.Format(spec.SizeBytes),
+                fields.Add(new FieldChange(VolumePaths.Size.Text, ByteSize.Format(current.CapacityBytes), ByteSize.Format(spec.SizeBytes),
                     running.Count > 0 ? Disruption.Live : Disruption.None));
             }
             if (record is not null && record.DeletionPolicy != spec.DeletionPolicy)
@@ -140,7 +141,7 @@ internal sealed class VolumePlanner(NodeResources r)
                 continue;
             }
             why ??= fields.Count == 1 ? $"{fields[0].Path} differs" : $"{fields.Count} fields differ";
-            if (running.Count > 0 && fields.Any(f => f.Path == "spec.size"))
+            if (running.Count > 0 && fields.Any(f => new FieldPath(f.Path) == VolumePaths.Size))
             {
                 why += $"; grown live in running domain(s) {string.Join(", ", running)}";
             }
