@@ -128,30 +128,6 @@ public static partial class DomainRenderer
             new XAttribute(OwnerMetadata.ProtectAttr, spec.Protect ? "true" : "false"),
             new XAttribute(OwnerMetadata.StateAttr, OwnerPower.Text(spec.State)),
             new XAttribute(OwnerMetadata.AutostartAttr, spec.Autostart ? "true" : "false"));
-        foreach (var (key, value) in spec.Meta.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
-        {
-            element.Add(new XElement(OwnerMetadata.Label,
-                new XAttribute(OwnerMetadata.KeyAttr, key), new XAttribute(OwnerMetadata.ValueAttr, value)));
-        }
-        if (spec.Placement is { } placement)
-        {
-            element.Add(new XElement(OwnerMetadata.Placement,
-                placement.Node is null ? null : new XAttribute(OwnerMetadata.NodeAttr, placement.Node),
-                placement.AntiAffinity is null ? null : new XAttribute(OwnerMetadata.AntiAffinityAttr, placement.AntiAffinity),
-                new XAttribute(OwnerMetadata.SpreadAttr, placement.Spread.ToString().ToLowerInvariant()),
-                placement.NodeSelector.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => new XElement(OwnerMetadata.Selector,
-                    new XAttribute(OwnerMetadata.KeyAttr, l.Key), new XAttribute(OwnerMetadata.ValueAttr, l.Value)))));
-        }
-        for (var i = 0; i < spec.Xml.Count; i++)
-        {
-            var patch = spec.Xml[i];
-            element.Add(new XElement(OwnerMetadata.Patch,
-                new XAttribute(OwnerMetadata.IndexAttr, Num(i)),
-                new XAttribute(OwnerMetadata.XPathAttr, patch.XPath),
-                patch.Add is null ? null : new XAttribute(OwnerMetadata.AddAttr, patch.Add),
-                patch.Set is null ? null : new XAttribute(OwnerMetadata.SetAttr, patch.Set),
-                patch.Remove ? new XAttribute(OwnerMetadata.RemoveAttr, "true") : null));
-        }
         return element;
     }
 

@@ -80,38 +80,9 @@ public static partial class DomainXmlParser
         {
             var ownerElement = domain.Element("metadata")?.Element(OwnerMetadata.Owner);
             var owner = ParseOwner(ownerElement);
-            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
-            var patches = new List<XmlPatch>();
-            PlacementSpec? placement = null;
-            if (ownerElement is not null)
-            {
-                if (ownerElement.Element(OwnerMetadata.Placement) is { } p)
-                {
-                    var selector = new SortedDictionary<string, string>(StringComparer.Ordinal);
-                    foreach (var l in p.Elements(OwnerMetadata.Selector))
-                    {
-                        selector[(string?)l.Attribute(OwnerMetadata.KeyAttr) ?? ""] = (string?)l.Attribute(OwnerMetadata.ValueAttr) ?? "";
-                    }
-                    placement = new PlacementSpec(selector, (string?)p.Attribute(OwnerMetadata.AntiAffinityAttr),
-                        (string?)p.Attribute(OwnerMetadata.SpreadAttr) == "domains" ? PlacementSpread.Domains : PlacementSpread.Memory,
-                        (string?)p.Attribute(OwnerMetadata.NodeAttr));
-                }
-                foreach (var label in ownerElement.Elements(OwnerMetadata.Label))
-                {
-                    labels[(string?)label.Attribute(OwnerMetadata.KeyAttr) ?? ""] = (string?)label.Attribute(OwnerMetadata.ValueAttr) ?? "";
-                }
-                if (ownerElement.Element(OwnerMetadata.Patch) is not null)
-                {
-                    patches.AddRange(ownerElement.Elements(OwnerMetadata.Patch)
-                        .Select((p, i) => (Index: ReadInt((string?)p.Attribute(OwnerMetadata.IndexAttr)) ?? i, Patch: ParsePatch(p)))
-                        .OrderBy(p => p.Index)
-                        .Select(p => p.Patch));
-                }
-            }
-
             var devices = domain.Element("devices");
             var spec = new DomainSpec(
-                Meta: new ResourceMeta(name, labels, SpecOrigin.InMemory("live:" + name)),
+                Meta: new ResourceMeta(name, new Dictionary<string, string>(StringComparer.Ordinal), SpecOrigin.InMemory("live:" + name)),
                 Node: null,
                 State: PowerState.Stopped,
                 Autostart: false,
@@ -126,10 +97,9 @@ public static partial class DomainXmlParser
                 Disks: devices?.Elements("disk").Select(DiskFields.Read).ToList() ?? [],
                 Interfaces: devices?.Elements("interface").Select(InterfaceFields.Read).ToList() ?? [],
                 Graphics: GraphicsFields.Read(devices),
-                Xml: patches,
+                Xml: [],
                 Protect: owner?.Protect ?? false)
             {
-                Placement = placement,
                 Declared = DeclaredFields.Domain.Parse(domain),
             };
             foreach (var field in BoundFields.All) spec = field.Read(domain, spec);
@@ -154,12 +124,6 @@ public static partial class DomainXmlParser
             OwnerPower.Parse((string?)owner.Attribute(OwnerMetadata.StateAttr)),
             (string?)owner.Attribute(OwnerMetadata.AutostartAttr) is { } autostart ? ParseBool(autostart) : null);
     }
-
-    private static XmlPatch ParsePatch(XElement patch) => new(
-        XPath: (string?)patch.Attribute(OwnerMetadata.XPathAttr) ?? "",
-        Add: (string?)patch.Attribute(OwnerMetadata.AddAttr),
-        Set: (string?)patch.Attribute(OwnerMetadata.SetAttr),
-        Remove: ParseBool((string?)patch.Attribute(OwnerMetadata.RemoveAttr)));
 
     /// <summary>A libvirt scaled integer (<c>unit</c> attribute, default KiB) in bytes.</summary>
     internal static ulong ReadBytes(XElement element)

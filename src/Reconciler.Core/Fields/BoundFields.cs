@@ -257,16 +257,16 @@ internal static class BoundFields
     public static readonly IReadOnlyList<DomainField> Definition =
         [Vcpus, MaxVcpusField, Memory, MaxMemoryField, Machine, Arch, FirmwareField, SecureBoot, CpuMode, CpuModel, DomainType];
 
-    /// <summary>The fields the guest never sees, listed after the devices: text and Reconciler's records.</summary>
-    public static readonly IReadOnlyList<DomainField> Records = [Description, Protect];
+    /// <summary>The fields listed after the devices: text and Reconciler's records (the owner record's fields: <see cref="OwnerFields"/>).</summary>
+    public static readonly IReadOnlyList<DomainField> Records = [Description, Protect, .. OwnerFields.All];
 
     /// <summary>Every bound field.</summary>
     public static readonly IReadOnlyList<DomainField> All = [.. Definition, .. Records];
 
     private static readonly Dictionary<string, DomainField> ByPath = All.ToDictionary(f => f.Path.Text, StringComparer.Ordinal);
 
-    /// <summary>The bound field at <paramref name="path"/>, or null.</summary>
-    public static DomainField? Find(FieldPath path) => ByPath.GetValueOrDefault(path.Text);
+    /// <summary>The bound field at <paramref name="path"/> or holding it (a label, a patch, a placement field), or null.</summary>
+    public static DomainField? Find(FieldPath path) => ByPath.GetValueOrDefault(path.Text) ?? All.FirstOrDefault(f => path.IsWithin(f.Path));
 
     /// <summary>
     /// A machine alias matches the versioned name libvirt expands it to: <c>q35</c> ≡ <c>pc-q35-7.2</c>,

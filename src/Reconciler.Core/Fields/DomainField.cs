@@ -42,8 +42,17 @@ internal sealed class DomainField
     /// <summary>The field-table row.</summary>
     public FieldDef Row { get; }
 
-    /// <summary>The canonical text the planner compares; null: not written, so not owned (never a difference).</summary>
-    public required Func<DomainSpec, string?> Value { get; init; }
+    /// <summary>The canonical text the planner compares (null: not written, so not owned, never a difference); unset when <see cref="Values"/> is.</summary>
+    public Func<DomainSpec, string?>? Value { get; init; }
+
+    /// <summary>
+    /// For a map or list compared item by item (labels, patches): the values to compare, each at
+    /// its own path inside <see cref="Path"/>; null for a single value (<see cref="Value"/>).
+    /// </summary>
+    public Func<DomainSpec, IEnumerable<FieldValue>>? Values { get; init; }
+
+    /// <summary>The values the planner compares: <see cref="Values"/>, else the one <see cref="Value"/> at <see cref="Path"/>.</summary>
+    public IEnumerable<FieldValue> Flatten(DomainSpec spec) => Values?.Invoke(spec) ?? [new FieldValue(Path.Text, Value?.Invoke(spec))];
 
     /// <summary>Writes the value into <c>&lt;domain&gt;</c>; elements are created at libvirt's position (<see cref="XmlOrder"/>).</summary>
     public required Action<XElement, DomainSpec> Render { get; init; }

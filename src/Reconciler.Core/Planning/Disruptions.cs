@@ -60,7 +60,7 @@ public static class Disruptions
     private static Disruption Base(FieldDiff diff, DomainSpec config, bool running, IReadOnlyDictionary<string, Disruption> items)
     {
         var path = new FieldPath(diff.Path);
-        if (path.IsWithin(DomainPaths.Metadata) || path.IsWithin(DomainPaths.Placement) || path == DomainPaths.Autostart) return Disruption.None;
+        if (path == DomainPaths.Autostart) return Disruption.None;
         var bound = BoundFields.Find(path);
         var rule = bound?.Change ?? DeclaredFields.Domain.ChangeOf(path);
         if (rule is Disruption.None or Disruption.Replace) return rule.Value;

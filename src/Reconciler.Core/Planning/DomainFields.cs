@@ -30,7 +30,7 @@ public static class DomainFields
         var f = new List<FieldValue>(32);
         void Add(string path, string? value) => f.Add(new FieldValue(path, value));
 
-        foreach (var field in BoundFields.Definition) Add(field.Path.Text, field.Value(spec));
+        foreach (var field in BoundFields.Definition) f.AddRange(field.Flatten(spec));
         f.AddRange(DeclaredFields.Domain.Flatten(spec.Declared));
         for (var i = 0; i < disks.Count; i++)
         {
@@ -45,24 +45,7 @@ public static class DomainFields
             foreach (var field in InterfaceFields.All) Add(p + field.Row.Name, field.Value(n));
         }
         foreach (var field in GraphicsFields.All) Add("spec.graphics." + field.Row.Name, field.Value(spec.Graphics));
-        foreach (var field in BoundFields.Records) Add(field.Path.Text, field.Value(spec));
-        foreach (var (key, value) in spec.Meta.Labels.OrderBy(l => l.Key, StringComparer.Ordinal))
-        {
-            Add($"metadata.labels.{key}", value);
-        }
-        if (spec.Placement is { } placement)
-        {
-            // Kept in the owner metadata; null desired values (no choice yet) are never diffed.
-            Add("spec.placement.node", placement.Node);
-            Add("spec.placement.nodeSelector", placement.SelectorText);
-            Add("spec.placement.antiAffinity", placement.AntiAffinity ?? "");
-            Add("spec.placement.spread", Lower(placement.Spread));
-        }
-        for (var i = 0; i < spec.Xml.Count; i++)
-        {
-            var x = spec.Xml[i];
-            Add($"spec.xml[{i}]", x.Remove ? $"remove {x.XPath}" : x.Add is not null ? $"add {x.XPath} {x.Add}" : $"set {x.XPath} {x.Set}");
-        }
+        foreach (var field in BoundFields.Records) f.AddRange(field.Flatten(spec));
         return f;
     }
 

@@ -241,9 +241,9 @@ public static partial class Planner
             foreach (var d in node.Domains.OrderBy(d => d.Name, StringComparer.Ordinal))
             {
                 if (d.Owner?.Source != desired.Source || d.Config is null || d.Running is null) continue;
-                // Metadata-only fields (placement record) are not part of what the guest runs with.
+                // Fields the guest never sees (text, Reconciler's records) are not part of what it runs with.
                 var fields = DomainFields.Diff(d.Config, d.Running)
-                    .Where(f => new FieldPath(f.Path) is var path && BoundFields.Find(path) is not { RunningValueMoves: true } && !path.IsWithin(DomainPaths.Placement)).ToList();
+                    .Where(f => BoundFields.Find(new FieldPath(f.Path)) is not ({ RunningValueMoves: true } or { GuestVisible: false })).ToList();
                 if (fields.Count > 0) pending.Add(new PendingRestart(node.Node, d.Name, fields));
             }
         }

@@ -96,7 +96,7 @@ public static partial class ReconcilePass
         return DomainFields.Diff(spec, running)
             .Select(d => d.Path)
             .Where(p => !configDiff.Contains(p) && new FieldPath(p) is var path
-                && !path.IsWithin(DomainPaths.Metadata) && BoundFields.Find(path) is not { GuestVisible: false })
+                && BoundFields.Find(path) is not { GuestVisible: false })
             .ToList();
     }
 

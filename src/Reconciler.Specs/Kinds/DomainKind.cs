@@ -21,46 +21,11 @@ internal sealed class DomainKind : KindHandler
 
     public static readonly ObjectDef Graphics = GraphicsFields.Def;
 
-    public static readonly ObjectDef XmlPatch = new("XmlPatch",
-        "An edit of the rendered XML, applied in order after rendering: exactly one of add, set or remove.",
-    [
-        new FieldDef("xpath", FieldType.String, "XPath selecting the element(s) or attribute to edit; must start with /domain and match at least one node.")
-        {
-            Required = true, Example = "/domain/devices", Libvirt = "selects nodes of the rendered <domain>",
-        },
-        new FieldDef("add", FieldType.String, "An XML fragment appended as the last child(ren) of each selected element.")
-        {
-            Multiline = true, Example = "\"<watchdog model='i6300esb' action='reset'/>\"", Libvirt = "the fragment itself",
-        },
-        new FieldDef("set", FieldType.String, "New text of each selected attribute or element.")
-        {
-            Multiline = true, Example = "\"on\"", Libvirt = "the attribute value or element text",
-        },
-        new FieldDef("remove", FieldType.Boolean, "Remove each selected node.")
-        {
-            Default = false, Example = "true", Libvirt = "removes the node",
-        },
-    ], [["add", "set", "remove"]]);
+    public static readonly ObjectDef XmlPatch = OwnerFields.XmlPatch;
 
-    public static readonly IReadOnlyList<string> Spreads = ["memory", "domains"];
+    public static readonly IReadOnlyList<string> Spreads = OwnerFields.Spreads;
 
-    public static readonly ObjectDef Placement = new("Placement",
-        "How Reconciler chooses a node for a domain without spec.node. The choice is made once, recorded in the domain's metadata and kept on later plans (even if capacity changes); setting spec.node later moves the domain (a migration).",
-    [
-        new FieldDef("nodeSelector", FieldType.StringMap, "Labels a Node must carry (its metadata.labels), all of them.")
-        {
-            DefaultText = "{} (any node)", KeyPattern = Patterns.LabelKey, Pattern = Patterns.LabelValue, Example = "{rack: r1, ssd: \"true\"}",
-            Libvirt = "none (Reconciler only)",
-        },
-        new FieldDef("antiAffinity", FieldType.String, "A group name: never two domains of the same group on one node.")
-        {
-            Pattern = Patterns.Name, DefaultText = "no group", Example = "web", Libvirt = "none (Reconciler only)",
-        },
-        new FieldDef("spread", FieldType.Enum, "How the node is picked among those that fit: memory — most memory left after Reconciler's domains; domains — fewest domains of this source. Ties go to the other criterion, then to the node name.")
-        {
-            Allowed = Spreads, Default = "memory", Example = "domains", Libvirt = "capacity from virNodeGetInfo and virNodeGetFreeMemory",
-        },
-    ]);
+    public static readonly ObjectDef Placement = OwnerFields.Placement;
 
     public static readonly ObjectDef SpecDef = new("DomainSpec", "The desired definition and state of a virtual machine.",
     [
@@ -68,11 +33,7 @@ internal sealed class DomainKind : KindHandler
         {
             Pattern = Patterns.Name, DefaultText = "the only node", Example = "hv1", Libvirt = "which connection the domain is defined on",
         },
-        new FieldDef("placement", FieldType.Object, "Let Reconciler choose the node (when spec.node is not set): by Node labels, an anti-affinity group, capacity (memory, CPUs) and where the domain's volumes and networks are. Ignored when spec.node is set.")
-        {
-            Item = Placement, DefaultText = "none", Example = "{nodeSelector: {rack: r1}, antiAffinity: web, spread: domains}",
-            Libvirt = "which connection the domain is defined on; the choice is kept in Reconciler's owner record in <metadata>",
-        },
+        OwnerFields.PlacementField.Row,
         new FieldDef("state", FieldType.Enum, "Desired power state.")
         {
             Allowed = ["running", "stopped"], Default = "running", Example = "stopped", Libvirt = "virDomainCreate / virDomainShutdown (not in the XML)",
@@ -114,11 +75,7 @@ internal sealed class DomainKind : KindHandler
             Item = CloudInitFields.Def, DefaultText = "none", Example = "{userData: \"#cloud-config\\npackages: [nginx]\\n\", instanceId: web-1-v2, pool: lab}",
             Libvirt = "<disk type='volume' device='cdrom'><source pool='…' volume='NAME-cidata.iso'/>",
         },
-        new FieldDef("xml", FieldType.ObjectList, "Escape hatch: edits applied to the rendered XML, in order.")
-        {
-            Item = XmlPatch, DefaultText = "[]", Example = "[{xpath: /domain/devices, add: \"<watchdog model='i6300esb'/>\"}]",
-            Libvirt = "any part of the domain XML",
-        },
+        OwnerFields.XmlPatches.Row,
     ]);
 
     public override string Kind => nameof(ResourceKind.Domain);

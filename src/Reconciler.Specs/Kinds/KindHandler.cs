@@ -64,10 +64,7 @@ internal static class KindRegistry
         {
             Required = true, Pattern = Patterns.Name, Example = "web-1", Libvirt = "<name>web-1</name> (Domain)",
         },
-        new FieldDef("labels", FieldType.StringMap, "Free key/value labels used for selection (e.g. --selector tier=web).")
-        {
-            DefaultText = "{}", KeyPattern = Patterns.LabelKey, Pattern = Patterns.LabelValue, Example = "{tier: web, env: prod}", Libvirt = "not rendered",
-        },
+        OwnerFields.Labels.Row,
     ]);
 
     /// <summary>The top-level fields of every manifest.</summary>

@@ -1,4 +1,7 @@
-namespace Reconciler.Rendering;
+using System.Xml.Linq;
+using Reconciler.Core.Model;
+
+namespace Reconciler.Core.Fields;
 
 /// <summary>
 /// The layout of our element inside <c>&lt;metadata&gt;</c>, shared by the renderer and the parser:
@@ -15,7 +18,7 @@ namespace Reconciler.Rendering;
 /// </code>
 /// Every value is an attribute: libvirt re-indents metadata and drops whitespace-only text nodes,
 /// but it keeps attribute values byte for byte. <c>state</c> and <c>autostart</c> are the power state
-/// the spec asked for when it was last applied (rewritten by <see cref="OwnerPower"/> after a
+/// the spec asked for when it was last applied (rewritten by Reconciler.Rendering's OwnerPower after a
 /// start or stop that does not redefine the domain); metadata written before they existed lacks them.
 /// </summary>
 internal static class OwnerMetadata
@@ -49,35 +52,4 @@ internal static class OwnerMetadata
     public const string NodeAttr = "node";
     public const string AntiAffinityAttr = "antiAffinity";
     public const string SpreadAttr = "spread";
-}
-
-/// <summary>
-/// Records the desired power state of an applied spec in a domain's existing owner element, for
-/// changes that start, stop or toggle autostart without redefining the domain.
-/// </summary>
-public static class OwnerPower
-{
-    /// <summary>
-    /// Returns <paramref name="ownerXml"/> (the owner element as <c>virDomainGetMetadata</c> returns it)
-    /// with its <c>state</c> and <c>autostart</c> attributes set; every other attribute and child is kept.
-    /// </summary>
-    /// <exception cref="System.Xml.XmlException">The text is not XML.</exception>
-    public static string With(string ownerXml, PowerState state, bool autostart)
-    {
-        var element = XElement.Parse(ownerXml);
-        element.SetAttributeValue(OwnerMetadata.StateAttr, Text(state));
-        element.SetAttributeValue(OwnerMetadata.AutostartAttr, autostart ? "true" : "false");
-        return element.ToString(SaveOptions.DisableFormatting);
-    }
-
-    /// <summary>The attribute text of a power state.</summary>
-    internal static string Text(PowerState state) => state == PowerState.Running ? "running" : "stopped";
-
-    /// <summary>Parses the attribute text; null when absent or unknown.</summary>
-    internal static PowerState? Parse(string? text) => text switch
-    {
-        "running" => PowerState.Running,
-        "stopped" => PowerState.Stopped,
-        _ => null,
-    };
 }
