@@ -10,6 +10,13 @@ internal sealed partial class Applier
     internal static readonly TimeSpan StartingGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Domains (by UUID) whose cut start libvirt refused to clear: while one is still paused
+    /// "starting up", its step fails at once with the same message instead of spending the grace
+    /// and libvirt's 30 s lock wait again, which held up every pass of its node.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> HeldStarts = new(StringComparer.Ordinal);
+
+    /// <summary>
     /// Brings a domain we want running to running: starts it when inactive, resumes it when paused.
     /// A domain paused with reason <see cref="DomainPausedReason.StartingUp"/> has never run guest
     /// code: libvirt sets that reason before QEMU is launched and replaces it when the vCPUs first
@@ -21,11 +28,18 @@ internal sealed partial class Applier
     /// kills QEMU first and so frees the job) and started afresh; no guest state is lost because no
     /// guest ever ran. When the crash came before libvirt had recorded QEMU's pid, libvirt (seen with 9.0) keeps
     /// the start job with no thread to end it, and the destroy times out too: that is reported as a
-    /// step error naming the cause, since nothing a client can call clears it. A domain paused for
+    /// step error naming the cause, since nothing a client can call clears it; later attempts fail
+    /// at once while it stays so (<see cref="HeldStarts"/>). A domain paused for
     /// any other reason (a client, an I/O error) is only resumed.
     /// </summary>
     private void StartOrResume(LibvirtDomain domain)
     {
+        var uuid = domain.Uuid;
+        if (HeldStarts.TryGetValue(uuid, out var held))
+        {
+            if (domain.GetState() is (DomainRunState.Paused, (int)DomainPausedReason.StartingUp)) throw new ApplyStepException(held);
+            HeldStarts.TryRemove(uuid, out _);
+        }
         if (domain.IsActive && StillStartingUp(domain))
         {
             progress.WriteLine($"    {domain.Name} has been paused before its first boot (libvirt: starting up) for {StartingGrace.TotalSeconds:0}s; its start was cut: destroying it (no guest ever ran) and starting it again");
@@ -39,10 +53,11 @@ internal sealed partial class Applier
             }
             catch (LibvirtOperationTimeoutException e) when (domain.GetState() is (DomainRunState.Paused, (int)DomainPausedReason.StartingUp))
             {
-                throw new ApplyStepException(
-                    $"domain {domain.Name} never booted (paused, starting up: a start cut by a libvirtd crash) and libvirt refuses to destroy it too ({e.Message}): "
+                var message = $"domain {domain.Name} never booted (paused, starting up: a start cut by a libvirtd crash) and libvirt refuses to destroy it too ({e.Message}): "
                     + "libvirt keeps the cut start's job on it, across daemon restarts, when the crash came before it had recorded QEMU's pid. No guest is at stake; "
-                    + "Reconciler cannot clear it through libvirt: it needs a person on the node");
+                    + "Reconciler cannot clear it through libvirt: it needs a person on the node";
+                HeldStarts[uuid] = message;
+                throw new ApplyStepException(message);
             }
         }
         if (domain.IsActive && domain.GetState().State is DomainRunState.Paused) domain.Resume();
