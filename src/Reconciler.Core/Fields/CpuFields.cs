@@ -45,6 +45,8 @@ internal static class CpuFields
                 Fallback = s.Cpu.Mode == "custom" && domain.Element("cpu")?.Element("model") is { } model ? (string?)model.Attribute("fallback") ?? "allow" : null,
             },
         },
+        // A running domain's CPU is the one libvirt resolved (fallback forbid), not a change waiting for a restart.
+        RunningValueMoves = true,
     };
 
     public static readonly ObjectDef FeatureDef = new("CpuFeature", "A CPU feature the guest must, may or must not have, on top of the model.",
@@ -87,6 +89,9 @@ internal static class CpuFields
                     .Select(f => new CpuFeature((string?)f.Attribute("name") ?? "", (string?)f.Attribute("policy") ?? "require")).ToList() ?? [],
             },
         },
+        // A running domain's features are those libvirt resolved (optional ones decided, implied ones such as
+        // hypervisor added), not a change waiting for a restart.
+        RunningValueMoves = true,
     };
 
     public static readonly DomainField PinVcpus = new(PinningPath.Field("vcpus"),
