@@ -19,9 +19,9 @@ internal static class MemoryFields
     private static readonly MemoryBackingSpec Unread = new(null, false, false);
 
     public static readonly DomainField HugepageSize = new(Path.Field("hugepages").Field("size"),
-        new FieldDef("size", FieldType.Size, "The huge page size; the node must have enough free pages of it when the domain starts.")
+        new FieldDef("size", FieldType.Size, "The huge page size; the node must have enough free pages of it when the domain starts. The memory is memfd-backed, so the node needs no hugetlbfs mount.")
         {
-            Required = true, Sizes = HugepageSizes, Example = "2MiB", Libvirt = "<memoryBacking><hugepages><page size='2048' unit='KiB'/></hugepages></memoryBacking>",
+            Required = true, Sizes = HugepageSizes, Example = "2MiB", Libvirt = "<memoryBacking><hugepages><page size='2048' unit='KiB'/></hugepages><source type='memfd'/></memoryBacking>",
         })
     {
         Value = s => s.MemoryBacking?.HugepageBytes is { } bytes ? ByteSize.Format(bytes) : null,
@@ -29,8 +29,10 @@ internal static class MemoryFields
         Render = (domain, s) =>
         {
             if (s.MemoryBacking?.HugepageBytes is not { } bytes) return;
-            XmlOrder.Ensure(XmlOrder.Ensure(domain, "memoryBacking"), "hugepages")
-                .Add(new XElement("page", new XAttribute("size", Num(bytes / 1024)), new XAttribute("unit", "KiB")));
+            var backing = XmlOrder.Ensure(domain, "memoryBacking");
+            XmlOrder.Ensure(backing, "hugepages").Add(new XElement("page", new XAttribute("size", Num(bytes / 1024)), new XAttribute("unit", "KiB")));
+            // memfd with hugetlb: libvirt's default file backing needs a hugetlbfs mount that libvirtd found when it started.
+            XmlOrder.Ensure(backing, "source").SetAttributeValue("type", "memfd");
         },
         // <hugepages/> without a page is the host's default size, which the spec cannot name: read as 0 (a difference).
         Read = (domain, s) => s with
