@@ -110,6 +110,19 @@ public sealed class CpuHardwareBootTests : IDisposable
         var after = await Cli.RunAsync("plan", _dir.Path, "--detailed-exitcode");
         Assert.True(after.ExitCode == 0, after.ToString());
         Assert.DoesNotContain("restart", after.All(), StringComparison.OrdinalIgnoreCase);
+
+        // A vCPU the spec no longer pins runs on every host CPU again, still without a restart.
+        WriteGuest(name, consoleLog, Cpu("\"1\"", "1"));
+        apply = await Cli.RunAsync("apply", _dir.Path, "-y");
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        Assert.Equal(id, DomainId(name));
+        using (var conn = RealLibvirt.Connect())
+        {
+            var every = conn.GetNodeInfo().Cpus == 1 ? "0" : $"0-{conn.GetNodeInfo().Cpus - 1}";
+            Assert.Equal(("1", every), (VcpuPin(name, 0), VcpuPin(name, 1)));
+        }
+        var unpinned = await Cli.RunAsync("plan", _dir.Path, "--detailed-exitcode");
+        Assert.True(unpinned.ExitCode == 0, unpinned.ToString());
     }
 
     [Fact]
