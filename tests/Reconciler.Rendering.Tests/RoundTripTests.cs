@@ -257,6 +257,7 @@ public sealed class RoundTripTests(ITestOutputHelper output)
     [InlineData("web-1")]
     [InlineData("uefi-secureboot")]
     [InlineData("spice-uefi")]
+    [InlineData("uefi-tpm")]
     public void Qemu_system_live_xml_of_a_started_domain_has_no_diff(string caseName)
     {
         if (!Tools.QemuSystemAvailable.Value)

@@ -51,5 +51,5 @@ internal static class DomainFieldTable
     };
 
     /// <summary>The rows of <c>spec</c> that hold declared fields, for <see cref="DeclaredFields.Domain"/>.</summary>
-    public static readonly IReadOnlyList<FieldDef> Declared = [CpuField];
+    public static readonly IReadOnlyList<FieldDef> Declared = [CpuField, BootFields.BootField];
 }

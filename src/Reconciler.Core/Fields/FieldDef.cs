@@ -15,6 +15,8 @@ internal enum FieldType
     StringMap,
     Object,
     ObjectList,
+    /// <summary>A list of scalars, each one of <see cref="FieldDef.Allowed"/> when given, else matching <see cref="FieldDef.Pattern"/>.</summary>
+    StringList,
 }
 
 /// <summary>
@@ -73,6 +75,7 @@ internal sealed class FieldDef(string name, FieldType type, string description)
         FieldType.StringMap => "map of string to string",
         FieldType.Object => "object",
         FieldType.ObjectList => "list of objects",
+        FieldType.StringList => "list of strings",
         _ => Type.ToString(),
     };
 

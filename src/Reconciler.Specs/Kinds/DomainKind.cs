@@ -50,6 +50,9 @@ internal sealed class DomainKind : KindHandler
         BoundFields.FirmwareField.Row,
         BoundFields.SecureBoot.Row,
         DomainFieldTable.CpuField,
+        BootFields.BootField,
+        BootFields.TpmField,
+        BootFields.ConsoleField,
         new FieldDef("disks", FieldType.ObjectList, "Disks, in order.")
         {
             Item = Disk, DefaultText = "[]", Example = "[{path: /var/lib/libvirt/images/web-1.qcow2}]", Libvirt = "<devices><disk>…</disk></devices>",
@@ -161,6 +164,9 @@ internal sealed class DomainKind : KindHandler
             Placement = spec.Get<ParsedObject>("placement") is { } p ? BuildPlacement(p) : null,
             Migration = MigrationFields.Build(spec.Get<ParsedObject>("migration")),
             Declared = DeclaredBinder.Bind(spec, DeclaredFields.Domain),
+            BootOrder = spec.Get<ParsedObject>("boot")?.Get<List<string>>("order"),
+            Tpm = spec.Get<ParsedObject>("tpm") is { } tpm ? new TpmSpec(tpm.Get<string>("model")!, tpm.Get<string>("version")!) : null,
+            Console = spec.Get<ParsedObject>("console") is { } console ? new ConsoleSpec(console.Get<string>("log") ?? "", console.Get<bool>("append")) : null,
         };
     }
 
