@@ -28,11 +28,8 @@ public sealed class BootTpmTests : IDisposable
         try { Directory.Delete(_work, recursive: true); } catch (IOException) { }
     }
 
-    private string Spec(string name, string state, string fields) => $"""
-        apiVersion: reconciler/v1
-        kind: Node
-        metadata: {"{"}name: local{"}"}
-        spec: {"{"}uri: "{RealLibvirt.Uri}", domainType: qemu{"}"}
+    private static string Spec(string name, string state, string fields) => $"""
+        {RealLibvirt.NodeSpec(domainType: "qemu")}
         ---
         apiVersion: reconciler/v1
         kind: Domain
