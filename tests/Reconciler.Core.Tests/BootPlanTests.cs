@@ -102,4 +102,16 @@ public sealed class BootPlanTests
         var live = Live(Domain("t", d => d with { Tpm = new TpmSpec() }));
         Assert.Null(KeptState.Of(live with { Config = live.Config! with { DomainType = "test" } }));
     }
+
+    [Fact]
+    public void A_move_says_where_the_tpm_state_stays_and_whether_the_migration_carries_it()
+    {
+        static LiveNode On(string name, params LiveDomain[] domains) => new(name, $"qemu+tcp://{name}/system", "kvm", domains);
+        var spec = Domain("web", d => d with { Node = "b", Tpm = new TpmSpec() });
+        var live = Assert.IsType<DomainMigrate>(Assert.Single(Planner.Compute(Set(spec), [On("a", Live(spec with { Node = "a" })), On("b")], new PlanOptions()).Changes));
+        Assert.Equal("TPM state copied to b by the live migration", live.Kept);
+        var stopped = spec with { State = PowerState.Stopped };
+        var cold = Assert.IsType<DomainMigrate>(Assert.Single(Planner.Compute(Set(stopped), [On("a", Live(stopped with { Node = "a" }, LiveRunState.Stopped)), On("b")], new PlanOptions()).Changes));
+        Assert.Equal("TPM state kept in /var/lib/libvirt/swtpm/uuid-web/ on a (not copied to b)", cold.Kept);
+    }
 }

@@ -20,11 +20,17 @@ public static class KeptState
     /// definition has a TPM or UEFI firmware; null for one with neither, or on libvirt's test
     /// driver (which keeps no such files). <paramref name="where"/> ends each part (e.g. " on node hv1").
     /// </summary>
-    public static string? Of(LiveDomain live, string where = "")
+    /// <param name="live">The domain as read, before the change.</param>
+    /// <param name="where">Ends each part (" on node hv1"), or empty.</param>
+    /// <param name="tpmCarriedTo">For a live migration, which copies the TPM state: the node it goes to; the TPM part then says so instead.</param>
+    public static string? Of(LiveDomain live, string where = "", string? tpmCarriedTo = null)
     {
         if (live.Config is not { } config || config.DomainType == "test") return null;
         var parts = new List<string>(2);
-        if (config.Tpm is not null) parts.Add($"TPM state kept in {SwtpmDirectory}/{live.Uuid}/{where}");
+        if (config.Tpm is not null)
+        {
+            parts.Add(tpmCarriedTo is null ? $"TPM state kept in {SwtpmDirectory}/{live.Uuid}/{where}" : $"TPM state copied to {tpmCarriedTo} by the live migration");
+        }
         if (config.Firmware == Firmware.Uefi) parts.Add($"NVRAM kept in {config.NvramPath ?? $"{NvramDirectory}/{live.Name}_VARS.fd"}{where}");
         return parts.Count == 0 ? null : string.Join("; ", parts);
     }
