@@ -3,7 +3,9 @@
 # without systemd. The packages are those of .ci/tools.tsv (one line per program: libvirt and
 # QEMU, libxml2-utils for the xmllint that virt-xml-validate runs, genisoimage and util-linux for
 # the seed tests, git and openssh-server for the controller tests, which start their own git
-# servers and their own sshd on a loopback port; the system sshd is not started).
+# servers and their own sshd on a loopback port; the system sshd is not started; swtpm and
+# swtpm-tools for domains with a vTPM, installed before libvirtd starts so that it offers the
+# TPM emulator backend).
 # Then checks, with .ci/preflight.sh, that every program of that list is found on PATH, and stops
 # with one line naming each one that is not (and its package) before anything is built.
 # --packages-only: install and check, start no daemon.

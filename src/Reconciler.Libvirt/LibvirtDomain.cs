@@ -124,11 +124,13 @@ public sealed unsafe partial class LibvirtDomain : IDisposable
 
     /// <summary>Removes the persistent definition (<c>virDomainUndefineFlags</c>). A running domain becomes transient.</summary>
     /// <param name="flags">
-    /// What else to remove or keep; by default the NVRAM file is kept. Like <c>virsh</c>, when the
-    /// driver rejects <see cref="UndefineFlags.KeepNvram"/> (drivers without NVRAM support, e.g. the
-    /// test driver) the call is retried without it.
+    /// What else to remove or keep; by default the NVRAM file and the TPM state are kept. Like
+    /// <c>virsh</c>, when the driver rejects <see cref="UndefineFlags.KeepNvram"/> or
+    /// <see cref="UndefineFlags.KeepTpm"/> (drivers without NVRAM or TPM state, e.g. the test
+    /// driver) the call is retried without the keep flags; a driver that keeps TPM state knows
+    /// <see cref="UndefineFlags.KeepTpm"/> (libvirt 8.9 and later), so state is never dropped this way.
     /// </param>
-    public void Undefine(UndefineFlags flags = UndefineFlags.KeepNvram)
+    public void Undefine(UndefineFlags flags = Keep)
     {
         if (NativeMethods.virDomainUndefineFlags(_handle, (uint)flags) == 0)
         {
@@ -136,17 +138,20 @@ public sealed unsafe partial class LibvirtDomain : IDisposable
         }
 
         var error = Interop.CaptureLastError("virDomainUndefineFlags");
-        if (flags.HasFlag(UndefineFlags.KeepNvram) &&
+        if ((flags & Keep) != 0 &&
             error.Code is LibvirtErrorCode.InvalidArg or LibvirtErrorCode.NoSupport or LibvirtErrorCode.ArgumentUnsupported)
         {
             Interop.Check(
-                NativeMethods.virDomainUndefineFlags(_handle, (uint)(flags & ~UndefineFlags.KeepNvram)),
+                NativeMethods.virDomainUndefineFlags(_handle, (uint)(flags & ~Keep)),
                 "virDomainUndefineFlags");
             return;
         }
 
         throw LibvirtException.Create(error);
     }
+
+    /// <summary>What <see cref="Undefine"/> keeps by default: the NVRAM file and the TPM state.</summary>
+    public const UndefineFlags Keep = UndefineFlags.KeepNvram | UndefineFlags.KeepTpm;
 
     /// <summary>Reads the custom <c>&lt;metadata&gt;</c> element in <paramref name="namespaceUri"/> (<c>virDomainGetMetadata</c>, <c>VIR_DOMAIN_METADATA_ELEMENT</c>).</summary>
     /// <param name="namespaceUri">The element's XML namespace.</param>

@@ -46,7 +46,6 @@ public static partial class DomainRenderer
             new XElement("on_poweroff", "destroy"),
             new XElement("on_reboot", "restart"),
             new XElement("on_crash", "destroy"));
-        foreach (var field in BoundFields.All) field.Render(domain, spec);
 
         var devices = new XElement("devices");
         for (var i = 0; i < spec.Disks.Count; i++) devices.Add(RenderDisk(spec.Disks[i], disks[i], i));
@@ -82,6 +81,8 @@ public static partial class DomainRenderer
             new XElement("rng", new XAttribute("model", "virtio"),
                 new XElement("backend", new XAttribute("model", "random"), "/dev/urandom")));
         domain.Add(devices);
+        // After the devices: a field may write into one the renderer made (the console's log on the serial port).
+        foreach (var field in BoundFields.All) field.Render(domain, spec);
         DeclaredFields.Domain.Render(domain, spec.Declared);
 
         var document = new XDocument(domain);
@@ -166,6 +167,8 @@ public static partial class DomainRenderer
         Check(spec.Cpu.Mode, "spec.cpu.mode");
         Check(spec.Cpu.Model, "spec.cpu.model");
         Check(spec.Graphics.Listen, "spec.graphics.listen");
+        Check(spec.Console?.Log, "spec.console.log");
+        foreach (var (path, value) in spec.Declared.All) Check(value, path);
         foreach (var (key, value) in spec.Meta.Labels)
         {
             Check(key, "metadata.labels");

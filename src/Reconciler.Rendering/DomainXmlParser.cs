@@ -56,10 +56,10 @@ public static partial class DomainXmlParser
         StringComparer.Ordinal);
 
     /// <summary>The children of <c>&lt;devices&gt;</c> that <see cref="Parse(XDocument)"/> reads (same rule).</summary>
-    private static readonly HashSet<string> ReadDevices = new(StringComparer.Ordinal) { "disk", "interface", "graphics" };
+    private static readonly HashSet<string> ReadDevices = new(["disk", "interface", "graphics", .. BoundFields.All.SelectMany(f => f.Devices)], StringComparer.Ordinal);
 
     /// <summary><see cref="LoadRead(string)"/>'s choice of elements, for <see cref="Utf8Xml"/>.</summary>
-    private static readonly XmlLoadFilter ReadFilter = new("domain", ReadElements, "devices", ReadDevices);
+    internal static readonly XmlLoadFilter ReadFilter = new("domain", ReadElements, "devices", ReadDevices);
 
     /// <summary>Parses an already loaded domain XML document.</summary>
     /// <exception cref="DomainParseException">The document is not a domain or holds a value that cannot be read.</exception>
@@ -101,6 +101,7 @@ public static partial class DomainXmlParser
                 Protect: owner?.Protect ?? false)
             {
                 Declared = DeclaredFields.Domain.Parse(domain),
+                NvramPath = domain.Element("os")?.Element("nvram")?.Value.Trim() is { Length: > 0 } nvram ? nvram : null,
             };
             foreach (var field in BoundFields.All) spec = field.Read(domain, spec);
             return new ParsedDomain(name, string.IsNullOrEmpty(uuid) ? null : uuid, domainType, spec, owner);

@@ -203,7 +203,8 @@ public static class SpecSchema
                 w.WriteString("type", "array");
                 w.WriteStartObject("items");
                 w.WriteString("type", "string");
-                if (field.Pattern is { } ip) w.WriteString("pattern", ip);
+                if (field.Allowed is { } items) WriteStrings(w, "enum", items);
+                else if (field.Pattern is { } ip) w.WriteString("pattern", ip);
                 w.WriteEndObject();
                 break;
         }
@@ -333,6 +334,7 @@ public static class SpecSchema
         FieldType.Enum => "enum: " + string.Join(", ", field.Allowed!.Select(a => $"`{a}`")),
         FieldType.Object => $"object ({field.Item!.SchemaName})",
         FieldType.ObjectList => $"list of {field.Item!.SchemaName}",
+        FieldType.StringList when field.Allowed is { } allowed => "list of: " + string.Join(", ", allowed.Select(a => $"`{a}`")),
         _ => field.TypeName,
     };
 

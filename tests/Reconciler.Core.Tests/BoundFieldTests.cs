@@ -34,7 +34,13 @@ public sealed class BoundFieldTests
         Meta = d.Meta with { Labels = new Dictionary<string, string> { ["tier"] = "web", ["example.com/team"] = "a b" } },
         Placement = new PlacementSpec(new SortedDictionary<string, string>(StringComparer.Ordinal) { ["rack"] = "r1" }, "web", PlacementSpread.Domains, "hv2"),
         Xml = [new XmlPatch("/domain/devices", Add: "<watchdog model='i6300esb'/>"), new XmlPatch("/domain/clock/@offset", Set: "localtime"), new XmlPatch("/domain/devices/rng", Remove: true)],
+        BootOrder = ["network", "cdrom"],
+        Tpm = new TpmSpec("tis", "1.2"),
+        Console = new ConsoleSpec("/var/log/bound.log", Append: true),
     });
+
+    /// <summary>The devices the renderer makes before the fields render: the pty serial port (with its target) that the console's log goes on.</summary>
+    private static XElement Devices() => new("devices", new XElement("serial", new XAttribute("type", "pty"), new XElement("target", new XAttribute("port", "0"))));
 
     [Theory]
     [MemberData(nameof(Paths))]
@@ -42,7 +48,7 @@ public sealed class BoundFieldTests
     {
         var field = BoundFields.Find(new FieldPath(path))!;
         var spec = Unusual();
-        var domain = new XElement("domain", new XAttribute("type", spec.DomainType!), new XElement("metadata", new XElement(OwnerMetadata.Owner)));
+        var domain = new XElement("domain", new XAttribute("type", spec.DomainType!), new XElement("metadata", new XElement(OwnerMetadata.Owner)), Devices());
         foreach (var f in BoundFields.All) f.Render(domain, spec);
         var read = BoundFields.All.Aggregate(Specs.Domain("bound", d => d with { Protect = spec.Protect }), (s, f) => f.Read(domain, s));
         Assert.Contains(field.Flatten(spec), v => v.Value is not null);
@@ -53,7 +59,7 @@ public sealed class BoundFieldTests
     public void Fields_render_in_libvirts_element_and_attribute_order()
     {
         var spec = Unusual();
-        var domain = new XElement("domain", new XElement("name", "bound"), new XElement("metadata", new XElement(OwnerMetadata.Owner)), new XElement("devices"));
+        var domain = new XElement("domain", new XElement("name", "bound"), new XElement("metadata", new XElement(OwnerMetadata.Owner)), Devices());
         foreach (var f in BoundFields.All) f.Render(domain, spec);
         Assert.Equal(["name", "description", "metadata", "memory", "currentMemory", "memoryBacking", "vcpu", "cputune", "os", "features", "cpu", "devices"],
             domain.Elements().Select(e => e.Name.LocalName));
@@ -65,6 +71,11 @@ public sealed class BoundFieldTests
         Assert.Equal(["placement", "current"], domain.Element("vcpu")!.Attributes().Select(a => a.Name.LocalName));
         Assert.Equal("6", domain.Element("vcpu")!.Value);
         Assert.Equal(["label", "label", "placement", "patch", "patch", "patch"], domain.Element("metadata")!.Element(OwnerMetadata.Owner)!.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["type", "firmware", "loader", "boot", "boot"], domain.Element("os")!.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["network", "cdrom"], domain.Element("os")!.Elements("boot").Select(b => (string?)b.Attribute("dev")));
+        Assert.Equal(["serial", "tpm"], domain.Element("devices")!.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["log", "target"], domain.Element("devices")!.Element("serial")!.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["file", "append"], domain.Element("devices")!.Element("serial")!.Element("log")!.Attributes().Select(a => a.Name.LocalName));
     }
 
     [Fact]

@@ -60,6 +60,7 @@ internal static class RealLibvirt
         }
     }
 
+    /// <summary>A Node manifest for <see cref="Uri"/>; <paramref name="domainType"/> forces the type of its new domains (qemu: TCG, which boots a kernel everywhere, also where /dev/kvm is kvm_pvm).</summary>
     public static string NodeSpec(string name = "local", string? domainType = null) => $"""
         apiVersion: reconciler/v1
         kind: Node

@@ -63,8 +63,7 @@ public sealed class SeedBootTests : IDisposable
               cloudInit:
                 pool: {P}pool
                 userData: "{escaped}"
-              xml:
-            {TinyGuest.XmlPatches(consoleLog, "    ")}
+            {TinyGuest.SpecFields(consoleLog, "  ")}
 
             """);
 

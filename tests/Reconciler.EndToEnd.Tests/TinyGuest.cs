@@ -23,6 +23,19 @@ internal static class TinyGuest
     public static string Initrd => Built.Value.Initrd;
 
     /// <summary>
+    /// The spec fields (YAML at <paramref name="indent"/>, under <c>spec:</c>) that boot the guest's
+    /// kernel and initramfs directly (<c>spec.boot</c>) with the console on ttyS0, captured into
+    /// <paramref name="consoleLog"/> (<c>spec.console.log</c>: written by virtlogd, root-owned,
+    /// emptied at each start). <paramref name="cmdline"/> is added to the kernel command line.
+    /// </summary>
+    public static string SpecFields(string consoleLog, string indent, string cmdline = "") => string.Join("\n",
+        $"{indent}boot:",
+        $"{indent}  kernel: {Kernel}",
+        $"{indent}  initrd: {Initrd}",
+        $"{indent}  cmdline: \"console=ttyS0 quiet{(cmdline.Length == 0 ? "" : " " + cmdline)}\"",
+        $"{indent}console: {{log: {consoleLog}}}");
+
+    /// <summary>
     /// The <c>xml:</c> patches (a YAML list at <paramref name="indent"/>) that boot the guest's
     /// kernel and initramfs with the console on ttyS0, captured into <paramref name="consoleLog"/>
     /// (written by virtlogd, root-owned, emptied at each start).

@@ -203,6 +203,19 @@ public class DomainTests
     }
 
     [Fact]
+    public void Undefine_keeps_nvram_and_tpm_state_by_default_and_a_driver_without_them_still_undefines()
+    {
+        Assert.Equal(UndefineFlags.KeepNvram | UndefineFlags.KeepTpm, LibvirtDomain.Keep);
+        using var conn = TestDriver.Open();
+        var name = TestDriver.UniqueName("keep");
+        using var dom = conn.DefineDomain(TestDriver.DomainXml(name, extra: "<devices><tpm model='tpm-crb'><backend type='emulator' version='2.0'/></tpm></devices>"));
+        Assert.Contains("tpm-crb", dom.GetXmlDesc(DomainXmlFlags.Inactive), StringComparison.Ordinal);
+
+        dom.Undefine(LibvirtDomain.Keep | UndefineFlags.SnapshotsMetadata);
+        Assert.Null(conn.LookupDomainByName(name));
+    }
+
+    [Fact]
     public void Operations_on_undefined_domain_throw_not_found()
     {
         using var conn = TestDriver.Open();

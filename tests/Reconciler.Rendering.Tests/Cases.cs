@@ -161,6 +161,38 @@ public static class Cases
                     .With(new FieldPath("spec.numaTune.nodeset"), "0"),
             }, "qemu"),
 
+            // Direct kernel boot (spec.boot: declared fields of <os>) with the console logged (spec.console).
+            ["kernel-boot"] = (Base("rt-kernel-boot") with
+            {
+                Machine = "pc",
+                MemoryBytes = 128 * MiB,
+                Declared = FieldValues.Empty
+                    .With(new FieldPath("spec.boot.kernel"), "/var/lib/libvirt/boot/vmlinuz")
+                    .With(new FieldPath("spec.boot.initrd"), "/var/lib/libvirt/boot/initrd.gz")
+                    .With(new FieldPath("spec.boot.cmdline"), "console=ttyS0 quiet"),
+                Console = new ConsoleSpec("/var/log/libvirt/qemu/rt-kernel-boot.console.log"),
+            }, "qemu"),
+
+            // spec.boot.order: several <boot dev>, in the order given; a TPM 1.2 (tis); a console log kept across boots.
+            ["boot-order"] = (Base("rt-boot-order") with
+            {
+                Disks = [Disk("/var/lib/libvirt/images/bo.qcow2"), Cdrom("/var/lib/libvirt/images/bo.iso")],
+                Interfaces = [Network("default")],
+                BootOrder = ["cdrom", "hd", "network"],
+                Tpm = new TpmSpec("tis", "1.2"),
+                Console = new ConsoleSpec("/var/log/libvirt/qemu/rt-boot-order.console.log", Append: true),
+            }, "qemu"),
+
+            // Trusted boot: UEFI with Secure Boot and a TPM 2.0 (crb).
+            ["uefi-tpm"] = (Base("rt-uefi-tpm") with
+            {
+                MemoryBytes = 1 * GiB,
+                Firmware = Firmware.Uefi,
+                SecureBoot = true,
+                Tpm = new TpmSpec("crb", "2.0"),
+                Console = new ConsoleSpec("/var/log/libvirt/qemu/rt-uefi-tpm.console.log"),
+            }, "qemu"),
+
             ["host-passthrough"] = (Base("rt-host-passthrough") with
             {
                 Cpu = new CpuSpec("host-passthrough"),

@@ -258,6 +258,7 @@ public sealed class RoundTripTests(ITestOutputHelper output)
     [InlineData("uefi-secureboot")]
     [InlineData("spice-uefi")]
     [InlineData("cpu-hardware")]
+    [InlineData("uefi-tpm")]
     public void Qemu_system_live_xml_of_a_started_domain_has_no_diff(string caseName)
     {
         if (!Tools.QemuSystemAvailable.Value)

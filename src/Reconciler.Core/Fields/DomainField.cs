@@ -71,6 +71,9 @@ internal sealed class DomainField
     /// <summary>The children of <c>&lt;domain&gt;</c> that <see cref="Read"/> looks at (the live-XML reader loads only those).</summary>
     public required IReadOnlyList<string> Elements { get; init; }
 
+    /// <summary>The children of <c>&lt;devices&gt;</c> that <see cref="Read"/> looks at (the live-XML reader loads only those).</summary>
+    public IReadOnlyList<string> Devices { get; init; } = [];
+
     /// <summary>When desired and live texts differ but mean the same (a machine alias); null: equal text only.</summary>
     public Func<string, string, bool>? Equivalent { get; init; }
 

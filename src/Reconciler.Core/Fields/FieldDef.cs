@@ -15,7 +15,7 @@ internal enum FieldType
     StringMap,
     Object,
     ObjectList,
-    /// <summary>A list of strings; <see cref="FieldDef.Pattern"/> applies to each item.</summary>
+    /// <summary>A list of scalars, each one of <see cref="FieldDef.Allowed"/> when given, else matching <see cref="FieldDef.Pattern"/>.</summary>
     StringList,
 }
 

@@ -44,6 +44,14 @@ internal static class XmlOrder
         ["memoryBacking"] = ["hugepages", "nosharepages", "locked", "source", "access", "allocation", "discard"],
         ["os"] = ["type", "firmware", "loader", "nvram", "kernel", "initrd", "cmdline", "dtb", "boot", "bootmenu", "smbios"],
         ["disk"] = ["driver", "source", "backingStore", "geometry", "blockio", "target", "iotune", "readonly", "shareable", "transient", "serial", "wwn", "vendor", "product", "encryption", "boot", "alias", "address"],
+        ["devices"] =
+        [
+            "emulator", "disk", "controller", "lease", "filesystem", "interface", "smartcard", "serial", "parallel", "console", "channel",
+            "input", "tpm", "graphics", "sound", "audio", "video", "hostdev", "redirdev", "hub", "watchdog", "memballoon", "rng", "panic",
+            "shmem", "memory", "iommu", "vsock", "crypto",
+        ],
+        ["serial"] = ["source", "protocol", "log", "target", "alias", "address"],
+        ["tpm"] = ["backend", "alias"],
         ["interface"] = ["mac", "source", "virtualport", "ip", "route", "script", "target", "guest", "model", "driver", "backend", "filterref", "tune", "link", "mtu", "bandwidth", "vlan", "rom", "address", "boot"],
     };
 

@@ -215,7 +215,7 @@ public sealed record XmlPatch(string XPath, string? Add = null, string? Set = nu
 /// <param name="UpdatePolicy">How far updates may disturb the running guest; null means <see cref="UpdatePolicy.Default"/>.</param>
 /// <param name="SnapshotBeforeUpdate">Take a snapshot before a restart or replace change.</param>
 /// <param name="SnapshotsToKeep">How many of Reconciler's snapshots of this domain to keep.</param>
-public sealed record DomainSpec(
+public sealed partial record DomainSpec(
     ResourceMeta Meta,
     string? Node,
     PowerState State,

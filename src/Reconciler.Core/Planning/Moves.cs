@@ -65,8 +65,13 @@ internal sealed class Moves
         }
         var seedPool = storage.SourceSeeds.GetValueOrDefault((node, spec.Name));
         if (seedPool is not null) how += $"; its cloud-init seed on the source (pool {seedPool}) is deleted after the move (generated content; the target gets its own)";
+        // A live migration carries the TPM state to the target; a cold move defines the domain anew there, with none.
+        var kept = KeptState.Of(current, $" on {from}", tpmCarriedTo: running ? node : null);
         return new DomainMigrate(node, spec.Name, from, $"spec.node changed from {from}: {how}", fields,
-            spec, current.Uuid, current.Fingerprint, volumes, seedPool);
+            spec, current.Uuid, current.Fingerprint, volumes, seedPool)
+        {
+            Kept = kept is null || running ? kept : kept + $" (not copied to {node})",
+        };
     }
 
     /// <summary>

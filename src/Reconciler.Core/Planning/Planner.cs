@@ -185,6 +185,7 @@ public static partial class Planner
                 ChangeAction.Update => new DomainUpdate(node.Node, spec.Name, reason, fields, spec, current.Uuid, current.Fingerprint)
                 {
                     Restart = running && wantRunning && fields.Any(f => f.Disruption == Disruption.Restart),
+                    Kept = fields.Any(f => f.Disruption == Disruption.Replace) ? KeptState.Of(current) : null,
                 },
                 ChangeAction.Start => new DomainStart(node.Node, spec.Name, reason, fields, spec, current.Uuid, current.Fingerprint),
                 _ => new DomainStop(node.Node, spec.Name, reason, fields, current.Uuid, current.Fingerprint),
@@ -204,7 +205,10 @@ public static partial class Planner
                     hint: "put its spec back, or set protect: false and apply before removing it").About(ResourceKind.Domain, current.Name, node.Node));
                 continue;
             }
-            changes.Add(new DomainDestroy(node.Node, current.Name, "no longer in the specs (disks are kept)", current.Uuid, current.Fingerprint));
+            changes.Add(new DomainDestroy(node.Node, current.Name, "no longer in the specs (disks are kept)", current.Uuid, current.Fingerprint)
+            {
+                Kept = KeptState.Of(current),
+            });
         }
     }
 

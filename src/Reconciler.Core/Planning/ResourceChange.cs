@@ -61,6 +61,12 @@ public abstract record DomainChange(string Node, string Name, string Reason, IRe
 {
     /// <inheritdoc/>
     public sealed override ResourceKind Kind => ResourceKind.Domain;
+
+    /// <summary>
+    /// For a change that undefines the domain or replaces it (a destroy, a move, a replace-class
+    /// update) and whose domain has a TPM or NVRAM: where that state remains (<see cref="KeptState"/>); else null.
+    /// </summary>
+    public string? Kept { get; init; }
 }
 
 /// <summary>A domain change made from its spec: create, update, start or migrate.</summary>

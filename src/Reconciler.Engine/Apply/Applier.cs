@@ -221,7 +221,7 @@ internal sealed partial class Applier(IReadOnlyDictionary<string, NodeSession> s
                 using (var domain = Lookup(session, change.Name))
                 {
                     if (domain.IsActive) Stop(domain);
-                    domain.Undefine(UndefineFlags.KeepNvram);
+                    domain.Undefine(LibvirtDomain.Keep);
                 }
                 break;
             case DomainMigrate move:

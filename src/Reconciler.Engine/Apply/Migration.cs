@@ -125,7 +125,7 @@ internal static class Migration
         }
         try
         {
-            domain.Undefine(UndefineFlags.KeepNvram);
+            domain.Undefine(LibvirtDomain.Keep);
         }
         catch (LibvirtException e)
         {

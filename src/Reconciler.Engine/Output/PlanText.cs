@@ -48,6 +48,7 @@ public static class PlanText
                 var restart = change is DomainUpdate { Restart: true } ? "  [will restart]" : "";
                 sb.AppendLine(c.ForAction(change.Action, head) + c.Dim($"  ({change.Reason}){worst}") + c.Yellow(restart));
                 if (change is DesiredDomainChange { Placement: { } why }) sb.AppendLine($"      placed on node {change.Node}: {why}");
+                if (change is DomainChange { Kept: { } kept }) sb.AppendLine($"      {kept}");
                 if (change is DomainCreate create)
                 {
                     sb.AppendLine(c.Dim($"      {DomainSummary.Describe(create.Desired)}"));

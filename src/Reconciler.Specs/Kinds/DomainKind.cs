@@ -52,6 +52,9 @@ internal sealed class DomainKind : KindHandler
         DomainFieldTable.CpuField,
         MemoryFields.Field,
         DomainFieldTable.NumaTuneField,
+        BootFields.BootField,
+        BootFields.TpmField,
+        BootFields.ConsoleField,
         new FieldDef("disks", FieldType.ObjectList, "Disks, in order.")
         {
             Item = Disk, DefaultText = "[]", Example = "[{path: /var/lib/libvirt/images/web-1.qcow2}]", Libvirt = "<devices><disk>…</disk></devices>",
@@ -164,6 +167,9 @@ internal sealed class DomainKind : KindHandler
             Migration = MigrationFields.Build(spec.Get<ParsedObject>("migration")),
             Declared = DeclaredBinder.Bind(spec, DeclaredFields.Domain),
             MemoryBacking = HardwareBuild.MemoryBacking(spec.Get<ParsedObject>("memoryBacking")),
+            BootOrder = spec.Get<ParsedObject>("boot")?.Get<List<string>>("order"),
+            Tpm = spec.Get<ParsedObject>("tpm") is { } tpm ? new TpmSpec(tpm.Get<string>("model")!, tpm.Get<string>("version")!) : null,
+            Console = spec.Get<ParsedObject>("console") is { } console ? new ConsoleSpec(console.Get<string>("log") ?? "", console.Get<bool>("append")) : null,
         };
     }
 

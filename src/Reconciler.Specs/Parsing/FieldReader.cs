@@ -225,26 +225,31 @@ internal static partial class FieldReader
         return result;
     }
 
-    private static List<ParsedObject>? ReadList(YamlNode node, ObjectDef item, string path, DocumentContext ctx)
+    // A broken item keeps its place (empty) so that later indexes still match the file.
+    private static List<ParsedObject>? ReadList(YamlNode node, ObjectDef item, string path, DocumentContext ctx) =>
+        ReadItems(node, path, ctx, "write a list, one '- ' per item",
+            (child, itemPath) => ReadObject(child, item, itemPath, ctx) ?? new ParsedObject(item, itemPath));
+
+    /// <summary>A YAML sequence read item by item (each item's position recorded at <c>path[i]</c>); items read as null are left out.</summary>
+    private static List<T>? ReadItems<T>(YamlNode node, string path, DocumentContext ctx, string hint, Func<YamlNode, string, T?> read) where T : class
     {
         if (node is not YamlSequenceNode sequence)
         {
-            ctx.Error(WrongType, $"expected a list, got {Describe(node)}", node, path, "write a list, one '- ' per item");
+            ctx.Error(WrongType, $"expected a list, got {Describe(node)}", node, path, hint);
             return null;
         }
-        var result = new List<ParsedObject>(sequence.Children.Count);
+        var result = new List<T>(sequence.Children.Count);
         for (var i = 0; i < sequence.Children.Count; i++)
         {
             var itemPath = $"{path}[{i}]";
             var child = sequence.Children[i];
             ctx.Fields[itemPath] = ctx.At(child);
-            // A broken item keeps its place (empty) so that later indexes still match the file.
-            result.Add(ReadObject(child, item, itemPath, ctx) ?? new ParsedObject(item, itemPath));
+            if (read(child, itemPath) is { } value) result.Add(value);
         }
         return result;
     }
 
-    /// <summary>A list of strings; each item's position is recorded as <c>path[i]</c>.</summary>
+    /// <summary>A list of strings (enums when the row has allowed values); each item's position is recorded as <c>path[i]</c>.</summary>
     private static List<string>? ReadStringList(YamlNode node, FieldDef field, string path, DocumentContext ctx)
     {
         if (node is not YamlSequenceNode sequence)
@@ -259,8 +264,9 @@ internal static partial class FieldReader
             var itemPath = $"{path}[{i}]";
             var child = sequence.Children[i];
             ctx.Fields[itemPath] = ctx.At(child);
-            // A broken item keeps its place (empty) so that later indexes still match the file.
-            result.Add(IsNull(child) ? "" : ReadString(child, field, itemPath, ctx) ?? "");
+            // A broken item keeps its place (empty) so that later indexes still match the file
+            // (pinning.vcpus: the index is the vCPU). Items are enums when the row has allowed values.
+            result.Add(IsNull(child) ? "" : (field.Allowed is null ? ReadString(child, field, itemPath, ctx) : ReadEnum(child, field, itemPath, ctx)) ?? "");
         }
         return result;
     }
