@@ -72,7 +72,7 @@ public static class PlanJson
     /// <summary>One diagnostic as JSON-ready object (also used by <c>validate --output json</c>).</summary>
     public static object DiagnosticJson(Diagnostic d) => new
     {
-        severity = d.Severity == Severity.Error ? "error" : "warning",
+        severity = d.Severity switch { Severity.Error => "error", Severity.Note => "note", _ => "warning" },
         code = d.Code,
         message = d.Message,
         file = d.Location?.File,

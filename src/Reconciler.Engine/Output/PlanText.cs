@@ -91,7 +91,12 @@ public static class PlanText
         }
         foreach (var diagnostic in plan.Diagnostics)
         {
-            sb.AppendLine(diagnostic.Severity == Core.Diagnostics.Severity.Error ? c.Red(diagnostic.ToString()) : c.Yellow(diagnostic.ToString()));
+            sb.AppendLine(diagnostic.Severity switch
+            {
+                Core.Diagnostics.Severity.Error => c.Red(diagnostic.ToString()),
+                Core.Diagnostics.Severity.Note => c.Dim(diagnostic.ToString()),
+                _ => c.Yellow(diagnostic.ToString()),
+            });
         }
         if (plan.Diagnostics.Count > 0) sb.AppendLine();
         sb.AppendLine(plan.IsEmpty
