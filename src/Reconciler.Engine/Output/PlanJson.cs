@@ -47,6 +47,7 @@ public static class PlanJson
                 disruption = PlanText.DisruptionText(c.Disruption),
                 restart = c is DomainUpdate { Restart: true },
                 placement = (c as DesiredDomainChange)?.Placement,
+                checks = ((c as DesiredDomainChange)?.Checks ?? []).Select(r => new { check = r.Check, outcome = PlanText.OutcomeText(r.Outcome), detail = r.Detail }),
                 fields = c.Fields.Select(f => new { path = f.Path, before = f.Before, after = f.After, disruption = PlanText.DisruptionText(f.Disruption) }),
             }),
             unchanged = plan.Unchanged,
