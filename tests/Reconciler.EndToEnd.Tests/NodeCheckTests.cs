@@ -1,6 +1,8 @@
 using Reconciler.Core.Model;
 using Reconciler.Core.Planning;
+using Reconciler.Engine;
 using Reconciler.Engine.Nodes;
+using Reconciler.Engine.Reconcile;
 using Reconciler.Libvirt;
 
 namespace Reconciler.EndToEnd.Tests;
@@ -51,6 +53,31 @@ public sealed class NodeCheckTests
             Assert.True(apply.ExitCode == 1, apply.ToString());
             Assert.True(Defined("good"), apply.ToString());
             Assert.False(Defined("bad"), apply.ToString());
+        }
+        finally
+        {
+            RealLibvirt.Cleanup(Prefix);
+        }
+    }
+
+    [Fact]
+    public async Task A_controller_pass_blocks_the_refused_domain_with_the_checks_reason_and_applies_the_other()
+    {
+        RealLibvirt.Cleanup(Prefix);
+        using var specs = new SpecDir().Write("all.yaml", RealLibvirt.NodeSpec() + "\n"
+            + Domain("ctl-bad", "cpu: {mode: custom, model: NoSuchCpuModel9000}")
+            + Domain("ctl-good", "domainType: qemu"));
+        try
+        {
+            var loaded = Workspace.Load(specs.Path, null, CancellationToken.None);
+            Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
+            var policy = new PassPolicy(DriftMode.Correct, Suspend: false, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), Adopt: false, (_, _) => true, (_, _) => null);
+            var report = await ReconcilePass.RunAsync(loaded.Specs!, loaded.Nodes, policy, TextWriter.Null, CancellationToken.None);
+            var bad = report.Resources.Single(r => r.Name == Prefix + "ctl-bad");
+            Assert.Equal((ResourceOutcome.Blocked, "NodeCheckRefused"), (bad.Outcome, bad.Reason));
+            Assert.Contains("NoSuchCpuModel9000", bad.Message);
+            Assert.False(Defined("ctl-bad"));
+            Assert.True(Defined("ctl-good"), string.Join("\n", report.Resources));
         }
         finally
         {
