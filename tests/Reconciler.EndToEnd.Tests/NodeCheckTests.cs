@@ -31,16 +31,28 @@ public sealed class NodeCheckTests
         return domain is not null;
     }
 
+    /// <summary>Runs <paramref name="body"/> on a spec directory with the local node and <paramref name="domains"/>; every <c>rc-caps-</c> domain is removed before and after.</summary>
+    private static async Task WithSpecs(string domains, Func<string, Task> body)
+    {
+        RealLibvirt.Cleanup(Prefix);
+        using var specs = new SpecDir().Write("all.yaml", RealLibvirt.NodeSpec() + "\n" + domains);
+        try
+        {
+            await body(specs.Path);
+        }
+        finally
+        {
+            RealLibvirt.Cleanup(Prefix);
+        }
+    }
+
     [Fact]
     public async Task An_unknown_cpu_model_is_refused_by_plan_and_apply_with_the_model_named_while_a_valid_domain_beside_it_still_plans_and_applies()
     {
-        RealLibvirt.Cleanup(Prefix);
-        using var specs = new SpecDir().Write("all.yaml", RealLibvirt.NodeSpec() + "\n"
-            + Domain("bad", "cpu: {mode: custom, model: NoSuchCpuModel9000}")
-            + Domain("good", "domainType: qemu, cpu: {mode: custom, model: qemu64}"));
-        try
+        await WithSpecs(Domain("bad", "cpu: {mode: custom, model: NoSuchCpuModel9000}")
+            + Domain("good", "domainType: qemu, cpu: {mode: custom, model: qemu64}"), async specs =>
         {
-            var plan = await Cli.RunAsync("plan", specs.Path, "--detailed-exitcode");
+            var plan = await Cli.RunAsync("plan", specs, "--detailed-exitcode");
             Assert.True(plan.ExitCode == 1, plan.ToString());
             Assert.Contains($"domain '{Prefix}bad' is refused on node 'local': cpu-model: CPU model NoSuchCpuModel9000 is not known to the node", plan.All());
             Assert.Contains("[node-check-refused]", plan.All());
@@ -49,27 +61,19 @@ public sealed class NodeCheckTests
             Assert.DoesNotContain($"+ domain {Prefix}bad", plan.Out);
             Assert.False(Defined("bad"));
 
-            var apply = await Cli.RunAsync("apply", specs.Path, "--auto-approve");
+            var apply = await Cli.RunAsync("apply", specs, "--auto-approve");
             Assert.True(apply.ExitCode == 1, apply.ToString());
             Assert.True(Defined("good"), apply.ToString());
             Assert.False(Defined("bad"), apply.ToString());
-        }
-        finally
-        {
-            RealLibvirt.Cleanup(Prefix);
-        }
+        });
     }
 
     [Fact]
     public async Task A_controller_pass_blocks_the_refused_domain_with_the_checks_reason_and_applies_the_other()
     {
-        RealLibvirt.Cleanup(Prefix);
-        using var specs = new SpecDir().Write("all.yaml", RealLibvirt.NodeSpec() + "\n"
-            + Domain("ctl-bad", "cpu: {mode: custom, model: NoSuchCpuModel9000}")
-            + Domain("ctl-good", "domainType: qemu"));
-        try
+        await WithSpecs(Domain("ctl-bad", "cpu: {mode: custom, model: NoSuchCpuModel9000}") + Domain("ctl-good", "domainType: qemu"), async specs =>
         {
-            var loaded = Workspace.Load(specs.Path, null, CancellationToken.None);
+            var loaded = Workspace.Load(specs, null, CancellationToken.None);
             Assert.False(loaded.HasErrors, string.Join("\n", loaded.Diagnostics));
             var policy = new PassPolicy(DriftMode.Correct, Suspend: false, TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(30), Adopt: false, (_, _) => true, (_, _) => null);
             var report = await ReconcilePass.RunAsync(loaded.Specs!, loaded.Nodes, policy, TextWriter.Null, CancellationToken.None);
@@ -78,17 +82,12 @@ public sealed class NodeCheckTests
             Assert.Contains("NoSuchCpuModel9000", bad.Message);
             Assert.False(Defined("ctl-bad"));
             Assert.True(Defined("ctl-good"), string.Join("\n", report.Resources));
-        }
-        finally
-        {
-            RealLibvirt.Cleanup(Prefix);
-        }
+        });
     }
 
     [Fact]
     public async Task Secure_boot_and_host_passthrough_are_checked_as_the_node_answers()
     {
-        RealLibvirt.Cleanup(Prefix);
         DomainCapabilities Caps(string machine, string type)
         {
             using var connection = RealLibvirt.Connect();
@@ -97,13 +96,11 @@ public sealed class NodeCheckTests
         var q35 = Caps("q35", "kvm").Firmware!.SecureBoot;
         var pc = Caps("pc", "kvm").Firmware!.SecureBoot;
         var passthroughTcg = Caps("q35", "qemu").HostPassthrough;
-        using var specs = new SpecDir().Write("all.yaml", RealLibvirt.NodeSpec() + "\n"
-            + Domain("sb-q35", "domainType: kvm, firmware: uefi, secureBoot: true")
+        await WithSpecs(Domain("sb-q35", "domainType: kvm, firmware: uefi, secureBoot: true")
             + Domain("sb-pc", "domainType: kvm, machine: pc, firmware: uefi, secureBoot: true")
-            + Domain("pt-tcg", "domainType: qemu, cpu: {mode: host-passthrough}"));
-        try
+            + Domain("pt-tcg", "domainType: qemu, cpu: {mode: host-passthrough}"), async specs =>
         {
-            var plan = await Cli.RunAsync("plan", specs.Path, "--output", "json");
+            var plan = await Cli.RunAsync("plan", specs, "--output", "json");
             using var doc = System.Text.Json.JsonDocument.Parse(plan.Out);
             var planned = doc.RootElement.GetProperty("changes").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToHashSet();
             var refused = doc.RootElement.GetProperty("diagnostics").EnumerateArray()
@@ -121,11 +118,7 @@ public sealed class NodeCheckTests
             Assert.True(q35);
             Assert.False(pc);
             Assert.False(passthroughTcg);
-        }
-        finally
-        {
-            RealLibvirt.Cleanup(Prefix);
-        }
+        });
     }
 
     [Fact]
