@@ -249,6 +249,7 @@ public sealed class NodeChecksTests
         Assert.Equal(["x86_64/pc/kvm", "x86_64/q35/kvm"], q.DomainCaps.Select(k => k.ToString()));
         Assert.Empty(q.CpuComparisons); // no required features yet
         Assert.False(q.HugePages);
+        Assert.False(q.ReadsHost); // nothing here needs the host capabilities: no call is made for them
         Assert.Empty(HardwareQuery.For([plain], "kvm").DomainCaps);
     }
 

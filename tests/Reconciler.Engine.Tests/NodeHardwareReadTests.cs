@@ -50,12 +50,15 @@ public sealed class NodeHardwareReadTests
     }
 
     [Fact]
-    public void Free_pages_are_read_only_when_a_domain_uses_huge_pages()
+    public void Host_capabilities_and_free_pages_are_read_only_when_a_domain_needs_them()
     {
         using var session = NodeSession.Open(new NodeTarget("t", "test:///default"));
         var hw = session.ReadHardware(HardwareQuery.None);
-        Assert.NotNull(hw.Host.Value);
+        Assert.Null(hw.Host.Value);
         Assert.Equal("no domain uses huge pages", hw.FreePages.Unavailable);
+        var numa = session.ReadHardware(HardwareQuery.None with { Host = true });
+        Assert.Equal(2, numa.Host.Value!.Cells.Count);
+        Assert.Equal("no domain uses huge pages", numa.FreePages.Unavailable);
         Assert.Empty(hw.DomainCaps);
         Assert.Empty(hw.CpuComparisons);
     }

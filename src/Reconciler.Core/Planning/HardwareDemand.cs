@@ -73,10 +73,14 @@ public sealed record HardwareDemand(
 /// <param name="DomainCaps">The domain capabilities to read.</param>
 /// <param name="CpuComparisons">The CPU comparisons to make.</param>
 /// <param name="HugePages">Whether any domain uses huge pages (free pages are read then only).</param>
-public sealed record HardwareQuery(IReadOnlyList<DomainCapsKey> DomainCaps, IReadOnlyList<CpuCompareKey> CpuComparisons, bool HugePages)
+/// <param name="Host">Whether any check needs the host capabilities (huge pages, NUMA cells); implied by <paramref name="HugePages"/>.</param>
+public sealed record HardwareQuery(IReadOnlyList<DomainCapsKey> DomainCaps, IReadOnlyList<CpuCompareKey> CpuComparisons, bool HugePages, bool Host = false)
 {
-    /// <summary>Nothing to read but the host capabilities.</summary>
+    /// <summary>Nothing to read: no desired domain asks for anything a check looks at.</summary>
     public static readonly HardwareQuery None = new([], [], false);
+
+    /// <summary>Whether the host capabilities are read.</summary>
+    public bool ReadsHost => Host || HugePages;
 
     /// <summary>
     /// What a node whose default type is <paramref name="nodeType"/> must answer for
@@ -89,6 +93,7 @@ public sealed record HardwareQuery(IReadOnlyList<DomainCapsKey> DomainCaps, IRea
             demands.Where(d => d.NeedsDomainCaps).Select(d => d.CapsKey(nodeType)).Distinct().OrderBy(k => k.ToString(), StringComparer.Ordinal).ToList(),
             demands.Select(d => d.CompareKey(nodeType)).OfType<CpuCompareKey>().Distinct()
                 .OrderBy(k => $"{k.Caps}|{k.Model}|{k.Features}", StringComparer.Ordinal).ToList(),
-            demands.Any(d => d.HugePageKiB is not null));
+            demands.Any(d => d.HugePageKiB is not null),
+            demands.Any(d => d.NumaCells > 0 && d.NumaStrict));
     }
 }

@@ -6,15 +6,18 @@ namespace Reconciler.Engine.Nodes;
 internal sealed partial class NodeSession
 {
     /// <summary>
-    /// Reads what the planner's node checks need, once per read: the host capabilities, the free
-    /// huge pages (only when a domain uses huge pages), and one domain-capabilities document and
-    /// one CPU comparison per distinct key of <paramref name="query"/>. A call the driver does not
+    /// Reads what the planner's node checks need, once per read: the host capabilities and the
+    /// free huge pages (only when a domain uses huge pages or NUMA cells), and one
+    /// domain-capabilities document and one CPU comparison per distinct key of
+    /// <paramref name="query"/>. A query that asks for nothing makes no call. A call the driver does not
     /// support, or that fails, is an answer with its reason (the check is skipped and says why);
     /// only a lost connection is thrown.
     /// </summary>
     public NodeHardware ReadHardware(HardwareQuery query)
     {
-        var host = Answer("virConnectGetCapabilities", () => NodeHardwareXml.ParseHost(Connection.GetCapabilities()));
+        var host = query.ReadsHost
+            ? Answer("virConnectGetCapabilities", () => NodeHardwareXml.ParseHost(Connection.GetCapabilities()))
+            : HardwareAnswer<HostCapabilities>.Missing("no domain uses huge pages or NUMA cells");
         var free = !query.HugePages ? HardwareAnswer<FreePageCounts>.Missing("no domain uses huge pages")
             : host.Value is not { } h ? HardwareAnswer<FreePageCounts>.Missing(host.Unavailable!)
             : Answer("virNodeGetFreePages", () => ReadFreePages(h));
