@@ -199,6 +199,13 @@ public static class SpecSchema
                 w.WriteString("$ref", "#/definitions/" + field.Item!.SchemaName);
                 w.WriteEndObject();
                 break;
+            case FieldType.StringList:
+                w.WriteString("type", "array");
+                w.WriteStartObject("items");
+                w.WriteString("type", "string");
+                if (field.Pattern is { } ip) w.WriteString("pattern", ip);
+                w.WriteEndObject();
+                break;
         }
     }
 
@@ -236,6 +243,8 @@ public static class SpecSchema
         L("- **boolean**: plain `true` or `false` (`yes`/`no`/`on`/`off` are refused).");
         L($"- **size**: a number with a unit ({ByteSize.AcceptedUnits}), e.g. `512MiB`, `2GiB`. A bare number such as `1024` is an error.");
         L("- **enum**: one of the listed values, exactly as written (lower case).");
+        L("- **list of strings**: a YAML list of strings, e.g. `[\"2\", \"3\"]`; a pattern applies to each item.");
+        L("- **cpuset** (a string): CPU or node numbers and ranges separated by commas, `^N` excluding one (`0-3,^2`); compared as a set, so `0,1` and `0-1` are the same.");
         L("- A field written as `field:` or `field: null` is not set: its default applies.");
         L();
         L("## metadata (every kind)");

@@ -21,7 +21,14 @@ public sealed class BoundFieldTests
         Arch = "aarch64",
         Firmware = Firmware.Uefi,
         SecureBoot = true,
-        Cpu = new CpuSpec("custom", "Skylake-Server"),
+        Cpu = new CpuSpec("custom", "Skylake-Server")
+        {
+            Fallback = "allow",
+            Features = [new CpuFeature("x2apic", "disable"), new CpuFeature("erms", "force")],
+            Pinning = new CpuPinning(["0-1", "2,4", "3"], "0,1"),
+            Numa = [new NumaCell("0-2", 1UL << 30), new NumaCell("3-5", 2UL << 30)],
+        },
+        MemoryBacking = new MemoryBackingSpec(1UL << 30, Locked: true, Shared: true),
         DomainType = "qemu",
         Description = "line one\nline two <&>",
         Meta = d.Meta with { Labels = new Dictionary<string, string> { ["tier"] = "web", ["example.com/team"] = "a b" } },
@@ -48,8 +55,12 @@ public sealed class BoundFieldTests
         var spec = Unusual();
         var domain = new XElement("domain", new XElement("name", "bound"), new XElement("metadata", new XElement(OwnerMetadata.Owner)), new XElement("devices"));
         foreach (var f in BoundFields.All) f.Render(domain, spec);
-        Assert.Equal(["name", "description", "metadata", "memory", "currentMemory", "vcpu", "os", "features", "cpu", "devices"],
+        Assert.Equal(["name", "description", "metadata", "memory", "currentMemory", "memoryBacking", "vcpu", "cputune", "os", "features", "cpu", "devices"],
             domain.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["model", "feature", "feature", "numa"], domain.Element("cpu")!.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["vcpupin", "vcpupin", "vcpupin", "emulatorpin"], domain.Element("cputune")!.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["hugepages", "locked", "source", "access"], domain.Element("memoryBacking")!.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["policy", "name"], domain.Element("cpu")!.Element("feature")!.Attributes().Select(a => a.Name.LocalName));
         Assert.Equal(["arch", "machine"], domain.Element("os")!.Element("type")!.Attributes().Select(a => a.Name.LocalName));
         Assert.Equal(["placement", "current"], domain.Element("vcpu")!.Attributes().Select(a => a.Name.LocalName));
         Assert.Equal("6", domain.Element("vcpu")!.Value);
@@ -74,6 +85,12 @@ public sealed class BoundFieldTests
     [InlineData("spec.memory", "64MiB", "32MiB", true, Disruption.Live)]
     [InlineData("spec.memory", "64MiB", "128MiB", true, Disruption.NextBoot)]
     [InlineData("spec.vcpus", "1", "2", true, Disruption.NextBoot)]
+    [InlineData("spec.cpu.pinning.vcpus", "[\"0\"]", "[\"1\"]", true, Disruption.Live)]
+    [InlineData("spec.cpu.pinning.emulator", "0", "1", true, Disruption.Live)]
+    [InlineData("spec.cpu.pinning.emulator", "0", "1", false, Disruption.None)]
+    [InlineData("spec.cpu.features", "erms=require", "", true, Disruption.NextBoot)]
+    [InlineData("spec.cpu.numa", "0 64MiB", "0 32MiB", true, Disruption.NextBoot)]
+    [InlineData("spec.memoryBacking.hugepages.size", "2MiB", "1GiB", true, Disruption.NextBoot)]
     public void A_fields_declared_rule_decides_its_disruption(string path, string before, string after, bool running, Disruption expected)
     {
         var config = Specs.Domain("d");

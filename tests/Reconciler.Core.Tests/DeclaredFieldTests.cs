@@ -99,6 +99,44 @@ public sealed class DeclaredFieldTests
     }
 
     [Fact]
+    public void A_normalized_field_stores_and_reads_back_the_canonical_text()
+    {
+        var table = new DeclaredFields(DomainPaths.Spec,
+            [new FieldDef("nodes", FieldType.String, "a cpuset") { Xml = XmlPlace.Attr("numatune/memory", "nodeset"), Normalize = CpuSet.Canonical }]);
+        var field = Assert.Single(table.All);
+        Assert.Equal("0-2,5", DeclaredFields.Canonical(field, "2, 0,1,5"));
+        Assert.Equal("0-1", table.Parse(XElement.Parse("<domain><numatune><memory nodeset='1,0'/></numatune></domain>"))[field.Path]);
+    }
+
+    [Theory]
+    [InlineData("0,1", "0-1")]
+    [InlineData(" 3 , 1-2 ", "1-3")]
+    [InlineData("0-7,^3,^5", "0-2,4,6-7")]
+    [InlineData("4,6", "4,6")]
+    [InlineData("1-1", "1")]
+    public void A_cpuset_has_libvirts_canonical_form(string text, string canonical)
+    {
+        Assert.True(CpuSet.TryParse(text, out var cpus, out var error), error);
+        Assert.Equal(canonical, CpuSet.Format(cpus));
+        Assert.Equal(canonical, CpuSet.Canonical(text));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("1,")]
+    [InlineData("-1")]
+    [InlineData("2-1")]
+    [InlineData("^1")]
+    [InlineData("^1-2")]
+    [InlineData("8192")]
+    public void A_bad_cpuset_is_refused_and_kept_as_written(string text)
+    {
+        Assert.False(CpuSet.TryParse(text, out _, out var error));
+        Assert.NotEmpty(error);
+        Assert.Equal(text.Trim(), CpuSet.Canonical(text));
+    }
+
+    [Fact]
     public void Values_survive_a_saved_plan_as_a_json_object()
     {
         var values = FieldValues.Empty.With(new FieldPath("spec.cpu.topology.cores"), "2").With(new FieldPath("spec.x"), "a\"b");

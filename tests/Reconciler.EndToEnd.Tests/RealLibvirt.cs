@@ -60,11 +60,11 @@ internal static class RealLibvirt
         }
     }
 
-    public static string NodeSpec(string name = "local") => $"""
+    public static string NodeSpec(string name = "local", string? domainType = null) => $"""
         apiVersion: reconciler/v1
         kind: Node
         metadata: {"{"}name: {name}{"}"}
-        spec: {"{"}uri: "{Uri}"{"}"}
+        spec: {"{"}uri: "{Uri}"{(domainType is null ? "" : ", domainType: " + domainType)}{"}"}
         """;
 }
 

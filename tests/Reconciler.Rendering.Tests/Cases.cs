@@ -133,6 +133,34 @@ public static class Cases
                     .With(new FieldPath("spec.cpu.topology.threads"), "2"),
             }, "qemu"),
 
+            // spec.cpu's fallback, features, pinning (cpusets written as libvirt would not: compared as sets) and NUMA cells.
+            ["cpu-hardware"] = (Base("rt-cpu-hardware") with
+            {
+                Vcpus = 2,
+                MemoryBytes = 256 * MiB,
+                Cpu = new CpuSpec("custom", "qemu64")
+                {
+                    Fallback = "allow",
+                    Features = [new CpuFeature("sse4.2", "disable"), new CpuFeature("x2apic", "optional"), new CpuFeature("lahf_lm", "require")],
+                    Pinning = new CpuPinning(["0", "0,1"], "1,0"),
+                    Numa = [new NumaCell("0", 128 * MiB), new NumaCell("1", 128 * MiB)],
+                },
+                Declared = FieldValues.Empty
+                    .With(new FieldPath("spec.cpu.topology.sockets"), "1")
+                    .With(new FieldPath("spec.cpu.topology.cores"), "2")
+                    .With(new FieldPath("spec.cpu.topology.threads"), "1"),
+            }, "qemu"),
+
+            // spec.memoryBacking (huge pages, locked, shared) and spec.numaTune (a declared object).
+            ["memory-backing"] = (Base("rt-memory-backing") with
+            {
+                MemoryBytes = 256 * MiB,
+                MemoryBacking = new MemoryBackingSpec(2 * MiB, Locked: true, Shared: true),
+                Declared = FieldValues.Empty
+                    .With(new FieldPath("spec.numaTune.mode"), "preferred")
+                    .With(new FieldPath("spec.numaTune.nodeset"), "0"),
+            }, "qemu"),
+
             ["host-passthrough"] = (Base("rt-host-passthrough") with
             {
                 Cpu = new CpuSpec("host-passthrough"),

@@ -24,7 +24,7 @@ public sealed class Utf8XmlTests
     internal static bool AssertSameAsXmlReader(byte[] bytes, bool requireBuilt = false)
     {
         var xml = Encoding.UTF8.GetString(bytes);
-        var filtered = Utf8Xml.TryLoad(bytes, new XmlLoadFilter("domain", new HashSet<string> { "name", "uuid", "description", "metadata", "memory", "currentMemory", "vcpu", "os", "cpu" },
+        var filtered = Utf8Xml.TryLoad(bytes, new XmlLoadFilter("domain", new HashSet<string> { "name", "uuid", "description", "metadata", "memory", "currentMemory", "vcpu", "os", "cpu", "memoryBacking", "cputune", "numatune" },
             "devices", new HashSet<string> { "disk", "interface", "graphics" }));
         var whole = Utf8Xml.TryLoad(bytes);
         XDocument readerFiltered, readerWhole;

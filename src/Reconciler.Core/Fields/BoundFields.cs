@@ -195,7 +195,6 @@ internal static class BoundFields
             var cpu = XmlOrder.Ensure(domain, "cpu");
             if (mode == "custom") cpu.SetAttributeValue("match", "exact");
             var element = XmlOrder.Ensure(cpu, "model");
-            element.SetAttributeValue("fallback", "forbid");
             element.Value = model;
         },
         // Kept only for custom: libvirt expands host-model into a model of its own.
@@ -255,7 +254,7 @@ internal static class BoundFields
 
     /// <summary>The fields of the definition (before the devices), in the order the planner lists them.</summary>
     public static readonly IReadOnlyList<DomainField> Definition =
-        [Vcpus, MaxVcpusField, Memory, MaxMemoryField, Machine, Arch, FirmwareField, SecureBoot, CpuMode, CpuModel, DomainType];
+        [Vcpus, MaxVcpusField, Memory, MaxMemoryField, Machine, Arch, FirmwareField, SecureBoot, CpuMode, CpuModel, DomainType, .. CpuFields.All, .. MemoryFields.All];
 
     /// <summary>The fields listed after the devices: text and Reconciler's records (the owner record's fields: <see cref="OwnerFields"/>).</summary>
     public static readonly IReadOnlyList<DomainField> Records = [Description, Protect, .. OwnerFields.All];

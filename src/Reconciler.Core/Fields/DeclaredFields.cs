@@ -74,6 +74,10 @@ internal sealed class DeclaredFields
         _ => value.ToString() ?? "",
     };
 
+    /// <summary>The canonical text of a written value of <paramref name="field"/> (its <see cref="FieldDef.Normalize"/> applied).</summary>
+    public static string Canonical(DeclaredField field, object value) =>
+        field.Def.Normalize is { } normalize && value is string text ? normalize(text) : Canonical(value);
+
     /// <summary>Writes every value into <paramref name="root"/>, creating elements at libvirt's position.</summary>
     public void Render(XElement root, FieldValues values)
     {
@@ -106,6 +110,10 @@ internal sealed class DeclaredFields
             if (field.Def.Type == FieldType.Integer && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
             {
                 text = Canonical(n);
+            }
+            else if (field.Def.Normalize is { } normalize)
+            {
+                text = normalize(text);
             }
             values = values.With(field.Path, text);
         }

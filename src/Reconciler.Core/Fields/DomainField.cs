@@ -13,6 +13,10 @@ public enum LiveOperation
     SetMemory,
     /// <summary>virDomainSetVcpusFlags(LIVE) to the desired vCPUs (hotplug).</summary>
     SetVcpus,
+    /// <summary>virDomainPinVcpuFlags(LIVE|CONFIG) of each online vCPU to its desired cpuset (all host CPUs when no longer pinned).</summary>
+    PinVcpus,
+    /// <summary>virDomainPinEmulator(LIVE|CONFIG) to the desired cpuset.</summary>
+    PinEmulator,
 }
 
 /// <summary>A live value that cannot be read back into the model (the parser names the domain).</summary>

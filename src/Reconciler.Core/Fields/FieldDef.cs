@@ -15,6 +15,8 @@ internal enum FieldType
     StringMap,
     Object,
     ObjectList,
+    /// <summary>A list of strings; <see cref="FieldDef.Pattern"/> applies to each item.</summary>
+    StringList,
 }
 
 /// <summary>
@@ -63,6 +65,13 @@ internal sealed class FieldDef(string name, FieldType type, string description)
     /// </summary>
     public Disruption? Change { get; init; }
 
+    /// <summary>
+    /// For a declared string whose libvirt spelling differs from the written one with the same
+    /// meaning (a cpuset's <c>0,1</c> is libvirt's <c>0-1</c>): the canonical text, applied to the
+    /// written value and to the one read back, so that they compare equal. Null: the text itself.
+    /// </summary>
+    public Func<string, string>? Normalize { get; init; }
+
     public string TypeName => Type switch
     {
         FieldType.String => "string",
@@ -73,6 +82,7 @@ internal sealed class FieldDef(string name, FieldType type, string description)
         FieldType.StringMap => "map of string to string",
         FieldType.Object => "object",
         FieldType.ObjectList => "list of objects",
+        FieldType.StringList => "list of strings",
         _ => Type.ToString(),
     };
 
@@ -86,15 +96,16 @@ internal sealed class FieldDef(string name, FieldType type, string description)
     };
 }
 
-/// <summary>The sizes a <see cref="FieldType.Size"/> field allows: between <paramref name="Minimum"/> and <paramref name="Maximum"/>, a whole number of <paramref name="Multiple"/> bytes.</summary>
-internal sealed record SizeRange(ulong Minimum, ulong Maximum, ulong Multiple = 1)
+/// <summary>The sizes a <see cref="FieldType.Size"/> field allows: between <paramref name="Minimum"/> and <paramref name="Maximum"/>, a whole number of <paramref name="Multiple"/> bytes, and a power of two when <paramref name="PowerOfTwo"/> (a huge page size).</summary>
+internal sealed record SizeRange(ulong Minimum, ulong Maximum, ulong Multiple = 1, bool PowerOfTwo = false)
 {
     /// <summary>Whether <paramref name="bytes"/> is allowed.</summary>
-    public bool Contains(ulong bytes) => bytes >= Minimum && bytes <= Maximum && bytes % Multiple == 0;
+    public bool Contains(ulong bytes) => bytes >= Minimum && bytes <= Maximum && bytes % Multiple == 0 && (!PowerOfTwo || ulong.IsPow2(bytes));
 
     /// <summary>"between 1MiB and 16TiB and a whole number of KiB".</summary>
     public string Text => $"between {ByteSize.Format(Minimum)} and {ByteSize.Format(Maximum)}"
-        + (Multiple > 1 ? $" and a whole number of {ByteSize.Format(Multiple)[1..]}" : "");
+        + (Multiple > 1 ? $" and a whole number of {ByteSize.Format(Multiple)[1..]}" : "")
+        + (PowerOfTwo ? " and a power of two" : "");
 }
 
 /// <summary>A mapping: its fields, in documentation order.</summary>

@@ -36,6 +36,12 @@ internal static class XmlOrder
             "os", "idmap", "features", "cpu", "clock", "on_poweroff", "on_reboot", "on_crash", "pm", "perf", "devices", "seclabel",
         ],
         ["cpu"] = ["model", "vendor", "topology", "cache", "maxphysaddr", "feature", "numa"],
+        ["cputune"] =
+        [
+            "shares", "period", "quota", "global_period", "global_quota", "emulator_period", "emulator_quota", "iothread_period",
+            "iothread_quota", "vcpupin", "emulatorpin", "iothreadpin", "vcpusched", "iothreadsched", "emulatorsched", "cachetune", "memorytune",
+        ],
+        ["memoryBacking"] = ["hugepages", "nosharepages", "locked", "source", "access", "allocation", "discard"],
         ["os"] = ["type", "firmware", "loader", "nvram", "kernel", "initrd", "cmdline", "dtb", "boot", "bootmenu", "smbios"],
         ["disk"] = ["driver", "source", "backingStore", "geometry", "blockio", "target", "iotune", "readonly", "shareable", "transient", "serial", "wwn", "vendor", "product", "encryption", "boot", "alias", "address"],
         ["interface"] = ["mac", "source", "virtualport", "ip", "route", "script", "target", "guest", "model", "driver", "backend", "filterref", "tune", "link", "mtu", "bandwidth", "vlan", "rom", "address", "boot"],
@@ -52,5 +58,19 @@ internal static class XmlOrder
         if (after is null) parent.Add(created);
         else after.AddBeforeSelf(created);
         return created;
+    }
+
+    /// <summary>
+    /// Adds <paramref name="child"/> to <paramref name="parent"/> at libvirt's position, after the
+    /// children of the same name already there (a list: <c>&lt;feature&gt;</c>, <c>&lt;vcpupin&gt;</c>).
+    /// </summary>
+    public static XElement Append(XElement parent, XElement child)
+    {
+        var order = Children.GetValueOrDefault(parent.Name.LocalName);
+        var rank = order is null ? -1 : Array.IndexOf(order, child.Name.LocalName);
+        var after = rank < 0 ? null : parent.Elements().FirstOrDefault(e => Array.IndexOf(order!, e.Name.LocalName) > rank);
+        if (after is null) parent.Add(child);
+        else after.AddBeforeSelf(child);
+        return child;
     }
 }

@@ -112,7 +112,20 @@ public enum Firmware
 /// <summary>CPU configuration.</summary>
 /// <param name="Mode"><c>host-model</c>, <c>host-passthrough</c>, <c>maximum</c> or <c>custom</c>; null for the hypervisor default.</param>
 /// <param name="Model">CPU model name for <c>custom</c> mode.</param>
-public sealed record CpuSpec(string? Mode, string? Model = null);
+public sealed record CpuSpec(string? Mode, string? Model = null)
+{
+    /// <summary>forbid or allow (<c>&lt;model fallback&gt;</c>, custom mode only); null: not written (forbid).</summary>
+    public string? Fallback { get; init; }
+
+    /// <summary>Features added to or removed from the model, in the order written; null: not written (not owned).</summary>
+    public IReadOnlyList<CpuFeature>? Features { get; init; }
+
+    /// <summary>vCPU and emulator pinning (<c>&lt;cputune&gt;</c>); null: not written.</summary>
+    public CpuPinning? Pinning { get; init; }
+
+    /// <summary>Guest NUMA cells, cell i having id i; null: not written (not owned).</summary>
+    public IReadOnlyList<NumaCell>? Numa { get; init; }
+}
 
 /// <summary>Kind of disk device.</summary>
 public enum DiskDevice
@@ -245,6 +258,9 @@ public sealed record DomainSpec(
     /// as an attribute of a child of <c>cpu</c>): written or defaulted ones from a spec, present ones from live XML.
     /// </summary>
     public FieldValues Declared { get; init; } = FieldValues.Empty;
+
+    /// <summary>How guest memory is backed (huge pages, locked, shared); null: not written (not owned).</summary>
+    public MemoryBackingSpec? MemoryBacking { get; init; }
 
     /// <summary>The domain name.</summary>
     public string Name => Meta.Name;

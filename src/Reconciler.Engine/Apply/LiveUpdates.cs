@@ -4,8 +4,8 @@ namespace Reconciler.Engine.Apply;
 
 /// <summary>
 /// Carries the <c>live</c>-class fields of an update into the running instance, after the
-/// persistent definition was redefined: balloon, vCPU hotplug, device attach/detach, new cdrom
-/// media. The devices are taken from the freshly defined persistent XML, so the running instance
+/// persistent definition was redefined: balloon, vCPU hotplug, vCPU and emulator pinning, device attach/detach,
+/// new cdrom media. The devices are taken from the freshly defined persistent XML, so the running instance
 /// gets the same MACs and targets as the definition; PCI addresses are left to libvirt.
 /// </summary>
 internal static class LiveUpdates
@@ -20,6 +20,8 @@ internal static class LiveUpdates
             {
                 case LiveOperation.SetMemory: domain.SetMemory(desired.MemoryBytes / 1024, DomainModificationImpact.Live); break;
                 case LiveOperation.SetVcpus: domain.SetVcpus((uint)desired.Vcpus, DomainVcpuFlags.Live); break;
+                case LiveOperation.PinVcpus: LivePinning.PinVcpus(domain, desired, previousConfig); break;
+                case LiveOperation.PinEmulator: LivePinning.PinEmulator(domain, desired); break;
             }
         }
 

@@ -99,6 +99,20 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Lib)]
     internal static partial int virDomainGetVcpusFlags(DomainHandle domain, uint flags);
 
+    [LibraryImport(Lib)]
+    internal static partial int virDomainPinVcpuFlags(DomainHandle domain, uint vcpu, byte* cpumap, int maplen, uint flags);
+
+    [LibraryImport(Lib)]
+    internal static partial int virDomainPinEmulator(DomainHandle domain, byte* cpumap, int maplen, uint flags);
+
+    /// <summary>Fills <paramref name="ncpumaps"/> maps of <paramref name="maplen"/> bytes; returns the number of vCPUs.</summary>
+    [LibraryImport(Lib)]
+    internal static partial int virDomainGetVcpuPinInfo(DomainHandle domain, int ncpumaps, byte* cpumaps, int maplen, uint flags);
+
+    /// <summary>Returns 1 when the emulator is pinned (the map is filled), 0 when not.</summary>
+    [LibraryImport(Lib)]
+    internal static partial int virDomainGetEmulatorPinInfo(DomainHandle domain, byte* cpumap, int maplen, uint flags);
+
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int virDomainAttachDeviceFlags(DomainHandle domain, string xml, uint flags);
 

@@ -50,6 +50,8 @@ internal sealed class DomainKind : KindHandler
         BoundFields.FirmwareField.Row,
         BoundFields.SecureBoot.Row,
         DomainFieldTable.CpuField,
+        MemoryFields.Field,
+        DomainFieldTable.NumaTuneField,
         new FieldDef("disks", FieldType.ObjectList, "Disks, in order.")
         {
             Item = Disk, DefaultText = "[]", Example = "[{path: /var/lib/libvirt/images/web-1.qcow2}]", Libvirt = "<devices><disk>…</disk></devices>",
@@ -119,7 +121,7 @@ internal sealed class DomainKind : KindHandler
     {
         var disks = (spec.Get<List<ParsedObject>>("disks") ?? []).Select(d => BuildDisk(d, context)).ToList();
         var interfaces = (spec.Get<List<ParsedObject>>("interfaces") ?? []).Select(BuildInterface).ToList();
-        var cpu = spec.Get<ParsedObject>("cpu") is { } c ? new CpuSpec(c.Get<string>("mode"), c.Get<string>("model")) : new CpuSpec(null);
+        var cpu = spec.Get<ParsedObject>("cpu") is { } c ? HardwareBuild.Cpu(c) : new CpuSpec(null);
         var graphics = spec.Get<ParsedObject>("graphics") is { } g
             ? new GraphicsSpec(ParseEnum<GraphicsType>(g.Get<string>("type")!), g.Get<string>("listen")!)
             : new GraphicsSpec(GraphicsType.Vnc, (string)Graphics["listen"].Default!);
@@ -161,6 +163,7 @@ internal sealed class DomainKind : KindHandler
             Placement = spec.Get<ParsedObject>("placement") is { } p ? BuildPlacement(p) : null,
             Migration = MigrationFields.Build(spec.Get<ParsedObject>("migration")),
             Declared = DeclaredBinder.Bind(spec, DeclaredFields.Domain),
+            MemoryBacking = HardwareBuild.MemoryBacking(spec.Get<ParsedObject>("memoryBacking")),
         };
     }
 

@@ -21,7 +21,7 @@ internal static class DeclaredBinder
             if (owner is null) continue;
             var name = names[^1];
             if (!owner.Has(name) && owner.Def[name].Default is null) continue;
-            if (owner.Get<object>(name) is { } value) values = values.With(field.Path, DeclaredFields.Canonical(value));
+            if (owner.Get<object>(name) is { } value) values = values.With(field.Path, DeclaredFields.Canonical(field, value));
         }
         return values;
     }

@@ -78,6 +78,7 @@ internal static partial class FieldReader
         FieldType.StringMap => ReadStringMap(node, path, ctx),
         FieldType.Object => ReadObject(node, field.Item!, path, ctx),
         FieldType.ObjectList => ReadList(node, field.Item!, path, ctx),
+        FieldType.StringList => ReadStringList(node, field, path, ctx),
         _ => throw new InvalidOperationException(field.Type.ToString()),
     };
 
@@ -239,6 +240,27 @@ internal static partial class FieldReader
             ctx.Fields[itemPath] = ctx.At(child);
             // A broken item keeps its place (empty) so that later indexes still match the file.
             result.Add(ReadObject(child, item, itemPath, ctx) ?? new ParsedObject(item, itemPath));
+        }
+        return result;
+    }
+
+    /// <summary>A list of strings; each item's position is recorded as <c>path[i]</c>.</summary>
+    private static List<string>? ReadStringList(YamlNode node, FieldDef field, string path, DocumentContext ctx)
+    {
+        if (node is not YamlSequenceNode sequence)
+        {
+            ctx.Error(WrongType, $"expected a list of strings, got {Describe(node)}", node, path,
+                field.Example is null ? "write a list, e.g. [\"a\", \"b\"]" : $"e.g. {field.Name}: {field.Example}");
+            return null;
+        }
+        var result = new List<string>(sequence.Children.Count);
+        for (var i = 0; i < sequence.Children.Count; i++)
+        {
+            var itemPath = $"{path}[{i}]";
+            var child = sequence.Children[i];
+            ctx.Fields[itemPath] = ctx.At(child);
+            // A broken item keeps its place (empty) so that later indexes still match the file.
+            result.Add(IsNull(child) ? "" : ReadString(child, field, itemPath, ctx) ?? "");
         }
         return result;
     }

@@ -102,6 +102,7 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
             .WithState(_ => new FailureState("allowed values: " + string.Join(", ", NodeKind.DomainTypes), []));
 
         RuleFor(d => d.Cpu).Custom(CheckCpu);
+        RuleFor(d => d).Custom(HardwareChecks.Check);
         RuleFor(d => d.Disks).Custom(CheckDisks);
         RuleFor(d => d.Interfaces).Custom(CheckInterfaces);
         RuleFor(d => d.Graphics).Custom(CheckGraphics);
