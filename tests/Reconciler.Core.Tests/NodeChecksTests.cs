@@ -268,5 +268,34 @@ public sealed class NodeChecksTests
         Assert.Equal(512UL << 20, demand.HugePageBytes);
         Assert.Equal(new DomainCapsKey("x86_64", "pc", "qemu"), demand.CapsKey("kvm"));
         Assert.Equal("kvm", HardwareDemand.Of(Specs.Domain("e")).TypeOn("kvm"));
+        Assert.Empty(demand.RequiredFeatures);
+        Assert.Null(demand.HugePageKiB);
+        Assert.Equal((0, false), (demand.NumaCells, demand.NumaStrict));
+    }
+
+    [Fact]
+    public void The_demand_takes_required_features_huge_pages_numa_cells_and_a_strict_numatune()
+    {
+        var numaTune = Core.Fields.DomainPaths.Spec.Field("numaTune");
+        var spec = Specs.Domain("d", d => d with
+        {
+            Cpu = new CpuSpec("custom", "qemu64")
+            {
+                Features = [new CpuFeature("x2apic", "require"), new CpuFeature("erms", "require"), new CpuFeature("sse4.2", "disable"), new CpuFeature("smep", "force")],
+                Numa = [new NumaCell("0", 128UL << 20), new NumaCell("1", 128UL << 20)],
+            },
+            MemoryBacking = new MemoryBackingSpec(2UL << 20, false, false),
+            Declared = d.Declared.With(numaTune.Field("mode"), "strict").With(numaTune.Field("nodeset"), "0"),
+        });
+        var demand = HardwareDemand.Of(spec);
+        Assert.Equal(["erms", "x2apic"], demand.RequiredFeatures); // require only, sorted; force claims it whatever the host has
+        Assert.Equal(2048UL, demand.HugePageKiB);
+        Assert.Equal((2, true), (demand.NumaCells, demand.NumaStrict));
+        Assert.Equal("erms,x2apic", demand.CompareKey("kvm")!.Features);
+        var preferred = HardwareDemand.Of(spec with { Declared = spec.Declared.With(numaTune.Field("mode"), "preferred") });
+        Assert.False(preferred.NumaStrict);
+        var query = HardwareQuery.For([spec], "kvm");
+        Assert.True(query.HugePages && query.Host);
+        Assert.Single(query.CpuComparisons);
     }
 }

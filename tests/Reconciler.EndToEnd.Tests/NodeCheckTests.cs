@@ -86,6 +86,22 @@ public sealed class NodeCheckTests
     }
 
     [Fact]
+    public async Task A_required_cpu_feature_the_host_cannot_give_is_refused_for_a_running_domain_and_warned_for_a_stopped_one()
+    {
+        const string Cpu = "domainType: qemu, cpu: {mode: custom, model: qemu64, features: [{name: avx512f, policy: require}]}";
+        await WithSpecs(Domain("feat-run", Cpu).Replace("state: stopped", "state: running", StringComparison.Ordinal) + Domain("feat-stop", Cpu), async specs =>
+        {
+            var plan = await Cli.RunAsync("plan", specs, "--detailed-exitcode");
+            Assert.True(plan.ExitCode == 1, plan.ToString());
+            Assert.Contains($"domain '{Prefix}feat-run' is refused on node 'local': cpu-features: the host cannot give CPU qemu64 with required features avx512f", plan.All());
+            Assert.Contains("avx512f", plan.All());
+            Assert.Contains($"warning: spec.cpu.features: domain '{Prefix}feat-stop' on node 'local': cpu-features:", plan.All());
+            Assert.Contains($"+ domain {Prefix}feat-stop", plan.Out);
+            Assert.DoesNotContain($"+ domain {Prefix}feat-run", plan.Out);
+        });
+    }
+
+    [Fact]
     public async Task Secure_boot_and_host_passthrough_are_checked_as_the_node_answers()
     {
         DomainCapabilities Caps(string machine, string type)

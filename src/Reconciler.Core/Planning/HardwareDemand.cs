@@ -1,3 +1,4 @@
+using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 
 namespace Reconciler.Core.Planning;
@@ -11,7 +12,7 @@ namespace Reconciler.Core.Planning;
 /// <param name="DomainType">Forced domain type, or null for the node's (<see cref="LiveNode.DomainType"/>).</param>
 /// <param name="CpuMode">CPU mode (<c>custom</c>, <c>host-passthrough</c>, …), or null for the hypervisor default.</param>
 /// <param name="CpuModel">CPU model with <c>custom</c>, or null.</param>
-/// <param name="RequiredFeatures">CPU features with policy <c>require</c> (or <c>force</c>), sorted.</param>
+/// <param name="RequiredFeatures">CPU features with policy <c>require</c>, sorted (<c>force</c> claims a feature whatever the host has, so it is not checked).</param>
 /// <param name="Uefi">UEFI firmware.</param>
 /// <param name="SecureBoot">UEFI Secure Boot.</param>
 /// <param name="Tpm">A TPM with the emulator backend (swtpm).</param>
@@ -36,6 +37,8 @@ public sealed record HardwareDemand(
     bool NumaStrict,
     bool Running)
 {
+    private static readonly FieldPath NumaTune = DomainPaths.Spec.Field("numaTune");
+
     /// <summary>The demand of <paramref name="spec"/>.</summary>
     public static HardwareDemand Of(DomainSpec spec) => new(
         Arch: spec.Arch,
@@ -43,14 +46,14 @@ public sealed record HardwareDemand(
         DomainType: spec.DomainType,
         CpuMode: spec.Cpu.Mode,
         CpuModel: spec.Cpu.Model,
-        RequiredFeatures: [], // TODO(issue 18, cpuhw): spec.cpu.features where policy is require or force, names sorted ordinally.
+        RequiredFeatures: (spec.Cpu.Features ?? []).Where(f => f.Policy == "require").Select(f => f.Name).Order(StringComparer.Ordinal).ToList(),
         Uefi: spec.Firmware == Firmware.Uefi,
         SecureBoot: spec.Firmware == Firmware.Uefi && spec.SecureBoot,
         Tpm: false, // TODO(issue 18, boottpm): spec.tpm is not null (its backend is always the emulator).
-        HugePageKiB: null, // TODO(issue 18, cpuhw): spec.memoryBacking.hugepages.size in KiB.
+        HugePageKiB: spec.MemoryBacking?.HugepageBytes is { } page ? page / 1024 : null,
         HugePageBytes: spec.MemoryBytes,
-        NumaCells: 0, // TODO(issue 18, cpuhw): spec.cpu.numa.Count.
-        NumaStrict: false, // TODO(issue 18, cpuhw): spec.numaTune.mode == strict.
+        NumaCells: spec.Cpu.Numa?.Count ?? 0,
+        NumaStrict: spec.Declared.AnyWithin(NumaTune) && (spec.Declared[NumaTune.Field("mode")] ?? "strict") == "strict",
         Running: spec.State == PowerState.Running);
 
     /// <summary>The domain type on a node whose default is <paramref name="nodeType"/>.</summary>
