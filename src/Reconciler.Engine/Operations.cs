@@ -32,7 +32,7 @@ public static class Operations
         Task? closing = null;
         try
         {
-            var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct, prefetch).ConfigureAwait(false);
+            var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct, prefetch, loaded.Specs).ConfigureAwait(false);
             // Nothing below talks to a node: the connections close while the plan is computed.
             closing = Task.Run(() => CloseAll(sessions.Values), CancellationToken.None);
             return PruneGuard.Apply(Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption)),
@@ -75,7 +75,7 @@ public static class Operations
         var (sessions, errors) = await Workspace.OpenAsync(loaded.Nodes, ct, prefetch).ConfigureAwait(false);
         try
         {
-            var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct).ConfigureAwait(false);
+            var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct, desired: loaded.Specs).ConfigureAwait(false);
             var plan = PruneGuard.Apply(Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption)),
                 live, massPrune ?? PruneLimits.Default);
             if (plan.IsEmpty) return new ApplyReport(plan, null, Confirmed: true);

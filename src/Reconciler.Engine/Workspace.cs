@@ -38,9 +38,14 @@ public static class Workspace
         Action<IReadOnlyList<NodeSpec>>? nodesRead = prefetch is null ? null
             : found => prefetch.Start(NodeResolver.Resolve(new SpecSet(directory, "", found, []), directory, connect, environmentUri).Nodes, ct);
         var result = SpecLoader.LoadDirectory(directory, ct, nodesRead: nodesRead);
-        if (result.Specs is null) return new LoadedSpecs(null, [], result.Diagnostics);
+        if (result.Specs is null)
+        {
+            prefetch?.Loaded(null);
+            return new LoadedSpecs(null, [], result.Diagnostics);
+        }
         // Prune is scoped to the source, so the source must not depend on how the path was typed.
         var specs = result.Specs with { Source = Path.GetFullPath(directory).TrimEnd(Path.DirectorySeparatorChar) };
+        prefetch?.Loaded(specs);
         var (nodes, resolveDiagnostics) = NodeResolver.Resolve(specs, directory, connect, environmentUri);
         return new LoadedSpecs(specs, nodes, [.. result.Diagnostics, .. resolveDiagnostics]);
     }
@@ -110,25 +115,49 @@ public static class Workspace
 
     /// <summary>
     /// Reads every open node in parallel; a node whose read fails becomes an error node. A node
-    /// whose read <paramref name="prefetch"/> already made is not read again.
+    /// whose read <paramref name="prefetch"/> already made is not read again. With
+    /// <paramref name="desired"/>, each node's hardware is read too, for what those specs need
+    /// (<see cref="LiveNode.Hardware"/>).
     /// </summary>
     internal static async Task<IReadOnlyList<LiveNode>> ReadAsync(IReadOnlyList<NodeTarget> targets,
         IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyDictionary<string, string> openErrors, CancellationToken ct,
-        NodePrefetch? prefetch = null)
+        NodePrefetch? prefetch = null, SpecSet? desired = null)
     {
         var tasks = targets.Select(t => prefetch?.ReadOf(t) is { } early ? Task.FromResult(early) : Task.Run(() =>
             sessions.TryGetValue(t.Name, out var session)
-                ? ReadOne(t, session)
+                ? ReadOne(t, session, desired)
                 : new LiveNode(t.Name, t.Uri, t.DomainType ?? "", [], openErrors.GetValueOrDefault(t.Name, "not connected")), ct));
         return await Task.WhenAll(tasks).ConfigureAwait(false);
     }
 
-    /// <summary>Reads one open node; a failed read is a node with its error.</summary>
-    internal static LiveNode ReadOne(NodeTarget target, NodeSession session)
+    /// <summary>
+    /// What <paramref name="desired"/> needs read from node <paramref name="node"/> for the
+    /// checks: its domains' and every placed domain's (any node may be chosen for those).
+    /// </summary>
+    internal static HardwareQuery QueryFor(SpecSet desired, string node, string nodeType) =>
+        HardwareQuery.For(desired.Domains.Where(d => d.Node is null || d.Node == node), nodeType);
+
+    /// <summary>Reads one open node (and, with <paramref name="desired"/>, its hardware); a failed read is a node with its error.</summary>
+    internal static LiveNode ReadOne(NodeTarget target, NodeSession session, SpecSet? desired = null)
     {
         try
         {
-            return session.Read();
+            var live = session.Read();
+            return desired is null ? live : live with { Hardware = session.ReadHardware(QueryFor(desired, target.Name, session.DomainType)) };
+        }
+        catch (LibvirtException e)
+        {
+            return new LiveNode(target.Name, target.Uri, session.DomainType, [], e.Message);
+        }
+    }
+
+    /// <summary><paramref name="live"/> (read already) with its hardware for <paramref name="desired"/>; a failed read is the node with its error.</summary>
+    internal static LiveNode WithHardware(NodeTarget target, NodeSession session, LiveNode live, SpecSet desired)
+    {
+        if (live.Error is not null) return live;
+        try
+        {
+            return live with { Hardware = session.ReadHardware(QueryFor(desired, target.Name, session.DomainType)) };
         }
         catch (LibvirtException e)
         {

@@ -171,7 +171,8 @@ public static class PlanMarkdown
     {
         if (diagnostics.Count == 0) return;
         var errors = diagnostics.Where(d => d.Severity == Severity.Error).ToList();
-        var warnings = diagnostics.Where(d => d.Severity != Severity.Error).ToList();
+        var warnings = diagnostics.Where(d => d.Severity == Severity.Warning).ToList();
+        var notes = diagnostics.Where(d => d.Severity == Severity.Note).ToList();
         if (errors.Count > 0)
         {
             sb.Append("\n#### Errors\n\n");
@@ -181,6 +182,11 @@ public static class PlanMarkdown
         {
             sb.Append("\n#### Warnings\n\n");
             foreach (var d in warnings) sb.Append(DiagnosticLine(d));
+        }
+        if (notes.Count > 0)
+        {
+            sb.Append("\n#### Notes\n\n");
+            foreach (var d in notes) sb.Append(DiagnosticLine(d));
         }
     }
 

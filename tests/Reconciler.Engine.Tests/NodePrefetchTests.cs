@@ -99,6 +99,7 @@ public sealed class NodePrefetchTests : IDisposable
         var loaded = Workspace.Load(estate.Specs, null, CancellationToken.None);
         using var prefetch = new NodePrefetch(read: true);
         prefetch.Start(loaded.Nodes, CancellationToken.None);
+        prefetch.Loaded(loaded.Specs); // a reading prefetch reads the hardware the specs need before it closes the node
         await prefetch.Settled();
         var early = await prefetch.Peek(loaded.Nodes[0])!;
         Assert.Null(early.Session); // closed right after the read

@@ -48,6 +48,18 @@ public sealed class PlanJsonSchemaTests
     }
 
     [Fact]
+    public async Task A_plan_with_node_checks_and_their_skip_notes_matches_the_documented_schema()
+    {
+        using var dir = new SpecDir().Write("vms.yaml", "apiVersion: reconciler/v1\nkind: Domain\nmetadata: {name: a}\nspec: {memory: 64MiB, cpu: {mode: custom, model: qemu64}}\n");
+        var output = (await Cli.RunAsync("plan", dir.Path, "-o", "json")).Out;
+        using var doc = JsonDocument.Parse(output);
+        var result = Schema.Value.Evaluate(doc.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        Assert.True(result.IsValid, output);
+        Assert.Contains("\"severity\": \"note\"", output);
+        Assert.Contains("\"outcome\": \"skipped\"", output);
+    }
+
+    [Fact]
     public async Task A_plan_with_held_removals_matches_the_documented_schema()
     {
         using var dir = new SpecDir().Write("vms.yaml", MassPruneApplyTests.Domains(20));

@@ -89,3 +89,21 @@ public class DomainDaemonTests(SessionDaemonFixture fixture)
         }
     }
 }
+
+/// <summary>virConnectCompareHypervisorCPU against a private QEMU session daemon (TCG).</summary>
+[Collection(SessionDaemonCollection.Name)]
+public class CpuCompareDaemonTests(SessionDaemonFixture fixture)
+{
+    [SessionDaemonFact]
+    public void A_cpu_is_compared_with_what_qemu_can_give_and_a_lacking_feature_is_named()
+    {
+        using var conn = LibvirtConnection.Open(fixture.Daemon.Uri);
+        const string Plain = "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>";
+        Assert.NotEqual(CpuCompareResult.Incompatible, conn.CompareHypervisorCpu(null, "x86_64", null, "qemu", Plain));
+        const string Avx512 = "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model><feature policy='require' name='avx512f'/></cpu>";
+        Assert.Equal(CpuCompareResult.Incompatible, conn.CompareHypervisorCpu(null, "x86_64", null, "qemu", Avx512));
+        var ex = Assert.ThrowsAny<LibvirtException>(() => conn.CompareHypervisorCpu(null, "x86_64", null, "qemu", Avx512, failIncompatible: true));
+        Assert.Equal(LibvirtErrorCode.CpuIncompatible, ex.Code);
+        Assert.Contains("avx512f", ex.Message, StringComparison.Ordinal);
+    }
+}

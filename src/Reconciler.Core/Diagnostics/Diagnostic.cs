@@ -9,6 +9,8 @@ public enum Severity
     Warning,
     /// <summary>Stops the command with exit code 1.</summary>
     Error,
+    /// <summary>Information the plan gives (e.g. a check the node could not answer and so was skipped); never stops anything.</summary>
+    Note,
 }
 
 /// <summary>A place in a spec file. Line and column are 1-based; 0 means unknown.</summary>
@@ -67,11 +69,15 @@ public sealed record Diagnostic(
     public static Diagnostic Warning(string code, string message, SourceLocation? location = null, string? fieldPath = null, string? hint = null)
         => new(Severity.Warning, code, message, location, fieldPath, hint);
 
+    /// <summary>A note: information, not a problem.</summary>
+    public static Diagnostic Note(string code, string message, SourceLocation? location = null, string? fieldPath = null, string? hint = null)
+        => new(Severity.Note, code, message, location, fieldPath, hint);
+
     /// <summary>One line: <c>file:line:col: error: spec.vcpus: message (hint: …)</c>.</summary>
     public override string ToString()
     {
         var where = Location is null ? "" : Location + ": ";
-        var level = Severity == Severity.Error ? "error" : "warning";
+        var level = Severity switch { Severity.Error => "error", Severity.Note => "note", _ => "warning" };
         var field = FieldPath is null ? "" : FieldPath + ": ";
         var hint = Hint is null ? "" : $"\n    hint: {Hint}";
         return $"{where}{level}: {field}{Message} [{Code}]{hint}";

@@ -84,6 +84,9 @@ public sealed record LiveNode(string Node, string Uri, string DomainType, IReadO
 
     /// <summary>The node's size and free memory, read with the domains; null when it could not be read.</summary>
     public NodeCapacity? Capacity { get; init; }
+
+    /// <summary>What the node can give its domains (CPU models, firmware, TPM, pages, NUMA), for the planner's checks; null when it was not read.</summary>
+    public NodeHardware? Hardware { get; init; }
 }
 
 /// <summary>A node's size as libvirt reports it, read at the same moment as its domains.</summary>

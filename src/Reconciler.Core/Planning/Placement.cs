@@ -24,7 +24,8 @@ public sealed record PlacementDecision(string Node, string Why, bool Kept);
 /// Node's labels hold every given label), <c>antiAffinity</c> (no domain of the same group on
 /// the node, counting where this plan puts the others), <c>cpus</c> (vcpus at most the node's
 /// CPUs), <c>storage and networks</c> (the node of each volume, pool and network the domain
-/// uses, when their specs name one), <c>memory</c> (the domain's memory fits in the room left). Room left =
+/// uses, when their specs name one), the node checks (<see cref="NodeChecks"/>: a node that would refuse the
+/// domain is no candidate, and the placement line names the check), <c>memory</c> (the domain's memory fits in the room left). Room left =
 /// min(node memory − memory of every Reconciler-owned domain defined there, free memory − memory
 /// of the owned domains that are not running) − memory of the domains this plan brings there
 /// (created, moved or placed earlier in the same plan). Running domains already show in the
@@ -37,6 +38,9 @@ public static class Placement
 {
     /// <summary>The diagnostic code when no node satisfies a domain's placement.</summary>
     public const string InfeasibleCode = "placement-infeasible";
+
+    /// <summary>How a node check (<see cref="NodeChecks"/>) that excludes a node is named among the constraints: <c>check cpu-model</c>.</summary>
+    private const string CheckPrefix = "check ";
 
     /// <summary>The diagnostic code when a placement cannot be decided because a node is unreachable.</summary>
     public const string UnknownCode = "placement-unknown";
@@ -163,6 +167,9 @@ public static class Placement
                 : feasible.OrderByDescending(s => s.Room).ThenBy(s => s.Domains).ThenBy(s => s.Node.Node, StringComparer.Ordinal);
             var chosen = ranked.First();
             var why = Explain(spec, chosen, feasible.Count, state.Count);
+            var byCheck = excluded.Where(e => e.Constraint.StartsWith(CheckPrefix, StringComparison.Ordinal))
+                .Select(e => $"{e.Node} ({e.Constraint[CheckPrefix.Length..]}: {e.Detail})").ToList();
+            if (byCheck.Count > 0) why += $"; excluded by node checks: {string.Join(", ", byCheck)}";
             chosen.Bring(spec);
             planned[spec.Name] = chosen.Node.Node;
             decisions[spec.Name] = new PlacementDecision(chosen.Node.Node, why, Kept: false);
@@ -262,6 +269,10 @@ public static class Placement
             var result = Unmet(spec, spec.Name).Select(u => (u.Constraint, u.Detail)).ToList();
             var elsewhere = needs.Where(n => n.Node != Node.Node).Select(n => $"{n.What} is on {n.Node}").ToList();
             if (elsewhere.Count > 0) result.Add(("storage and networks", string.Join(", ", elsewhere)));
+            foreach (var check in NodeChecks.Run(HardwareDemand.Of(spec), Node).Where(r => r.Outcome == CheckOutcome.Refused))
+            {
+                result.Add((CheckPrefix + check.Check, check.Detail));
+            }
             if (Node.Capacity is not { } c)
             {
                 result.Add(("capacity", "its size could not be read"));

@@ -112,10 +112,13 @@ public static partial class Planner
             {
                 if (moves.MoveTo(spec, node.Node) is { } move)
                 {
-                    changes.Add(move);
+                    if (Checked(spec, node, runningHere: false, diagnostics) is { } moveChecks) changes.Add(move with { Checks = moveChecks });
                     continue;
                 }
-                changes.Add(new DomainCreate(node.Node, spec.Name, "not on the node", spec));
+                if (Checked(spec, node, runningHere: false, diagnostics) is { } checks)
+                {
+                    changes.Add(new DomainCreate(node.Node, spec.Name, "not on the node", spec) { Checks = checks });
+                }
                 continue;
             }
             var where = spec.Meta.Origin.Find("metadata.name");
@@ -190,6 +193,11 @@ public static partial class Planner
                 ChangeAction.Start => new DomainStart(node.Node, spec.Name, reason, fields, spec, current.Uuid, current.Fingerprint),
                 _ => new DomainStop(node.Node, spec.Name, reason, fields, current.Uuid, current.Fingerprint),
             };
+            if (change is DesiredDomainChange desiredChange)
+            {
+                if (Checked(spec, node, runningHere: running, diagnostics) is not { } checks) continue;
+                change = desiredChange with { Checks = checks };
+            }
             changes.Add(change);
             Gate(change, spec, options, diagnostics);
         }
@@ -211,6 +219,67 @@ public static partial class Planner
             });
         }
     }
+
+    /// <summary>
+    /// Checks the domain against its node's hardware (<see cref="NodeChecks"/>): a refusal is an
+    /// error naming domain, node and reason, and null is returned (nothing of the domain is
+    /// applied; the other domains go on); a check that only matters at start, for a stopped
+    /// domain, is a warning; a check the node could not answer is a note. Otherwise the results.
+    /// </summary>
+    private static IReadOnlyList<CheckResult>? Checked(DomainSpec spec, LiveNode node, bool runningHere, List<Diagnostic> diagnostics)
+    {
+        var results = NodeChecks.Run(HardwareDemand.Of(spec), node, runningHere);
+        if (results.Count == 0) return results;
+        foreach (var r in results)
+        {
+            var field = CheckField(r.Check);
+            var where = spec.Meta.Origin.Find(field);
+            switch (r.Outcome)
+            {
+                case CheckOutcome.Warned:
+                    diagnostics.Add(Diagnostic.Warning(CheckWarningCode, $"domain '{spec.Name}' on node '{node.Node}': {r}", where, field,
+                        "it is defined, but starting it there will fail; change it or choose another node before setting state: running")
+                        .About(ResourceKind.Domain, spec.Name, node.Node));
+                    break;
+                case CheckOutcome.Skipped:
+                    diagnostics.Add(Diagnostic.Note(CheckSkippedCode, $"domain '{spec.Name}' on node '{node.Node}': {r.Check} check skipped: {r.Detail}", where, field)
+                        .About(ResourceKind.Domain, spec.Name, node.Node));
+                    break;
+            }
+        }
+        var refused = results.Where(r => r.Outcome == CheckOutcome.Refused).ToList();
+        if (refused.Count == 0) return results;
+        var first = CheckField(refused[0].Check);
+        diagnostics.Add(Diagnostic.Error(CheckRefusedCode,
+            $"domain '{spec.Name}' is refused on node '{node.Node}': {string.Join("; ", refused)}",
+            spec.Meta.Origin.Find(first), first,
+            "ask for what the node can give (virsh domcapabilities lists it), or choose another node; nothing of this domain is applied, the other domains go on")
+            .About(ResourceKind.Domain, spec.Name, node.Node));
+        return null;
+    }
+
+    /// <summary>The spec field a check is about, for the diagnostic's location.</summary>
+    internal static string CheckField(string check) => check switch
+    {
+        "cpu-model" => "spec.cpu.model",
+        "cpu-features" => "spec.cpu.features",
+        "host-passthrough" => "spec.cpu.mode",
+        "uefi" => "spec.firmware",
+        "secure-boot" => "spec.secureBoot",
+        "tpm" => "spec.tpm",
+        "hugepages" => "spec.memoryBacking.hugepages",
+        "numa" => "spec.numaTune",
+        _ => "spec",
+    };
+
+    /// <summary>The diagnostic code of a domain its node cannot run (<see cref="NodeChecks"/>).</summary>
+    public const string CheckRefusedCode = "node-check-refused";
+
+    /// <summary>The diagnostic code of a stopped domain that would fail to start on its node.</summary>
+    public const string CheckWarningCode = "node-check-at-start";
+
+    /// <summary>The diagnostic code of a check the node's driver could not answer.</summary>
+    public const string CheckSkippedCode = "node-check-skipped";
 
     /// <summary>
     /// The disruption gate: an update whose fields exceed what the command (or the domain's

@@ -86,6 +86,9 @@ public abstract record DesiredDomainChange(string Node, string Name, string Reas
     /// (shown as "placed on node X: why"); null for domains whose spec names the node.
     /// </summary>
     public string? Placement { get; init; }
+
+    /// <summary>The checks of the domain against its node's hardware (<see cref="NodeChecks"/>) that ran or were skipped; empty when none applied.</summary>
+    public IReadOnlyList<CheckResult> Checks { get; init; } = [];
 }
 
 /// <summary>Define the domain (and start it, if desired running).</summary>

@@ -26,6 +26,12 @@ public sealed class NodePrefetch(bool read) : IDisposable
     private readonly Dictionary<NodeTarget, LiveNode> _reads = [];
     private bool _disposed;
 
+    /// <summary>The loaded specs (null when they did not load), for the hardware a reading prefetch reads after the domains.</summary>
+    private readonly TaskCompletionSource<SpecSet?> _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The specs finished loading (null: they did not): a reading prefetch reads the hardware they need, then closes its node.</summary>
+    internal void Loaded(SpecSet? specs) => _loaded.TrySetResult(specs);
+
     /// <summary>Whether each node is also read once it is open (only for commands that change nothing).</summary>
     public bool ReadsNodes => read;
 
@@ -49,7 +55,13 @@ public sealed class NodePrefetch(bool read) : IDisposable
                     // A reading prefetch serves a plan, which needs nothing of the node after its read: the
                     // connection closes at once, so the memory of one node's read (an in-process driver
                     // holds the whole node) is free for the next instead of all nodes being held at once.
-                    using (session) return new Prefetched(null, null, Workspace.ReadOne(target, session));
+                    using (session)
+                    {
+                        var live = Workspace.ReadOne(target, session);
+                        // The hardware the checks need depends on the specs, which finish loading meanwhile.
+                        var desired = await _loaded.Task.WaitAsync(ct).ConfigureAwait(false);
+                        return new Prefetched(null, null, desired is null ? live : Workspace.WithHardware(target, session, live, desired));
+                    }
                 }, ct);
             }
         }
@@ -98,6 +110,7 @@ public sealed class NodePrefetch(bool read) : IDisposable
             if (_disposed) return;
             _disposed = true;
             left = [.. _started.Values];
+            _loaded.TrySetResult(null);
             _started.Clear();
             _reads.Clear();
         }

@@ -48,6 +48,7 @@ public static class PlanJson
                 restart = c is DomainUpdate { Restart: true },
                 placement = (c as DesiredDomainChange)?.Placement,
                 kept = (c as DomainChange)?.Kept,
+                checks = ((c as DesiredDomainChange)?.Checks ?? []).Select(r => new { check = r.Check, outcome = PlanText.OutcomeText(r.Outcome), detail = r.Detail }),
                 fields = c.Fields.Select(f => new { path = f.Path, before = f.Before, after = f.After, disruption = PlanText.DisruptionText(f.Disruption) }),
             }),
             unchanged = plan.Unchanged,
@@ -73,7 +74,7 @@ public static class PlanJson
     /// <summary>One diagnostic as JSON-ready object (also used by <c>validate --output json</c>).</summary>
     public static object DiagnosticJson(Diagnostic d) => new
     {
-        severity = d.Severity == Severity.Error ? "error" : "warning",
+        severity = d.Severity switch { Severity.Error => "error", Severity.Note => "note", _ => "warning" },
         code = d.Code,
         message = d.Message,
         file = d.Location?.File,

@@ -49,6 +49,10 @@ public static class PlanText
                 sb.AppendLine(c.ForAction(change.Action, head) + c.Dim($"  ({change.Reason}){worst}") + c.Yellow(restart));
                 if (change is DesiredDomainChange { Placement: { } why }) sb.AppendLine($"      placed on node {change.Node}: {why}");
                 if (change is DomainChange { Kept: { } kept }) sb.AppendLine($"      {kept}");
+                if (change is DesiredDomainChange { Checks.Count: > 0 } checkedChange)
+                {
+                    sb.AppendLine(c.Dim($"      checked against node {change.Node}: " + string.Join("; ", checkedChange.Checks.Select(CheckText))));
+                }
                 if (change is DomainCreate create)
                 {
                     sb.AppendLine(c.Dim($"      {DomainSummary.Describe(create.Desired)}"));
@@ -92,7 +96,12 @@ public static class PlanText
         }
         foreach (var diagnostic in plan.Diagnostics)
         {
-            sb.AppendLine(diagnostic.Severity == Core.Diagnostics.Severity.Error ? c.Red(diagnostic.ToString()) : c.Yellow(diagnostic.ToString()));
+            sb.AppendLine(diagnostic.Severity switch
+            {
+                Core.Diagnostics.Severity.Error => c.Red(diagnostic.ToString()),
+                Core.Diagnostics.Severity.Note => c.Dim(diagnostic.ToString()),
+                _ => c.Yellow(diagnostic.ToString()),
+            });
         }
         if (plan.Diagnostics.Count > 0) sb.AppendLine();
         sb.AppendLine(plan.IsEmpty
@@ -100,6 +109,18 @@ public static class PlanText
             : c.Bold(PlanSummary.Of(plan).ToString()));
         return sb.ToString();
     }
+
+    /// <summary>One node check as the plan prints it: <c>cpu-model ok (…)</c>, <c>tpm skipped (…)</c>, <c>hugepages warns (…)</c>.</summary>
+    public static string CheckText(CheckResult r) => $"{r.Check} {OutcomeText(r.Outcome)} ({r.Detail})";
+
+    /// <summary><c>ok</c>, <c>warns</c>, <c>refused</c> or <c>skipped</c>.</summary>
+    public static string OutcomeText(CheckOutcome outcome) => outcome switch
+    {
+        CheckOutcome.Passed => "ok",
+        CheckOutcome.Warned => "warns",
+        CheckOutcome.Refused => "refused",
+        _ => "skipped",
+    };
 
     /// <summary>The lower-case hyphenated name of a disruption class.</summary>
     public static string DisruptionText(Disruption disruption) => DisruptionNames.Of(disruption);

@@ -31,7 +31,7 @@ public static partial class ReconcilePass
         try
         {
             // Read: every node afresh; an unreadable node becomes an error node, the others go on.
-            var live = await ReadAsync(nodes, sessions, errors, ct).ConfigureAwait(false);
+            var live = await ReadAsync(specs, nodes, sessions, errors, ct).ConfigureAwait(false);
             // Plan: the changes from specs to what was read, with mass removals held by the prune guard.
             var plan = PlanChanges(specs, live, nodes, policy);
             // Decide: per change, apply it now or hold it (suspended, drift reported, node locked, prune pending, backing off, mass prune held).
@@ -76,11 +76,11 @@ public static partial class ReconcilePass
         }
     }
 
-    /// <summary>Reads every node in parallel; a node that could not be opened or read carries its error.</summary>
-    private static async Task<LiveState> ReadAsync(IReadOnlyList<NodeTarget> nodes, Dictionary<string, NodeSession> sessions,
+    /// <summary>Reads every node (and the hardware its desired domains need) in parallel; a node that could not be opened or read carries its error.</summary>
+    private static async Task<LiveState> ReadAsync(SpecSet specs, IReadOnlyList<NodeTarget> nodes, Dictionary<string, NodeSession> sessions,
         Dictionary<string, string> errors, CancellationToken ct)
     {
-        var live = await Workspace.ReadAsync(nodes, sessions, errors, ct).ConfigureAwait(false);
+        var live = await Workspace.ReadAsync(nodes, sessions, errors, ct, desired: specs).ConfigureAwait(false);
         return new LiveState(live, live.SelectMany(n => n.Domains.Select(d => (n.Node, d))).ToDictionary(x => (x.Node, x.d.Name), x => x.d));
     }
 

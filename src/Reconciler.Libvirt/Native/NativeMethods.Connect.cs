@@ -29,6 +29,22 @@ internal static unsafe partial class NativeMethods
     internal static partial nint virConnectGetDomainCapabilities(
         ConnectHandle conn, string? emulatorbin, string? arch, string? machine, string? virttype, uint flags);
 
+    /// <summary>
+    /// <c>virConnectCompareHypervisorCPU</c>: -1 on error, else a <c>virCPUCompareResult</c>
+    /// (0 incompatible, 1 identical, 2 superset).
+    /// </summary>
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virConnectCompareHypervisorCPU(
+        ConnectHandle conn, string? emulator, string? arch, string? machine, string? virttype, string xmlCPU, uint flags);
+
+    /// <summary>
+    /// <c>virNodeGetFreePages</c>: fills <paramref name="counts"/> (cell-major, <paramref name="npages"/> per cell)
+    /// with the free pages of each size in <paramref name="pages"/> (KiB); returns the entries filled, or -1.
+    /// </summary>
+    [LibraryImport(Lib)]
+    internal static partial int virNodeGetFreePages(
+        ConnectHandle conn, uint npages, uint* pages, int startCell, uint cellCount, ulong* counts, uint flags);
+
     [LibraryImport(Lib)]
     internal static partial int virNodeGetInfo(ConnectHandle conn, out VirNodeInfo info);
 
