@@ -67,6 +67,7 @@ internal sealed class DomainKind : KindHandler
         UpdatePolicyFields.SnapshotBeforeUpdate,
         UpdatePolicyFields.SnapshotsToKeep,
         MigrationFields.Migration,
+        ReadinessFields.Readiness,
         BoundFields.Description.Row,
         BoundFields.DomainType.Row,
         BoundFields.Arch.Row,
@@ -160,6 +161,7 @@ internal sealed class DomainKind : KindHandler
         {
             Placement = spec.Get<ParsedObject>("placement") is { } p ? BuildPlacement(p) : null,
             Migration = MigrationFields.Build(spec.Get<ParsedObject>("migration")),
+            Readiness = ReadinessFields.Build(spec.Get<ParsedObject>("readiness"), context),
             Declared = DeclaredBinder.Bind(spec, DeclaredFields.Domain),
         };
     }
