@@ -44,7 +44,7 @@ public static class GuestOperations
     }
 
     /// <summary>The domain on its spec's node, or on the first node (by name) that has it when the spec names none (placement).</summary>
-    private static GuestTarget Find(DomainSpec spec, IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyDictionary<string, string> errors)
+    internal static GuestTarget Find(DomainSpec spec, IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyDictionary<string, string> errors)
     {
         var names = spec.Node is { } node ? [node] : sessions.Keys.Concat(errors.Keys).Order(StringComparer.Ordinal).ToList();
         foreach (var name in names)
