@@ -1,5 +1,3 @@
-using Reconciler.Libvirt;
-
 namespace Reconciler.Host.Tests;
 
 /// <summary>
@@ -12,11 +10,11 @@ public sealed class GuestReadyControllerTests : IDisposable
     private const string Prefix = "rc-guest-ctl-";
     private readonly TempDir _dir = new("guest");
 
-    public GuestReadyControllerTests() => Cleanup();
+    public GuestReadyControllerTests() => RealLibvirt.Cleanup(Prefix);
 
     public void Dispose()
     {
-        Cleanup();
+        RealLibvirt.Cleanup(Prefix);
         _dir.Dispose();
     }
 
@@ -53,19 +51,5 @@ public sealed class GuestReadyControllerTests : IDisposable
 
         // The same fields reach `reconcile status` (the table's GUEST column).
         Assert.Contains("not ready", StatusText.Render(s), StringComparison.Ordinal);
-    }
-
-    private static void Cleanup()
-    {
-        using var conn = RealLibvirt.Connect();
-        foreach (var d in conn.ListAllDomains())
-        {
-            using (d)
-            {
-                if (!d.Name.StartsWith(Prefix, StringComparison.Ordinal)) continue;
-                try { if (d.IsActive) d.Destroy(); } catch (LibvirtException) { }
-                try { d.Undefine(UndefineFlags.Nvram); } catch (LibvirtException) { }
-            }
-        }
     }
 }
