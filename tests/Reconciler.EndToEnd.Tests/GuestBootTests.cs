@@ -107,6 +107,16 @@ public sealed partial class GuestBootTests : IDisposable
         Assert.Equal(ip, guest.GetProperty("address").GetString());
         Assert.True(guest.GetProperty("guestReady").GetBoolean());
 
+        // readiness {agent: true}: the agent probe (virDomainGetTime goes through qemu-ga) answers.
+        using (var conn = RealLibvirt.Connect())
+        using (var dom = conn.LookupDomainByName(name)!)
+        {
+            var agent = await Engine.Guests.GuestReader.ReadAsync(dom, "local", new Core.Model.Readiness(Core.Model.ReadinessKind.Agent),
+                Engine.Guests.GuestReadOptions.Default, null, CancellationToken.None);
+            Assert.True(agent.Ready, agent.Reason);
+            Assert.Equal("the guest agent answers", agent.Reason);
+        }
+
         var inventory = await Cli.RunAsync("inventory", _dir.Path);
         Assert.True(inventory.ExitCode == 0, inventory.ToString());
         Assert.Contains($"    {name}:\n      ansible_host: \"{ip}\"\n      node: \"local\"\n", inventory.Out);

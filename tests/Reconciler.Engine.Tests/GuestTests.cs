@@ -154,6 +154,26 @@ public sealed class GuestTests
     }
 
     [Fact]
+    public async Task The_tcp_check_is_ready_when_the_port_accepts_and_not_when_it_refuses()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var open = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var address = new GuestAddress("127.0.0.1", 8, "lease", null, "vnet0");
+        var options = new GuestReadOptions(TimeSpan.FromSeconds(5));
+
+        var accepted = await GuestReader.TcpAsync(address, open, options, CancellationToken.None);
+        listener.Stop(); // the same port, now closed: refused
+        var refused = await GuestReader.TcpAsync(address, open, options, CancellationToken.None);
+        var none = await GuestReader.TcpAsync(null, open, options, CancellationToken.None);
+
+        Assert.Equal((true, $"tcp 127.0.0.1:{open} accepts connections"), (accepted.Ready, accepted.Reason));
+        Assert.False(refused.Ready);
+        Assert.StartsWith($"tcp 127.0.0.1:{open}: ", refused.Reason, StringComparison.Ordinal);
+        Assert.Equal((false, $"no address yet to connect to port {open}"), (none.Ready, none.Reason));
+    }
+
+    [Fact]
     public async Task A_call_that_does_not_return_costs_one_timeout_and_is_reported_as_such()
     {
         using var release = new ManualResetEventSlim();

@@ -136,7 +136,8 @@ public static class GuestReader
         }
     }
 
-    private static async Task<(bool?, string)> TcpAsync(GuestAddress? address, int port, GuestReadOptions options, CancellationToken ct)
+    /// <summary>The tcp check: a connect to <paramref name="address"/>:<paramref name="port"/> within the timeout.</summary>
+    internal static async Task<(bool? Ready, string Reason)> TcpAsync(GuestAddress? address, int port, GuestReadOptions options, CancellationToken ct)
     {
         if (address is null) return (false, $"no address yet to connect to port {port}");
         using var client = new TcpClient(address.IsIpv6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork);
