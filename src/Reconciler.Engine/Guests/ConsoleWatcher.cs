@@ -26,7 +26,7 @@ internal sealed class ConsoleWatcher : IAsyncDisposable
         _loop = Task.Run(() => RunAsync(linked.Token), CancellationToken.None).ContinueWith(_ => linked.Dispose(), TaskScheduler.Default);
     }
 
-    /// <summary>True once a console line held the text.</summary>
+    /// <summary>True once a console line held the text, until the console ends (the guest stopped).</summary>
     public bool Seen => _seen;
 
     /// <summary>Why the console cannot be read right now, or null.</summary>
@@ -44,7 +44,7 @@ internal sealed class ConsoleWatcher : IAsyncDisposable
         LibvirtConsole? console = null;
         try
         {
-            while (!ct.IsCancellationRequested && !_seen)
+            while (!ct.IsCancellationRequested)
             {
                 if (console is null)
                 {
@@ -68,17 +68,16 @@ internal sealed class ConsoleWatcher : IAsyncDisposable
                         if (got == ConsoleReadResult.WouldBlock) break;
                         if (got == ConsoleReadResult.End)
                         {
+                            // The guest stopped (or another client took the console): its next boot must print the text again.
                             console.Dispose();
                             console = null;
+                            _seen = false;
+                            window.Clear();
                             break;
                         }
                         var n = decoder.GetChars(buffer, 0, count, chars, 0);
                         window.Append(chars, 0, n);
-                        if (window.ToString().Contains(_text, StringComparison.Ordinal))
-                        {
-                            _seen = true;
-                            return;
-                        }
+                        if (window.ToString().Contains(_text, StringComparison.Ordinal)) _seen = true;
                         if (window.Length > Keep + _text.Length) window.Remove(0, window.Length - _text.Length);
                     }
                     // One round trip on the connection: a remote stream's data arrives meanwhile.
