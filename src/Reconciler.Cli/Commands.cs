@@ -105,6 +105,7 @@ internal sealed class Commands
         root.Subcommands.Add(ApplyCommand(io));
         root.Subcommands.Add(RollbackCommand.Build(io, DirArg, Connect));
         foreach (var command in ControllerCommands.Build(io)) root.Subcommands.Add(command);
+        root.Subcommands.Add(GuestCommands.Inventory(io, DirArg, Connect));
         return root;
     }
 
@@ -192,6 +193,17 @@ internal sealed class Commands
             Description = "How many domains may be restarted at the same time (for updates whose updatePolicy allows restarts).",
             DefaultValueFactory = _ => 1,
         };
+        var wait = new Option<string?>("--wait")
+        {
+            Description = "ready: after applying, wait until every domain whose spec says state: running is ready by its spec.readiness (default: running); "
+                + "shows progress per domain and exits 1 naming those not ready in time, and why. Needs a spec directory.",
+        };
+        wait.AcceptOnlyFromAmong("ready");
+        var waitTimeout = new Option<int>("--wait-timeout")
+        {
+            Description = "Seconds --wait ready waits for all guests together.",
+            DefaultValueFactory = _ => GuestCommands.DefaultWaitTimeout,
+        };
         var cmd = new Command("apply", """
             Make the nodes match the specs: create, update, start, stop and destroy owned domains. Only domains Reconciler owns are changed; disks are never deleted.
             A mass removal (by default more than 5 of a node's owned domains and more than 25 % of them, or more than 50) is held:
@@ -200,12 +212,14 @@ internal sealed class Commands
             """)
         {
             target, Connect, autoApprove, Adopt, shutdownTimeout, lockTimeout, OutputFormat, MaxDisruption, parallelRestarts, AllowMassPrune, MassPruneLimit,
+            wait, waitTimeout,
         };
         cmd.SetAction((parse, ct) => Run.ApplyAsync(io, new ApplyArgs(
             parse.GetValue(target)!, parse.GetValue(Connect), parse.GetValue(autoApprove), parse.GetValue(Adopt),
             TimeSpan.FromSeconds(parse.GetValue(shutdownTimeout)), TimeSpan.FromSeconds(parse.GetValue(lockTimeout)),
             parse.GetValue(OutputFormat) == "json", ParseDisruption(parse.GetValue(MaxDisruption), Disruption.NextBoot),
-            Math.Max(1, parse.GetValue(parallelRestarts)), MassPrune(parse)), ct));
+            Math.Max(1, parse.GetValue(parallelRestarts)), MassPrune(parse),
+            parse.GetValue(wait) == "ready" ? TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(waitTimeout))) : null), ct));
         return cmd;
     }
 }
@@ -216,4 +230,4 @@ internal sealed record PlanArgs(string Dir, string? Connect, bool Json, bool Det
 
 /// <summary>Arguments of <c>apply</c>.</summary>
 internal sealed record ApplyArgs(string Target, string? Connect, bool AutoApprove, bool Adopt, TimeSpan ShutdownTimeout, TimeSpan LockTimeout, bool Json,
-    Disruption? MaxDisruption, int MaxParallelRestarts, PruneLimits? MassPrune = null);
+    Disruption? MaxDisruption, int MaxParallelRestarts, PruneLimits? MassPrune = null, TimeSpan? WaitReady = null);

@@ -212,12 +212,16 @@ internal static class ControllerCommands
         var endpoint = new Option<string?>("--endpoint", "-e") { Description = $"The controller's address (default {ControllerHost.DefaultEndpoint})." };
         var output = new Option<string>("--output", "-o") { Description = "table (default) or json.", DefaultValueFactory = _ => "table" };
         output.AcceptOnlyFromAmong("table", "text", "json");
-        var cmd = new Command("status", "Show what a running `reconcile run` controller reports: the source revision, nodes, and each resource's condition (Ready, Reconciling, Stalled), last applied revision and last error.")
+        var dir = new Argument<string?>("DIR") { Arity = ArgumentArity.ZeroOrOne, Description = "A spec directory: read its domains' nodes directly (state, guest ready, addresses with their source) instead of asking a controller." };
+        var connect = new Option<string?>("--connect", "-c") { Description = "With DIR: libvirt URI for specs that define no Node." };
+        var cmd = new Command("status", "Show what a running `reconcile run` controller reports: the source revision, nodes, and each resource's condition (Ready, Reconciling, Stalled), last applied revision and last error. "
+            + "With DIR: read the nodes of the domains under DIR directly (no controller): state, guest ready (spec.readiness), addresses (source lease, agent or arp).")
         {
-            endpoint, output,
+            dir, endpoint, output, connect,
         };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(dir) is { } specs) return await GuestCommands.StatusAsync(io, specs, parse.GetValue(connect), parse.GetValue(output) == "json", ct).ConfigureAwait(false);
             var baseUri = parse.GetValue(endpoint) is { } e ? new Uri(e.Contains("://", StringComparison.Ordinal) ? e : "http://" + e) : ControllerHost.DefaultEndpoint;
             var url = new Uri(baseUri, "status");
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };

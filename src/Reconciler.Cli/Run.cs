@@ -76,10 +76,16 @@ internal static class Run
         NativeHeap.PreferThroughput();
         var options = new ApplyOptions(args.ShutdownTimeout, VerifyLive: false, args.MaxParallelRestarts);
         ApplyReport report;
+        LoadedSpecs? loadedSpecs = null;
         try
         {
             if (File.Exists(args.Target))
             {
+                if (args.WaitReady is not null)
+                {
+                    io.Err.WriteLine("error: --wait ready needs a spec directory (a saved plan has no spec.readiness); apply the plan, then run `reconcile apply DIR --wait ready`");
+                    return CliApp.Error;
+                }
                 var saved = SavedPlan.Read(args.Target, out var error);
                 if (saved is null)
                 {
@@ -101,13 +107,14 @@ internal static class Run
                     io.Err.WriteLine("The specs have errors; nothing was applied.");
                     return CliApp.Error;
                 }
+                loadedSpecs = loaded;
                 report = await Operations.PlanAndApplyAsync(loaded, args.Adopt, options, args.LockTimeout,
                     plan => Confirm(io, plan, args.AutoApprove), io.Out, ct, args.MaxDisruption, prefetch, args.MassPrune).ConfigureAwait(false);
                 if (report.Plan.IsEmpty)
                 {
                     io.Out.Write(PlanText.Render(report.Plan, io.Color));
                     ReportHeld(io, report.Plan);
-                    return report.Plan.HasErrors ? CliApp.Error : CliApp.Ok;
+                    return report.Plan.HasErrors ? CliApp.Error : await WaitReadyAsync(io, args, loaded, ct).ConfigureAwait(false);
                 }
                 if (!report.Confirmed)
                 {
@@ -122,8 +129,21 @@ internal static class Run
             io.Err.WriteLine("    hint: wait for that apply to finish, or raise --lock-timeout");
             return CliApp.Error;
         }
-        return Summarize(io, report);
+        var code = Summarize(io, report);
+        if (loadedSpecs is null || args.WaitReady is null) return code;
+        if (code != CliApp.Ok)
+        {
+            io.Err.WriteLine("Not waiting for the guests to be ready: the apply did not complete.");
+            return code;
+        }
+        return await WaitReadyAsync(io, args, loadedSpecs, ct).ConfigureAwait(false);
     }
+
+    /// <summary>The --wait ready part of apply (nothing without it); progress goes to stderr when stdout carries JSON.</summary>
+    private static Task<int> WaitReadyAsync(Io io, ApplyArgs args, LoadedSpecs loaded, CancellationToken ct) =>
+        args.WaitReady is { } timeout
+            ? GuestCommands.WaitAsync(io, loaded, timeout, args.Json ? io.Err : io.Out, ct)
+            : Task.FromResult(CliApp.Ok);
 
     /// <summary>Says which removals were held as a mass removal and how to release them.</summary>
     private static void ReportHeld(Io io, Plan plan)

@@ -111,6 +111,8 @@ public sealed class ControllerHost : IAsyncDisposable
         services.AddHostedService<SourceService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconcileService>());
         services.AddHostedService<LibvirtEventService>();
+        services.AddSingleton<GuestStore>();
+        services.AddHostedService<GuestWatchService>();
         GitHubIntegration.Add(builder, settings);
 
         var app = builder.Build();
@@ -160,7 +162,7 @@ public sealed class ControllerHost : IAsyncDisposable
         var source = sp.GetRequiredService<ISpecSource>();
         var desired = sp.GetRequiredService<DesiredState>();
         var leadership = sp.GetRequiredService<Leadership>();
-        return sp.GetRequiredService<StatusStore>().Snapshot(desired.Status(source.Kind, source.Description)) with
+        return sp.GetRequiredService<GuestStore>().Merge(sp.GetRequiredService<StatusStore>().Snapshot(desired.Status(source.Kind, source.Description))) with
         {
             Leadership = leadership.Enabled ? new LeadershipStatus(leadership.Identity, leadership.IsLeader, leadership.Leader) : null,
         };

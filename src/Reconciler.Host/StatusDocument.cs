@@ -74,7 +74,32 @@ public sealed record ResourceStatus(
     DateTimeOffset? NextRetryAt,
     DateTimeOffset LastTransitionAt,
     DateTimeOffset? LastFailureAt = null,
-    DateTimeOffset? PruneAt = null);
+    DateTimeOffset? PruneAt = null)
+{
+    /// <summary>For a domain: what its guest last showed (state, GuestReady, addresses); null until read, and for other kinds.</summary>
+    public GuestStatusInfo? Guest { get; init; }
+}
+
+/// <summary>One address of a guest as <c>/status</c> shows it.</summary>
+/// <param name="Address">The address.</param>
+/// <param name="Prefix">Its prefix length.</param>
+/// <param name="Source">lease, agent or arp.</param>
+/// <param name="Mac">The interface's MAC address, if the source gives it.</param>
+/// <param name="Interface">The interface's name as the source gives it.</param>
+public sealed record GuestAddressStatus(string Address, int Prefix, string Source, string? Mac, string Interface);
+
+/// <summary>What the controller last read about a domain's guest (apart from the pass: see <c>GuestWatchService</c>).</summary>
+/// <param name="State">running, stopped, paused, missing, unreachable…</param>
+/// <param name="Readiness">The domain's spec.readiness (running when none).</param>
+/// <param name="Ready">Guest ready: true, false, or null when it cannot be told.</param>
+/// <param name="Reason">Why, in words.</param>
+/// <param name="Address">The address to reach it at (the first trusted one), or null.</param>
+/// <param name="Addresses">Every address, in order of trust (lease, agent, arp).</param>
+/// <param name="Skipped">Sources that errored, as <c>source: error</c>.</param>
+/// <param name="CheckedAt">When it was read.</param>
+/// <param name="Since">Since when <paramref name="Ready"/> has had its value (as the controller saw it).</param>
+public sealed record GuestStatusInfo(string State, string Readiness, bool? Ready, string Reason, string? Address,
+    IReadOnlyList<GuestAddressStatus> Addresses, IReadOnlyList<string> Skipped, DateTimeOffset CheckedAt, DateTimeOffset Since);
 
 /// <summary>Domain removals held as a mass removal, waiting for <c>reconcile approve-prune REVISION</c>.</summary>
 /// <param name="Node">Node name.</param>

@@ -33,13 +33,13 @@ public static class StatusText
             b.Append("No resources.\n");
             return b.ToString();
         }
-        var rows = new List<string[]> { new[] { "NODE", "KIND", "NAME", "STATE", "REASON", "REVISION", "MESSAGE" } };
+        var rows = new List<string[]> { new[] { "NODE", "KIND", "NAME", "STATE", "REASON", "REVISION", "GUEST", "MESSAGE" } };
         foreach (var r in doc.Resources)
         {
             var message = r.LastError ?? r.Message ?? "";
             if (r.PendingRestart.Count > 0) message = $"restart pending: {string.Join(", ", r.PendingRestart)}" + (message.Length == 0 ? "" : "; " + message);
             if (message.Length > 100) message = message[..97] + "...";
-            rows.Add([r.Node, r.Kind, r.Name, r.State, r.Reason, Short(r.LastAppliedRevision), message]);
+            rows.Add([r.Node, r.Kind, r.Name, r.State, r.Reason, Short(r.LastAppliedRevision), Guest(r.Guest), message]);
         }
         var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
         foreach (var row in rows)
@@ -52,6 +52,10 @@ public static class StatusText
         }
         return b.ToString();
     }
+
+    /// <summary>GuestReady and the first address: <c>ready 198.18.9.101</c>, <c>not ready</c>, <c>-</c> when not read.</summary>
+    private static string Guest(GuestStatusInfo? g) => g is null ? "-"
+        : (g.Ready switch { true => "ready", false => "not ready", null => "unknown" }) + (g.Address is null ? "" : " " + g.Address);
 
     private static string Short(string? revision) => revision is null or "" ? "-" : revision.Length > 12 ? revision[..12] : revision;
 }

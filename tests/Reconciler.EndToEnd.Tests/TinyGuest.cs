@@ -16,7 +16,12 @@ internal static class TinyGuest
     /// <summary>Where the kernel, initramfs and downloaded .debs are kept between runs.</summary>
     public const string CacheDirectory = "/var/tmp/reconciler-tiny-guest";
 
-    private static readonly Lazy<(string Kernel, string Initrd)> Built = new(Build);
+    /// <summary>Where the agent build (<c>TINY_AGENT=1</c>: qemu-ga answers on the agent channel) is kept.</summary>
+    public const string AgentCacheDirectory = "/var/tmp/reconciler-tiny-guest-agent";
+
+    private static readonly Lazy<(string Kernel, string Initrd)> Built = new(() => Build(CacheDirectory, agent: false));
+
+    private static readonly Lazy<(string Kernel, string Initrd)> BuiltWithAgent = new(() => Build(AgentCacheDirectory, agent: true));
 
     public static string Kernel => Built.Value.Kernel;
 
@@ -34,6 +39,21 @@ internal static class TinyGuest
         $"{indent}  initrd: {Initrd}",
         $"{indent}  cmdline: \"console=ttyS0 quiet{(cmdline.Length == 0 ? "" : " " + cmdline)}\"",
         $"{indent}console: {{log: {consoleLog}}}");
+
+    /// <summary>
+    /// The patches of <see cref="XmlPatches(string, string)"/> for the agent build when
+    /// <paramref name="agent"/>, with <paramref name="cmdline"/> added to the kernel command line
+    /// (e.g. <c>tiny.noacpi</c>: the guest ignores the power button).
+    /// </summary>
+    public static string XmlPatches(string consoleLog, string indent, bool agent, string cmdline = "")
+    {
+        var (kernel, initrd) = agent ? BuiltWithAgent.Value : Built.Value;
+        return string.Join("\n",
+            $"{indent}- {{xpath: /domain/os, add: \"<kernel>{kernel}</kernel>\"}}",
+            $"{indent}- {{xpath: /domain/os, add: \"<initrd>{initrd}</initrd>\"}}",
+            $"{indent}- {{xpath: /domain/os, add: \"<cmdline>console=ttyS0 quiet{(cmdline.Length == 0 ? "" : " " + cmdline)}</cmdline>\"}}",
+            $"{indent}- {{xpath: /domain/devices/serial, add: \"<log file='{consoleLog}' append='off'/>\"}}");
+    }
 
     /// <summary>
     /// The <c>xml:</c> patches (a YAML list at <paramref name="indent"/>) that boot the guest's
@@ -76,28 +96,29 @@ internal static class TinyGuest
         }
     }
 
-    private static (string, string) Build()
+    private static (string, string) Build(string cacheDirectory, bool agent)
     {
         var script = Path.Combine(SourceDir(), "..", "guest", "tiny-guest-build.sh");
         Assert.True(File.Exists(script), $"the tiny guest's build script is missing: {script}");
-        var kernel = Path.Combine(CacheDirectory, "vmlinuz");
-        var initrd = Path.Combine(CacheDirectory, "initrd.gz");
-        var stamp = Path.Combine(CacheDirectory, "built-by.sha256");
+        var kernel = Path.Combine(cacheDirectory, "vmlinuz");
+        var initrd = Path.Combine(cacheDirectory, "initrd.gz");
+        var stamp = Path.Combine(cacheDirectory, "built-by.sha256");
         var scriptHash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(script)));
-        Directory.CreateDirectory(CacheDirectory);
+        Directory.CreateDirectory(cacheDirectory);
         // One builder at a time (another test process may want the guest too).
-        using var lockFile = Lock(Path.Combine(CacheDirectory, ".lock"));
+        using var lockFile = Lock(Path.Combine(cacheDirectory, ".lock"));
         if (File.Exists(kernel) && File.Exists(initrd) && File.Exists(stamp) && File.ReadAllText(stamp).Trim() == scriptHash)
         {
             return (kernel, initrd);
         }
         File.Delete(stamp);
-        var first = Run("sh", script, CacheDirectory);
+        var env = agent ? "1" : "0";
+        var first = Run(env, "sh", script, cacheDirectory);
         if (first.Code != 0)
         {
             // A machine whose package lists were never fetched (or were cleaned) cannot download the .debs.
-            Run("apt-get", "update", "-q");
-            var second = Run("sh", script, CacheDirectory);
+            Run(env, "apt-get", "update", "-q");
+            var second = Run(env, "sh", script, cacheDirectory);
             Assert.True(second.Code == 0, $"could not build the tiny guest with {script}:\n{first.Output}\n--- after apt-get update:\n{second.Output}");
         }
         Assert.True(File.Exists(kernel) && File.Exists(initrd), $"{script} made no {kernel} / {initrd}");
@@ -121,9 +142,10 @@ internal static class TinyGuest
         }
     }
 
-    private static (int Code, string Output) Run(string program, params string[] args)
+    private static (int Code, string Output) Run(string agent, string program, params string[] args)
     {
         var info = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.Environment["TINY_AGENT"] = agent;
         foreach (var a in args) info.ArgumentList.Add(a);
         using var p = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {program}");
         var stdout = p.StandardOutput.ReadToEndAsync();

@@ -29,14 +29,15 @@ internal static class RealLibvirt
         }
     }
 
-    public static void Cleanup()
+    /// <summary>Destroys and undefines every domain whose name starts with <paramref name="prefix"/>.</summary>
+    public static void Cleanup(string prefix = Prefix)
     {
         using var conn = Connect();
         foreach (var d in conn.ListAllDomains())
         {
             using (d)
             {
-                if (!d.Name.StartsWith(Prefix, StringComparison.Ordinal)) continue;
+                if (!d.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
                 try { if (d.IsActive) d.Destroy(); } catch (LibvirtException) { }
                 try { d.Undefine(UndefineFlags.Nvram); } catch (LibvirtException) { }
             }

@@ -107,3 +107,66 @@ public class CpuCompareDaemonTests(SessionDaemonFixture fixture)
         Assert.Contains("avx512f", ex.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The console stream and the guest calls on a QEMU domain with no guest OS (nothing answers inside).</summary>
+[Collection(SessionDaemonCollection.Name)]
+public class GuestDaemonTests(SessionDaemonFixture fixture)
+{
+    [SessionDaemonFact]
+    public void Console_opens_on_a_running_domain_reads_without_waiting_and_ends_when_it_stops()
+    {
+        using var conn = LibvirtConnection.Open(fixture.Daemon.Uri);
+        var name = TestDriver.UniqueName("console");
+        using var dom = conn.DefineDomain($"""
+            <domain type='qemu'>
+              <name>{name}</name>
+              <memory unit='MiB'>64</memory>
+              <vcpu>1</vcpu>
+              <os><type arch='x86_64'>hvm</type></os>
+              <devices>
+                <serial type='pty'><target port='0'/></serial>
+                <console type='pty'><target type='serial' port='0'/></console>
+                <channel type='unix'><source mode='bind' path='/tmp/{name}.agent'/><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
+              </devices>
+            </domain>
+            """);
+        try
+        {
+            Assert.ThrowsAny<LibvirtException>(() => dom.OpenConsole());
+            dom.Create();
+            using var console = dom.OpenConsole();
+            var buffer = new byte[4096];
+            // No guest OS: whatever SeaBIOS writes or not, a read never waits.
+            var first = console.Read(buffer, out var count);
+            Assert.True(first is ConsoleReadResult.WouldBlock or ConsoleReadResult.Data, first.ToString());
+            Assert.True(first == ConsoleReadResult.Data ? count > 0 : count == 0);
+
+            // An agent channel with no agent behind it: a typed error, not a hang.
+            Assert.ThrowsAny<LibvirtException>(() => dom.GetGuestTime());
+            Assert.ThrowsAny<LibvirtException>(() => dom.GetInterfaceAddresses(AddressSource.Agent));
+            // No interface at all: the leases know nothing.
+            Assert.Empty(dom.GetInterfaceAddresses(AddressSource.Lease));
+
+            dom.Destroy();
+            var ended = TestDriver.WaitUntil(() =>
+            {
+                try
+                {
+                    _ = dom.IsActive; // a call on the connection lets the stream's end arrive
+                    return console.Read(buffer, out _) == ConsoleReadResult.End;
+                }
+                catch (LibvirtException)
+                {
+                    return true; // an aborted stream is an end too
+                }
+            }, TimeSpan.FromSeconds(10));
+            Assert.True(ended, "the console stream did not end after the domain stopped");
+        }
+        finally
+        {
+            if (dom.IsActive) dom.Destroy();
+            dom.Undefine();
+            File.Delete($"/tmp/{name}.agent");
+        }
+    }
+}

@@ -253,6 +253,9 @@ public sealed partial record DomainSpec(
     /// <summary>How a live migration moves it when <see cref="Node"/> changes; null means <see cref="MigrationPolicy.Default"/> (shared storage).</summary>
     public MigrationPolicy? Migration { get; init; }
 
+    /// <summary>What "the guest is ready" means (<c>spec.readiness</c>); null means <see cref="Model.Readiness.Default"/> (it runs). Never rendered, never compared.</summary>
+    public Readiness? Readiness { get; init; }
+
     /// <summary>
     /// The values of the declared fields (rows of the field table that name their XML place, such
     /// as an attribute of a child of <c>cpu</c>): written or defaulted ones from a spec, present ones from live XML.

@@ -72,6 +72,7 @@ internal sealed class DomainKind : KindHandler
         UpdatePolicyFields.SnapshotBeforeUpdate,
         UpdatePolicyFields.SnapshotsToKeep,
         MigrationFields.Migration,
+        ReadinessFields.Readiness,
         BoundFields.Description.Row,
         BoundFields.DomainType.Row,
         BoundFields.Arch.Row,
@@ -165,6 +166,7 @@ internal sealed class DomainKind : KindHandler
         {
             Placement = spec.Get<ParsedObject>("placement") is { } p ? BuildPlacement(p) : null,
             Migration = MigrationFields.Build(spec.Get<ParsedObject>("migration")),
+            Readiness = ReadinessFields.Build(spec.Get<ParsedObject>("readiness"), context),
             Declared = DeclaredBinder.Bind(spec, DeclaredFields.Domain),
             MemoryBacking = HardwareBuild.MemoryBacking(spec.Get<ParsedObject>("memoryBacking")),
             BootOrder = spec.Get<ParsedObject>("boot")?.Get<List<string>>("order"),
