@@ -106,6 +106,7 @@ internal sealed class Commands
         root.Subcommands.Add(RollbackCommand.Build(io, DirArg, Connect));
         foreach (var command in ControllerCommands.Build(io)) root.Subcommands.Add(command);
         root.Subcommands.Add(GuestCommands.Inventory(io, DirArg, Connect));
+        root.Subcommands.Add(CompletionCommand.Build(io));
         return root;
     }
 
@@ -145,6 +146,7 @@ internal sealed class Commands
     private Command Render(Io io)
     {
         var name = new Option<string?>("--name") { Description = "Render only this domain." };
+        CompletionCommand.DomainNames(name, DirArg);
         var cmd = new Command("render", "Print the libvirt domain XML Reconciler would define for each spec (after xml patches). Reads the node's capabilities to pick the domain type.")
         {
             DirArg, name, Connect,

@@ -69,10 +69,34 @@ public sealed partial class DeploymentFilesTests
         Assert.Contains("reconcile run", unit);
         Assert.Contains("RestartPreventExitStatus=78", unit);
         var docker = File.ReadAllText(Path.Combine(Root, "deploy", "Dockerfile"));
-        Assert.Contains("dotnet publish src/Reconciler.Cli", docker);
+        // The image carries the binary the package ships, made by the same script.
+        Assert.Contains("build/package.sh --binary-only", docker);
+        Assert.Contains("/usr/bin/reconcile", docker);
         Assert.Contains("libvirt0", docker);
         Assert.Contains("git", docker);
         Assert.Matches(@"(?m)^USER \d+", docker);
+    }
+
+    [Fact]
+    public void The_chart_image_the_package_and_the_unit_agree_on_version_and_settings_path()
+    {
+        var version = Regex.Match(File.ReadAllText(Path.Combine(Root, "Directory.Build.props")), "<VersionPrefix>([^<]+)</VersionPrefix>").Groups[1].Value;
+        Assert.Matches(@"^\d+\.\d+\.\d+$", version);
+        var chart = Path.Combine(Root, "charts", "reconciler");
+        Assert.Contains($"appVersion: \"{version}\"", File.ReadAllText(Path.Combine(chart, "Chart.yaml")));
+        Assert.Contains($"tag: \"{version}\"", File.ReadAllText(Path.Combine(chart, "values.yaml")));
+        const string settings = "/etc/reconciler/appsettings.json";
+        Assert.Contains(settings, File.ReadAllText(Path.Combine(chart, "templates", "controller.yaml")));
+        Assert.Contains(settings, File.ReadAllText(Path.Combine(Root, "deploy", "Dockerfile")));
+        Assert.Contains($"run --config {settings}", File.ReadAllText(Path.Combine(Root, "deploy", "systemd", "reconciler.service")));
+        // The package ships that file as a conffile, with settings the controller knows.
+        var debian = Path.Combine(Root, "build", "debian");
+        Assert.Equal(settings, File.ReadAllText(Path.Combine(debian, "conffiles")).Trim());
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(debian, "appsettings.json")));
+        var known = typeof(ControllerOptions).GetProperties().Select(p => p.Name).ToHashSet();
+        var keys = json.RootElement.GetProperty("Reconciler").EnumerateObject().Select(p => p.Name).ToList();
+        Assert.NotEmpty(keys);
+        Assert.All(keys, k => Assert.Contains(k, known));
     }
 
     private static bool Exists(YamlMappingNode node, string[] path)
