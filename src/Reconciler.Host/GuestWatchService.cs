@@ -7,11 +7,13 @@ namespace Reconciler.Host;
 
 /// <summary>
 /// The controller's guest reads, apart from its passes: every <see cref="Interval"/> the declared
-/// domains' guests are read (addresses, readiness) over connections of its own, in parallel and
-/// bounded (<see cref="GuestReadOptions"/>), so a silent guest agent never stalls a pass. Domains
+/// domains' guests are read (addresses, readiness), in parallel and
+/// bounded (<see cref="GuestReadOptions"/>), so a silent guest agent never stalls a pass. Remote
+/// nodes are read over the controller's held connections (a node down is skipped, not waited for). Domains
 /// with a console readiness check have their console watched for as long as they run.
 /// </summary>
-internal sealed partial class GuestWatchService(DesiredState desired, ReconcileService reconcile, GuestStore store, ILogger<GuestWatchService> logger)
+internal sealed partial class GuestWatchService(DesiredState desired, ReconcileService reconcile, NodeConnectionService connections, GuestStore store,
+    ILogger<GuestWatchService> logger)
     : BackgroundService
 {
     /// <summary>How often the guests are read.</summary>
@@ -19,7 +21,8 @@ internal sealed partial class GuestWatchService(DesiredState desired, ReconcileS
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await using var watch = new GuestWatch();
+        // Remote nodes are read over the controller's own connections: no second one per node.
+        await using var watch = new GuestWatch(connections.Pool);
         try
         {
             while (!stoppingToken.IsCancellationRequested)

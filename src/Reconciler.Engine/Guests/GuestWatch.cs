@@ -1,13 +1,16 @@
 namespace Reconciler.Engine.Guests;
 
 /// <summary>
-/// Repeated guest reads for a long-running caller (the controller): keeps its own connection to
-/// each node between rounds (apart from any pass's), and watches the console of each running
+/// Repeated guest reads for a long-running caller (the controller): reads remote nodes over the
+/// controller's held connections (<see cref="NodeConnections.Held"/>: a node gets no second
+/// connection, and a node that is down is not waited for) when given the pool, else over
+/// connections of its own kept between rounds (in-process nodes always), and watches the console of each running
 /// domain with a console readiness check for as long as it runs, so the console text is seen
 /// whenever the guest prints it. Not thread-safe: one round at a time.
 /// </summary>
-public sealed class GuestWatch : IAsyncDisposable
+public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
 {
+    /// <summary>The connections this watch opened and owns (the pool's are borrowed per round).</summary>
     private readonly Dictionary<string, NodeSession> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Node, string Name), (string Text, LibvirtDomain Domain, ConsoleWatcher Watcher)> _watchers = [];
 
@@ -19,13 +22,14 @@ public sealed class GuestWatch : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(specs);
         ArgumentNullException.ThrowIfNull(nodes);
-        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var stale in _sessions.Keys.Where(k => nodes.All(n => n.Name != k) || !Alive(_sessions[k])).ToList())
+        var (borrowed, errors) = pool?.Held(nodes) ?? ([], new Dictionary<string, string>(StringComparer.Ordinal));
+        var own = pool is null ? nodes : nodes.Where(NodeConnections.IsInProcess).ToList();
+        foreach (var stale in _sessions.Keys.Where(k => own.All(n => n.Name != k) || !Alive(_sessions[k])).ToList())
         {
             _sessions[stale].Dispose();
             _sessions.Remove(stale);
         }
-        var opened = await Task.WhenAll(nodes.Where(n => !_sessions.ContainsKey(n.Name))
+        var opened = await Task.WhenAll(own.Where(n => !_sessions.ContainsKey(n.Name))
             .Select(async n => (n.Name, Result: await Workspace.OpenOneAsync(n, ct).ConfigureAwait(false)))).ConfigureAwait(false);
         foreach (var (name, (session, error)) in opened)
         {
@@ -33,16 +37,18 @@ public sealed class GuestWatch : IAsyncDisposable
             else errors[name] = error ?? "not connected";
         }
 
+        var sessions = new Dictionary<string, NodeSession>(_sessions, StringComparer.Ordinal);
+        foreach (var (name, session) in borrowed) sessions[name] = session;
         var targets = new List<GuestTarget>();
         try
         {
             foreach (var spec in specs.Domains.OrderBy(d => d.Name, StringComparer.Ordinal))
             {
-                targets.Add(await Task.Run(() => GuestOperations.Find(spec, _sessions, errors), ct).ConfigureAwait(false));
+                targets.Add(await Task.Run(() => GuestOperations.Find(spec, sessions, errors), ct).ConfigureAwait(false));
             }
             var statuses = await Task.WhenAll(targets.Select(t => t.Domain is null
                 ? Task.FromResult(t.Missing(DateTimeOffset.UtcNow))
-                : GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, ct)?.Seen, ct))).ConfigureAwait(false);
+                : GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct))).ConfigureAwait(false);
             // A console watch ends when its domain stops or leaves the specs; the next start is watched afresh.
             foreach (var key in _watchers.Keys.Where(k => !statuses.Any(s => s.Node == k.Node && s.Name == k.Name && s.State == "running")).ToList())
             {
@@ -58,14 +64,14 @@ public sealed class GuestWatch : IAsyncDisposable
     }
 
     /// <summary>The console watcher of a running domain with a console check, started on first sight.</summary>
-    private ConsoleWatcher? Watch(GuestTarget target, CancellationToken ct)
+    private ConsoleWatcher? Watch(GuestTarget target, IReadOnlyDictionary<string, NodeSession> sessions, CancellationToken ct)
     {
         if (target.Readiness is not { Kind: ReadinessKind.Console, ConsoleText: { } text }) return null;
         var key = (target.Node!, target.Spec.Name);
         if (_watchers.TryGetValue(key, out var existing) && existing.Text == text) return existing.Watcher;
         try
         {
-            if (_sessions[target.Node!].Connection.LookupDomainByName(target.Spec.Name) is not { } domain) return null;
+            if (sessions[target.Node!].Connection.LookupDomainByName(target.Spec.Name) is not { } domain) return null;
             if (!domain.IsActive)
             {
                 domain.Dispose();

@@ -128,6 +128,28 @@ public sealed partial class NodeConnections : IDisposable
     }
 
     /// <summary>
+    /// The held connection of each remote node in <paramref name="targets"/> that is up right now,
+    /// without waiting and without starting a connection (the passes do that): for readers beside
+    /// the passes (the guest watch), so that a node gets no second connection. An error for a
+    /// remote node that is not up; in-process nodes are left out (the caller opens its own).
+    /// The sessions stay the pool's: never dispose them.
+    /// </summary>
+    internal (Dictionary<string, NodeSession> Sessions, Dictionary<string, string> Errors) Held(IReadOnlyList<NodeTarget> targets)
+    {
+        var sessions = new Dictionary<string, NodeSession>(StringComparer.Ordinal);
+        var errors = new Dictionary<string, string>(StringComparer.Ordinal);
+        lock (_gate)
+        {
+            foreach (var target in targets.Where(t => !IsInProcess(t)))
+            {
+                if (_entries.TryGetValue(Key(target), out var entry) && entry.Live() is { } live) sessions[target.Name] = live;
+                else errors[target.Name] = entry?.Describe() ?? "not connected yet";
+            }
+        }
+        return (sessions, errors);
+    }
+
+    /// <summary>
     /// Takes back the sessions of a pass: in-process ones are closed; a held connection found
     /// dead (<c>virConnectIsAlive</c>) is dropped and reconnected in the background.
     /// </summary>
