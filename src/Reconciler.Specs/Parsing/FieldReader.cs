@@ -249,27 +249,14 @@ internal static partial class FieldReader
         return result;
     }
 
-    /// <summary>A list of strings (enums when the row has allowed values); each item's position is recorded as <c>path[i]</c>.</summary>
-    private static List<string>? ReadStringList(YamlNode node, FieldDef field, string path, DocumentContext ctx)
-    {
-        if (node is not YamlSequenceNode sequence)
-        {
-            ctx.Error(WrongType, $"expected a list of strings, got {Describe(node)}", node, path,
-                field.Example is null ? "write a list, e.g. [\"a\", \"b\"]" : $"e.g. {field.Name}: {field.Example}");
-            return null;
-        }
-        var result = new List<string>(sequence.Children.Count);
-        for (var i = 0; i < sequence.Children.Count; i++)
-        {
-            var itemPath = $"{path}[{i}]";
-            var child = sequence.Children[i];
-            ctx.Fields[itemPath] = ctx.At(child);
-            // A broken item keeps its place (empty) so that later indexes still match the file
-            // (pinning.vcpus: the index is the vCPU). Items are enums when the row has allowed values.
-            result.Add(IsNull(child) ? "" : (field.Allowed is null ? ReadString(child, field, itemPath, ctx) : ReadEnum(child, field, itemPath, ctx)) ?? "");
-        }
-        return result;
-    }
+    /// <summary>
+    /// A list of strings (enums when the row has allowed values); each item's position is recorded
+    /// as <c>path[i]</c>. A broken item keeps its place (empty) so that later indexes still match
+    /// the file (pinning.vcpus: the index is the vCPU).
+    /// </summary>
+    private static List<string>? ReadStringList(YamlNode node, FieldDef field, string path, DocumentContext ctx) =>
+        ReadItems(node, path, ctx, field.Example is null ? "write a list, e.g. [\"a\", \"b\"]" : $"e.g. {field.Name}: {field.Example}",
+            (child, itemPath) => IsNull(child) ? "" : (field.Allowed is null ? ReadString(child, field, itemPath, ctx) : ReadEnum(child, field, itemPath, ctx)) ?? "");
 
     public static string Join(string path, string key) => path.Length == 0 ? key : path + "." + key;
 
