@@ -1,19 +1,30 @@
 namespace Reconciler.Core.Model;
 
-/// <summary>The kind of storage pool. Only directory pools for now.</summary>
+/// <summary>The kind of storage pool.</summary>
 public enum StoragePoolType
 {
     /// <summary>A directory on the node (<c>&lt;pool type='dir'&gt;</c>).</summary>
     Dir,
+    /// <summary>An LVM volume group (<c>&lt;pool type='logical'&gt;</c>); its volumes are logical volumes.</summary>
+    Logical,
+    /// <summary>A network file system mounted on the node (<c>&lt;pool type='netfs'&gt;</c>).</summary>
+    Netfs,
+    /// <summary>A Ceph RADOS block device pool (<c>&lt;pool type='rbd'&gt;</c>).</summary>
+    Rbd,
+    /// <summary>An iSCSI target's LUNs (<c>&lt;pool type='iscsi'&gt;</c>).</summary>
+    Iscsi,
 }
 
 /// <summary>A storage pool Reconciler defines, builds, starts and keeps.</summary>
 /// <param name="Meta">Metadata; the name is the libvirt pool name.</param>
 /// <param name="Node">Node name, or null for the only/default node.</param>
 /// <param name="Type">Pool type.</param>
-/// <param name="Path">Absolute target path on the node.</param>
+/// <param name="Path">Absolute target path on the node (dir and netfs pools); empty for the other types.</param>
 /// <param name="Autostart">Start the pool with the node.</param>
-public sealed record StoragePoolSpec(ResourceMeta Meta, string? Node, StoragePoolType Type, string Path, bool Autostart)
+/// <param name="Source">Where a non-directory pool's storage is (devices, host, export…); null for a dir pool.</param>
+/// <param name="Build">For a logical pool: build it (vgcreate on the devices) when it is created. Dir and netfs pools are always built (mkdir).</param>
+public sealed record StoragePoolSpec(ResourceMeta Meta, string? Node, StoragePoolType Type, string Path, bool Autostart,
+    PoolSource? Source = null, bool Build = false)
 {
     /// <summary>The pool name.</summary>
     public string Name => Meta.Name;

@@ -6,7 +6,18 @@ internal static class StorageText
     /// <summary>The line for a pool, volume, seed or network change with a spec; null for other changes.</summary>
     public static string? Describe(ResourceChange change)
     {
-        if (change is PoolChange { Spec: { } p }) return $"dir {p.Path}" + (p.Autostart ? ", autostart" : "");
+        if (change is PoolChange { Spec: { } p })
+        {
+            var what = p.Type switch
+            {
+                StoragePoolType.Logical => $"logical, volume group {p.Source?.Name} on {string.Join(", ", p.Source?.Devices ?? [])}" + (p.Build ? " (built: vgcreate)" : ""),
+                StoragePoolType.Netfs => $"netfs {p.Source?.Host}:{p.Source?.Export} on {p.Path}",
+                StoragePoolType.Rbd => $"rbd pool {p.Source?.Name} on {string.Join(", ", p.Source?.MonitorHosts ?? [])}",
+                StoragePoolType.Iscsi => $"iscsi {p.Source?.Iqn} at {p.Source?.Host}",
+                _ => $"dir {p.Path}",
+            };
+            return what + (p.Autostart ? ", autostart" : "");
+        }
         if (change is SeedChange { CloudInit: { } ci } seed) return $"cloud-init seed of {seed.Domain} in pool {seed.Pool}, instance-id {ci.InstanceId}";
         if (change is VolumeChange { Spec: { } v })
         {

@@ -21,17 +21,106 @@ public sealed class StoragePoolSpecValidator : AbstractValidator<StoragePoolSpec
                 Failures.Add(ctx, InvalidName, "metadata.name", $"'{Failures.Printable(p.Name)}' is not a valid pool name", "letters, digits and _ . - only (no '+')");
             }
             StorageRules.CheckNode(p.Node, nodeNames ?? [], ctx);
-            if (!p.Path.StartsWith('/'))
+            var written = p.Meta.Origin.Fields;
+            var type = PoolTypes.Xml(p.Type);
+            if (p.Type is StoragePoolType.Dir or StoragePoolType.Netfs)
             {
-                Failures.Add(ctx, InvalidPath, "spec.path", $"'{Failures.Printable(p.Path)}' is not an absolute path", "a pool path is an absolute directory on the node, e.g. /var/lib/libvirt/pools/lab");
+                if (!written.ContainsKey("spec.path") && p.Path.Length == 0)
+                {
+                    Failures.Add(ctx, MissingField, "spec.path", $"a {type} pool needs path: the directory on the node", "e.g. path: /var/lib/libvirt/pools/lab", "spec.type");
+                }
+                else
+                {
+                    PoolRules.CheckPath(p.Path, "spec.path", "a pool path is an absolute directory on the node, e.g. /var/lib/libvirt/pools/lab", ctx);
+                }
             }
-            else if (p.Path.Split('/').Any(s => s is "." or "..") || p.Path.Contains("//", StringComparison.Ordinal) || p.Path.Any(char.IsControl))
+            else if (written.ContainsKey("spec.path"))
             {
-                Failures.Add(ctx, InvalidPath, "spec.path", $"'{Failures.Printable(p.Path)}' is not a normalised path", "write it without '.', '..' or '//' segments");
+                Failures.Add(ctx, ConflictingFields, "spec.path", $"a {type} pool has no path of its own" + (p.Type == StoragePoolType.Logical ? " (libvirt uses /dev/VOLUMEGROUP)" : ""), "remove path", "spec.type");
             }
-            else if (p.Path.TrimEnd('/').Length == 0)
+            foreach (var (field, only) in new[] { ("devices", StoragePoolType.Logical), ("volumeGroup", StoragePoolType.Logical), ("build", StoragePoolType.Logical),
+                ("netfs", StoragePoolType.Netfs), ("rbd", StoragePoolType.Rbd), ("iscsi", StoragePoolType.Iscsi) })
             {
-                Failures.Add(ctx, InvalidPath, "spec.path", "the root directory cannot be a pool", "use a directory of its own, e.g. /var/lib/libvirt/pools/lab");
+                if (p.Type != only && written.ContainsKey("spec." + field))
+                {
+                    Failures.Add(ctx, ConflictingFields, "spec." + field, $"{field} is for {PoolTypes.Xml(only)} pools, not {type}", $"remove {field}, or set type: {PoolTypes.Xml(only)}", "spec.type");
+                }
+            }
+            switch (p.Type)
+            {
+                case StoragePoolType.Logical:
+                {
+                    var devices = p.Source?.Devices ?? [];
+                    if (devices.Count == 0)
+                    {
+                        Failures.Add(ctx, MissingField, "spec.devices", "a logical pool needs the block devices of its volume group", "e.g. devices: [/dev/sdb]", "spec.type");
+                    }
+                    var seen = new HashSet<string>(StringComparer.Ordinal);
+                    for (var i = 0; i < devices.Count; i++)
+                    {
+                        var at = $"spec.devices[{i}]";
+                        if (!PoolRules.CheckPath(devices[i], at, "a device is an absolute path on the node, e.g. /dev/sdb or /dev/disk/by-id/…", ctx)) continue;
+                        if (!devices[i].StartsWith("/dev/", StringComparison.Ordinal))
+                        {
+                            Failures.Add(ctx, InvalidPath, at, $"'{Failures.Printable(devices[i])}' is not under /dev", "a physical volume is a block device, e.g. /dev/sdb");
+                        }
+                        else if (!seen.Add(devices[i]))
+                        {
+                            Failures.Add(ctx, DuplicateDisk, at, $"{devices[i]} is listed twice", "list each device once");
+                        }
+                    }
+                    if (p.Source?.Name is { } vg && !System.Text.RegularExpressions.Regex.IsMatch(vg, StoragePatterns.VolumeGroup))
+                    {
+                        Failures.Add(ctx, InvalidName, written.ContainsKey("spec.volumeGroup") ? "spec.volumeGroup" : "metadata.name",
+                            $"'{Failures.Printable(vg)}' is not an LVM volume group name", "letters, digits and + _ . - (not starting with '-'), or set volumeGroup:");
+                    }
+                    break;
+                }
+                case StoragePoolType.Netfs:
+                    if (p.Source is not { } n)
+                    {
+                        Failures.Add(ctx, MissingField, "spec.netfs", "a netfs pool needs netfs: {host, export}", "e.g. netfs: {host: nfs1.lab, export: /exports/vms}", "spec.type");
+                        break;
+                    }
+                    PoolRules.CheckHost(n.Host ?? "", "spec.netfs.host", port: false, ctx);
+                    PoolRules.CheckPath(n.Export ?? "", "spec.netfs.export", "the export is an absolute directory on the server, e.g. /exports/vms", ctx);
+                    break;
+                case StoragePoolType.Rbd:
+                    if (p.Source is not { } r)
+                    {
+                        Failures.Add(ctx, MissingField, "spec.rbd", "an rbd pool needs rbd: {hosts, pool}", "e.g. rbd: {hosts: [\"ceph-mon1:6789\"], pool: rbd}", "spec.type");
+                        break;
+                    }
+                    if (r.MonitorHosts.Count == 0) Failures.Add(ctx, MissingField, "spec.rbd.hosts", "an rbd pool needs at least one Ceph monitor", "e.g. hosts: [\"ceph-mon1:6789\"]");
+                    for (var i = 0; i < r.MonitorHosts.Count; i++) PoolRules.CheckHost(r.MonitorHosts[i], $"spec.rbd.hosts[{i}]", port: true, ctx);
+                    if (r.Name is null || !System.Text.RegularExpressions.Regex.IsMatch(r.Name, StoragePatterns.CephName))
+                    {
+                        Failures.Add(ctx, InvalidValue, "spec.rbd.pool", $"'{Failures.Printable(r.Name ?? "")}' is not a Ceph pool name", "letters, digits and _ . -");
+                    }
+                    if (r.Auth is { } auth)
+                    {
+                        if (!System.Text.RegularExpressions.Regex.IsMatch(auth.Username, StoragePatterns.CephUser))
+                        {
+                            Failures.Add(ctx, InvalidValue, "spec.rbd.auth.username", $"'{Failures.Printable(auth.Username)}' is not a Ceph user name", "e.g. libvirt (without client.)");
+                        }
+                        if (!System.Text.RegularExpressions.Regex.IsMatch(auth.SecretUuid, StoragePatterns.Uuid))
+                        {
+                            Failures.Add(ctx, InvalidValue, "spec.rbd.auth.secretUuid", $"'{Failures.Printable(auth.SecretUuid)}' is not a UUID", "the UUID of a libvirt secret (virsh secret-list), e.g. 11111111-2222-3333-4444-555555555555");
+                        }
+                    }
+                    break;
+                case StoragePoolType.Iscsi:
+                    if (p.Source is not { } t)
+                    {
+                        Failures.Add(ctx, MissingField, "spec.iscsi", "an iscsi pool needs iscsi: {host, iqn}", "e.g. iscsi: {host: san1.lab, iqn: iqn.2004-04.com.example:storage.lun1}", "spec.type");
+                        break;
+                    }
+                    PoolRules.CheckHost(t.Host ?? "", "spec.iscsi.host", port: true, ctx);
+                    if (t.Iqn is null || !System.Text.RegularExpressions.Regex.IsMatch(t.Iqn, StoragePatterns.Iqn))
+                    {
+                        Failures.Add(ctx, InvalidValue, "spec.iscsi.iqn", $"'{Failures.Printable(t.Iqn ?? "")}' is not an iSCSI name", "iqn.YYYY-MM.reversed.domain:name (or eui./naa.), e.g. iqn.2004-04.com.example:storage.lun1");
+                    }
+                    break;
             }
         });
     }
@@ -263,6 +352,45 @@ public sealed class NetworkSpecValidator : AbstractValidator<NetworkSpec>
                     names[h.Name] = i;
                 }
             }
+        }
+    }
+}
+
+internal static class PoolRules
+{
+    /// <summary>An absolute, normalised path that is not the root; false (with a failure) otherwise.</summary>
+    public static bool CheckPath<T>(string path, string at, string hint, ValidationContext<T> ctx)
+    {
+        if (!path.StartsWith('/'))
+        {
+            Failures.Add(ctx, InvalidPath, at, $"'{Failures.Printable(path)}' is not an absolute path", hint);
+            return false;
+        }
+        if (path.Split('/').Any(s => s is "." or "..") || path.Contains("//", StringComparison.Ordinal) || path.Any(char.IsControl))
+        {
+            Failures.Add(ctx, InvalidPath, at, $"'{Failures.Printable(path)}' is not a normalised path", "write it without '.', '..' or '//' segments");
+            return false;
+        }
+        if (path.TrimEnd('/').Length == 0)
+        {
+            Failures.Add(ctx, InvalidPath, at, "the root directory cannot be used here", hint);
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>A host name or IP address, with an optional :port (1-65535) where <paramref name="port"/> allows it.</summary>
+    public static void CheckHost<T>(string text, string at, bool port, ValidationContext<T> ctx)
+    {
+        var (host, p) = port ? PoolSource.SplitHostPort(text) : (text, null);
+        var hostOk = StorageRules.IsHostname(host) || Ipv4.TryParse(host, out _) || System.Net.IPAddress.TryParse(host, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+        if (!hostOk)
+        {
+            Failures.Add(ctx, InvalidAddress, at, $"'{Failures.Printable(text)}' is not a host name or address" + (port ? " (with an optional :port)" : ""), port ? "e.g. ceph-mon1:6789, 192.0.2.10 or [2001:db8::1]:3260" : "e.g. nfs1.lab or 192.0.2.10");
+        }
+        else if (p is not null && (!int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) || n is < 1 or > 65535))
+        {
+            Failures.Add(ctx, OutOfRange, at, $"port '{Failures.Printable(p)}' is not between 1 and 65535", "e.g. :6789");
         }
     }
 }
