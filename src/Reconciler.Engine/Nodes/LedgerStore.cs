@@ -106,7 +106,7 @@ internal abstract class LedgerStore
             var bytes = Encoding.UTF8.GetBytes(Serialize(ledger));
             if (PlaceOf(pool) == LedgerPlace.NodeSecret)
             {
-                WriteSecret(pool, bytes);
+                WriteSecret(pool, ledger, bytes);
                 return;
             }
             var volume = pool.LookupVolumeByName(StorageLedger.VolumeName);
@@ -157,12 +157,18 @@ internal abstract class LedgerStore
         }
     }
 
-    private static void WriteSecret(LibvirtStoragePool pool, byte[] bytes)
+    /// <summary>Writes the ledger into the pool's node secret; a ledger that records nothing any more (pool released, no volumes) removes the secret.</summary>
+    private static void WriteSecret(LibvirtStoragePool pool, StorageLedger ledger, byte[] bytes)
     {
         var uuid = SecretUuid(pool.Name);
         var secret = pool.Connection.LookupSecretByUuid(uuid);
         try
         {
+            if (ledger.Pool is null && ledger.Volumes.Count == 0)
+            {
+                secret?.Undefine();
+                return;
+            }
             secret ??= pool.Connection.DefineSecret(
                 $"<secret ephemeral='no' private='no'><uuid>{uuid}</uuid><description>{System.Security.SecurityElement.Escape(PoolTypes.SecretUsage(pool.Name))}: Reconciler's ledger of storage pool {System.Security.SecurityElement.Escape(pool.Name)}</description></secret>");
             secret.SetValue(bytes);

@@ -35,6 +35,11 @@ internal static class StorageText
                 if (ip.DhcpStart is not null) text += $", DHCP {ip.DhcpStart}-{ip.DhcpEnd}";
                 if (ip.Hosts.Count > 0) text += $", {ip.Hosts.Count} static lease(s)";
             }
+            if (n.ForwardDev is not null) text += n.Mode == NetworkMode.Hostdev ? $", VFs of {n.ForwardDev}" : $", macvtap {n.DirectMode} on {n.ForwardDev}";
+            if (n.Ipv6 is { } v6) text += $", {v6.Address}/{v6.Prefix}" + (v6.DhcpStart is null ? "" : $", DHCPv6 {v6.DhcpStart}-{v6.DhcpEnd}");
+            if (n.Mtu is { } mtu) text += $", mtu {mtu}";
+            if (n.Domain is not null) text += $", domain {n.Domain}";
+            if (n.Forwarders.Count > 0) text += $", DNS via {string.Join(" ", n.Forwarders)}";
             if (n.DnsHosts.Count > 0) text += $", {n.DnsHosts.Count} DNS host(s)";
             return text + (n.Autostart ? ", autostart" : "");
         }

@@ -14,6 +14,8 @@ internal static class StoragePatterns
     public const string Hostname = "^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$";
     public const string Host = "^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})$|^[0-9a-fA-F:]+$";
     public const string HostPort = "^([A-Za-z0-9][A-Za-z0-9.-]{0,252}|\\[[0-9a-fA-F:]+\\])(:[0-9]{1,5})?$";
+    public const string Ipv6 = "^[0-9A-Fa-f:.]{2,45}$";
+    public const string IpAddress = "^([0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:.]{2,45})$";
     public const string Uuid = "^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$";
     public const string CephUser = "^[A-Za-z0-9_.-]{1,64}$";
     public const string CephName = "^[A-Za-z0-9_.-]{1,128}$";
