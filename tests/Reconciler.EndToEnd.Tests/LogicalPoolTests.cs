@@ -71,17 +71,9 @@ public sealed class LogicalPoolTests : IDisposable
         spec: {pool: {{Vg}}, size: {{size}}, format: raw, deletionPolicy: {{policy}}}
         """;
 
-    private async Task<Cli.Result> Apply(string yaml)
-    {
-        _dir.Write("all.yaml", yaml);
-        return await Cli.RunAsync("apply", _dir.Path, "-y");
-    }
+    private Task<Cli.Result> Apply(string yaml) => Cli.ApplyAsync(_dir, yaml);
 
-    private async Task AssertNoChanges()
-    {
-        var plan = await Cli.RunAsync("plan", _dir.Path, "--detailed-exitcode");
-        Assert.True(plan.ExitCode == 0, "a second plan must be empty:\n" + plan);
-    }
+    private Task AssertNoChanges() => Cli.AssertNoChangesAsync(_dir);
 
     private static StorageLedger? Ledger()
     {

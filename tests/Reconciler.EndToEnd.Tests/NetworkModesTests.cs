@@ -1,5 +1,3 @@
-using Reconciler.Libvirt;
-
 namespace Reconciler.EndToEnd.Tests;
 
 /// <summary>
@@ -23,19 +21,7 @@ public sealed class NetworkModesTests : IDisposable
         _dir.Dispose();
     }
 
-    private static void Cleanup()
-    {
-        using var conn = RealLibvirt.Connect();
-        foreach (var n in conn.ListAllNetworks())
-        {
-            using (n)
-            {
-                if (!n.Name.StartsWith(P, StringComparison.Ordinal)) continue;
-                try { if (n.IsActive) n.Destroy(); } catch (LibvirtException) { }
-                try { n.Undefine(); } catch (LibvirtException) { }
-            }
-        }
-    }
+    private static void Cleanup() => RealLibvirt.CleanupNetworks(P);
 
     /// <summary>A host interface that exists here (macvtap is only set up when a guest joins, but the name should be real).</summary>
     private static string HostInterface() =>
@@ -67,17 +53,9 @@ public sealed class NetworkModesTests : IDisposable
         spec: {mode: direct, dev: {{HostInterface()}}, directMode: vepa}
         """ : "") + "\n";
 
-    private async Task<Cli.Result> Apply(string yaml)
-    {
-        _dir.Write("all.yaml", yaml);
-        return await Cli.RunAsync("apply", _dir.Path, "-y");
-    }
+    private Task<Cli.Result> Apply(string yaml) => Cli.ApplyAsync(_dir, yaml);
 
-    private async Task AssertNoChanges()
-    {
-        var plan = await Cli.RunAsync("plan", _dir.Path, "--detailed-exitcode");
-        Assert.True(plan.ExitCode == 0, "a second plan must be empty:\n" + plan);
-    }
+    private Task AssertNoChanges() => Cli.AssertNoChangesAsync(_dir);
 
     [Fact]
     public async Task Route_open_and_macvtap_networks_start_and_read_back_without_a_diff_and_an_mtu_change_recreates()
