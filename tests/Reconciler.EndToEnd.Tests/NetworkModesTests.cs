@@ -39,13 +39,13 @@ public sealed class NetworkModesTests : IDisposable
           mtu: {{mtu}}
           domain: rt.example
           dnsForwarders: [192.0.2.53, "2001:DB8::53"]
-          ipv4: {address: 198.51.97.1/24, dhcp: {start: 198.51.97.100, end: 198.51.97.150}}
-          ipv6: {address: "fd00:97::1", prefix: 64, dhcp: {start: "fd00:97::100", end: "fd00:97::1ff"}}
+          ipv4: {address: 198.51.97.1/24, dhcp: {start: 198.51.97.100, end: 198.51.97.150} }
+          ipv6: {address: "fd00:97::1", prefix: 64, dhcp: {start: "fd00:97::100", end: "fd00:97::1ff"} }
         ---
         apiVersion: reconciler/v1
         kind: Network
         metadata: {name: {{P}}open}
-        spec: {mode: open, bridge: pools-op9, ipv6: {address: "fd00:98::1"}}
+        spec: {mode: open, bridge: pools-op9, ipv6: {address: "fd00:98::1"} }
         ---
         apiVersion: reconciler/v1
         kind: Network
