@@ -30,18 +30,31 @@ public static class NetworkXml
         {
             case NetworkMode.Nat: network.Add(new XElement("forward", new XAttribute("mode", "nat"))); break;
             case NetworkMode.Bridge: network.Add(new XElement("forward", new XAttribute("mode", "bridge"))); break;
+            case NetworkMode.Route: network.Add(new XElement("forward", new XAttribute("mode", "route"))); break;
+            case NetworkMode.Open: network.Add(new XElement("forward", new XAttribute("mode", "open"))); break;
+            case NetworkMode.Hostdev:
+                network.Add(new XElement("forward", new XAttribute("mode", "hostdev"), new XAttribute("managed", "yes"),
+                    new XElement("pf", new XAttribute("dev", spec.ForwardDev ?? ""))));
+                break;
+            case NetworkMode.Direct:
+                network.Add(new XElement("forward", new XAttribute("mode", spec.DirectMode ?? "bridge"),
+                    new XElement("interface", new XAttribute("dev", spec.ForwardDev ?? ""))));
+                break;
         }
-        var bridge = spec.Bridge ?? (spec.Mode == NetworkMode.Bridge ? null : liveBridge);
+        var bridge = spec.Mode is NetworkMode.Hostdev or NetworkMode.Direct ? null : spec.Bridge ?? (spec.Mode == NetworkMode.Bridge ? null : liveBridge);
         if (bridge is not null)
         {
             network.Add(spec.Mode == NetworkMode.Bridge
                 ? new XElement("bridge", new XAttribute("name", bridge))
                 : new XElement("bridge", new XAttribute("name", bridge), new XAttribute("stp", "on"), new XAttribute("delay", "0")));
         }
-        if (liveMac is not null && spec.Mode != NetworkMode.Bridge) network.Add(new XElement("mac", new XAttribute("address", liveMac)));
-        if (spec.DnsHosts.Count > 0)
+        if (spec.Mtu is { } mtu) network.Add(new XElement("mtu", new XAttribute("size", mtu.ToString(CultureInfo.InvariantCulture))));
+        if (liveMac is not null && !spec.IsPassThrough) network.Add(new XElement("mac", new XAttribute("address", liveMac)));
+        if (spec.Domain is not null) network.Add(new XElement("domain", new XAttribute("name", spec.Domain)));
+        if (spec.DnsHosts.Count > 0 || spec.Forwarders.Count > 0)
         {
-            network.Add(new XElement("dns", spec.DnsHosts.GroupBy(h => h.Ip).Select(DnsHostElement)));
+            network.Add(new XElement("dns", spec.Forwarders.Select(f => new XElement("forwarder", new XAttribute("addr", f))),
+                spec.DnsHosts.GroupBy(h => h.Ip).Select(DnsHostElement)));
         }
         if (spec.Ipv4 is { } ip)
         {
@@ -53,6 +66,12 @@ public static class NetworkXml
                 foreach (var host in ip.Hosts) dhcp.Add(HostElement(host));
                 element.Add(dhcp);
             }
+            network.Add(element);
+        }
+        if (spec.Ipv6 is { } v6)
+        {
+            var element = new XElement("ip", new XAttribute("family", "ipv6"), new XAttribute("address", v6.Address), new XAttribute("prefix", v6.Prefix.ToString(CultureInfo.InvariantCulture)));
+            if (v6.DhcpStart is not null) element.Add(new XElement("dhcp", RangeElement(v6.DhcpStart, v6.DhcpEnd!)));
             network.Add(element);
         }
         return DomainRenderer.ToXmlText(new XDocument(network));
@@ -110,14 +129,36 @@ public static class NetworkXml
             ? new OwnerRecord((string?)o.Attribute(OwnerMetadata.NameAttr) ?? "", (string?)o.Attribute(OwnerMetadata.SpecHashAttr) ?? "",
                 (string?)o.Attribute(OwnerMetadata.SourceAttr) ?? "", (string?)o.Attribute(OwnerMetadata.RevisionAttr) ?? "", false)
             : null;
-        var forward = (string?)root.Element("forward")?.Attribute("mode");
+        var forwardElement = root.Element("forward");
+        var forward = (string?)forwardElement?.Attribute("mode");
+        // forward mode='bridge' names a host bridge with <bridge name>, and a macvtap pool without one.
+        var macvtap = forward is "vepa" or "private" or "passthrough" || (forward == "bridge" && root.Element("bridge") is null);
         var mode = forward switch
         {
-            null => root.Element("forward") is null ? NetworkMode.Isolated : NetworkMode.Nat, // <forward/> alone means nat
+            null => forwardElement is null ? NetworkMode.Isolated : NetworkMode.Nat, // <forward/> alone means nat
             "nat" => NetworkMode.Nat,
+            "route" => NetworkMode.Route,
+            "open" => NetworkMode.Open,
+            "hostdev" => NetworkMode.Hostdev,
+            _ when macvtap => NetworkMode.Direct,
             "bridge" => NetworkMode.Bridge,
             _ => NetworkMode.Isolated,
         };
+        var forwardDev = mode switch
+        {
+            NetworkMode.Hostdev => (string?)forwardElement?.Element("pf")?.Attribute("dev"),
+            NetworkMode.Direct => (string?)forwardElement?.Element("interface")?.Attribute("dev") ?? (string?)forwardElement?.Attribute("dev"),
+            _ => null,
+        };
+        var mtu = (string?)root.Element("mtu")?.Attribute("size") is { } m6 && int.TryParse(m6, NumberStyles.None, CultureInfo.InvariantCulture, out var mtuValue) ? mtuValue : (int?)null;
+        NetworkIpv6? ipv6 = null;
+        if (root.Elements("ip").FirstOrDefault(e => (string?)e.Attribute("family") == "ipv6") is { } ip6 && (string?)ip6.Attribute("address") is { } address6)
+        {
+            var prefix6 = (string?)ip6.Attribute("prefix") is { } p6 && int.TryParse(p6, NumberStyles.None, CultureInfo.InvariantCulture, out var n6) ? n6 : 64;
+            var range6 = ip6.Element("dhcp")?.Element("range");
+            ipv6 = new NetworkIpv6(address6, prefix6, (string?)range6?.Attribute("start"), (string?)range6?.Attribute("end"));
+        }
+        var forwarders = root.Element("dns")?.Elements("forwarder").Select(f => (string?)f.Attribute("addr")).OfType<string>().ToList() ?? [];
         var bridge = (string?)root.Element("bridge")?.Attribute("name");
         var mac = (string?)root.Element("mac")?.Attribute("address");
         NetworkIpv4? ipv4 = null;
@@ -138,7 +179,8 @@ public static class NetworkXml
             .SelectMany(h => h.Elements("hostname").Select(n => new DnsHost((string?)h.Attribute("ip") ?? "", n.Value.Trim())))
             .ToList() ?? [];
         var spec = new NetworkSpec(new ResourceMeta(name, new Dictionary<string, string>(), SpecOrigin.InMemory("live:" + name)), null, mode,
-            bridge, ipv4, dns, false);
+            bridge, ipv4, dns, false, ipv6, forwardDev, mode == NetworkMode.Direct ? forward ?? "bridge" : null, mtu,
+            (string?)root.Element("domain")?.Attribute("name"), forwarders);
         return new Parsed(spec, owner, bridge, mac);
     }
 }

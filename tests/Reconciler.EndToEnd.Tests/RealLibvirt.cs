@@ -60,6 +60,21 @@ internal static class RealLibvirt
         }
     }
 
+    /// <summary>Destroys and undefines every network whose name starts with <paramref name="prefix"/>.</summary>
+    public static void CleanupNetworks(string prefix)
+    {
+        using var conn = Connect();
+        foreach (var n in conn.ListAllNetworks())
+        {
+            using (n)
+            {
+                if (!n.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+                try { if (n.IsActive) n.Destroy(); } catch (LibvirtException) { }
+                try { n.Undefine(); } catch (LibvirtException) { }
+            }
+        }
+    }
+
     /// <summary>A Node manifest for <see cref="Uri"/>; <paramref name="domainType"/> forces the type of its new domains (qemu: TCG, which boots a kernel everywhere, also where /dev/kvm is kvm_pvm).</summary>
     public static string NodeSpec(string name = "local", string? domainType = null) => $"""
         apiVersion: reconciler/v1
@@ -77,6 +92,20 @@ internal static class Cli
         public string All() => Out + Err;
 
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Out}\n--- stderr\n{Err}";
+    }
+
+    /// <summary>Writes <paramref name="yaml"/> as the only file of <paramref name="dir"/> and applies it without asking.</summary>
+    public static async Task<Result> ApplyAsync(SpecDir dir, string yaml)
+    {
+        dir.Write("all.yaml", yaml);
+        return await RunAsync("apply", dir.Path, "-y");
+    }
+
+    /// <summary>Fails unless a plan of <paramref name="dir"/> finds nothing to change (exit 0 with --detailed-exitcode).</summary>
+    public static async Task AssertNoChangesAsync(SpecDir dir)
+    {
+        var plan = await RunAsync("plan", dir.Path, "--detailed-exitcode");
+        Assert.True(plan.ExitCode == 0, "a second plan must be empty:\n" + plan);
     }
 
     public static async Task<Result> RunAsync(params string[] args)

@@ -1,19 +1,30 @@
 namespace Reconciler.Core.Model;
 
-/// <summary>The kind of storage pool. Only directory pools for now.</summary>
+/// <summary>The kind of storage pool.</summary>
 public enum StoragePoolType
 {
     /// <summary>A directory on the node (<c>&lt;pool type='dir'&gt;</c>).</summary>
     Dir,
+    /// <summary>An LVM volume group (<c>&lt;pool type='logical'&gt;</c>); its volumes are logical volumes.</summary>
+    Logical,
+    /// <summary>A network file system mounted on the node (<c>&lt;pool type='netfs'&gt;</c>).</summary>
+    Netfs,
+    /// <summary>A Ceph RADOS block device pool (<c>&lt;pool type='rbd'&gt;</c>).</summary>
+    Rbd,
+    /// <summary>An iSCSI target's LUNs (<c>&lt;pool type='iscsi'&gt;</c>).</summary>
+    Iscsi,
 }
 
 /// <summary>A storage pool Reconciler defines, builds, starts and keeps.</summary>
 /// <param name="Meta">Metadata; the name is the libvirt pool name.</param>
 /// <param name="Node">Node name, or null for the only/default node.</param>
 /// <param name="Type">Pool type.</param>
-/// <param name="Path">Absolute target path on the node.</param>
+/// <param name="Path">Absolute target path on the node (dir and netfs pools); empty for the other types.</param>
 /// <param name="Autostart">Start the pool with the node.</param>
-public sealed record StoragePoolSpec(ResourceMeta Meta, string? Node, StoragePoolType Type, string Path, bool Autostart)
+/// <param name="Source">Where a non-directory pool's storage is (devices, host, export…); null for a dir pool.</param>
+/// <param name="Build">For a logical pool: build it (vgcreate on the devices) when it is created. Dir and netfs pools are always built (mkdir).</param>
+public sealed record StoragePoolSpec(ResourceMeta Meta, string? Node, StoragePoolType Type, string Path, bool Autostart,
+    PoolSource? Source = null, bool Build = false)
 {
     /// <summary>The pool name.</summary>
     public string Name => Meta.Name;
@@ -81,7 +92,22 @@ public enum NetworkMode
     Nat,
     /// <summary>An existing host bridge (no DHCP or DNS by libvirt).</summary>
     Bridge,
+    /// <summary>Routed to the host's uplinks without NAT (<c>&lt;forward mode='route'/&gt;</c>).</summary>
+    Route,
+    /// <summary>Like route, but libvirt adds no firewall rules (<c>&lt;forward mode='open'/&gt;</c>).</summary>
+    Open,
+    /// <summary>A pool of SR-IOV virtual functions of one physical function (<c>&lt;forward mode='hostdev' managed='yes'&gt;&lt;pf dev/&gt;</c>).</summary>
+    Hostdev,
+    /// <summary>A pool of macvtap connections on a host interface (<c>&lt;forward mode='bridge|vepa|private|passthrough'&gt;&lt;interface dev/&gt;</c>).</summary>
+    Direct,
 }
+
+/// <summary>The IPv6 side of a network.</summary>
+/// <param name="Address">The host's IPv6 address on the network.</param>
+/// <param name="Prefix">Prefix length.</param>
+/// <param name="DhcpStart">First address of the DHCPv6 range, or null for none (then router advertisements only).</param>
+/// <param name="DhcpEnd">Last address of the DHCPv6 range.</param>
+public sealed record NetworkIpv6(string Address, int Prefix, string? DhcpStart, string? DhcpEnd);
 
 /// <summary>A static DHCP lease.</summary>
 /// <param name="Mac">Client MAC, lower case.</param>
@@ -110,9 +136,22 @@ public sealed record NetworkIpv4(string Address, int Prefix, string? DhcpStart, 
 /// <param name="Ipv4">Address, DHCP range and static leases; null for none (required for isolated and nat).</param>
 /// <param name="DnsHosts">DNS host entries.</param>
 /// <param name="Autostart">Start with the node.</param>
+/// <param name="Ipv6">IPv6 address, prefix and DHCPv6 range; null for none.</param>
+/// <param name="ForwardDev">hostdev: the SR-IOV physical function; direct: the host interface of the macvtap connections; else null.</param>
+/// <param name="DirectMode">direct: the macvtap mode (bridge, vepa, private, passthrough); else null.</param>
+/// <param name="Mtu">The MTU of the bridge libvirt creates, or null for libvirt's default.</param>
+/// <param name="Domain">The DNS domain of the network (guests' names resolve under it), or null.</param>
+/// <param name="DnsForwarders">Upstream DNS servers the network's dnsmasq asks, or null/empty for the host's.</param>
 public sealed record NetworkSpec(ResourceMeta Meta, string? Node, NetworkMode Mode, string? Bridge, NetworkIpv4? Ipv4,
-    IReadOnlyList<DnsHost> DnsHosts, bool Autostart)
+    IReadOnlyList<DnsHost> DnsHosts, bool Autostart, NetworkIpv6? Ipv6 = null, string? ForwardDev = null, string? DirectMode = null,
+    int? Mtu = null, string? Domain = null, IReadOnlyList<string>? DnsForwarders = null)
 {
+    /// <summary>True for the modes libvirt builds no bridge, addresses or DNS for (hostdev, direct, and bridge: an existing one).</summary>
+    public bool IsPassThrough => Mode is NetworkMode.Hostdev or NetworkMode.Direct or NetworkMode.Bridge;
+
+    /// <summary>The upstream DNS servers, never null.</summary>
+    public IReadOnlyList<string> Forwarders => DnsForwarders ?? [];
+
     /// <summary>The network name.</summary>
     public string Name => Meta.Name;
 }

@@ -79,6 +79,7 @@ public sealed record LiveVolume(string Name, string Path, ulong CapacityBytes, s
 /// <param name="Ledger">Reconciler's ledger in the pool, or null when there is none or it could not be read.</param>
 /// <param name="LedgerError">Why the ledger could not be read (inactive pool, corrupt), else null.</param>
 /// <param name="Fingerprint">A digest of the definition, state, autostart and ledger.</param>
+/// <param name="Source">The pool's source read back into the model (logical, netfs, rbd, iscsi), or null (dir, unknown types).</param>
 public sealed record LivePool(
     string Name,
     string Uuid,
@@ -90,7 +91,8 @@ public sealed record LivePool(
     IReadOnlyList<LiveVolume> Volumes,
     StorageLedger? Ledger,
     string? LedgerError,
-    string Fingerprint)
+    string Fingerprint,
+    PoolSource? Source = null)
 {
     /// <summary>True when Reconciler created the pool (per its ledger).</summary>
     public bool Owned => Ledger?.Pool is not null;

@@ -11,7 +11,8 @@ public sealed record NetworkField(string Path, string? Value, bool Live);
 
 /// <summary>
 /// The one place that says which fields of a <see cref="NetworkSpec"/> are owned and how they compare:
-/// mode, bridge and the IPv4 address/prefix need a new network; the DHCP range, static DHCP hosts
+/// mode, bridge, the IPv4 address/prefix, pf/dev/directMode, mtu, domain, DNS forwarders and the
+/// IPv6 subnet and range need a new network; the DHCP range, static DHCP hosts
 /// and DNS hosts change live.
 /// </summary>
 public static class NetworkFields
@@ -24,6 +25,14 @@ public static class NetworkFields
             new(NetworkPaths.Mode.Text, spec.Mode.ToString().ToLowerInvariant(), false),
             new(NetworkPaths.Bridge.Text, spec.Bridge, false),
             new(NetworkPaths.Ipv4Address.Text, spec.Ipv4 is { } ip ? $"{ip.Address}/{ip.Prefix}" : "", false),
+            new("spec.pf", spec.Mode == NetworkMode.Hostdev ? spec.ForwardDev ?? "" : "", false),
+            new("spec.dev", spec.Mode == NetworkMode.Direct ? spec.ForwardDev ?? "" : "", false),
+            new("spec.directMode", spec.Mode == NetworkMode.Direct ? spec.DirectMode ?? "bridge" : "", false),
+            new("spec.mtu", spec.Mtu is { } mtu ? mtu.ToString(System.Globalization.CultureInfo.InvariantCulture) : "", false),
+            new("spec.domain", spec.Domain ?? "", false),
+            new("spec.dnsForwarders", string.Join(",", spec.Forwarders), false),
+            new("spec.ipv6.address", spec.Ipv6 is { } v6 ? $"{v6.Address}/{v6.Prefix}" : "", false),
+            new("spec.ipv6.dhcp.range", spec.Ipv6 is { DhcpStart: { } s6 } r6 ? $"{s6}-{r6.DhcpEnd}" : "", false),
         };
         if (spec.Ipv4 is { } v4)
         {
@@ -41,7 +50,8 @@ public static class NetworkFields
     }
 
     /// <summary>Whether changing <paramref name="path"/> needs a new network (a field that cannot change live).</summary>
-    public static bool NeedsRecreate(FieldPath path) => path == NetworkPaths.Mode || path == NetworkPaths.Bridge || path == NetworkPaths.Ipv4Address;
+    public static bool NeedsRecreate(FieldPath path) => path == NetworkPaths.Mode || path == NetworkPaths.Bridge || path == NetworkPaths.Ipv4Address
+        || path.Text is "spec.pf" or "spec.dev" or "spec.directMode" or "spec.mtu" or "spec.domain" or "spec.dnsForwarders" or "spec.ipv6.address" or "spec.ipv6.dhcp.range";
 
     /// <summary>Owned fields whose values differ (desired null = not owned; items only on the live side are removals).</summary>
     public static IReadOnlyList<(NetworkField Field, string? Before)> Diff(NetworkSpec desired, NetworkSpec live)

@@ -18,7 +18,7 @@ internal sealed class PoolPlanner(NodeResources r)
             var where = spec.Meta.Origin.Find("metadata.name");
             if (!r.LivePools.TryGetValue(spec.Name, out var current))
             {
-                var clash = r.Node.Pools.FirstOrDefault(p => p.Path == spec.Path);
+                var clash = spec.Path.Length == 0 ? null : r.Node.Pools.FirstOrDefault(p => p.Path == spec.Path);
                 if (clash is not null)
                 {
                     r.Diagnostics.Add(Diagnostic.Error("pool-path-in-use",
@@ -70,14 +70,22 @@ internal sealed class PoolPlanner(NodeResources r)
                 reason = owner is null ? "adopt an unmanaged pool" : $"adopt from {owner.Source}";
                 fields.Add(new FieldChange("managed", "false", "true", Disruption.None));
             }
-            if (current.Type != "dir")
+            if (current.Type != PoolTypes.Xml(spec.Type))
             {
-                r.Diagnostics.Add(Diagnostic.Error("immutable-field", $"storage pool '{spec.Name}' on node '{r.Node.Node}' is of type {current.Type}, not dir; a pool's type cannot change",
+                r.Diagnostics.Add(Diagnostic.Error("immutable-field", $"storage pool '{spec.Name}' on node '{r.Node.Node}' is of type {current.Type}, not {PoolTypes.Xml(spec.Type)}; a pool's type cannot change",
                     spec.Meta.Origin.Find("spec.type"), "spec.type", "give the spec another name to create a new pool")
                     .About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
                 continue;
             }
-            if (current.Path is not null && current.Path.TrimEnd('/') != spec.Path.TrimEnd('/'))
+            if (spec.Source is { } source && current.Source is { } liveSource && liveSource.Canonical(spec.Type) != source.Canonical(spec.Type))
+            {
+                r.Diagnostics.Add(Diagnostic.Error("immutable-field",
+                    $"storage pool '{spec.Name}' on node '{r.Node.Node}' has source {liveSource.Canonical(spec.Type)}, not {source.Canonical(spec.Type)}; a pool's source cannot change in place (its volumes live there)",
+                    spec.Meta.Origin.Find("spec.type"), "spec.type", "write the node's source back, or create a new pool with another name")
+                    .About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
+                continue;
+            }
+            if (spec.Path.Length > 0 && current.Path is not null && current.Path.TrimEnd('/') != spec.Path.TrimEnd('/'))
             {
                 r.Diagnostics.Add(Diagnostic.Error("immutable-field",
                     $"storage pool '{spec.Name}' on node '{r.Node.Node}' has path {current.Path}; a pool's path cannot change in place (its volumes live there)",
@@ -117,7 +125,7 @@ internal sealed class PoolPlanner(NodeResources r)
                 continue;
             }
             r.Changes.Add(new PoolChange(r.Node.Node, current.Name, ChangeAction.Destroy,
-                "no longer in the specs (stopped and undefined; its directory and files are kept)", [], current.Uuid, current.Fingerprint) { Spec = null });
+                current.Type == "dir" ? "no longer in the specs (stopped and undefined; its directory and files are kept)" : $"no longer in the specs (stopped and undefined; its {current.Type} storage and volumes are kept)", [], current.Uuid, current.Fingerprint) { Spec = null });
         }
     }
 }

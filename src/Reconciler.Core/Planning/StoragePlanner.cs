@@ -29,4 +29,11 @@ public static class StoragePlanner
 
     /// <summary>The size libvirt reports for a requested capacity (qemu-img rounds up to 512-byte sectors).</summary>
     public static ulong RoundedSize(ulong bytes) => (bytes + 511) / 512 * 512;
+
+    /// <summary>
+    /// The size a pool of type <paramref name="poolType"/> (libvirt's spelling) makes of a requested
+    /// capacity: whole 4MiB LVM extents in a logical pool (the default extent size), else 512-byte sectors.
+    /// </summary>
+    public static ulong RoundedSize(ulong bytes, string? poolType) =>
+        poolType == "logical" ? (bytes + (4UL << 20) - 1) / (4UL << 20) * (4UL << 20) : RoundedSize(bytes);
 }

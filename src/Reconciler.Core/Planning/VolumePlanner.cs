@@ -108,7 +108,7 @@ internal sealed class VolumePlanner(NodeResources r)
                     .About(ResourceKind.Volume, spec.Name, r.Node.Node));
                 continue;
             }
-            var want = StoragePlanner.RoundedSize(spec.SizeBytes);
+            var want = StoragePlanner.RoundedSize(spec.SizeBytes, r.LivePools.GetValueOrDefault(spec.Pool)?.Type);
             var users = r.Kept.Where(d => StoragePlanner.Uses(d, spec.Pool, spec.Name, current.Path)).ToList();
             var running = users.Where(NodeResources.IsRunning).Select(d => d.Name).ToList();
             if (current.CapacityBytes > want)

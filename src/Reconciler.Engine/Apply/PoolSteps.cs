@@ -17,8 +17,20 @@ internal static class PoolSteps
             {
                 var spec = change.Spec ?? throw new ApplyStepException($"storage pool {change.Name}: the plan has no spec to create it from");
                 using var pool = conn.DefineStoragePool(StorageXml.Pool(spec), validate: true);
-                pool.Build(StoragePoolBuildFlags.New);
-                pool.Create();
+                try
+                {
+                    // dir and netfs: mkdir of the target; logical: vgcreate, only when the spec says build
+                    // (NO_OVERWRITE: never on a device with a file system or another volume group).
+                    if (spec.Type is StoragePoolType.Dir or StoragePoolType.Netfs) pool.Build(StoragePoolBuildFlags.New);
+                    else if (spec.Type == StoragePoolType.Logical && spec.Build) pool.Build(StoragePoolBuildFlags.NoOverwrite);
+                    pool.Create();
+                }
+                catch (LibvirtException e)
+                {
+                    // Nothing of ours stays behind a pool that cannot start: the definition goes, its storage is left as it was.
+                    try { pool.Undefine(); } catch (LibvirtException) { }
+                    throw new ApplyStepException($"storage pool {change.Name}: {e.Message}; its definition was removed again");
+                }
                 pool.Autostart = spec.Autostart;
                 // A pool defined again on a directory Reconciler used before finds its old ledger: the records stay.
                 var (old, _, _) = store.Read(pool);

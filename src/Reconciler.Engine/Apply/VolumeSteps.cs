@@ -45,7 +45,7 @@ internal static class VolumeSteps
             {
                 var spec = SpecOf(change);
                 using var volume = pool.LookupVolumeByName(change.Name) ?? throw new ApplyStepException($"volume {change.Name} is not in pool {pool.Name}");
-                var want = StoragePlanner.RoundedSize(spec.SizeBytes);
+                var want = StoragePlanner.RoundedSize(spec.SizeBytes, StorageXml.ParsePool(StorageReader.PoolXml(pool)).Type);
                 var info = volume.GetInfo();
                 if (info.CapacityBytes > want)
                 {
@@ -111,7 +111,10 @@ internal static class VolumeSteps
     private static void CreateVolume(NodeSession session, Plan plan, LibvirtStoragePool pool, LedgerStore store, VolumeSpec spec, TextWriter progress)
     {
         var format = spec.Format.ToString().ToLowerInvariant();
-        var size = StoragePlanner.RoundedSize(spec.SizeBytes);
+        var poolType = StorageXml.ParsePool(StorageReader.PoolXml(pool)).Type;
+        var size = StoragePlanner.RoundedSize(spec.SizeBytes, poolType);
+        // A logical pool makes a sparse volume an LVM snapshot: its volumes are allocated in full.
+        var allocated = poolType == "logical";
         // The base image is fetched and verified before anything exists on the node.
         using var image = spec.BaseImage is { } b ? BaseImages.Fetch(b, progress) : null;
         if (image is not null && image.VirtualSize > size && spec.BaseImage!.Mode == BaseImageMode.Backing)
@@ -129,7 +132,7 @@ internal static class VolumeSteps
         {
             if (image is null)
             {
-                pool.CreateVolume(StorageXml.Volume(spec.Name, size, format)).Dispose();
+                pool.CreateVolume(StorageXml.Volume(spec.Name, size, format, allocated: allocated)).Dispose();
             }
             else if (spec.BaseImage!.Mode == BaseImageMode.Backing)
             {

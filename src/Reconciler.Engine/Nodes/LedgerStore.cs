@@ -5,10 +5,13 @@ using System.Text.Json.Serialization;
 namespace Reconciler.Engine.Nodes;
 
 /// <summary>
-/// Where Reconciler keeps each pool's <see cref="StorageLedger"/>. On a real node it is a small
-/// JSON volume (<see cref="StorageLedger.VolumeName"/>) inside the pool itself, read and written
-/// through libvirt's storage stream API, so it works for remote nodes and travels with the pool's
-/// directory. The sandbox (libvirt's test driver has no storage streams) keeps it in a file next to
+/// Where Reconciler keeps each pool's <see cref="StorageLedger"/>. On a real node, for a pool
+/// whose volumes are files (dir, netfs) it is a small JSON volume (<see cref="StorageLedger.VolumeName"/>)
+/// inside the pool itself, read and written through libvirt's storage stream API, so it works for
+/// remote nodes and travels with the pool's directory. For the other types (logical, rbd, iscsi;
+/// <see cref="PoolTypes.LedgerOf"/>) it is the value of a libvirt secret on the node whose UUID
+/// derives from the pool's name (<see cref="SecretUuid"/>): also reachable remotely, readable while
+/// the pool is stopped, but it stays on that node. The sandbox (libvirt's test driver has no storage streams) keeps it in a file next to
 /// its node file. See specs/storage.md.
 /// </summary>
 internal abstract class LedgerStore
@@ -24,6 +27,24 @@ internal abstract class LedgerStore
     /// <summary>The store for a session's node.</summary>
     public static LedgerStore For(NodeTarget target) =>
         target.SandboxDirectory is { } dir ? new SandboxLedgers(dir) : new PoolLedgers();
+
+    /// <summary>
+    /// The UUID of the node secret that holds the ledger of pool <paramref name="pool"/> (for the
+    /// pool types whose ledger is not in the pool): a name-based UUID (version 5 layout) of
+    /// <see cref="PoolTypes.SecretUsage"/>, so it is found without listing secrets.
+    /// </summary>
+    public static string SecretUuid(string pool)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(PoolTypes.SecretUsage(pool)));
+        hash[6] = (byte)((hash[6] & 0x0f) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3f) | 0x80);
+        var hex = Convert.ToHexStringLower(hash.AsSpan(0, 16));
+        return $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..32]}";
+    }
+
+    /// <summary>Where the ledger of a live pool lives, from its type (a type Reconciler does not know: in the pool, as before).</summary>
+    public static LedgerPlace PlaceOf(LibvirtStoragePool pool) =>
+        PoolTypes.Parse(StorageXml.ParsePool(StorageReader.PoolXml(pool)).Type) is { } type ? PoolTypes.LedgerOf(type) : LedgerPlace.InPool;
 
     /// <summary>Reads the ledger of <paramref name="pool"/>: (null, null) when there is none, (null, why) when it cannot be read.</summary>
     public abstract (StorageLedger? Ledger, string? Error, string Text) Read(LibvirtStoragePool pool);
@@ -56,6 +77,7 @@ internal abstract class LedgerStore
 
         public override (StorageLedger?, string?, string) Read(LibvirtStoragePool pool)
         {
+            if (PlaceOf(pool) == LedgerPlace.NodeSecret) return ReadSecret(pool);
             if (!pool.IsActive) return (null, "the pool is inactive", "");
             using var volume = pool.LookupVolumeByName(StorageLedger.VolumeName);
             if (volume is null) return (null, null, "");
@@ -82,6 +104,11 @@ internal abstract class LedgerStore
         public override void Write(LibvirtStoragePool pool, StorageLedger ledger)
         {
             var bytes = Encoding.UTF8.GetBytes(Serialize(ledger));
+            if (PlaceOf(pool) == LedgerPlace.NodeSecret)
+            {
+                WriteSecret(pool, ledger, bytes);
+                return;
+            }
             var volume = pool.LookupVolumeByName(StorageLedger.VolumeName);
             try
             {
@@ -104,6 +131,51 @@ internal abstract class LedgerStore
             {
                 volume?.Dispose();
             }
+        }
+    }
+
+    private static (StorageLedger?, string?, string) ReadSecret(LibvirtStoragePool pool)
+    {
+        using var secret = pool.Connection.LookupSecretByUuid(SecretUuid(pool.Name));
+        if (secret is null) return (null, null, "");
+        string text;
+        try
+        {
+            text = Encoding.UTF8.GetString(secret.GetValue());
+        }
+        catch (LibvirtException e)
+        {
+            return (null, $"secret {SecretUuid(pool.Name)} cannot be read: " + e.Message, "");
+        }
+        try
+        {
+            return (Deserialize(text), null, text);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            return (null, "it is not a valid ledger: " + e.Message, text);
+        }
+    }
+
+    /// <summary>Writes the ledger into the pool's node secret; a ledger that records nothing any more (pool released, no volumes) removes the secret.</summary>
+    private static void WriteSecret(LibvirtStoragePool pool, StorageLedger ledger, byte[] bytes)
+    {
+        var uuid = SecretUuid(pool.Name);
+        var secret = pool.Connection.LookupSecretByUuid(uuid);
+        try
+        {
+            if (ledger.Pool is null && ledger.Volumes.Count == 0)
+            {
+                secret?.Undefine();
+                return;
+            }
+            secret ??= pool.Connection.DefineSecret(
+                $"<secret ephemeral='no' private='no'><uuid>{uuid}</uuid><description>{System.Security.SecurityElement.Escape(PoolTypes.SecretUsage(pool.Name))}: Reconciler's ledger of storage pool {System.Security.SecurityElement.Escape(pool.Name)}</description></secret>");
+            secret.SetValue(bytes);
+        }
+        finally
+        {
+            secret?.Dispose();
         }
     }
 

@@ -76,7 +76,7 @@ internal static class StorageReader
         var (ledger, error, text) = store.Read(pool);
         var autostart = persistent && pool.Autostart;
         var fingerprint = Digest($"{active}|{autostart}|{xml}|{text}");
-        return new LivePool(pool.Name, pool.Uuid, active, autostart, persistent, type, path, volumes, ledger, error, fingerprint);
+        return new LivePool(pool.Name, pool.Uuid, active, autostart, persistent, type, path, volumes, ledger, error, fingerprint, StorageXml.ParsePoolSource(xml));
     }
 
     /// <summary>Every network on the node.</summary>

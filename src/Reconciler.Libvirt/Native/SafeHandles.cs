@@ -99,3 +99,14 @@ internal sealed class DomainSnapshotHandle : SafeHandleZeroOrMinusOneIsInvalid
 
     protected override bool ReleaseHandle() => NativeMethods.virDomainSnapshotFree(handle) == 0;
 }
+
+/// <summary>Owns a <c>virSecretPtr</c>; released with <c>virSecretFree</c>.</summary>
+internal sealed class SecretHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public SecretHandle()
+        : base(ownsHandle: true)
+    {
+    }
+
+    protected override bool ReleaseHandle() => NativeMethods.virSecretFree(handle) == 0;
+}

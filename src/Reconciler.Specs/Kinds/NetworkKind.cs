@@ -63,6 +63,34 @@ internal sealed class NetworkKind : KindHandler
         },
     ]);
 
+    public static readonly ObjectDef Dhcp6 = new("Dhcp6", "The DHCPv6 range (stateful addresses; without it guests configure themselves from router advertisements).",
+    [
+        new FieldDef("start", FieldType.String, "First address of the range.")
+        {
+            Required = true, Pattern = StoragePatterns.Ipv6, Example = "\"2001:db8:ca2:2::100\"", Libvirt = "<ip family='ipv6'><dhcp><range start='…'/>",
+        },
+        new FieldDef("end", FieldType.String, "Last address of the range.")
+        {
+            Required = true, Pattern = StoragePatterns.Ipv6, Example = "\"2001:db8:ca2:2::1ff\"", Libvirt = "<ip family='ipv6'><dhcp><range end='…'/>",
+        },
+    ]);
+
+    public static readonly ObjectDef Ipv6Def = new("Ipv6", "The network's IPv6 subnet. Changing it recreates the network.",
+    [
+        new FieldDef("address", FieldType.String, "The host's IPv6 address on the network (quote it in YAML).")
+        {
+            Required = true, Pattern = StoragePatterns.Ipv6, Example = "\"2001:db8:ca2:2::1\"", Libvirt = "<ip family='ipv6' address='…'>",
+        },
+        new FieldDef("prefix", FieldType.Integer, "Prefix length; DHCPv6 and router advertisements want 64.")
+        {
+            Default = 64, Minimum = 8, Maximum = 126, Example = "64", Libvirt = "<ip family='ipv6' prefix='…'>",
+        },
+        new FieldDef("dhcp", FieldType.Object, "A DHCPv6 range inside the subnet.")
+        {
+            Item = Dhcp6, DefaultText = "none", Example = "{start: \"2001:db8:ca2:2::100\", end: \"2001:db8:ca2:2::1ff\"}", Libvirt = "<ip family='ipv6'><dhcp>",
+        },
+    ]);
+
     public static readonly ObjectDef SpecDef = new("NetworkSpec", "A libvirt virtual network.",
     [
         new FieldDef("node", FieldType.String, "The Node the network is on. Optional when the set defines one node or none.")
@@ -70,9 +98,24 @@ internal sealed class NetworkKind : KindHandler
             Pattern = Patterns.Name, DefaultText = "the only node", Example = "hv1", Libvirt = "which connection the network is defined on",
         },
         new FieldDef("mode", FieldType.Enum,
-            "isolated: guests and host only; nat: NAT to the host's uplinks; bridge: an existing host bridge (no ipv4, DHCP or DNS by libvirt). Changing it recreates the network.")
+            "isolated: guests and host only; nat: NAT to the host's uplinks; route: routed without NAT; open: routed, and libvirt adds no firewall rules; " +
+            "bridge: an existing host bridge (no ipv4, DHCP or DNS by libvirt); hostdev: a pool of the SR-IOV virtual functions of pf (guests get a VF each); " +
+            "direct: a pool of macvtap connections on dev. Changing it recreates the network.")
         {
-            Allowed = ["isolated", "nat", "bridge"], Default = "nat", Example = "isolated", Libvirt = "<forward mode='nat'/> (none for isolated; mode='bridge')",
+            Allowed = ["isolated", "nat", "route", "open", "bridge", "hostdev", "direct"], Default = "nat", Example = "isolated",
+            Libvirt = "<forward mode='nat|route|open|bridge'/> (none for isolated); hostdev: <forward mode='hostdev' managed='yes'><pf dev/>; direct: <forward mode='DIRECTMODE'><interface dev/>",
+        },
+        new FieldDef("pf", FieldType.String, "hostdev mode (required there): the SR-IOV physical function's host interface. Changing it recreates the network.")
+        {
+            Pattern = Patterns.Bridge, DefaultText = "none", Example = "eth0", Libvirt = "<forward mode='hostdev'><pf dev='…'/>",
+        },
+        new FieldDef("dev", FieldType.String, "direct mode (required there): the host interface the macvtap connections sit on. Changing it recreates the network.")
+        {
+            Pattern = Patterns.Bridge, DefaultText = "none", Example = "eth0", Libvirt = "<forward><interface dev='…'/>",
+        },
+        new FieldDef("directMode", FieldType.Enum, "direct mode: the macvtap mode (bridge: guests reach each other and the outside; vepa: through the external switch; private: isolated from each other; passthrough: one guest owns dev).")
+        {
+            Allowed = ["bridge", "vepa", "private", "passthrough"], DefaultText = "bridge", Example = "vepa", Libvirt = "<forward mode='…'>",
         },
         new FieldDef("bridge", FieldType.String,
             "bridge mode: the host bridge to use (required). Other modes: the bridge libvirt creates (unset: libvirt picks virbrN). Changing it recreates the network.")
@@ -82,6 +125,22 @@ internal sealed class NetworkKind : KindHandler
         new FieldDef("ipv4", FieldType.Object, "Subnet, DHCP range and static leases; required for isolated and nat.")
         {
             Item = Ipv4Def, DefaultText = "none", Example = "{address: 198.51.100.1/24, dhcp: {start: 198.51.100.100, end: 198.51.100.199}}", Libvirt = "<ip>",
+        },
+        new FieldDef("ipv6", FieldType.Object, "IPv6 subnet and optional DHCPv6 range (isolated, nat, route, open).")
+        {
+            Item = Ipv6Def, DefaultText = "none", Example = "{address: \"2001:db8:ca2:2::1\", prefix: 64}", Libvirt = "<ip family='ipv6'>",
+        },
+        new FieldDef("mtu", FieldType.Integer, "MTU of the bridge libvirt creates (not for bridge, hostdev and direct modes). Changing it recreates the network.")
+        {
+            Minimum = 68, Maximum = 65535, DefaultText = "libvirt's (1500)", Example = "9000", Libvirt = "<mtu size='…'/>",
+        },
+        new FieldDef("domain", FieldType.String, "DNS domain of the network: guests' DHCP names resolve as NAME.DOMAIN. Changing it recreates the network.")
+        {
+            Pattern = StoragePatterns.Hostname, DefaultText = "none", Example = "lab.example", Libvirt = "<domain name='…'/>",
+        },
+        new FieldDef("dnsForwarders", FieldType.StringList, "Upstream DNS servers (IPv4 or IPv6 addresses) the network's DNS asks instead of the host's resolvers. Changing them recreates the network.")
+        {
+            Pattern = StoragePatterns.IpAddress, DefaultText = "the host's resolvers", Example = "[192.0.2.53, \"2001:db8::53\"]", Libvirt = "<dns><forwarder addr='…'/>",
         },
         new FieldDef("dnsHosts", FieldType.ObjectList, "DNS host entries. Changes apply live.")
         {
@@ -142,8 +201,32 @@ internal sealed class NetworkKind : KindHandler
         {
             "isolated" => NetworkMode.Isolated,
             "bridge" => NetworkMode.Bridge,
+            "route" => NetworkMode.Route,
+            "open" => NetworkMode.Open,
+            "hostdev" => NetworkMode.Hostdev,
+            "direct" => NetworkMode.Direct,
             _ => NetworkMode.Nat,
         };
-        return new NetworkSpec(meta, spec.Get<string>("node"), mode, spec.Get<string>("bridge"), ipv4, dns, spec.Get<bool>("autostart"));
+        NetworkIpv6? ipv6 = null;
+        if (spec.Get<ParsedObject>("ipv6") is { } v6)
+        {
+            var dhcp6 = v6.Get<ParsedObject>("dhcp");
+            ipv6 = new NetworkIpv6(Ipv6Text(v6.Get<string>("address")) ?? "", v6.Get<int>("prefix"), Ipv6Text(dhcp6?.Get<string>("start")), Ipv6Text(dhcp6?.Get<string>("end")));
+        }
+        var forwardDev = mode switch
+        {
+            NetworkMode.Hostdev => spec.Get<string>("pf"),
+            NetworkMode.Direct => spec.Get<string>("dev"),
+            _ => null,
+        };
+        var forwarders = (spec.Get<List<string>>("dnsForwarders") ?? []).Select(f => Ipv6Text(f) ?? "").ToList();
+        return new NetworkSpec(meta, spec.Get<string>("node"), mode, spec.Get<string>("bridge"), ipv4, dns, spec.Get<bool>("autostart"),
+            ipv6, forwardDev, mode == NetworkMode.Direct ? spec.Get<string>("directMode") ?? "bridge" : null,
+            spec.Has("mtu") ? spec.Get<int>("mtu") : null, spec.Get<string>("domain"), forwarders.Count > 0 ? forwarders : null);
     }
+
+    /// <summary>An IPv6 address in the form libvirt writes it back (lower case, zeros compressed); anything else as written.</summary>
+    private static string? Ipv6Text(string? text) =>
+        text is not null && text.Contains(':', StringComparison.Ordinal) && System.Net.IPAddress.TryParse(text, out var a)
+        && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && a.ScopeId == 0 ? a.ToString() : text;
 }

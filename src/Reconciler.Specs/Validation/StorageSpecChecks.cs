@@ -35,7 +35,7 @@ internal static class StorageSpecChecks
             }
         }
 
-        foreach (var group in pools.GroupBy(p => (p.Node, Path: p.Path.TrimEnd('/'))))
+        foreach (var group in pools.Where(p => p.Path.Length > 0).GroupBy(p => (p.Node, Path: p.Path.TrimEnd('/'))))
         {
             var list = group.ToList();
             for (var i = 1; i < list.Count; i++)
@@ -45,6 +45,8 @@ internal static class StorageSpecChecks
                     list[i].Meta.Origin.Find("spec.path"), "spec.path", "give each pool its own directory"));
             }
         }
+
+        PoolTypeChecks.Check(pools, volumes, diagnostics);
 
         foreach (var group in networks.GroupBy(n => n.Node))
         {

@@ -1,0 +1,25 @@
+using Reconciler.Libvirt.Native;
+
+namespace Reconciler.Libvirt;
+
+public sealed partial class LibvirtConnection
+{
+    /// <summary>The secret with this UUID (<c>virSecretLookupByUUIDString</c>), or null if there is none.</summary>
+    /// <param name="uuid">The UUID in string form.</param>
+    /// <returns>The secret or null.</returns>
+    public LibvirtSecret? LookupSecretByUuid(string uuid)
+    {
+        ArgumentNullException.ThrowIfNull(uuid);
+        var h = Interop.CheckOrNull(NativeMethods.virSecretLookupByUUIDString(Handle, uuid), "virSecretLookupByUUIDString");
+        return h is null ? null : new LibvirtSecret(h);
+    }
+
+    /// <summary>Defines (or redefines) a secret (<c>virSecretDefineXML</c>); its value is set separately.</summary>
+    /// <param name="xml">The secret XML.</param>
+    /// <returns>The secret.</returns>
+    public LibvirtSecret DefineSecret(string xml)
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        return new LibvirtSecret(Interop.Check(NativeMethods.virSecretDefineXML(Handle, xml, 0), "virSecretDefineXML"));
+    }
+}
