@@ -33,6 +33,23 @@ internal static class ActionEndpoints
     {
         var actions = Group(app);
         var sp = app.Services;
+        actions.MapPost("/reconcile", () =>
+        {
+            sp.GetRequiredService<ReconcileTrigger>().Request("api: reconcile now");
+            return Results.Text("a pass is requested\n", statusCode: StatusCodes.Status202Accepted);
+        });
+        actions.MapPost("/suspend", () =>
+        {
+            Dashboard.DashboardEndpoints.Suspend(sp, true);
+            return Results.Text("suspended: passes change nothing until resumed or the controller restarts\n");
+        });
+        actions.MapPost("/resume", () =>
+        {
+            Dashboard.DashboardEndpoints.Suspend(sp, false);
+            return Results.Text(sp.GetRequiredService<ControllerSettings>().Suspend
+                ? "resumed at runtime; the controller was started with --suspend, which still holds\n"
+                : "resumed: passes apply changes again\n");
+        });
         actions.MapPost($"/{ApprovePrune}/{{revision}}", (string revision) =>
         {
             var held = sp.GetRequiredService<StatusStore>().HeldPrunes;

@@ -106,6 +106,7 @@ public sealed class ControllerHost : IAsyncDisposable
             ActivatorUtilities.CreateInstance<GitHubObserver>(sp),
             ActivatorUtilities.CreateInstance<MetricsObserver>(sp),
             ActivatorUtilities.CreateInstance<LogObserver>(sp),
+            sp.GetRequiredService<Dashboard.ActivityLog>(),
         ]));
         services.AddSingleton<ReconcileService>();
         services.AddHostedService<SourceService>();
@@ -113,11 +114,13 @@ public sealed class ControllerHost : IAsyncDisposable
         services.AddHostedService<LibvirtEventService>();
         services.AddSingleton<GuestStore>();
         services.AddHostedService<GuestWatchService>();
+        Dashboard.DashboardEndpoints.AddServices(services);
         GitHubIntegration.Add(builder, settings);
 
         var app = builder.Build();
         MapEndpoints(app);
         ActionEndpoints.Map(app);
+        Dashboard.DashboardEndpoints.Map(app);
         GitHubIntegration.Map(app);
         return new ControllerHost(app);
     }
@@ -157,7 +160,7 @@ public sealed class ControllerHost : IAsyncDisposable
     /// <inheritdoc/>
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
-    private static StatusDocument BuildStatus(IServiceProvider sp)
+    internal static StatusDocument BuildStatus(IServiceProvider sp)
     {
         var source = sp.GetRequiredService<ISpecSource>();
         var desired = sp.GetRequiredService<DesiredState>();

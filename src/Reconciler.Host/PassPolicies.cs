@@ -9,7 +9,8 @@ namespace Reconciler.Host;
 /// changes anything); each resource's backoff and last in-sync key from the status store; an
 /// approval of the revision's mass removals; and whether the source has settled for removals.
 /// </summary>
-internal sealed class PassPolicies(ControllerSettings settings, StatusStore status, Leadership leadership, PruneApprovals approvals, DesiredState desired)
+internal sealed class PassPolicies(ControllerSettings settings, StatusStore status, Leadership leadership, PruneApprovals approvals, DesiredState desired,
+    RuntimeSuspend runtime)
 {
     /// <summary>When the loop must run again at the latest: the earliest retry a backoff asked for; null when none did.</summary>
     public DateTimeOffset? NextRetry() => status.NextWake();
@@ -22,9 +23,10 @@ internal sealed class PassPolicies(ControllerSettings settings, StatusStore stat
     public (PassPolicy Policy, CancellationToken LeaderLost) For(SourceSnapshot snapshot)
     {
         var (leading, lost) = leadership.ForPass();
-        var policy = new PassPolicy(settings.Drift, settings.Suspend || !leading, settings.ShutdownTimeout, settings.LockTimeout, settings.Adopt,
+        var suspended = settings.Suspend || runtime.On;
+        var policy = new PassPolicy(settings.Drift, suspended || !leading, settings.ShutdownTimeout, settings.LockTimeout, settings.Adopt,
             status.MayApply, status.SyncedKey, settings.MaxDisruption,
-            settings.Suspend || leading ? ReconcileReasons.Suspended : ReconcileReasons.NotLeader,
+            suspended || leading ? ReconcileReasons.Suspended : ReconcileReasons.NotLeader,
             MassPrune: approvals.ForPass(snapshot.Revision) ? PruneLimits.Unlimited : settings.MassPrune,
             Settle: desired.Settle(snapshot, settings.PruneSettle));
         return (policy, lost);

@@ -17,7 +17,8 @@ internal sealed partial class SourceService(
     Metrics metrics,
     ControllerSettings settings,
     TimeProvider clock,
-    ILogger<SourceService> logger) : BackgroundService
+    ILogger<SourceService> logger,
+    Dashboard.DashboardSignal dashboards) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,6 +32,7 @@ internal sealed partial class SourceService(
                 var snapshot = await source.FetchAsync(stoppingToken).ConfigureAwait(false);
                 failures = 0;
                 var changed = desired.Offer(snapshot);
+                if (changed) dashboards.Changed();
                 if (snapshot.IsValid)
                 {
                     metrics.Fetch("success");
@@ -60,6 +62,7 @@ internal sealed partial class SourceService(
                 metrics.Fetch("error");
                 metrics.Error("source");
                 desired.Failed(e.Message, clock.GetUtcNow());
+                dashboards.Changed();
                 var delay = Backoff.Delay(failures, settings.BackoffBase, settings.BackoffMax);
                 if (delay < wait) wait = delay;
                 LogFetchFailed(source.Description, e.Message, wait.TotalSeconds);

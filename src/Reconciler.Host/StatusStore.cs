@@ -6,7 +6,7 @@ namespace Reconciler.Host;
 /// Everything the controller knows about each resource and node between passes: conditions,
 /// failures and backoff, the last in-sync spec key (to tell drift from spec changes), readiness.
 /// </summary>
-internal sealed class StatusStore(ControllerSettings settings, TimeProvider clock)
+internal sealed class StatusStore(ControllerSettings settings, TimeProvider clock, RuntimeSuspend? runtime = null)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Node, string Name), Entry> _resources = [];
@@ -169,7 +169,7 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
     {
         lock (_gate)
         {
-            return new StatusDocument(1, _ready, settings.Suspend, settings.Drift.ToString().ToLowerInvariant(), source,
+            return new StatusDocument(1, _ready, settings.Suspend || runtime?.On == true, settings.Drift.ToString().ToLowerInvariant(), source,
                 _nodes.Values.OrderBy(n => n.Name, StringComparer.Ordinal).ToList(), _lastPass,
                 _resources.Values.Select(e => e.Status).OrderBy(s => s.Node, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList())
             {

@@ -544,6 +544,11 @@ internal static class MacroBenchmark
             c => $"{RunResults.Ms(c.Value)} (runs: {string.Join(", ", c.Runs.Select(RunResults.Ms))})");
         Controller("controller: idle CPU ≈ 0", C("idle CPU (10 s, share of one core)"), c => c.Value <= 1,
             c => $"{c.Value:0.00}% of one core over 10 s");
+        var without = C("CPU with 3 passes in 10 s, no dashboard");
+        Controller("dashboard: an open dashboard adds ≤ 2 % CPU", C("CPU with 3 passes in 10 s, a dashboard open"),
+            c => without is not null && c.Value - without.Value <= 2, c => $"{c.Value:0.00}% of one core with it open, {without?.Value:0.00}% without; {c.Note}");
+        Controller("dashboard: HTML of every resource ≤ 100 ms", C("dashboard HTML, /resources (all rows)"), c => c.Value <= 0.1,
+            c => $"{RunResults.Ms(c.Value)} (runs: {string.Join(", ", c.Runs.Select(RunResults.Ms))})");
         Controller("controller: RSS ≤ 150 MB", C("RSS after the changes") ?? C("RSS when idle"), c => c.Value * 1024 * 1024 <= 150e6,
             c => $"{c.Value:0} MiB ({c.Value * 1024 * 1024 / 1e6:0} MB), {c.Note}");
 
