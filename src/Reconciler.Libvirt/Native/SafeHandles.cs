@@ -99,3 +99,17 @@ internal sealed class DomainSnapshotHandle : SafeHandleZeroOrMinusOneIsInvalid
 
     protected override bool ReleaseHandle() => NativeMethods.virDomainSnapshotFree(handle) == 0;
 }
+
+/// <summary>Owns a <c>virNodeDevicePtr</c>; released with <c>virNodeDeviceFree</c>.</summary>
+internal sealed class NodeDeviceHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public NodeDeviceHandle()
+        : base(ownsHandle: true)
+    {
+    }
+
+    internal NodeDeviceHandle(nint existing)
+        : base(ownsHandle: true) => SetHandle(existing);
+
+    protected override bool ReleaseHandle() => NativeMethods.virNodeDeviceFree(handle) == 0;
+}
