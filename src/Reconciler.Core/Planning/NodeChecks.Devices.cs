@@ -168,7 +168,7 @@ public static partial class NodeChecks
         {
             return new("hostdev", CheckOutcome.Refused, $"{what} is in use by running domain {running[0].Text}");
         }
-        return new("hostdev", startOnly, $"{what} is also given to stopped domain {held[0].Text}: only one of them can run{atStart}");
+        return new("hostdev", startOnly, $"{what} is also given to stopped domain{(held.Count == 1 ? "" : "s")} {string.Join(", ", held.Select(h => h.Text))}: only one domain can run with it{atStart}");
     }
 
     private static string Describe(HostdevSpec h) => h.Pci ?? h.Text;
