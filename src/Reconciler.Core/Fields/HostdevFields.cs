@@ -73,7 +73,7 @@ internal static partial class HostdevFields
         {
             Default = true, Example = "false", Libvirt = "<hostdev managed='yes'>",
         },
-    ]);
+    ], [["pci", "usb", "mdev", "class"]]);
 
     /// <summary><c>spec.hostdevs</c>.</summary>
     public static readonly DomainField Hostdevs = new(DomainPaths.Spec.Field("hostdevs"),

@@ -9,7 +9,7 @@ namespace Reconciler.Specs.Kinds;
 internal static class HostdevBuild
 {
     public static IReadOnlyList<HostdevSpec> Build(ParsedObject spec) =>
-        (spec.Get<List<ParsedObject>>("hostdevs") ?? []).Select(One).ToList();
+        spec.Get<List<ParsedObject>>("hostdevs") is { Count: > 0 } items ? items.Select(One).ToList() : [];
 
     private static HostdevSpec One(ParsedObject h) => new()
     {
