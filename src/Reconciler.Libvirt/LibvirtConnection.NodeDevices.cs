@@ -23,3 +23,25 @@ public sealed partial class LibvirtConnection
         return h is null ? null : new LibvirtNodeDevice(this, h);
     }
 }
+
+public sealed partial class LibvirtConnection
+{
+    /// <summary>
+    /// The names of the host's network interfaces, active and inactive (<c>virConnectListAllInterfaces</c>).
+    /// A libvirt built without an interface backend throws <see cref="LibvirtUnsupportedException"/>.
+    /// </summary>
+    /// <returns>The names, sorted.</returns>
+    public IReadOnlyList<string> ListAllInterfaceNames()
+    {
+        var n = Interop.Check(NativeMethods.virConnectListAllInterfaces(Handle, out var array, 0), "virConnectListAllInterfaces");
+        var handles = Interop.TakeObjectArray(array, n, p => new InterfaceHandle(p), h => h);
+        try
+        {
+            return handles.Select(h => Interop.PeekStringOrThrow(NativeMethods.virInterfaceGetName(h), "virInterfaceGetName")).Order(StringComparer.Ordinal).ToList();
+        }
+        finally
+        {
+            foreach (var h in handles) h.Dispose();
+        }
+    }
+}

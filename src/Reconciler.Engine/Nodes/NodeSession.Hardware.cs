@@ -62,7 +62,18 @@ internal sealed partial class NodeSession
         {
             foreach (var device in listed) device.Dispose();
         }
-        return NodeDevices.Parse(documents);
+        var devices = NodeDevices.Parse(documents);
+        // Node devices are what udev told libvirtd (without udev events, only what was there when it started);
+        // the interface driver reads the host's interfaces now. Either source makes an interface exist.
+        try
+        {
+            var names = Connection.ListAllInterfaceNames();
+            return devices with { NetInterfaces = devices.NetInterfaces.Union(names, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList() };
+        }
+        catch (LibvirtException e) when (e is not LibvirtConnectionException)
+        {
+            return devices;
+        }
     }
 
     private FreePageCounts ReadFreePages(HostCapabilities host)

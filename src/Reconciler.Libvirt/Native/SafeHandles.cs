@@ -113,3 +113,17 @@ internal sealed class NodeDeviceHandle : SafeHandleZeroOrMinusOneIsInvalid
 
     protected override bool ReleaseHandle() => NativeMethods.virNodeDeviceFree(handle) == 0;
 }
+
+/// <summary>Owns a <c>virInterfacePtr</c>; released with <c>virInterfaceFree</c>.</summary>
+internal sealed class InterfaceHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public InterfaceHandle()
+        : base(ownsHandle: true)
+    {
+    }
+
+    internal InterfaceHandle(nint existing)
+        : base(ownsHandle: true) => SetHandle(existing);
+
+    protected override bool ReleaseHandle() => NativeMethods.virInterfaceFree(handle) == 0;
+}
