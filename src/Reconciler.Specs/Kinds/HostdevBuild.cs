@@ -8,8 +8,12 @@ namespace Reconciler.Specs.Kinds;
 /// <summary>The model of <c>spec.hostdevs</c> from its parsed rows (<see cref="HostdevFields"/>); well-formed addresses and ids are made canonical, malformed ones are kept as written for the validator to name.</summary>
 internal static class HostdevBuild
 {
-    public static IReadOnlyList<HostdevSpec> Build(ParsedObject spec) =>
-        spec.Get<List<ParsedObject>>("hostdevs") is { Count: > 0 } items ? items.Select(One).ToList() : [];
+    /// <summary>The items, or the shared empty list when none is written (so a spec without hostdevs equals one built without them).</summary>
+    public static IReadOnlyList<HostdevSpec> Build(ParsedObject spec)
+    {
+        if (spec.Get<List<ParsedObject>>("hostdevs") is not { Count: > 0 } items) return [];
+        return items.Select(One).ToList();
+    }
 
     private static HostdevSpec One(ParsedObject h) => new()
     {
