@@ -127,6 +127,12 @@ public sealed class HostdevCheckTests
         Assert.Contains("is not a virtual function of an SR-IOV physical function (it is a physical function itself", results[1].Detail, StringComparison.Ordinal);
         Assert.StartsWith("PCI device 0000:00:03.0 (class 0x020000, vendor 1af4, product 1041, driver virtio-pci) is not a virtual function", results[2].Detail, StringComparison.Ordinal);
         Assert.StartsWith("SR-IOV VF 0000:03:10.4 is not on the node", results[3].Detail, StringComparison.Ordinal);
+
+        // A VF another domain's hostdev holds is refused as a VF.
+        var holder = Live(Domain("other", d => d with { Hostdevs = [new HostdevSpec { Pci = "0000:03:10.0" }] }), LiveRunState.Running, source: null);
+        var held = Only(NodeChecks.Run(Demand(vfs: ["0000:03:10.0"]), NodeOf(Rich, domains: holder)));
+        Assert.Equal(("sriov-vf", CheckOutcome.Refused), (held.Check, held.Outcome));
+        Assert.Equal("SR-IOV VF 0000:03:10.0 is in use by running domain 'other' (not managed by Reconciler)", held.Detail);
     }
 
     [Fact]

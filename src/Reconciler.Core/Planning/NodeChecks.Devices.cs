@@ -107,9 +107,17 @@ public static partial class NodeChecks
             {
                 results.Add(new("sriov-vf", CheckOutcome.Refused, $"PCI device {vf} ({PciText(dev)}) is not a virtual function of an SR-IOV physical function{(dev.SriovCapable ? " (it is a physical function itself: give one of its VFs)" : "")}"));
             }
+            else if (Held(holders, "pci " + vf, what, startOnly, atStart, "sriov-vf") is { } held)
+            {
+                results.Add(held);
+            }
+            else if (dev.IommuGroup is null)
+            {
+                results.Add(new("sriov-vf", startOnly, $"{what} is in no IOMMU group: VFIO cannot assign it (turn the IOMMU on){atStart}"));
+            }
             else
             {
-                results.Add(Held(holders, "pci " + vf, what, startOnly, atStart) ?? new("sriov-vf", CheckOutcome.Passed, $"{what} of PF {dev.PhysicalFunction} is free"));
+                results.Add(new("sriov-vf", CheckOutcome.Passed, $"{what} of PF {dev.PhysicalFunction} is free"));
             }
         }
     }
@@ -159,16 +167,16 @@ public static partial class NodeChecks
         return !listed.Any(disk => path.Length > disk.Length && path.StartsWith(disk, StringComparison.Ordinal));
     }
 
-    private static CheckResult? Held(HostdevHolders holders, string key, string what, CheckOutcome startOnly, string atStart)
+    private static CheckResult? Held(HostdevHolders holders, string key, string what, CheckOutcome startOnly, string atStart, string check = "hostdev")
     {
         var held = holders.Of(key);
         if (held.Count == 0) return null;
         var running = held.Where(h => h.Running).ToList();
         if (running.Count > 0)
         {
-            return new("hostdev", CheckOutcome.Refused, $"{what} is in use by running domain {running[0].Text}");
+            return new(check, CheckOutcome.Refused, $"{what} is in use by running domain {running[0].Text}");
         }
-        return new("hostdev", startOnly, $"{what} is also given to stopped domain{(held.Count == 1 ? "" : "s")} {string.Join(", ", held.Select(h => h.Text))}: only one domain can run with it{atStart}");
+        return new(check, startOnly, $"{what} is also given to stopped domain{(held.Count == 1 ? "" : "s")} {string.Join(", ", held.Select(h => h.Text))}: only one domain can run with it{atStart}");
     }
 
     private static string Describe(HostdevSpec h) => h.Pci ?? h.Text;
