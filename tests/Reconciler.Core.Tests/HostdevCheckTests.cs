@@ -207,13 +207,17 @@ public sealed class HostdevCheckTests
         var pci = new HostdevSpec { Pci = "0000:65:00.0" };
         var usb = new HostdevSpec { Usb = new UsbDeviceId("0x046d", "0xc52b") };
         var mdev = new HostdevSpec { Mdev = "4b20d080-1b54-4048-85b3-a6a62d165c01", Model = "vfio-pci" };
-        Disruption Class(IReadOnlyList<HostdevSpec> before, IReadOnlyList<HostdevSpec> after, LiveRunState state = LiveRunState.Running)
+        Disruption Class(IReadOnlyList<HostdevSpec> before, IReadOnlyList<HostdevSpec> after, LiveRunState state = LiveRunState.Running, int freeSlots = 4)
         {
             var config = Domain("vm", d => d with { Hostdevs = before });
             var desired = Domain("vm", d => d with { Hostdevs = after });
             var diff = new FieldDiff("spec.hostdevs", HostdevFields.ListText(before), HostdevFields.ListText(after));
-            return Assert.Single(Disruptions.Classify([diff], desired, Live(config, state), now: null)).Disruption;
+            return Assert.Single(Disruptions.Classify([diff], desired, Live(config, state) with { FreeHotplugSlots = freeSlots }, now: null)).Disruption;
         }
+        // A PCI device needs a free hotplug slot; a USB device does not.
+        Assert.Equal(Disruption.NextBoot, Class([], [pci], freeSlots: 0));
+        Assert.Equal(Disruption.Live, Class([], [usb], freeSlots: 0));
+        Assert.Equal(Disruption.Live, Class([pci], [], freeSlots: 0));
         Assert.Equal(Disruption.Live, Class([], [pci, usb]));
         Assert.Equal(Disruption.Live, Class([pci, usb], [usb]));
         Assert.Equal(Disruption.NextBoot, Class([pci], [pci, mdev]));

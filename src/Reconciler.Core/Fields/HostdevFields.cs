@@ -126,6 +126,11 @@ internal static partial class HostdevFields
         return before.Except(after, StringComparer.Ordinal).Concat(after.Except(before, StringComparer.Ordinal));
     }
 
+    /// <summary>How many PCI devices a change of <c>spec.hostdevs</c> attaches (0 for a change of another field).</summary>
+    public static int AddedPci(FieldDiff diff) =>
+        diff.Path != Hostdevs.Path.Text ? 0
+            : Items(diff.After).Except(Items(diff.Before), StringComparer.Ordinal).Count(i => i.StartsWith("pci ", StringComparison.Ordinal));
+
     /// <summary>A hostdev element; null for a selector not yet resolved to an address.</summary>
     public static XElement? Render(HostdevSpec h)
     {
