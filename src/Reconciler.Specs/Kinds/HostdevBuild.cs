@@ -21,7 +21,7 @@ internal static class HostdevBuild
         Usb = h.Get<ParsedObject>("usb") is { } usb ? new UsbDeviceId(Id(usb.Get<string>("vendor") ?? "", prefix: true), Id(usb.Get<string>("product") ?? "", prefix: true)) : null,
         Mdev = h.Get<string>("mdev") is { } mdev ? (Regex.IsMatch(mdev, HostdevFields.UuidPattern) ? mdev.ToLowerInvariant() : mdev) : null,
         Model = h.Get<string>("model") ?? (h.Has("mdev") ? "vfio-pci" : null),
-        Select = h.Get<string>("class") is { } cls || h.Has("vendor") || h.Has("product")
+        Select = h.Has("class") || h.Has("vendor") || h.Has("product")
             ? new HostdevSelector(h.Get<string>("class") ?? "", Optional(h.Get<string>("vendor")), Optional(h.Get<string>("product")))
             : null,
         Managed = !h.Has("managed") || h.Get<bool>("managed"),
