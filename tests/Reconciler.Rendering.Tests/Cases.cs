@@ -211,6 +211,19 @@ public static class Cases
                 ],
             }, "qemu"),
 
+            // Host devices in every form: PCI (managed and not), USB by vendor/product, a mediated device;
+            // none needs to exist to be defined (the node checks refuse missing ones before anything is applied).
+            ["hostdevs"] = (Base("rt-hostdevs") with
+            {
+                Hostdevs =
+                [
+                    new HostdevSpec { Pci = "0000:03:00.0" },
+                    new HostdevSpec { Pci = "0000:03:10.1", Managed = false },
+                    new HostdevSpec { Usb = new UsbDeviceId("0x046d", "0xc52b") },
+                    new HostdevSpec { Mdev = "4b20d080-1b54-4048-85b3-a6a62d165c01", Model = "vfio-pci" },
+                ],
+            }, "qemu"),
+
             ["hostile"] = (Base("rt-hostile <&>\"' x", l => { l["note"] = HostileText; l["a&b"] = "<x y='1'/>"; }) with
             {
                 Description = HostileDescription,

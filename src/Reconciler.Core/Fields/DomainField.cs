@@ -17,6 +17,8 @@ public enum LiveOperation
     PinVcpus,
     /// <summary>virDomainPinEmulator(LIVE|CONFIG) to the desired cpuset.</summary>
     PinEmulator,
+    /// <summary>virDomainAttachDeviceFlags / virDomainDetachDeviceFlags(LIVE) of each host device added or removed.</summary>
+    Hostdevs,
 }
 
 /// <summary>A live value that cannot be read back into the model (the parser names the domain).</summary>

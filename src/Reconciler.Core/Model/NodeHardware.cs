@@ -104,5 +104,11 @@ public sealed record NodeHardware(
     /// <summary>A node that was not asked (no checks could run).</summary>
     public static NodeHardware NotRead(string why) => new(
         HardwareAnswer<HostCapabilities>.Missing(why), HardwareAnswer<FreePageCounts>.Missing(why),
-        new Dictionary<DomainCapsKey, HardwareAnswer<DomainCapabilities>>(), new Dictionary<CpuCompareKey, HardwareAnswer<CpuComparison>>());
+        new Dictionary<DomainCapsKey, HardwareAnswer<DomainCapabilities>>(), new Dictionary<CpuCompareKey, HardwareAnswer<CpuComparison>>())
+    {
+        Devices = HardwareAnswer<NodeDevices>.Missing(why),
+    };
+
+    /// <summary>The node's host devices (PCI, USB, mdev, network interfaces, block devices), read when a domain asks for devices.</summary>
+    public HardwareAnswer<NodeDevices> Devices { get; init; } = HardwareAnswer<NodeDevices>.Missing("no domain asks for host devices");
 }

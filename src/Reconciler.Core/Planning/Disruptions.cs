@@ -10,7 +10,8 @@ namespace Reconciler.Core.Planning;
 /// <list type="bullet">
 /// <item><c>none</c>: metadata, description, protect, autostart, the placement record; any change to a stopped domain.</item>
 /// <item><c>live</c>: memory up to the defined maximum (balloon); more vCPUs up to the maximum;
-/// attaching or detaching virtio/usb disks and NICs while a hotplug slot is free; new cdrom media.</item>
+/// attaching or detaching virtio/usb disks and NICs while a hotplug slot is free; attaching or detaching
+/// PCI host devices (while a slot is free) and USB host devices; new cdrom media.</item>
 /// <item><c>next-boot</c>: everything else: the persistent definition changes, the running guest keeps
 /// the old value until it restarts.</item>
 /// <item><c>restart</c>: a next-boot change of a domain whose policy lets Reconciler restart it now.</item>
@@ -29,11 +30,13 @@ public static class Disruptions
         var config = live.Config!;
         var running = live.RunState is LiveRunState.Running or LiveRunState.Paused or LiveRunState.ShuttingDown;
         var mayRestart = MayRestart(desired.Policy, now);
-        var items = ItemClasses(diffs, desired, config, live.FreeHotplugSlots);
+        var items = ItemClasses(diffs, desired, config, live.FreeHotplugSlots, out var slotsLeft);
         var result = new List<FieldChange>(diffs.Count);
         foreach (var diff in diffs)
         {
             var cls = Base(diff, config, running, items);
+            // A PCI host device attached live needs a free hotplug slot, like a NIC.
+            if (cls == Disruption.Live && HostdevFields.AddedPci(diff) is > 0 and var added && added > slotsLeft) cls = Disruption.NextBoot;
             if (cls == Disruption.NextBoot && mayRestart) cls = Disruption.Restart;
             result.Add(new FieldChange(diff.Path, diff.Before, diff.After, cls));
         }
@@ -75,7 +78,7 @@ public static class Disruptions
     /// hot-pluggable buses while free slots last (in order), new cdrom media is live, any other
     /// change to an existing device waits for the next boot.
     /// </summary>
-    private static Dictionary<string, Disruption> ItemClasses(IReadOnlyList<FieldDiff> diffs, DomainSpec desired, DomainSpec config, int freeSlots)
+    private static Dictionary<string, Disruption> ItemClasses(IReadOnlyList<FieldDiff> diffs, DomainSpec desired, DomainSpec config, int freeSlots, out int slotsLeft)
     {
         var result = new Dictionary<string, Disruption>(StringComparer.Ordinal);
         var aligned = DomainFields.AlignDisks(desired.Disks, config.Disks);
@@ -114,6 +117,7 @@ public static class Disruptions
             }
             result[item] = cls;
         }
+        slotsLeft = Math.Max(0, freeSlots);
         return result;
     }
 

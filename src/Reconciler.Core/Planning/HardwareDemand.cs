@@ -21,7 +21,7 @@ namespace Reconciler.Core.Planning;
 /// <param name="NumaCells">Guest NUMA cells; 0 for none.</param>
 /// <param name="NumaStrict"><c>numaTune</c> mode is <c>strict</c>.</param>
 /// <param name="Running">The desired state is running: the checks that only matter at start refuse (else they warn).</param>
-public sealed record HardwareDemand(
+public sealed partial record HardwareDemand(
     string Arch,
     string? Machine,
     string? DomainType,
@@ -40,7 +40,7 @@ public sealed record HardwareDemand(
     private static readonly FieldPath NumaTune = DomainPaths.Spec.Field("numaTune");
 
     /// <summary>The demand of <paramref name="spec"/>.</summary>
-    public static HardwareDemand Of(DomainSpec spec) => new(
+    public static HardwareDemand Of(DomainSpec spec) => new HardwareDemand(
         Arch: spec.Arch,
         Machine: string.IsNullOrEmpty(spec.Machine) ? null : spec.Machine,
         DomainType: spec.DomainType,
@@ -54,7 +54,11 @@ public sealed record HardwareDemand(
         HugePageBytes: spec.MemoryBytes,
         NumaCells: spec.Cpu.Numa?.Count ?? 0,
         NumaStrict: spec.Declared.AnyWithin(NumaTune) && (spec.Declared[NumaTune.Field("mode")] ?? "strict") == "strict",
-        Running: spec.State == PowerState.Running);
+        Running: spec.State == PowerState.Running)
+    {
+        Domain = spec.Name,
+        Hostdevs = spec.Hostdevs,
+    };
 
     /// <summary>The domain type on a node whose default is <paramref name="nodeType"/>.</summary>
     public string TypeOn(string nodeType) => DomainType ?? (nodeType.Length > 0 ? nodeType : "kvm");
@@ -82,6 +86,9 @@ public sealed record HardwareQuery(IReadOnlyList<DomainCapsKey> DomainCaps, IRea
     /// <summary>Nothing to read: no desired domain asks for anything a check looks at.</summary>
     public static readonly HardwareQuery None = new([], [], false);
 
+    /// <summary>Whether the node's devices are read (<c>virConnectListAllNodeDevices</c>): a domain asks for host devices, host interfaces or VFs.</summary>
+    public bool Devices { get; init; }
+
     /// <summary>Whether the host capabilities are read.</summary>
     public bool ReadsHost => Host || HugePages;
 
@@ -97,6 +104,9 @@ public sealed record HardwareQuery(IReadOnlyList<DomainCapsKey> DomainCaps, IRea
             demands.Select(d => d.CompareKey(nodeType)).OfType<CpuCompareKey>().Distinct()
                 .OrderBy(k => $"{k.Caps}|{k.Model}|{k.Features}", StringComparer.Ordinal).ToList(),
             demands.Any(d => d.HugePageKiB is not null),
-            demands.Any(d => d.NumaCells > 0 && d.NumaStrict));
+            demands.Any(d => d.NumaCells > 0 && d.NumaStrict))
+        {
+            Devices = demands.Any(d => d.NeedsDevices),
+        };
     }
 }

@@ -41,7 +41,7 @@ public sealed record CheckResult(string Check, CheckOutcome Outcome, string Deta
 /// (<c>usable='no'</c>), required CPU features the host lacks, a huge page size the host lacks,
 /// and too few free huge pages.
 /// </remarks>
-public static class NodeChecks
+public static partial class NodeChecks
 {
     /// <summary>The checks of <paramref name="demand"/> on <paramref name="node"/>, in a fixed order.</summary>
     /// <param name="demand">What the domain asks.</param>
@@ -198,6 +198,7 @@ public static class NodeChecks
                 results.Add(new("numa", CheckOutcome.Passed, $"{N(demand.NumaCells)} of {N(host.Cells.Count)} host cells"));
             }
         }
+        DeviceChecks(demand, node, hw, results);
         return results;
     }
 

@@ -27,6 +27,7 @@ public static partial class Planner
 
         var byNode = new Dictionary<string, List<DomainSpec>>(StringComparer.Ordinal);
         var placed = Placement.Resolve(desired, live, diagnostics);
+        var hostdevs = new HostdevSelection();
         foreach (var written in desired.Domains)
         {
             var spec = written;
@@ -51,6 +52,8 @@ public static partial class Planner
                 continue;
             }
             if (!byNode.TryGetValue(nodeName, out var list)) byNode[nodeName] = list = [];
+            // Device selectors get a free matching device of the node; the address is rendered, so the definition records it.
+            spec = hostdevs.Resolve(spec, nodes[nodeName]);
             list.Add(spec);
         }
 
@@ -84,7 +87,7 @@ public static partial class Planner
 
         storage.Finish(changes);
         var ordered = changes
-            .Select(c => c is DesiredDomainChange domain && placed.TryGetValue(c.Name, out var d) ? domain with { Placement = d.Why } : c)
+            .Select(c => c is DesiredDomainChange domain && placed.TryGetValue(c.Name, out var d) ? domain with { Placement = d.Why + HostdevSelection.ChoicesText(domain.Desired) } : c)
             .OrderBy(c => c.Node, StringComparer.Ordinal)
             .ThenBy(c => c.Action == ChangeAction.Destroy ? 1 : 0)
             .ThenBy(c => c.Action == ChangeAction.Destroy ? -(int)c.Kind : (int)c.Kind)
@@ -269,6 +272,8 @@ public static partial class Planner
         "tpm" => "spec.tpm",
         "hugepages" => "spec.memoryBacking.hugepages",
         "numa" => "spec.numaTune",
+        "hostdev" => "spec.hostdevs",
+        "host-interface" or "sriov-vf" => "spec.interfaces",
         _ => "spec",
     };
 

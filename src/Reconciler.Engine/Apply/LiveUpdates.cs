@@ -22,6 +22,7 @@ internal static class LiveUpdates
                 case LiveOperation.SetVcpus: domain.SetVcpus((uint)desired.Vcpus, DomainVcpuFlags.Live); break;
                 case LiveOperation.PinVcpus: LivePinning.PinVcpus(domain, desired, previousConfig); break;
                 case LiveOperation.PinEmulator: LivePinning.PinEmulator(domain, desired); break;
+                case LiveOperation.Hostdevs: LiveHostdevs.Apply(domain, desired, previousConfig); break;
             }
         }
 

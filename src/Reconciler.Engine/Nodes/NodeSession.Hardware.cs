@@ -32,7 +32,48 @@ internal sealed partial class NodeSession
         {
             compared[key] = Answer("virConnectCompareHypervisorCPU", () => Compare(key));
         }
-        return new NodeHardware(host, free, caps, compared);
+        return new NodeHardware(host, free, caps, compared)
+        {
+            Devices = query.Devices
+                ? Answer("virConnectListAllNodeDevices", ReadDevices)
+                : HardwareAnswer<NodeDevices>.Missing("no domain asks for host devices"),
+        };
+    }
+
+    /// <summary>Every node device's XML (a device removed between the listing and its read is skipped), parsed.</summary>
+    private NodeDevices ReadDevices()
+    {
+        var listed = Connection.ListAllNodeDevices();
+        var documents = new List<string>(listed.Count);
+        try
+        {
+            foreach (var device in listed)
+            {
+                try
+                {
+                    documents.Add(device.GetXmlDesc());
+                }
+                catch (LibvirtNotFoundException)
+                {
+                }
+            }
+        }
+        finally
+        {
+            foreach (var device in listed) device.Dispose();
+        }
+        var devices = NodeDevices.Parse(documents);
+        // Node devices are what udev told libvirtd (without udev events, only what was there when it started);
+        // the interface driver reads the host's interfaces now. Either source makes an interface exist.
+        try
+        {
+            var names = Connection.ListAllInterfaceNames();
+            return devices with { NetInterfaces = devices.NetInterfaces.Union(names, StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList() };
+        }
+        catch (LibvirtException e) when (e is not LibvirtConnectionException)
+        {
+            return devices;
+        }
     }
 
     private FreePageCounts ReadFreePages(HostCapabilities host)

@@ -110,3 +110,31 @@ internal sealed class SecretHandle : SafeHandleZeroOrMinusOneIsInvalid
 
     protected override bool ReleaseHandle() => NativeMethods.virSecretFree(handle) == 0;
 }
+
+/// <summary>Owns a <c>virNodeDevicePtr</c>; released with <c>virNodeDeviceFree</c>.</summary>
+internal sealed class NodeDeviceHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public NodeDeviceHandle()
+        : base(ownsHandle: true)
+    {
+    }
+
+    internal NodeDeviceHandle(nint existing)
+        : base(ownsHandle: true) => SetHandle(existing);
+
+    protected override bool ReleaseHandle() => NativeMethods.virNodeDeviceFree(handle) == 0;
+}
+
+/// <summary>Owns a <c>virInterfacePtr</c>; released with <c>virInterfaceFree</c>.</summary>
+internal sealed class InterfaceHandle : SafeHandleZeroOrMinusOneIsInvalid
+{
+    public InterfaceHandle()
+        : base(ownsHandle: true)
+    {
+    }
+
+    internal InterfaceHandle(nint existing)
+        : base(ownsHandle: true) => SetHandle(existing);
+
+    protected override bool ReleaseHandle() => NativeMethods.virInterfaceFree(handle) == 0;
+}

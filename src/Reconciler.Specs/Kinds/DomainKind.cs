@@ -63,6 +63,7 @@ internal sealed class DomainKind : KindHandler
         {
             Item = Interface, DefaultText = "[]", Example = "[{network: default}]", Libvirt = "<devices><interface>…</interface></devices>",
         },
+        HostdevFields.Hostdevs.Row,
         new FieldDef("graphics", FieldType.Object, "Graphical console.")
         {
             Item = Graphics, DefaultText = "{type: vnc, listen: 127.0.0.1}", Example = "{type: none}", Libvirt = "<devices><graphics>",
@@ -172,6 +173,7 @@ internal sealed class DomainKind : KindHandler
             BootOrder = spec.Get<ParsedObject>("boot")?.Get<List<string>>("order"),
             Tpm = spec.Get<ParsedObject>("tpm") is { } tpm ? new TpmSpec(tpm.Get<string>("model")!, tpm.Get<string>("version")!) : null,
             Console = spec.Get<ParsedObject>("console") is { } console ? new ConsoleSpec(console.Get<string>("log") ?? "", console.Get<bool>("append")) : null,
+            Hostdevs = HostdevBuild.Build(spec),
         };
     }
 

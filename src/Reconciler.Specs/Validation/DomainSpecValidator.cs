@@ -110,6 +110,7 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
         RuleFor(d => d).Custom((d, ctx) => CheckNode(d.Node, d.Placement is not null, nodes, ctx));
         RuleFor(d => d.Placement).Custom(CheckPlacement);
         RuleFor(d => d).Custom(BootChecks.Check);
+        RuleFor(d => d).Custom(HostdevChecks.Check);
     }
 
     private static void CheckPlacement(PlacementSpec? placement, ValidationContext<DomainSpec> ctx)
