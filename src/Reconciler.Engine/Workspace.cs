@@ -135,7 +135,10 @@ public static class Workspace
     /// checks: its domains' and every placed domain's (any node may be chosen for those).
     /// </summary>
     internal static HardwareQuery QueryFor(SpecSet desired, string node, string nodeType) =>
-        HardwareQuery.For(desired.Domains.Where(d => d.Node is null || d.Node == node), nodeType);
+        HardwareQuery.For(desired.Domains.Where(d => d.Node is null || d.Node == node), nodeType) is var query
+        && desired.Pools.Any(p => (p.Node is null || p.Node == node) && p.Type == StoragePoolType.Logical && p.Source is { Devices.Count: > 0 })
+            ? query with { Devices = true }
+            : query;
 
     /// <summary>Reads one open node (and, with <paramref name="desired"/>, its hardware); a failed read is a node with its error.</summary>
     internal static LiveNode ReadOne(NodeTarget target, NodeSession session, SpecSet? desired = null)

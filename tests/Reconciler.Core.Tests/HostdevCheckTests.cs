@@ -152,6 +152,24 @@ public sealed class HostdevCheckTests
     }
 
     [Fact]
+    public void The_plan_refuses_a_new_logical_pool_on_a_disk_the_node_lacks_and_says_when_a_device_cannot_be_checked()
+    {
+        static StoragePoolSpec Pool(string name, string device) =>
+            new(new ResourceMeta(name, new Dictionary<string, string>(), SpecOrigin.InMemory("p.yaml")), null, StoragePoolType.Logical, "", true,
+                new PoolSource([device], name), Build: true);
+        var set = Specs.Set() with { Pools = [Pool("vg-missing", "/dev/sdz"), Pool("vg-here", "/dev/vda"), Pool("vg-loop", "/dev/loop3")] };
+        var plan = Planner.Compute(set, [NodeOf(Here)], new PlanOptions());
+        var refused = Assert.Single(plan.Diagnostics, d => d.Code == Planner.CheckRefusedCode);
+        Assert.Contains("storage pool 'vg-missing'", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("/dev/sdz is not on the node", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(plan.Changes, c => c.Name == "vg-missing");
+        Assert.Single(plan.Changes, c => c.Name == "vg-here" && c.Action == ChangeAction.Create);
+        Assert.Single(plan.Changes, c => c.Name == "vg-loop" && c.Action == ChangeAction.Create);
+        var skipped = Assert.Single(plan.Diagnostics, d => d.Code == Planner.CheckSkippedCode);
+        Assert.Contains("storage pool 'vg-loop'", skipped.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Without_the_node_devices_each_device_check_is_skipped_with_the_reason()
     {
         var node = NodeOf(Here) with { Hardware = NodeHardware.NotRead("the node's driver does not support virConnectListAllNodeDevices") };

@@ -27,6 +27,20 @@ internal sealed class PoolPlanner(NodeResources r)
                         .About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
                     continue;
                 }
+                var checks = DeviceChecks(spec);
+                if (checks.FirstOrDefault(c => c.Outcome == CheckOutcome.Refused) is { } refused)
+                {
+                    r.Diagnostics.Add(Diagnostic.Error(Planner.CheckRefusedCode,
+                        $"storage pool '{spec.Name}' cannot be built on node '{r.Node.Node}': {refused.Detail}",
+                        spec.Meta.Origin.Find("spec.devices"), "spec.devices", "name a block device the node has (virsh nodedev-list --cap storage)")
+                        .About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
+                    continue;
+                }
+                foreach (var skipped in checks.Where(c => c.Outcome == CheckOutcome.Skipped))
+                {
+                    r.Diagnostics.Add(Diagnostic.Note(Planner.CheckSkippedCode, $"storage pool '{spec.Name}' on node '{r.Node.Node}': {skipped.Check} check skipped: {skipped.Detail}",
+                        spec.Meta.Origin.Find("spec.devices"), "spec.devices").About(ResourceKind.StoragePool, spec.Name, r.Node.Node));
+                }
                 r.Changes.Add(new PoolChange(r.Node.Node, spec.Name, ChangeAction.Create, "not on the node", [], null, null) { Spec = spec });
                 continue;
             }
@@ -128,4 +142,10 @@ internal sealed class PoolPlanner(NodeResources r)
                 current.Type == "dir" ? "no longer in the specs (stopped and undefined; its directory and files are kept)" : $"no longer in the specs (stopped and undefined; its {current.Type} storage and volumes are kept)", [], current.Uuid, current.Fingerprint) { Spec = null });
         }
     }
+
+    /// <summary>The node check of a new <c>logical</c> pool's devices (none for other types): a device the node lacks refuses the pool; one libvirt does not list is skipped, and said.</summary>
+    private IReadOnlyList<CheckResult> DeviceChecks(StoragePoolSpec spec) =>
+        spec.Type == StoragePoolType.Logical && spec.Source is { Devices.Count: > 0 } source
+            ? NodeChecks.PoolDevices(source.Devices, r.Node)
+            : [];
 }
