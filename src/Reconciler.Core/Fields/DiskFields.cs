@@ -151,12 +151,12 @@ internal static class DiskFields
     };
 
     /// <summary>In the order the planner lists them (the device first: it stands for the whole disk).</summary>
-    public static readonly IReadOnlyList<ItemField<DiskSpec>> All = [Device, Path, Volume, Pool, Bus, Format, ReadOnly, Target, Boot];
+    public static readonly IReadOnlyList<ItemField<DiskSpec>> All = [Device, Path, Volume, Pool, Bus, Format, ReadOnly, Target, Boot, .. DiskTuningFields.All];
 
     /// <summary>The table of <c>spec.disks[]</c>, in documentation order.</summary>
     public static readonly ObjectDef Def = new("Disk",
-        "One disk. Exactly one of path or volume names the source; a cdrom may have neither (an empty drive).",
-        [.. new[] { Path, Volume, Pool, Device, Bus, Format, ReadOnly, Target, Boot }.Select(f => f.Row)]);
+        "One disk. Exactly one of path, volume or network names the source; a cdrom may have none (an empty drive).",
+        [.. new[] { Path, Volume, Pool, Device, Bus, Format, ReadOnly, Target, Boot }.Select(f => f.Row), .. DiskTuningFields.All.Select(f => f.Row)]);
 
     /// <summary>What a live disk starts as before its fields are read.</summary>
     public static readonly DiskSpec Unread = new(null, null, null, DiskDevice.Disk, null, null, false, null, null);

@@ -67,6 +67,11 @@ internal sealed class DomainKind : KindHandler
         {
             Item = Graphics, DefaultText = "{type: vnc, listen: 127.0.0.1}", Example = "{type: none}", Libvirt = "<devices><graphics>",
         },
+        DeviceFields.Iothreads,
+        DeviceFields.Filesystems.Row,
+        DeviceFields.VideoField,
+        DeviceFields.WatchdogField,
+        DeviceFields.SoundField,
         BoundFields.Protect.Row,
         UpdatePolicyFields.UpdatePolicy,
         UpdatePolicyFields.SnapshotBeforeUpdate,
@@ -172,7 +177,7 @@ internal sealed class DomainKind : KindHandler
             BootOrder = spec.Get<ParsedObject>("boot")?.Get<List<string>>("order"),
             Tpm = spec.Get<ParsedObject>("tpm") is { } tpm ? new TpmSpec(tpm.Get<string>("model")!, tpm.Get<string>("version")!) : null,
             Console = spec.Get<ParsedObject>("console") is { } console ? new ConsoleSpec(console.Get<string>("log") ?? "", console.Get<bool>("append")) : null,
-        };
+        }.WithDevices(spec);
     }
 
     private static PlacementSpec BuildPlacement(ParsedObject p) => new(
@@ -189,7 +194,7 @@ internal sealed class DomainKind : KindHandler
             context.Error(DiagnosticCodes.ConflictingFields, "a cdrom is always read-only", context.Fields[d.FieldPath("readonly")],
                 d.FieldPath("readonly"), "remove 'readonly: false' (or use device: disk)");
         }
-        return new DiskSpec(
+        return DeviceBuild.Disk(d, new DiskSpec(
             path,
             d.Get<string>("volume"),
             d.Get<string>("pool"),
@@ -198,7 +203,7 @@ internal sealed class DomainKind : KindHandler
             d.Get<string>("format") ?? FormatFromExtension(path),
             device == DiskDevice.Cdrom || d.Get<bool>("readonly"),
             d.Get<string>("target"),
-            d.Get<int?>("boot"));
+            d.Get<int?>("boot")));
     }
 
     private static InterfaceSpec BuildInterface(ParsedObject n) =>
