@@ -142,12 +142,7 @@ internal static class DiskFields
         {
             if (d.Boot is { } order) XmlOrder.Ensure(disk, "boot").SetAttributeValue("order", order.ToString(CultureInfo.InvariantCulture));
         },
-        Read = (disk, d) => d with
-        {
-            Boot = (string?)disk.Element("boot")?.Attribute("order") is not { } text ? null
-                : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var order) ? order
-                : throw new LiveXmlException($"disk boot order '{text}' is not a number"),
-        },
+        Read = (disk, d) => d with { Boot = Number(disk.Element("boot"), "order", "disk boot order") },
     };
 
     /// <summary>In the order the planner lists them (the device first: it stands for the whole disk).</summary>
@@ -177,6 +172,12 @@ internal static class DiskFields
 
     /// <summary>A live disk element read back.</summary>
     public static DiskSpec Read(XElement element) => All.Aggregate(Unread, (disk, field) => field.Read(element, disk));
+
+    /// <summary>A whole number in an attribute of a disk's child, or null when absent; <paramref name="what"/> names it in the read error.</summary>
+    internal static int? Number(XElement? element, string attribute, string what) =>
+        (string?)element?.Attribute(attribute) is not { } text ? null
+            : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+            : throw new LiveXmlException($"{what} '{text}' is not a number");
 
     private static string? VolumeSource(XElement disk, string attribute) =>
         (string?)disk.Attribute("type") == "volume" ? (string?)disk.Element("source")?.Attribute(attribute) : null;

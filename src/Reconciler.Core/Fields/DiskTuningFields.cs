@@ -56,12 +56,7 @@ internal static class DiskTuningFields
         {
             if (d.IoThread is { } n) XmlOrder.Ensure(disk, "driver").SetAttributeValue("iothread", n.ToString(CultureInfo.InvariantCulture));
         },
-        Read = (disk, d) => d with
-        {
-            IoThread = (string?)disk.Element("driver")?.Attribute("iothread") is not { } text ? null
-                : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
-                : throw new LiveXmlException($"disk iothread '{text}' is not a number"),
-        },
+        Read = (disk, d) => d with { IoThread = DiskFields.Number(disk.Element("driver"), "iothread", "disk iothread") },
     };
 
     public static readonly ItemField<DiskSpec> DetectZeroes = DriverAttribute("detectZeroes", "detect_zeroes", DetectZeroesModes,
