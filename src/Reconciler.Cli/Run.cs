@@ -29,7 +29,7 @@ internal static class Run
             foreach (var domain in rendered)
             {
                 if (rendered.Count > 1) io.Out.WriteLine($"<!-- domain {domain.Name} on node {domain.Node} -->");
-                io.Out.WriteLine(domain.Xml);
+                io.Out.Write(LibvirtText.Of(domain.Xml));
             }
             return CliApp.Ok;
         }

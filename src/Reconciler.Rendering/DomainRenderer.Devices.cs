@@ -10,7 +10,7 @@ public static partial class DomainRenderer
             throw new RenderException($"spec.disks[{index}]: volume '{disk.Volume}' has no pool; the pool must be resolved before rendering")
             { FieldPath = $"spec.disks[{index}].pool" };
         }
-        if (disk.Volume is null && disk.Path is null && disk.Device != DiskDevice.Cdrom)
+        if (disk.Volume is null && disk.Path is null && disk.Network is null && disk.Device != DiskDevice.Cdrom)
         {
             throw new RenderException($"spec.disks[{index}]: a disk needs a path or a volume") { FieldPath = $"spec.disks[{index}]" };
         }
@@ -80,6 +80,7 @@ public static partial class DomainRenderer
         if (a.Device != b.Device) return false;
         if (a.Path is not null || b.Path is not null) return a.Path == b.Path;
         if (a.Volume is not null || b.Volume is not null) return a.Volume == b.Volume && (a.Pool is null || a.Pool == b.Pool);
+        if (a.Network is not null || b.Network is not null) return a.Network is not null && b.Network is not null && DiskTuningFields.Canonical(a.Network) == DiskTuningFields.Canonical(b.Network);
         return true; // two empty cdrom drives
     }
 
@@ -116,6 +117,7 @@ public static partial class DomainRenderer
             + 1 // usb controller (qemu-xhci)
             + 1 // virtio-serial controller (guest agent channel)
             + 1 // memballoon
+            + (spec.Filesystems?.Count ?? 0) // vhost-user-fs-pci
             + 1; // rng
         return count;
     }

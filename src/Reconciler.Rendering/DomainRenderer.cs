@@ -194,6 +194,9 @@ public static partial class DomainRenderer
             Check(d.Bus, p + "bus");
             Check(d.Format, p + "format");
             Check(d.Target, p + "target");
+            Check(d.Serial, p + "serial");
+            Check(d.Network?.Name, p + "network.name");
+            foreach (var host in d.Network?.Hosts ?? []) Check(host, p + "network.hosts");
         }
         for (var i = 0; i < spec.Interfaces.Count; i++)
         {
@@ -203,6 +206,11 @@ public static partial class DomainRenderer
             Check(n.Bridge, p + "bridge");
             Check(n.Model, p + "model");
             Check(n.Mac, p + "mac");
+        }
+        for (var i = 0; i < (spec.Filesystems?.Count ?? 0); i++)
+        {
+            Check(spec.Filesystems![i].Source, $"spec.filesystems[{i}].source");
+            Check(spec.Filesystems![i].Target, $"spec.filesystems[{i}].target");
         }
         for (var i = 0; i < spec.Xml.Count; i++)
         {

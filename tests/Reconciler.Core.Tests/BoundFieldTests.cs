@@ -37,6 +37,10 @@ public sealed class BoundFieldTests
         BootOrder = ["network", "cdrom"],
         Tpm = new TpmSpec("tis", "1.2"),
         Console = new ConsoleSpec("/var/log/bound.log", Append: true),
+        Filesystems = [new FilesystemSpec("/srv/a", "a"), new FilesystemSpec("/srv/b c", "b.c")],
+        Video = new VideoSpec("qxl"),
+        Watchdog = new WatchdogSpec("ib700", "inject-nmi"),
+        Sound = new SoundSpec("ac97"),
     });
 
     /// <summary>The devices the renderer makes before the fields render: the pty serial port (with its target) that the console's log goes on.</summary>
@@ -73,7 +77,7 @@ public sealed class BoundFieldTests
         Assert.Equal(["label", "label", "placement", "patch", "patch", "patch"], domain.Element("metadata")!.Element(OwnerMetadata.Owner)!.Elements().Select(e => e.Name.LocalName));
         Assert.Equal(["type", "firmware", "loader", "boot", "boot"], domain.Element("os")!.Elements().Select(e => e.Name.LocalName));
         Assert.Equal(["network", "cdrom"], domain.Element("os")!.Elements("boot").Select(b => (string?)b.Attribute("dev")));
-        Assert.Equal(["serial", "tpm"], domain.Element("devices")!.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["filesystem", "filesystem", "serial", "tpm", "sound", "video", "watchdog"], domain.Element("devices")!.Elements().Select(e => e.Name.LocalName));
         Assert.Equal(["log", "target"], domain.Element("devices")!.Element("serial")!.Elements().Select(e => e.Name.LocalName));
         Assert.Equal(["file", "append"], domain.Element("devices")!.Element("serial")!.Element("log")!.Attributes().Select(a => a.Name.LocalName));
     }
@@ -139,11 +143,20 @@ public sealed class BoundFieldTests
 
     public static TheoryData<DiskSpec> Disks() =>
     [
-        new DiskSpec("/var/lib/libvirt/images/a.qcow2", null, null, DiskDevice.Disk, "virtio", "qcow2", false, "vda", 1),
-        new DiskSpec("/dev/vg0/data", null, null, DiskDevice.Disk, "scsi", "raw", true, "sdb", null),
-        new DiskSpec(null, "web-root", "lab", DiskDevice.Disk, "sata", "qcow2", false, "sdc", 2),
-        new DiskSpec("/srv/iso/debian.iso", null, null, DiskDevice.Cdrom, "sata", "raw", true, "sda", null),
-        new DiskSpec(null, null, null, DiskDevice.Cdrom, "ide", "raw", true, "hdc", null),
+        new DiskSpec("/var/lib/libvirt/images/a.qcow2", null, null, DiskDevice.Disk, "virtio", "qcow2", false, "vda", 1) { Shareable = false },
+        new DiskSpec("/dev/vg0/data", null, null, DiskDevice.Disk, "scsi", "raw", true, "sdb", null) { Shareable = false },
+        new DiskSpec(null, "web-root", "lab", DiskDevice.Disk, "sata", "qcow2", false, "sdc", 2) { Shareable = false },
+        new DiskSpec("/srv/iso/debian.iso", null, null, DiskDevice.Cdrom, "sata", "raw", true, "sda", null) { Shareable = false },
+        new DiskSpec(null, null, null, DiskDevice.Cdrom, "ide", "raw", true, "hdc", null) { Shareable = false },
+        // Every tuning field, and a network source with auth (read back from <source>).
+        new DiskSpec("/srv/db.raw", null, null, DiskDevice.Disk, "virtio", "raw", false, "vdd", 3)
+        {
+            Cache = "none", Io = "native", Discard = "unmap", DetectZeroes = "unmap", Serial = "DB-1", IoThread = 2, Shareable = true,
+        },
+        new DiskSpec(null, null, null, DiskDevice.Disk, "virtio", "raw", false, "vde", null)
+        {
+            Shareable = false, Network = new DiskNetworkSource("rbd", "pool/img", ["mon1:6789", "[2001:db8::1]:6789"], new DiskAuth("libvirt", "11111111-2222-3333-4444-555555555555")),
+        },
     ];
 
     [Theory]
@@ -157,6 +170,8 @@ public sealed class BoundFieldTests
         Assert.Equal(children.OrderBy(c => c switch { "driver" => 0, "source" => 1, "target" => 2, "readonly" => 3, _ => 4 }), children);
         Assert.Equal(["dev", "bus"], element.Element("target")!.Attributes().Select(a => a.Name.LocalName));
         if (disk.Volume is not null) Assert.Equal(["pool", "volume"], element.Element("source")!.Attributes().Select(a => a.Name.LocalName));
+        Assert.Equal(disk.Network is null ? disk.Volume is null ? disk.Path?.StartsWith("/dev/", StringComparison.Ordinal) == true ? "block" : "file" : "volume" : "network", (string?)element.Attribute("type"));
+        if (disk.Cache is not null) Assert.Equal(["name", "type", "cache", "io", "discard", "iothread", "detect_zeroes"], element.Element("driver")!.Attributes().Select(a => a.Name.LocalName));
     }
 
     [Fact]

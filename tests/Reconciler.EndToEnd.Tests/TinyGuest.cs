@@ -8,8 +8,10 @@ namespace Reconciler.EndToEnd.Tests;
 /// The tiny real guest of tests/guest/tiny-guest-build.sh: a Debian kernel booted directly with a
 /// busybox initramfs that prints, on its serial console, <c>TINY-GUEST-USERDATA sha256=…</c> for
 /// the user-data of a <c>cidata</c> seed it finds (busybox <c>findfs LABEL=cidata</c>), then
-/// <c>TINY-GUEST-READY</c>. Built once into <see cref="CacheDirectory"/> (the Debian packages are
-/// downloaded, nothing is installed) and reused while the build script is unchanged.
+/// <c>TINY-GUEST-READY</c>. Built once into <see cref="CacheDirectory"/> plus the build script's
+/// hash (the Debian packages are downloaded once into <see cref="CacheDirectory"/>, nothing is
+/// installed) and reused while the build script is unchanged; checkouts with different scripts
+/// (branches tested side by side) never rebuild each other's guest under a running domain.
 /// </summary>
 internal static class TinyGuest
 {
@@ -96,14 +98,15 @@ internal static class TinyGuest
         }
     }
 
-    private static (string, string) Build(string cacheDirectory, bool agent)
+    private static (string, string) Build(string baseDirectory, bool agent)
     {
         var script = Path.Combine(SourceDir(), "..", "guest", "tiny-guest-build.sh");
         Assert.True(File.Exists(script), $"the tiny guest's build script is missing: {script}");
+        var scriptHash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(script)));
+        var cacheDirectory = baseDirectory + "-" + scriptHash[..12];
         var kernel = Path.Combine(cacheDirectory, "vmlinuz");
         var initrd = Path.Combine(cacheDirectory, "initrd.gz");
         var stamp = Path.Combine(cacheDirectory, "built-by.sha256");
-        var scriptHash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(script)));
         Directory.CreateDirectory(cacheDirectory);
         // One builder at a time (another test process may want the guest too).
         using var lockFile = Lock(Path.Combine(cacheDirectory, ".lock"));
@@ -111,6 +114,7 @@ internal static class TinyGuest
         {
             return (kernel, initrd);
         }
+        SeedDebs(Path.Combine(CacheDirectory, "debs"), Path.Combine(cacheDirectory, "debs"));
         File.Delete(stamp);
         var env = agent ? "1" : "0";
         var first = Run(env, "sh", script, cacheDirectory);
@@ -123,7 +127,22 @@ internal static class TinyGuest
         }
         Assert.True(File.Exists(kernel) && File.Exists(initrd), $"{script} made no {kernel} / {initrd}");
         File.WriteAllText(stamp, scriptHash + "\n");
+        SeedDebs(Path.Combine(cacheDirectory, "debs"), Path.Combine(CacheDirectory, "debs"));
         return (kernel, initrd);
+    }
+
+    /// <summary>Copies the .debs already downloaded into <paramref name="to"/> (the build script downloads only what is missing).</summary>
+    private static void SeedDebs(string from, string to)
+    {
+        if (!Directory.Exists(from)) return;
+        Directory.CreateDirectory(to);
+        foreach (var deb in Directory.GetFiles(from, "*.deb"))
+        {
+            var target = Path.Combine(to, Path.GetFileName(deb));
+            if (File.Exists(target)) continue;
+            File.Copy(deb, target + ".part", overwrite: true);
+            File.Move(target + ".part", target, overwrite: true);
+        }
     }
 
     private static FileStream Lock(string path)

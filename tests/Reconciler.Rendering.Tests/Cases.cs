@@ -44,6 +44,9 @@ public static class Cases
     public static DiskSpec Volume(string volume, string? pool, string? target = null) =>
         new(null, volume, pool, DiskDevice.Disk, null, null, false, target);
 
+    public static DiskSpec NetDisk(string protocol, string? name, IReadOnlyList<string> hosts, DiskAuth? auth = null) =>
+        new(null, null, null, DiskDevice.Disk, null, "raw", false, null) { Network = new DiskNetworkSource(protocol, name, hosts, auth) };
+
     public static InterfaceSpec Network(string network, string? mac = null) => new(network, null, "virtio", mac);
 
     public static InterfaceSpec Bridge(string bridge, string? mac = null) => new(null, bridge, "virtio", mac);
@@ -191,6 +194,51 @@ public static class Cases
                 SecureBoot = true,
                 Tpm = new TpmSpec("crb", "2.0"),
                 Console = new ConsoleSpec("/var/log/libvirt/qemu/rt-uefi-tpm.console.log"),
+            }, "qemu"),
+
+            // Disk tuning on <driver> (cache, io, discard, iothread, detect_zeroes), serial, shareable, and spec.iothreads (declared).
+            ["disk-tuning"] = (Base("rt-disk-tuning") with
+            {
+                Disks =
+                [
+                    Disk("/var/lib/libvirt/images/db.qcow2", boot: 1) with { Cache = "none", Io = "native", Discard = "unmap", DetectZeroes = "unmap", Serial = "DB-DATA-1", IoThread = 1 },
+                    Disk("/var/lib/libvirt/images/shared.raw", format: "raw") with { Cache = "directsync", Io = "io_uring", Shareable = true, IoThread = 2 },
+                    Disk("/var/lib/libvirt/images/scratch.qcow2", bus: "sata") with { Cache = "unsafe", Io = "threads", Discard = "ignore", DetectZeroes = "on", Shareable = false },
+                ],
+                Declared = FieldValues.Empty.With(new FieldPath("spec.iothreads"), "2"),
+            }, "qemu"),
+
+            // Network disks of every protocol (none reachable here: libvirt defines them without connecting); hosts without a port get libvirt's default.
+            ["network-disks"] = (Base("rt-network-disks") with
+            {
+                Disks =
+                [
+                    NetDisk("rbd", "rbd/vm1-root", ["ceph-mon1:6789", "[2001:db8::5]:6789"], new DiskAuth("libvirt", "11111111-2222-3333-4444-555555555555")) with { Cache = "writeback", Discard = "unmap" },
+                    NetDisk("iscsi", "iqn.2013-06.com.example:storage/1", ["10.0.0.5"], new DiskAuth("chap-user", "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee")),
+                    NetDisk("nbd", "export1", ["nbd.example:10809"]),
+                    NetDisk("gluster", "vol/images/vm1.raw", ["gluster1", "gluster2:24007"]),
+                    NetDisk("https", "/images/installer.iso", ["images.example.com"]) with { Device = DiskDevice.Cdrom, ReadOnly = true },
+                ],
+            }, "qemu"),
+
+            // virtiofs (turns on shared memfd memory), a chosen video model, a watchdog and a sound card.
+            ["devices"] = (Base("rt-devices") with
+            {
+                Graphics = new GraphicsSpec(GraphicsType.Vnc),
+                Filesystems = [new FilesystemSpec("/srv/share", "share"), new FilesystemSpec("/srv/other dir", "other.tag")],
+                Video = new VideoSpec("vga"),
+                Watchdog = new WatchdogSpec("i6300esb", "poweroff"),
+                Sound = new SoundSpec("ich9"),
+            }, "qemu"),
+
+            // Written as none: no adapter model (libvirt's model none), no watchdog, no sound card, no shares.
+            ["devices-none"] = (Base("rt-devices-none") with
+            {
+                Graphics = new GraphicsSpec(GraphicsType.Vnc),
+                Filesystems = [],
+                Video = new VideoSpec("none"),
+                Watchdog = new WatchdogSpec("none"),
+                Sound = new SoundSpec("none"),
             }, "qemu"),
 
             ["host-passthrough"] = (Base("rt-host-passthrough") with

@@ -115,10 +115,11 @@ public sealed class ParserTests
 
         Assert.Equal(
         [
-            new DiskSpec("/var/lib/libvirt/images/web-1.qcow2", null, null, DiskDevice.Disk, "virtio", "qcow2", false, "vda", 1),
-            new DiskSpec("/dev/vg0/data", null, null, DiskDevice.Disk, "virtio", "raw", false, "vdb"),
-            new DiskSpec(null, "logs.qcow2", "fast", DiskDevice.Disk, "virtio", "qcow2", true, "vdc"),
-            new DiskSpec(null, null, null, DiskDevice.Cdrom, "sata", "raw", true, "sda"),
+            // The tuning libvirt's XML carries is read too (discard='unmap'); shareable reads as false when absent.
+            new DiskSpec("/var/lib/libvirt/images/web-1.qcow2", null, null, DiskDevice.Disk, "virtio", "qcow2", false, "vda", 1) { Discard = "unmap", Shareable = false },
+            new DiskSpec("/dev/vg0/data", null, null, DiskDevice.Disk, "virtio", "raw", false, "vdb") { Shareable = false },
+            new DiskSpec(null, "logs.qcow2", "fast", DiskDevice.Disk, "virtio", "qcow2", true, "vdc") { Shareable = false },
+            new DiskSpec(null, null, null, DiskDevice.Cdrom, "sata", "raw", true, "sda") { Shareable = false },
         ], spec.Disks);
         Assert.Equal(
         [

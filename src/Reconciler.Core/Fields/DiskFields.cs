@@ -142,21 +142,16 @@ internal static class DiskFields
         {
             if (d.Boot is { } order) XmlOrder.Ensure(disk, "boot").SetAttributeValue("order", order.ToString(CultureInfo.InvariantCulture));
         },
-        Read = (disk, d) => d with
-        {
-            Boot = (string?)disk.Element("boot")?.Attribute("order") is not { } text ? null
-                : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var order) ? order
-                : throw new LiveXmlException($"disk boot order '{text}' is not a number"),
-        },
+        Read = (disk, d) => d with { Boot = Number(disk.Element("boot"), "order", "disk boot order") },
     };
 
     /// <summary>In the order the planner lists them (the device first: it stands for the whole disk).</summary>
-    public static readonly IReadOnlyList<ItemField<DiskSpec>> All = [Device, Path, Volume, Pool, Bus, Format, ReadOnly, Target, Boot];
+    public static readonly IReadOnlyList<ItemField<DiskSpec>> All = [Device, Path, Volume, Pool, Bus, Format, ReadOnly, Target, Boot, .. DiskTuningFields.All];
 
     /// <summary>The table of <c>spec.disks[]</c>, in documentation order.</summary>
     public static readonly ObjectDef Def = new("Disk",
-        "One disk. Exactly one of path or volume names the source; a cdrom may have neither (an empty drive).",
-        [.. new[] { Path, Volume, Pool, Device, Bus, Format, ReadOnly, Target, Boot }.Select(f => f.Row)]);
+        "One disk. Exactly one of path, volume or network names the source; a cdrom may have none (an empty drive).",
+        [.. new[] { Path, Volume, Pool, Device, Bus, Format, ReadOnly, Target, Boot }.Select(f => f.Row), .. DiskTuningFields.All.Select(f => f.Row)]);
 
     /// <summary>What a live disk starts as before its fields are read.</summary>
     public static readonly DiskSpec Unread = new(null, null, null, DiskDevice.Disk, null, null, false, null, null);
@@ -177,6 +172,12 @@ internal static class DiskFields
 
     /// <summary>A live disk element read back.</summary>
     public static DiskSpec Read(XElement element) => All.Aggregate(Unread, (disk, field) => field.Read(element, disk));
+
+    /// <summary>A whole number in an attribute of a disk's child, or null when absent; <paramref name="what"/> names it in the read error.</summary>
+    internal static int? Number(XElement? element, string attribute, string what) =>
+        (string?)element?.Attribute(attribute) is not { } text ? null
+            : int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n
+            : throw new LiveXmlException($"{what} '{text}' is not a number");
 
     private static string? VolumeSource(XElement disk, string attribute) =>
         (string?)disk.Attribute("type") == "volume" ? (string?)disk.Element("source")?.Attribute(attribute) : null;

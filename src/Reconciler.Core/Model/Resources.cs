@@ -146,7 +146,7 @@ public enum DiskDevice
 /// <param name="ReadOnly">Read-only media (always true for cdroms).</param>
 /// <param name="Target">Target device name (vda, sdb); null means assigned in order.</param>
 /// <param name="Boot">Boot order, 1-based, or null.</param>
-public sealed record DiskSpec(
+public sealed partial record DiskSpec(
     string? Path,
     string? Volume,
     string? Pool,

@@ -102,8 +102,9 @@ public static class Disruptions
                 }
                 else
                 {
+                    // Only owned fields differ (a tuning field the spec leaves out is libvirt's, never a difference).
                     var mediaOnly = want.Device == DiskDevice.Cdrom && have.Device == DiskDevice.Cdrom
-                                    && want with { Path = have.Path, Format = have.Format, Volume = have.Volume, Pool = have.Pool } == have;
+                                    && diffs.Where(d => ItemOf(d.Path) == item).All(d => MediaFields.Contains(d.Path[(item.Length + 1)..]));
                     cls = mediaOnly ? Disruption.Live : Disruption.NextBoot;
                 }
             }
@@ -120,6 +121,9 @@ public static class Disruptions
         slotsLeft = Math.Max(0, freeSlots);
         return result;
     }
+
+    /// <summary>The fields of a cdrom whose change is new media (virDomainUpdateDeviceFlags on the running domain).</summary>
+    private static readonly HashSet<string> MediaFields = new(["path", "format", "volume", "pool", "network"], StringComparer.Ordinal);
 
     /// <summary><c>spec.disks[2]</c> for <c>spec.disks[2].path</c>; null for fields outside the disk and NIC lists.</summary>
     public static string? ItemOf(string path) => ItemOf(new FieldPath(path))?.Text;

@@ -111,7 +111,7 @@ public static class DomainFields
     /// </summary>
     public static IReadOnlyList<DiskSpec?> AlignDisks(IReadOnlyList<DiskSpec> desired, IReadOnlyList<DiskSpec> live)
     {
-        static string Key(DiskSpec d) => $"{d.Device}|{d.Path}|{d.Pool}|{d.Volume}";
+        static string Key(DiskSpec d) => $"{d.Device}|{d.Path}|{d.Pool}|{d.Volume}|{(d.Network is { } n ? DiskTuningFields.Canonical(n) : null)}";
         var used = new bool[live.Count];
         var aligned = new DiskSpec?[desired.Count];
         for (var i = 0; i < desired.Count; i++)

@@ -68,6 +68,11 @@ internal sealed class DomainKind : KindHandler
         {
             Item = Graphics, DefaultText = "{type: vnc, listen: 127.0.0.1}", Example = "{type: none}", Libvirt = "<devices><graphics>",
         },
+        DeviceFields.Iothreads,
+        DeviceFields.Filesystems.Row,
+        DeviceFields.VideoField,
+        DeviceFields.WatchdogField,
+        DeviceFields.SoundField,
         BoundFields.Protect.Row,
         UpdatePolicyFields.UpdatePolicy,
         UpdatePolicyFields.SnapshotBeforeUpdate,
@@ -174,7 +179,7 @@ internal sealed class DomainKind : KindHandler
             Tpm = spec.Get<ParsedObject>("tpm") is { } tpm ? new TpmSpec(tpm.Get<string>("model")!, tpm.Get<string>("version")!) : null,
             Console = spec.Get<ParsedObject>("console") is { } console ? new ConsoleSpec(console.Get<string>("log") ?? "", console.Get<bool>("append")) : null,
             Hostdevs = HostdevBuild.Build(spec),
-        };
+        }.WithDevices(spec);
     }
 
     private static PlacementSpec BuildPlacement(ParsedObject p) => new(
@@ -191,7 +196,7 @@ internal sealed class DomainKind : KindHandler
             context.Error(DiagnosticCodes.ConflictingFields, "a cdrom is always read-only", context.Fields[d.FieldPath("readonly")],
                 d.FieldPath("readonly"), "remove 'readonly: false' (or use device: disk)");
         }
-        return new DiskSpec(
+        return DeviceBuild.Disk(d, new DiskSpec(
             path,
             d.Get<string>("volume"),
             d.Get<string>("pool"),
@@ -200,7 +205,7 @@ internal sealed class DomainKind : KindHandler
             d.Get<string>("format") ?? FormatFromExtension(path),
             device == DiskDevice.Cdrom || d.Get<bool>("readonly"),
             d.Get<string>("target"),
-            d.Get<int?>("boot"));
+            d.Get<int?>("boot")));
     }
 
     private static InterfaceSpec BuildInterface(ParsedObject n) =>

@@ -111,6 +111,7 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
         RuleFor(d => d.Placement).Custom(CheckPlacement);
         RuleFor(d => d).Custom(BootChecks.Check);
         RuleFor(d => d).Custom(HostdevChecks.Check);
+        RuleFor(d => d).Custom(DeviceChecks.Check);
     }
 
     private static void CheckPlacement(PlacementSpec? placement, ValidationContext<DomainSpec> ctx)
@@ -156,7 +157,7 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
             {
                 Failures.Add(ctx, ConflictingFields, p, "a disk has either a path or a volume, not both", "remove path or volume");
             }
-            else if (d.Path is null && d.Volume is null && d.Device == DiskDevice.Disk)
+            else if (d.Path is null && d.Volume is null && d.Network is null && d.Device == DiskDevice.Disk)
             {
                 Failures.Add(ctx, MissingField, p, "a disk needs a path or a volume", "add path: /var/lib/libvirt/images/NAME.qcow2 (only a cdrom may be empty)");
             }
