@@ -48,22 +48,31 @@ public static partial class DomainRenderer
             new XElement("on_crash", "destroy"));
 
         var devices = new XElement("devices");
+        var on = spec.Devices;
         for (var i = 0; i < spec.Disks.Count; i++) devices.Add(RenderDisk(spec.Disks[i], disks[i], i));
+        // Off: libvirt would add its default controller to a definition without one.
+        if (!on.Usb) devices.Add(new XElement("controller", new XAttribute("type", "usb"), new XAttribute("model", "none")));
         if (isQ35)
         {
-            for (var index = 1; index <= PcieSlotsUsed(spec, disks) + SparePcieRootPorts; index++)
+            for (var index = 1; index <= PcieSlotsUsed(spec, disks) + (on.SpareRootPorts ?? SparePcieRootPorts); index++)
             {
                 devices.Add(new XElement("controller", new XAttribute("type", "pci"),
                     new XAttribute("index", Num(index)), new XAttribute("model", "pcie-root-port")));
             }
         }
         for (var i = 0; i < spec.Interfaces.Count; i++) devices.Add(RenderInterface(spec.Interfaces[i], macs[i], i));
-        devices.Add(
-            new XElement("serial", new XAttribute("type", "pty"), new XElement("target", new XAttribute("port", "0"))),
-            new XElement("console", new XAttribute("type", "pty"),
-                new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", "0"))),
-            new XElement("channel", new XAttribute("type", "unix"),
-                new XElement("target", new XAttribute("type", "virtio"), new XAttribute("name", "org.qemu.guest_agent.0"))));
+        if (on.Serial)
+        {
+            devices.Add(
+                new XElement("serial", new XAttribute("type", "pty"), new XElement("target", new XAttribute("port", "0"))),
+                new XElement("console", new XAttribute("type", "pty"),
+                    new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", "0"))));
+        }
+        if (on.AgentChannel)
+        {
+            devices.Add(new XElement("channel", new XAttribute("type", "unix"),
+                new XElement("target", new XAttribute("type", "virtio"), new XAttribute("name", DeviceFields.AgentChannelName))));
+        }
         if (spec.Graphics.Type == GraphicsType.Spice)
         {
             devices.Add(new XElement("channel", new XAttribute("type", "spicevmc"),
@@ -71,15 +80,18 @@ public static partial class DomainRenderer
         }
         if (spec.Graphics.Type != GraphicsType.None)
         {
+            if (on.Tablet) devices.Add(new XElement("input", new XAttribute("type", "tablet"), new XAttribute("bus", "usb")));
             devices.Add(
-                new XElement("input", new XAttribute("type", "tablet"), new XAttribute("bus", "usb")),
                 GraphicsFields.Render(spec.Graphics),
                 new XElement("video", new XElement("model", new XAttribute("type", "virtio"))));
         }
-        devices.Add(
-            new XElement("memballoon", new XAttribute("model", "virtio")),
-            new XElement("rng", new XAttribute("model", "virtio"),
+        // Off: libvirt would add a virtio balloon to a definition without one.
+        devices.Add(new XElement("memballoon", new XAttribute("model", on.Balloon ? "virtio" : "none")));
+        if (on.Rng)
+        {
+            devices.Add(new XElement("rng", new XAttribute("model", "virtio"),
                 new XElement("backend", new XAttribute("model", "random"), "/dev/urandom")));
+        }
         domain.Add(devices);
         // After the devices: a field may write into one the renderer made (the console's log on the serial port).
         foreach (var field in BoundFields.All) field.Render(domain, spec);
@@ -203,6 +215,11 @@ public static partial class DomainRenderer
             Check(n.Bridge, p + "bridge");
             Check(n.Model, p + "model");
             Check(n.Mac, p + "mac");
+            Check(n.Direct?.Dev, p + "direct.dev");
+            Check(n.Direct?.Mode, p + "direct.mode");
+            Check(n.Hostdev, p + "hostdev");
+            Check(n.Virtualport, p + "virtualport");
+            Check(n.LinkState, p + "linkState");
         }
         for (var i = 0; i < spec.Xml.Count; i++)
         {

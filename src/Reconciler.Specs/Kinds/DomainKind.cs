@@ -67,6 +67,7 @@ internal sealed class DomainKind : KindHandler
         {
             Item = Graphics, DefaultText = "{type: vnc, listen: 127.0.0.1}", Example = "{type: none}", Libvirt = "<devices><graphics>",
         },
+        DeviceFields.Field,
         BoundFields.Protect.Row,
         UpdatePolicyFields.UpdatePolicy,
         UpdatePolicyFields.SnapshotBeforeUpdate,
@@ -172,6 +173,7 @@ internal sealed class DomainKind : KindHandler
             BootOrder = spec.Get<ParsedObject>("boot")?.Get<List<string>>("order"),
             Tpm = spec.Get<ParsedObject>("tpm") is { } tpm ? new TpmSpec(tpm.Get<string>("model")!, tpm.Get<string>("version")!) : null,
             Console = spec.Get<ParsedObject>("console") is { } console ? new ConsoleSpec(console.Get<string>("log") ?? "", console.Get<bool>("append")) : null,
+            Devices = NicBuild.Devices(spec.Get<ParsedObject>("devices")),
         };
     }
 
@@ -202,7 +204,7 @@ internal sealed class DomainKind : KindHandler
     }
 
     private static InterfaceSpec BuildInterface(ParsedObject n) =>
-        new(n.Get<string>("network"), n.Get<string>("bridge"), n.Get<string>("model")!, n.Get<string>("mac")?.ToLowerInvariant());
+        NicBuild.With(new(n.Get<string>("network"), n.Get<string>("bridge"), n.Get<string>("model")!, n.Get<string>("mac")?.ToLowerInvariant()), n);
 
     /// <summary>qcow2 for .qcow2; raw for .iso, .img, .raw; otherwise null (unknown).</summary>
     internal static string? FormatFromExtension(string? path)
