@@ -117,10 +117,13 @@ internal static class DeviceFields
 
     private static bool IsQ35(string machine) => machine == "q35" || machine.StartsWith("pc-q35-", StringComparison.Ordinal);
 
-    private static int Number(string? text) =>
-        string.IsNullOrEmpty(text) ? -1
-        : text.StartsWith("0x", StringComparison.OrdinalIgnoreCase) ? int.Parse(text.AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture)
-        : int.Parse(text, CultureInfo.InvariantCulture);
+    /// <summary>A PCI bus or controller index, decimal or 0x-hex; -1 when absent or unreadable (it then matches nothing).</summary>
+    private static int Number(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return -1;
+        var hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+        return int.TryParse(hex ? text.AsSpan(2) : text.AsSpan(), hex ? NumberStyles.AllowHexSpecifier : NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
+    }
 
     private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

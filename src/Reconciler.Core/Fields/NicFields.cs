@@ -111,7 +111,7 @@ internal static class NicFields
 
     /// <summary>libvirt adds <c>&lt;parameters interfaceid='…'/&gt;</c> of its own; only the type is read.</summary>
     public static readonly ItemField<InterfaceSpec> Virtualport = Choice("virtualport", "The bridge is an Open vSwitch bridge (only with bridge).",
-        Virtualports, "none (a Linux bridge)", "openvswitch", "<virtualport type='openvswitch'/>", "virtualport", "type", null,
+        Virtualports, "none (a Linux bridge)", "openvswitch", "<virtualport type='openvswitch'/>", "virtualport", "type",
         n => n.Virtualport, (n, v) => n with { Virtualport = v });
 
     public static readonly ItemField<InterfaceSpec> Vlan = new(
@@ -142,9 +142,9 @@ internal static class NicFields
     public static readonly ItemField<InterfaceSpec> Queues = Number("queues", "virtio-net queue pairs (multiqueue), at most the domain's vCPUs; only with model virtio.",
         1, MaxQueues, "4", "<driver queues='4'/>", "driver", "queues", n => n.Queues, (n, v) => n with { Queues = v });
 
-    /// <summary>No <c>&lt;link&gt;</c> reads as up.</summary>
+    /// <summary>libvirt keeps an explicit <c>&lt;link state='up'/&gt;</c>, so a written up reads back as up.</summary>
     public static readonly ItemField<InterfaceSpec> LinkState = Choice("linkState", "The virtual cable: down disconnects the guest without removing the NIC. A change is live.",
-        LinkStates, "not managed (up)", "down", "<link state='down'/>", "link", "state", "up",
+        LinkStates, "not managed (up)", "down", "<link state='down'/>", "link", "state",
         n => n.LinkState, (n, v) => n with { LinkState = v });
 
     public static readonly ItemField<InterfaceSpec> Boot = Number("boot", "Boot order, 1 first (network boot from this NIC); orders are unique across disks and interfaces.",
@@ -195,9 +195,9 @@ internal static class NicFields
         Read = (e, n) => set(n, (string?)e.Element(element)?.Attribute(attribute) is { } text ? Int(text, $"interface {element} {attribute}") : null),
     };
 
-    /// <summary>An enum option written as an attribute of a child of the interface; <paramref name="absent"/> is what no such attribute reads as.</summary>
+    /// <summary>An enum option written as an attribute of a child of the interface.</summary>
     private static ItemField<InterfaceSpec> Choice(string name, string description, IReadOnlyList<string> allowed, string defaultText, string example, string libvirt,
-        string element, string attribute, string? absent, Func<InterfaceSpec, string?> get, Func<InterfaceSpec, string?, InterfaceSpec> set) => new(
+        string element, string attribute, Func<InterfaceSpec, string?> get, Func<InterfaceSpec, string?, InterfaceSpec> set) => new(
         new FieldDef(name, FieldType.Enum, description)
         {
             Allowed = allowed, DefaultText = defaultText, Example = example, Libvirt = libvirt,
@@ -208,7 +208,7 @@ internal static class NicFields
         {
             if (get(n) is { } v) XmlOrder.Ensure(e, element).SetAttributeValue(attribute, v);
         },
-        Read = (e, n) => set(n, (string?)e.Element(element)?.Attribute(attribute) ?? absent),
+        Read = (e, n) => set(n, (string?)e.Element(element)?.Attribute(attribute)),
     };
 
     private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
