@@ -106,18 +106,4 @@ public static partial class DomainRenderer
         }
         return macs;
     }
-
-    /// <summary>Devices libvirt will put behind a PCIe root port on q35 (each takes one).</summary>
-    private static int PcieSlotsUsed(DomainSpec spec, IReadOnlyList<ResolvedDisk> disks)
-    {
-        var on = spec.Devices;
-        var count = spec.Interfaces.Count
-            + disks.Count(d => d.Bus == "virtio")
-            + (disks.Any(d => d.Bus == "scsi") ? 1 : 0) // virtio-scsi controller
-            + (on.Usb ? 1 : 0) // usb controller (qemu-xhci)
-            + (on.AgentChannel || spec.Graphics.Type == GraphicsType.Spice ? 1 : 0) // virtio-serial controller (guest agent, spice channel)
-            + (on.Balloon ? 1 : 0) // memballoon
-            + (on.Rng ? 1 : 0); // rng
-        return count;
-    }
 }
