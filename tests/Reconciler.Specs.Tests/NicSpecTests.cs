@@ -32,46 +32,26 @@ public sealed class NicSpecTests
         Assert.Equal(DevicesSpec.Default, T.OneDomain(T.Domain("  vcpus: 1\n")).Devices);
     }
 
-    [Fact]
-    public void A_malformed_pci_address_is_located_at_the_hostdev() =>
-        Assert.Contains("not a PCI address", T.Expect(Nics("    - {hostdev: \"0000:3:10.1\"}\n"), InvalidAddress, "spec.interfaces[0].hostdev", 8, 17).Message, StringComparison.Ordinal);
-
-    [Fact]
-    public void A_vlan_tag_outside_1_to_4094_is_out_of_range_where_it_is_written()
+    /// <summary>Each refusal: the interface lines, the code, the path and where it is located (line 8 is the first item), a piece of the message.</summary>
+    public static TheoryData<string, string, string, int, string> Refusals() => new()
     {
-        T.Expect(Nics("    - {bridge: ovs, virtualport: openvswitch, vlan: 4095}\n"), OutOfRange, "spec.interfaces[0].vlan.tags[0]", 8, 53);
-        T.Expect(Nics("    - {bridge: ovs, virtualport: openvswitch, vlan: {tags: [10, 0]}}\n"), OutOfRange, "spec.interfaces[0].vlan.tags[1]", 8, 65);
-    }
+        { "    - {hostdev: \"0000:3:10.1\"}\n", InvalidAddress, "spec.interfaces[0].hostdev", 17, "not a PCI address" },
+        { "    - {bridge: ovs, virtualport: openvswitch, vlan: 4095}\n", OutOfRange, "spec.interfaces[0].vlan.tags[0]", 53, "between 1 and 4094" },
+        { "    - {bridge: ovs, virtualport: openvswitch, vlan: {tags: [10, 0]}}\n", OutOfRange, "spec.interfaces[0].vlan.tags[1]", 65, "between 1 and 4094" },
+        { "    - {bridge: ovs, virtualport: openvswitch, vlan: {trunk: true}}\n", MissingField, "spec.interfaces[0].vlan.tags", 47, "trunk needs its tags" },
+        { "    - {bridge: br0, vlan: 100}\n", ConflictingFields, "spec.interfaces[0].vlan", 27, "virtualport: openvswitch" },
+        { "    - {hostdev: \"0000:03:10.1\", vlan: {tags: [1, 2]}}\n", ConflictingFields, "spec.interfaces[0].vlan", 33, "not a trunk" },
+        { "    - {user: true, vlan: 5}\n", ConflictingFields, "spec.interfaces[0].vlan", 26, "cannot carry VLAN tags" },
+        { "    - {network: default, queues: 4}\n", OutOfRange, "spec.interfaces[0].queues", 34, "vCPUs (2)" },
+        { "    - {direct: {dev: eth0}, mtu: 9000}\n", ConflictingFields, "spec.interfaces[0].mtu", 34, "only set on a network or bridge" },
+        { "    - {network: default, user: true}\n", ConflictingFields, "spec.interfaces[0]", 7, "not network and user" },
+        { "    - {model: virtio}\n", MissingField, "spec.interfaces[0]", 7, "needs a network, bridge, direct, hostdev or user" },
+    };
 
-    [Fact]
-    public void A_trunk_without_tags_is_refused() =>
-        Assert.Contains("trunk needs its tags", T.Expect(Nics("    - {bridge: ovs, virtualport: openvswitch, vlan: {trunk: true}}\n"), MissingField, "spec.interfaces[0].vlan.tags", 8, 47).Message, StringComparison.Ordinal);
-
-    [Fact]
-    public void A_vlan_on_a_bridge_without_open_vswitch_is_refused() =>
-        Assert.Contains("virtualport: openvswitch", T.Expect(Nics("    - {bridge: br0, vlan: 100}\n"), ConflictingFields, "spec.interfaces[0].vlan", 8, 27).Message, StringComparison.Ordinal);
-
-    [Fact]
-    public void A_trunk_on_an_sriov_vf_and_a_vlan_on_a_user_nic_are_refused()
-    {
-        T.Expect(Nics("    - {hostdev: \"0000:03:10.1\", vlan: {tags: [1, 2]}}\n"), ConflictingFields, "spec.interfaces[0].vlan", 8, 33);
-        T.Expect(Nics("    - {user: true, vlan: 5}\n"), ConflictingFields, "spec.interfaces[0].vlan", 8, 26);
-    }
-
-    [Fact]
-    public void Queues_beyond_the_vcpus_are_out_of_range()
-    {
-        var d = T.Expect(Nics("    - {network: default, queues: 4}\n"), OutOfRange, "spec.interfaces[0].queues", 8, 34);
-        Assert.Contains("vCPUs (2)", d.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Mtu_on_macvtap_and_two_attachments_are_refused()
-    {
-        T.Expect(Nics("    - {direct: {dev: eth0}, mtu: 9000}\n"), ConflictingFields, "spec.interfaces[0].mtu", 8, 34);
-        T.Expect(Nics("    - {network: default, user: true}\n"), ConflictingFields, "spec.interfaces[0]", 8, 7);
-        T.Expect(Nics("    - {model: virtio}\n"), MissingField, "spec.interfaces[0]", 8, 7);
-    }
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void A_refused_interface_is_located_where_it_is_written(string items, string code, string path, int column, string message) =>
+        Assert.Contains(message, T.Expect(Nics(items), code, path, 8, column).Message, StringComparison.Ordinal);
 
     [Fact]
     public void A_nic_boot_order_taken_by_a_disk_is_refused() =>
