@@ -116,6 +116,8 @@ internal static class DeviceFields
             }
         },
         Read = (domain, s) => s with { Devices = s.Devices with { SpareRootPorts = domain.Element("devices") is { } d ? FreeRootPorts(d) : 0 } },
+        // Hotplug takes ports of the running instance: fewer free there than in the definition is no pending restart.
+        RunningValueMoves = true,
         Equivalent = (desired, live) => int.TryParse(live, NumberStyles.None, CultureInfo.InvariantCulture, out var have)
             && int.TryParse(desired, NumberStyles.None, CultureInfo.InvariantCulture, out var want) && have >= want,
     };
