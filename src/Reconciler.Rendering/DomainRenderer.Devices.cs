@@ -19,9 +19,9 @@ public static partial class DomainRenderer
 
     private static XElement RenderInterface(InterfaceSpec nic, string? mac, int index)
     {
-        if ((nic.Network is null) == (nic.Bridge is null))
+        if (new object?[] { nic.Network, nic.Bridge, nic.Direct, nic.Hostdev, nic.User ? "" : null }.Count(a => a is not null) != 1)
         {
-            throw new RenderException($"spec.interfaces[{index}]: exactly one of network or bridge is required") { FieldPath = $"spec.interfaces[{index}]" };
+            throw new RenderException($"spec.interfaces[{index}]: exactly one of network, bridge, direct, hostdev or user is required") { FieldPath = $"spec.interfaces[{index}]" };
         }
         return InterfaceFields.Render(nic with { Mac = mac });
     }
@@ -98,27 +98,13 @@ public static partial class DomainRenderer
             bool Usable(int j) =>
                 !claimed.Contains(j)
                 && live.Interfaces[j].Mac is { } mac && !explicitMacs.Contains(mac)
-                && live.Interfaces[j].Network == nic.Network && live.Interfaces[j].Bridge == nic.Bridge;
-            // The same position first, then the first unclaimed interface on the same network/bridge.
+                && live.Interfaces[j].Attachment == nic.Attachment;
+            // The same position first, then the first unclaimed interface with the same attachment.
             var match = i < live.Interfaces.Count && Usable(i) ? i : Enumerable.Range(0, live.Interfaces.Count).FirstOrDefault(Usable, -1);
             if (match < 0) continue;
             claimed.Add(match);
             macs[i] = live.Interfaces[match].Mac;
         }
         return macs;
-    }
-
-    /// <summary>Devices libvirt will put behind a PCIe root port on q35 (each takes one).</summary>
-    private static int PcieSlotsUsed(DomainSpec spec, IReadOnlyList<ResolvedDisk> disks)
-    {
-        var count = spec.Interfaces.Count
-            + disks.Count(d => d.Bus == "virtio")
-            + (disks.Any(d => d.Bus == "scsi") ? 1 : 0) // virtio-scsi controller
-            + 1 // usb controller (qemu-xhci)
-            + 1 // virtio-serial controller (guest agent channel)
-            + 1 // memballoon
-            + (spec.Filesystems?.Count ?? 0) // vhost-user-fs-pci
-            + 1; // rng
-        return count;
     }
 }

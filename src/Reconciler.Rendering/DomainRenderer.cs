@@ -17,8 +17,8 @@ namespace Reconciler.Rendering;
 /// </remarks>
 public static partial class DomainRenderer
 {
-    /// <summary>Extra empty PCIe root ports left for hotplug on q35, beyond those the rendered devices use.</summary>
-    public const int SparePcieRootPorts = 4;
+    /// <summary>Extra empty PCIe root ports left for hotplug on q35, beyond those the rendered devices use, unless spec.devices says otherwise.</summary>
+    public const int SparePcieRootPorts = DeviceToggleFields.DefaultSpareRootPorts;
 
     /// <summary>Renders <paramref name="spec"/> into indented domain XML text (no XML declaration).</summary>
     /// <exception cref="RenderException">The spec cannot be rendered (see the message).</exception>
@@ -32,7 +32,6 @@ public static partial class DomainRenderer
         ArgumentNullException.ThrowIfNull(options);
         CheckText(spec, options);
 
-        var isQ35 = IsQ35(spec.Machine);
         var disks = ResolveDisks(spec, options.Live);
         var macs = ResolveMacs(spec, options.Live);
 
@@ -49,21 +48,7 @@ public static partial class DomainRenderer
 
         var devices = new XElement("devices");
         for (var i = 0; i < spec.Disks.Count; i++) devices.Add(RenderDisk(spec.Disks[i], disks[i], i));
-        if (isQ35)
-        {
-            for (var index = 1; index <= PcieSlotsUsed(spec, disks) + SparePcieRootPorts; index++)
-            {
-                devices.Add(new XElement("controller", new XAttribute("type", "pci"),
-                    new XAttribute("index", Num(index)), new XAttribute("model", "pcie-root-port")));
-            }
-        }
         for (var i = 0; i < spec.Interfaces.Count; i++) devices.Add(RenderInterface(spec.Interfaces[i], macs[i], i));
-        devices.Add(
-            new XElement("serial", new XAttribute("type", "pty"), new XElement("target", new XAttribute("port", "0"))),
-            new XElement("console", new XAttribute("type", "pty"),
-                new XElement("target", new XAttribute("type", "serial"), new XAttribute("port", "0"))),
-            new XElement("channel", new XAttribute("type", "unix"),
-                new XElement("target", new XAttribute("type", "virtio"), new XAttribute("name", "org.qemu.guest_agent.0"))));
         if (spec.Graphics.Type == GraphicsType.Spice)
         {
             devices.Add(new XElement("channel", new XAttribute("type", "spicevmc"),
@@ -72,16 +57,11 @@ public static partial class DomainRenderer
         if (spec.Graphics.Type != GraphicsType.None)
         {
             devices.Add(
-                new XElement("input", new XAttribute("type", "tablet"), new XAttribute("bus", "usb")),
                 GraphicsFields.Render(spec.Graphics),
                 new XElement("video", new XElement("model", new XAttribute("type", "virtio"))));
         }
-        devices.Add(
-            new XElement("memballoon", new XAttribute("model", "virtio")),
-            new XElement("rng", new XAttribute("model", "virtio"),
-                new XElement("backend", new XAttribute("model", "random"), "/dev/urandom")));
         domain.Add(devices);
-        // After the devices: a field may write into one the renderer made (the console's log on the serial port).
+        // After the devices: the default devices (spec.devices) go among them, and the root ports count them.
         foreach (var field in BoundFields.All) field.Render(domain, spec);
         DeclaredFields.Domain.Render(domain, spec.Declared);
 
@@ -131,9 +111,6 @@ public static partial class DomainRenderer
             new XAttribute(OwnerMetadata.AutostartAttr, spec.Autostart ? "true" : "false"));
         return element;
     }
-
-    private static bool IsQ35(string machine) =>
-        machine == "q35" || machine.StartsWith("pc-q35-", StringComparison.Ordinal);
 
     private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
 
@@ -206,6 +183,11 @@ public static partial class DomainRenderer
             Check(n.Bridge, p + "bridge");
             Check(n.Model, p + "model");
             Check(n.Mac, p + "mac");
+            Check(n.Direct?.Dev, p + "direct.dev");
+            Check(n.Direct?.Mode, p + "direct.mode");
+            Check(n.Hostdev, p + "hostdev");
+            Check(n.Virtualport, p + "virtualport");
+            Check(n.LinkState, p + "linkState");
         }
         for (var i = 0; i < (spec.Filesystems?.Count ?? 0); i++)
         {

@@ -15,12 +15,7 @@ public static class HotplugSlots
         if (devices is null) return 0;
         var controllers = devices.Elements("controller").Where(c => (string?)c.Attribute("type") == "pci").ToList();
         var addresses = devices.Descendants("address").Where(a => (string?)a.Attribute("type") == "pci").ToList();
-        var usedBuses = addresses.Select(a => ParseNumber((string?)a.Attribute("bus"))).ToHashSet();
-        var rootPorts = controllers.Where(c => (string?)c.Attribute("model") == "pcie-root-port").ToList();
-        if (rootPorts.Count > 0)
-        {
-            return rootPorts.Count(p => !usedBuses.Contains(ParseNumber((string?)p.Attribute("index"))));
-        }
+        if (controllers.Any(c => (string?)c.Attribute("model") == "pcie-root-port")) return DeviceToggleFields.FreeRootPorts(devices);
         if (controllers.Any(c => (string?)c.Attribute("model") == "pci-root"))
         {
             var usedSlots = addresses.Where(a => ParseNumber((string?)a.Attribute("bus")) == 0)

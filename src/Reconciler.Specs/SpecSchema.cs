@@ -187,10 +187,18 @@ public static class SpecSchema
                 w.WriteEndObject();
                 break;
             case FieldType.Object:
-                w.WriteStartArray("allOf");
+                w.WriteStartArray(field.ScalarOf is null ? "allOf" : "oneOf");
                 w.WriteStartObject();
                 w.WriteString("$ref", "#/definitions/" + field.Item!.SchemaName);
                 w.WriteEndObject();
+                if (field.ScalarOf is { } inner)
+                {
+                    // The scalar form: one value of that field (one item of it when it is a list).
+                    var target = field.Item[inner];
+                    w.WriteStartObject();
+                    WriteScalar(w, target.Type is FieldType.IntegerList ? FieldType.Integer : FieldType.String, target);
+                    w.WriteEndObject();
+                }
                 w.WriteEndArray();
                 break;
             case FieldType.ObjectList:
@@ -207,7 +215,27 @@ public static class SpecSchema
                 else if (field.Pattern is { } ip) w.WriteString("pattern", ip);
                 w.WriteEndObject();
                 break;
+            case FieldType.IntegerList:
+                w.WriteString("type", "array");
+                w.WriteStartObject("items");
+                WriteScalar(w, FieldType.Integer, field);
+                w.WriteEndObject();
+                break;
         }
+    }
+
+    /// <summary>The type and range of one integer or string of <paramref name="field"/> (a list's item, an object's scalar form).</summary>
+    private static void WriteScalar(Utf8JsonWriter w, FieldType type, FieldDef field)
+    {
+        if (type == FieldType.Integer)
+        {
+            w.WriteString("type", "integer");
+            if (field.Minimum is { } min) w.WriteNumber("minimum", min);
+            if (field.Maximum is { } max) w.WriteNumber("maximum", max);
+            return;
+        }
+        w.WriteString("type", "string");
+        if (field.Pattern is { } p) w.WriteString("pattern", p);
     }
 
     private static void WriteStrings(Utf8JsonWriter w, string name, IEnumerable<string> values)
@@ -245,6 +273,7 @@ public static class SpecSchema
         L($"- **size**: a number with a unit ({ByteSize.AcceptedUnits}), e.g. `512MiB`, `2GiB`. A bare number such as `1024` is an error.");
         L("- **enum**: one of the listed values, exactly as written (lower case).");
         L("- **list of strings**: a YAML list of strings, e.g. `[\"2\", \"3\"]`; a pattern applies to each item.");
+        L("- **list of integers**: a YAML list of plain whole numbers, e.g. `[10, 20]`; the range applies to each item.");
         L("- **cpuset** (a string): CPU or node numbers and ranges separated by commas, `^N` excluding one (`0-3,^2`); compared as a set, so `0,1` and `0-1` are the same.");
         L("- A field written as `field:` or `field: null` is not set: its default applies.");
         L();
@@ -309,7 +338,7 @@ public static class SpecSchema
             L();
             L($"- Type: {TypeText(field)}" + (field.Required ? " (required)" : ""));
             if (field.DefaultDisplay is { } d) L($"- Default: {d}");
-            if (field.Type == FieldType.Integer && (field.Minimum is not null || field.Maximum is not null))
+            if (field.Type is FieldType.Integer or FieldType.IntegerList && (field.Minimum is not null || field.Maximum is not null))
             {
                 L($"- Range: {field.Minimum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "…"} to {field.Maximum?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "…"}");
             }
@@ -332,6 +361,7 @@ public static class SpecSchema
     private static string TypeText(FieldDef field) => field.Type switch
     {
         FieldType.Enum => "enum: " + string.Join(", ", field.Allowed!.Select(a => $"`{a}`")),
+        FieldType.Object when field.ScalarOf is { } inner => $"object ({field.Item!.SchemaName}), or one {(field.Item[inner].Type == FieldType.IntegerList ? "integer" : "string")} for its `{inner}`",
         FieldType.Object => $"object ({field.Item!.SchemaName})",
         FieldType.ObjectList => $"list of {field.Item!.SchemaName}",
         FieldType.StringList when field.Allowed is { } allowed => "list of: " + string.Join(", ", allowed.Select(a => $"`{a}`")),

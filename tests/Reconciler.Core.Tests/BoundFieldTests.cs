@@ -17,7 +17,7 @@ public sealed class BoundFieldTests
         MaxVcpus = 6,
         MemoryBytes = 768UL << 20,
         MaxMemoryBytes = 3UL << 30,
-        Machine = "pc-i440fx-7.2",
+        Machine = "pc-q35-7.2",
         Arch = "aarch64",
         Firmware = Firmware.Uefi,
         SecureBoot = true,
@@ -41,6 +41,8 @@ public sealed class BoundFieldTests
         Video = new VideoSpec("qxl"),
         Watchdog = new WatchdogSpec("ib700", "inject-nmi"),
         Sound = new SoundSpec("ac97"),
+        Graphics = new GraphicsSpec(GraphicsType.Vnc),
+        Devices = new DevicesSpec(Rng: false, Balloon: false, Tablet: false, Usb: false, AgentChannel: false, Serial: true, SpareRootPorts: 7),
     });
 
     /// <summary>The devices the renderer makes before the fields render: the pty serial port (with its target) that the console's log goes on.</summary>
@@ -54,9 +56,20 @@ public sealed class BoundFieldTests
         var spec = Unusual();
         var domain = new XElement("domain", new XAttribute("type", spec.DomainType!), new XElement("metadata", new XElement(OwnerMetadata.Owner)), Devices());
         foreach (var f in BoundFields.All) f.Render(domain, spec);
-        var read = BoundFields.All.Aggregate(Specs.Domain("bound", d => d with { Protect = spec.Protect }), (s, f) => f.Read(domain, s));
+        // The console is read by GraphicsFields, not a bound field; the tablet is compared only with one.
+        var read = BoundFields.All.Aggregate(Specs.Domain("bound", d => d with { Protect = spec.Protect, Graphics = spec.Graphics }), (s, f) => f.Read(domain, s));
         Assert.Contains(field.Flatten(spec), v => v.Value is not null);
-        Assert.Equal(field.Flatten(spec), field.Flatten(read));
+        if (field.Equivalent is { } same)
+        {
+            // Compared by the field's own rule: spare root ports read back as "at least" (here no device has a
+            // libvirt-assigned address yet, so the filesystems' ports read as free too).
+            Assert.Equal(field.Flatten(spec).Select(v => v.Path), field.Flatten(read).Select(v => v.Path));
+            Assert.All(field.Flatten(spec).Zip(field.Flatten(read)), p => Assert.True(p.First.Value == p.Second.Value || same(p.First.Value!, p.Second.Value!), $"{p.First} vs {p.Second}"));
+        }
+        else
+        {
+            Assert.Equal(field.Flatten(spec), field.Flatten(read));
+        }
     }
 
     [Fact]
@@ -77,7 +90,10 @@ public sealed class BoundFieldTests
         Assert.Equal(["label", "label", "placement", "patch", "patch", "patch"], domain.Element("metadata")!.Element(OwnerMetadata.Owner)!.Elements().Select(e => e.Name.LocalName));
         Assert.Equal(["type", "firmware", "loader", "boot", "boot"], domain.Element("os")!.Elements().Select(e => e.Name.LocalName));
         Assert.Equal(["network", "cdrom"], domain.Element("os")!.Elements("boot").Select(b => (string?)b.Attribute("dev")));
-        Assert.Equal(["filesystem", "filesystem", "serial", "tpm", "sound", "video", "watchdog"], domain.Element("devices")!.Elements().Select(e => e.Name.LocalName));
+        // spec.devices: the USB controller off, seven spare root ports beside the two filesystems' ports, the balloon off.
+        Assert.Equal(["controller", .. Enumerable.Repeat("controller", 9), "filesystem", "filesystem", "serial", "console", "tpm", "sound", "video", "watchdog", "memballoon"],
+            domain.Element("devices")!.Elements().Select(e => e.Name.LocalName));
+        Assert.Equal(["usb", .. Enumerable.Repeat("pci", 9)], domain.Element("devices")!.Elements("controller").Select(c => (string?)c.Attribute("type")));
         Assert.Equal(["log", "target"], domain.Element("devices")!.Element("serial")!.Elements().Select(e => e.Name.LocalName));
         Assert.Equal(["file", "append"], domain.Element("devices")!.Element("serial")!.Element("log")!.Attributes().Select(a => a.Name.LocalName));
     }

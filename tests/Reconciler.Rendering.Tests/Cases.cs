@@ -255,7 +255,8 @@ public static class Cases
                     new XmlPatch("/domain/devices", Add: "<watchdog model='i6300esb' action='reset'/><panic model='isa'/>"),
                     new XmlPatch("/domain/clock/@offset", Set: "localtime"),
                     new XmlPatch("/domain/on_crash", Set: "restart"),
-                    new XmlPatch("/domain/devices/rng", Remove: true),
+                    // Not a device of spec.devices: removing one of those by a patch is a difference (turn it off there instead).
+                    new XmlPatch("/domain/features/apic", Remove: true),
                 ],
             }, "qemu"),
 
@@ -281,6 +282,31 @@ public static class Cases
                     new XmlPatch("/domain", Add: "<title>T &amp; &lt;x&gt; \"q\"</title>"),
                     new XmlPatch("/domain/title", Set: "</title><devices/> & 'x' \"y\""), // hostile text as a value: escaped, not markup
                 ],
+            }, "qemu"),
+
+            // Every interface form (spec.interfaces): options on a network NIC, Open vSwitch with one tag and with a trunk,
+            // macvtap, an SR-IOV VF with MAC and VLAN, user mode. OVS and the VF cannot run here: defined, never started.
+            ["nics"] = (Base("rt-nics") with
+            {
+                Vcpus = 2,
+                Interfaces =
+                [
+                    Cases.Network("default") with { Mtu = 9000, Queues = 2, LinkState = "up", Boot = 2 },
+                    Cases.Bridge("ovsbr1") with { Virtualport = "openvswitch", Vlan = new VlanSpec([100]) },
+                    Cases.Bridge("ovsbr0") with { Virtualport = "openvswitch", Vlan = new VlanSpec([10, 20], Trunk: true) },
+                    new InterfaceSpec(null, null, "virtio", null) { Direct = new DirectSpec("eth0", "bridge") },
+                    new InterfaceSpec(null, null, "virtio", "52:54:00:00:00:10") { Hostdev = "0000:03:10.1", Vlan = new VlanSpec([30]) },
+                    new InterfaceSpec(null, null, "e1000e", null) { User = true, LinkState = "down" },
+                ],
+                Disks = [Disk("/var/lib/libvirt/images/nics.qcow2", boot: 1)],
+            }, "qemu"),
+
+            // spec.devices: every default device off (balloon and USB as model='none', which libvirt would add otherwise), one spare root port.
+            ["devices-off"] = (Base("rt-devices-off") with
+            {
+                Graphics = new GraphicsSpec(GraphicsType.Vnc),
+                Devices = new DevicesSpec(Rng: false, Balloon: false, Tablet: false, Usb: false, AgentChannel: false, Serial: false, SpareRootPorts: 1),
+                Interfaces = [new InterfaceSpec(null, null, "virtio", null) { User = true }],
             }, "qemu"),
 
             ["test-driver"] = (Base("rt-test-driver", l => l["driver"] = "test") with

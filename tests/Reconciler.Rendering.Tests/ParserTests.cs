@@ -125,7 +125,7 @@ public sealed class ParserTests
         [
             new InterfaceSpec("default", null, "virtio", "52:54:00:ab:cd:ef"),
             new InterfaceSpec(null, "br0", "e1000e", "52:54:00:00:00:02"),
-            new InterfaceSpec(null, null, "", "52:54:00:00:00:03"),
+            new InterfaceSpec(null, null, "", "52:54:00:00:00:03") { User = true },
         ], spec.Interfaces);
         Assert.Equal(new GraphicsSpec(GraphicsType.Vnc, "0.0.0.0"), spec.Graphics);
     }

@@ -259,6 +259,7 @@ public sealed class RoundTripTests(ITestOutputHelper output)
     [InlineData("spice-uefi")]
     [InlineData("cpu-hardware")]
     [InlineData("uefi-tpm")]
+    [InlineData("devices-off")]
     public void Qemu_system_live_xml_of_a_started_domain_has_no_diff(string caseName)
     {
         if (!Tools.QemuSystemAvailable.Value)

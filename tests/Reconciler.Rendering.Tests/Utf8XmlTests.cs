@@ -130,7 +130,8 @@ public sealed class Utf8XmlTests
         Assert.Equal("", built.Descendants().Single(e => e.Name.LocalName == "x").Name.NamespaceName);
         var filtered = DomainXmlParser.LoadRead(Encoding.UTF8.GetBytes(Domain));
         Assert.Null(filtered.Root!.Element("devices")!.Attribute("attribute"));
-        Assert.Null(filtered.Root.Element("devices")!.Element("controller"));
+        // Controllers are read (spec.devices: the USB controller, the free root ports).
+        Assert.NotNull(filtered.Root.Element("devices")!.Element("controller"));
         Assert.Null(filtered.Root.Element("resource"));
         Assert.NotNull(filtered.Root.Element("devices")!.Element("graphics"));
     }

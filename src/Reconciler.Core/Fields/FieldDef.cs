@@ -17,6 +17,8 @@ internal enum FieldType
     ObjectList,
     /// <summary>A list of scalars, each one of <see cref="FieldDef.Allowed"/> when given, else matching <see cref="FieldDef.Pattern"/>.</summary>
     StringList,
+    /// <summary>A list of integers, each within <see cref="FieldDef.Minimum"/> and <see cref="FieldDef.Maximum"/>.</summary>
+    IntegerList,
 }
 
 /// <summary>
@@ -52,6 +54,11 @@ internal sealed class FieldDef(string name, FieldType type, string description)
     public string? Libvirt { get; init; }
     /// <summary>The shape of the object (for <see cref="FieldType.Object"/>) or of each item (for <see cref="FieldType.ObjectList"/>).</summary>
     public ObjectDef? Item { get; init; }
+    /// <summary>
+    /// For an <see cref="FieldType.Object"/>: a scalar written in place of the object is the value of
+    /// this field of it (a one-item list when that field is a list): <c>vlan: 100</c> is <c>vlan: {tags: [100]}</c>.
+    /// </summary>
+    public string? ScalarOf { get; init; }
     /// <summary>Newlines and tabs are allowed in the string.</summary>
     public bool Multiline { get; init; }
     /// <summary>
@@ -83,6 +90,7 @@ internal sealed class FieldDef(string name, FieldType type, string description)
         FieldType.Object => "object",
         FieldType.ObjectList => "list of objects",
         FieldType.StringList => "list of strings",
+        FieldType.IntegerList => "list of integers",
         _ => Type.ToString(),
     };
 

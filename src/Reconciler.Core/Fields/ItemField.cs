@@ -63,14 +63,14 @@ internal static class InterfaceFields
     };
 
     /// <summary>In the order the planner lists them and the Domain table documents them.</summary>
-    public static readonly IReadOnlyList<ItemField<InterfaceSpec>> All = [Network, Bridge, Model, Mac];
+    public static readonly IReadOnlyList<ItemField<InterfaceSpec>> All = [Network, Bridge, .. NicFields.Attachments, Model, Mac, .. NicFields.Options];
 
-    /// <summary>The table of <c>spec.interfaces[]</c>: exactly one of network or bridge.</summary>
+    /// <summary>The table of <c>spec.interfaces[]</c>: exactly one attachment.</summary>
     public static readonly ObjectDef Def = new("Interface",
-        "One network interface, on a libvirt network or a host bridge (exactly one of the two).",
-        [.. All.Select(f => f.Row)], [["network", "bridge"]]);
+        "One network interface: on a libvirt network, a host bridge, a host interface (macvtap), an SR-IOV VF or user mode (exactly one of network, bridge, direct, hostdev, user).",
+        [.. All.Select(f => f.Row)], [["network", "bridge", "direct", "hostdev", "user"]]);
 
-    /// <summary>What a live interface starts as before its fields are read (interfaces other than network or bridge keep their place with no source).</summary>
+    /// <summary>What a live interface starts as before its fields are read (interfaces of other types keep their place with no attachment).</summary>
     public static readonly InterfaceSpec Unread = new(null, null, "", null);
 
     /// <summary>The interface's element with every field written; <paramref name="nic"/> carries the resolved MAC.</summary>

@@ -162,7 +162,7 @@ public sealed partial record DiskSpec(
 /// <param name="Bridge">A host bridge name.</param>
 /// <param name="Model">NIC model, default virtio.</param>
 /// <param name="Mac">MAC address, or null to let libvirt pick one (it is then kept: not a diff).</param>
-public sealed record InterfaceSpec(string? Network, string? Bridge, string Model, string? Mac);
+public sealed partial record InterfaceSpec(string? Network, string? Bridge, string Model, string? Mac);
 
 /// <summary>Graphics type.</summary>
 public enum GraphicsType

@@ -11,7 +11,8 @@ namespace Reconciler.Core.Planning;
 /// <item><c>none</c>: metadata, description, protect, autostart, the placement record; any change to a stopped domain.</item>
 /// <item><c>live</c>: memory up to the defined maximum (balloon); more vCPUs up to the maximum;
 /// attaching or detaching virtio/usb disks and NICs while a hotplug slot is free; attaching or detaching
-/// PCI host devices (while a slot is free) and USB host devices; new cdrom media.</item>
+/// PCI host devices (while a slot is free) and USB host devices; new cdrom media; a NIC's link state, and
+/// its VLAN tags on Open vSwitch (virDomainUpdateDeviceFlags).</item>
 /// <item><c>next-boot</c>: everything else: the persistent definition changes, the running guest keeps
 /// the old value until it restarts.</item>
 /// <item><c>restart</c>: a next-boot change of a domain whose policy lets Reconciler restart it now.</item>
@@ -114,7 +115,7 @@ public static class Disruptions
                 var removed = index >= desired.Interfaces.Count;
                 cls = removed ? Disruption.Live
                     : added ? (freeSlots-- > 0 ? Disruption.Live : Disruption.NextBoot)
-                    : Disruption.NextBoot;
+                    : UpdatableLive(diffs, item, desired.Interfaces[index]) ? Disruption.Live : Disruption.NextBoot;
             }
             result[item] = cls;
         }
@@ -124,6 +125,11 @@ public static class Disruptions
 
     /// <summary>The fields of a cdrom whose change is new media (virDomainUpdateDeviceFlags on the running domain).</summary>
     private static readonly HashSet<string> MediaFields = new(["path", "format", "volume", "pool", "network"], StringComparer.Ordinal);
+
+    /// <summary>Whether every changed field of the existing NIC <paramref name="item"/> can be updated in the running NIC (link state; VLAN tags on Open vSwitch).</summary>
+    private static bool UpdatableLive(IReadOnlyList<FieldDiff> diffs, string item, InterfaceSpec nic) =>
+        diffs.Where(d => d.Path.Length > item.Length + 1 && d.Path.StartsWith(item + ".", StringComparison.Ordinal))
+            .All(d => NicFields.UpdatableLive(d.Path[(item.Length + 1)..], nic));
 
     /// <summary><c>spec.disks[2]</c> for <c>spec.disks[2].path</c>; null for fields outside the disk and NIC lists.</summary>
     public static string? ItemOf(string path) => ItemOf(new FieldPath(path))?.Text;

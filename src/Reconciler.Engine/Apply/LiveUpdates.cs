@@ -5,7 +5,7 @@ namespace Reconciler.Engine.Apply;
 /// <summary>
 /// Carries the <c>live</c>-class fields of an update into the running instance, after the
 /// persistent definition was redefined: balloon, vCPU hotplug, vCPU and emulator pinning, device attach/detach,
-/// new cdrom media. The devices are taken from the freshly defined persistent XML, so the running instance
+/// new cdrom media, a NIC's link state and VLAN (update-device). The devices are taken from the freshly defined persistent XML, so the running instance
 /// gets the same MACs and targets as the definition; PCI addresses are left to libvirt.
 /// </summary>
 internal static class LiveUpdates
@@ -53,7 +53,12 @@ internal static class LiveUpdates
             else if (item.TryItemOf(DomainPaths.Interfaces, out _, out index))
             {
                 var nics = config.Elements("interface").ToList();
-                if (index < desired.Interfaces.Count)
+                if (index < desired.Interfaces.Count && index < previousConfig.Interfaces.Count)
+                {
+                    // An existing NIC whose link state or VLAN changed: libvirt finds it by its MAC.
+                    domain.UpdateDevice(WithoutAddress(index < nics.Count ? nics[index] : null), DomainModificationImpact.Live);
+                }
+                else if (index < desired.Interfaces.Count)
                 {
                     domain.AttachDevice(WithoutAddress(index < nics.Count ? nics[index] : null), DomainModificationImpact.Live);
                 }

@@ -73,6 +73,7 @@ internal sealed class DomainKind : KindHandler
         DeviceFields.VideoField,
         DeviceFields.WatchdogField,
         DeviceFields.SoundField,
+        DeviceToggleFields.Field,
         BoundFields.Protect.Row,
         UpdatePolicyFields.UpdatePolicy,
         UpdatePolicyFields.SnapshotBeforeUpdate,
@@ -179,6 +180,7 @@ internal sealed class DomainKind : KindHandler
             Tpm = spec.Get<ParsedObject>("tpm") is { } tpm ? new TpmSpec(tpm.Get<string>("model")!, tpm.Get<string>("version")!) : null,
             Console = spec.Get<ParsedObject>("console") is { } console ? new ConsoleSpec(console.Get<string>("log") ?? "", console.Get<bool>("append")) : null,
             Hostdevs = HostdevBuild.Build(spec),
+            Devices = NicBuild.Devices(spec.Get<ParsedObject>("devices")),
         }.WithDevices(spec);
     }
 
@@ -209,7 +211,7 @@ internal sealed class DomainKind : KindHandler
     }
 
     private static InterfaceSpec BuildInterface(ParsedObject n) =>
-        new(n.Get<string>("network"), n.Get<string>("bridge"), n.Get<string>("model")!, n.Get<string>("mac")?.ToLowerInvariant());
+        NicBuild.With(new(n.Get<string>("network"), n.Get<string>("bridge"), n.Get<string>("model")!, n.Get<string>("mac")?.ToLowerInvariant()), n);
 
     /// <summary>qcow2 for .qcow2; raw for .iso, .img, .raw; otherwise null (unknown).</summary>
     internal static string? FormatFromExtension(string? path)

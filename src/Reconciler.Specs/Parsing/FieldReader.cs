@@ -61,6 +61,25 @@ internal static partial class FieldReader
         return result;
     }
 
+    /// <summary>An object written as one scalar (<see cref="FieldDef.ScalarOf"/>): the value of that field of it, a one-item list for a list field.</summary>
+    private static ParsedObject? ReadScalarObject(YamlNode node, FieldDef field, string inner, string path, DocumentContext ctx)
+    {
+        var item = field.Item!;
+        var target = item[inner];
+        var result = new ParsedObject(item, path);
+        var innerPath = target.Type is FieldType.IntegerList or FieldType.StringList ? $"{Join(path, inner)}[0]" : Join(path, inner);
+        ctx.Fields[innerPath] = ctx.At(node);
+        var one = target.Type switch
+        {
+            FieldType.IntegerList => ReadInteger(node, target, innerPath, ctx) is { } n ? new List<int> { n } : null,
+            FieldType.StringList => ReadString(node, target, innerPath, ctx) is { } s ? new List<string> { s } : null,
+            _ => ReadValue(node, target, innerPath, ctx),
+        };
+        if (one is null) return null;
+        result.Set(inner, one);
+        return result;
+    }
+
     public static void ReportUnknown(string key, YamlNode keyNode, string fieldPath, IEnumerable<string> known, DocumentContext ctx, string? extraHint = null)
     {
         var names = known.ToList();
@@ -76,9 +95,12 @@ internal static partial class FieldReader
         FieldType.Size => ReadSize(node, field, path, ctx),
         FieldType.Enum => ReadEnum(node, field, path, ctx),
         FieldType.StringMap => ReadStringMap(node, path, ctx),
+        FieldType.Object when field.ScalarOf is { } inner && node is YamlScalarNode => ReadScalarObject(node, field, inner, path, ctx),
         FieldType.Object => ReadObject(node, field.Item!, path, ctx),
         FieldType.ObjectList => ReadList(node, field.Item!, path, ctx),
         FieldType.StringList => ReadStringList(node, field, path, ctx),
+        FieldType.IntegerList => ReadItems(node, path, ctx, field.Example is null ? "write a list, e.g. [1, 2]" : $"e.g. {field.Name}: {field.Example}",
+            (child, itemPath) => ReadInteger(child, field, itemPath, ctx) is { } n ? (object)n : null)?.Cast<int>().ToList(),
         _ => throw new InvalidOperationException(field.Type.ToString()),
     };
 

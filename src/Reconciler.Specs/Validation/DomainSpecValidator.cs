@@ -112,6 +112,7 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
         RuleFor(d => d).Custom(BootChecks.Check);
         RuleFor(d => d).Custom(HostdevChecks.Check);
         RuleFor(d => d).Custom(DeviceChecks.Check);
+        RuleFor(d => d).Custom(NicChecks.Check);
     }
 
     private static void CheckPlacement(PlacementSpec? placement, ValidationContext<DomainSpec> ctx)
@@ -239,14 +240,6 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
         {
             var n = interfaces[i];
             var p = $"spec.interfaces[{i}]";
-            if (n.Network is not null && n.Bridge is not null)
-            {
-                Failures.Add(ctx, ConflictingFields, p, "an interface is on a network or a bridge, not both", "remove network or bridge");
-            }
-            else if (n.Network is null && n.Bridge is null)
-            {
-                Failures.Add(ctx, MissingField, p, "an interface needs a network or a bridge", "add network: default, or bridge: br0");
-            }
             if (n.Network is not null && !Regexes.Token.IsMatch(n.Network))
             {
                 Failures.Add(ctx, InvalidValue, p + ".network", $"'{Failures.Printable(n.Network)}' is not a network name", "letters, digits and _ . - only");
