@@ -144,6 +144,25 @@ public sealed class HostdevCheckTests
     }
 
     [Fact]
+    public void A_specs_direct_and_VF_interfaces_are_checked_and_a_VF_another_domains_interface_holds_is_refused()
+    {
+        var spec = Domain("web", d => d with
+        {
+            Interfaces = [new InterfaceSpec(null, null, "virtio", null) { Direct = new DirectSpec("eth9") }, new InterfaceSpec(null, null, "virtio", null) { Hostdev = "0000:03:10.0" }],
+        });
+        var demand = HardwareDemand.Of(spec);
+        Assert.Equal(["eth9"], demand.HostInterfaces);
+        Assert.Equal(["0000:03:10.0"], demand.VirtualFunctions);
+        var missing = NodeChecks.Run(demand, NodeOf(Here));
+        Assert.Contains(missing, r => r.Check == "host-interface" && r.Outcome == CheckOutcome.Refused && r.Detail.StartsWith("host interface eth9 does not exist", StringComparison.Ordinal));
+
+        var holder = Live(Domain("other", d => d with { Interfaces = [new InterfaceSpec(null, null, "virtio", null) { Hostdev = "0000:03:10.0" }] }), LiveRunState.Running, source: null);
+        var held = Only(NodeChecks.Run(HardwareDemand.Of(spec with { Interfaces = [spec.Interfaces[1]] }), NodeOf(Rich, domains: holder)));
+        Assert.Equal(("sriov-vf", CheckOutcome.Refused), (held.Check, held.Outcome));
+        Assert.Equal("SR-IOV VF 0000:03:10.0 is in use by running domain 'other' (not managed by Reconciler)", held.Detail);
+    }
+
+    [Fact]
     public void A_logical_pool_device_must_be_a_listed_disk_and_devices_libvirt_does_not_list_are_skipped_and_said()
     {
         var results = NodeChecks.PoolDevices(["/dev/vda", "/dev/sdz", "/dev/loop3", "/dev/vda2", "/dev/disk/by-id/x"], NodeOf(Here));

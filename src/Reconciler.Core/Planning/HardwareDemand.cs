@@ -58,6 +58,8 @@ public sealed partial record HardwareDemand(
     {
         Domain = spec.Name,
         Hostdevs = spec.Hostdevs,
+        HostInterfaces = [.. spec.Interfaces.Select(i => i.Direct?.Dev).OfType<string>().Distinct(StringComparer.Ordinal)],
+        VirtualFunctions = [.. spec.Interfaces.Select(i => i.Hostdev).OfType<string>().Select(HostdevFields.CanonicalPci).Distinct(StringComparer.Ordinal)],
     };
 
     /// <summary>The domain type on a node whose default is <paramref name="nodeType"/>.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 
 namespace Reconciler.Core.Planning;
@@ -218,7 +219,10 @@ internal sealed class HostdevHolders
         {
             if (d.Name == self) continue;
             var running = d.RunState != LiveRunState.Stopped;
-            var keys = (d.Config?.Hostdevs ?? []).Concat(d.Running?.Hostdevs ?? []).Select(Key).OfType<string>().Distinct(StringComparer.Ordinal);
+            // A VF given as <interface type='hostdev'> is held as much as one given as <hostdev>.
+            var vfs = (d.Config?.Interfaces ?? []).Concat(d.Running?.Interfaces ?? []).Select(i => i.Hostdev).OfType<string>()
+                .Select(vf => "pci " + HostdevFields.CanonicalPci(vf));
+            var keys = (d.Config?.Hostdevs ?? []).Concat(d.Running?.Hostdevs ?? []).Select(Key).OfType<string>().Concat(vfs).Distinct(StringComparer.Ordinal);
             foreach (var key in keys)
             {
                 if (!result._byKey.TryGetValue(key, out var list)) result._byKey[key] = list = [];
