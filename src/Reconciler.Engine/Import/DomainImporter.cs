@@ -89,8 +89,8 @@ internal static partial class DomainImporter
     /// <summary>A valid spec name for a libvirt name our naming rules refuse: other characters become '-', non-ASCII letters lose their accents, cut to 63.</summary>
     public static string SuggestName(string name)
     {
-        var plain = new string(name.Normalize(System.Text.NormalizationForm.FormD)
-            .Where(c => System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.NonSpacingMark).ToArray());
+        // Latin letters lose their accents by table (normalisation needs ICU, which the invariant build lacks).
+        var plain = string.Concat(name.Select(c => Accents.IndexOf(c, StringComparison.Ordinal) is var i and >= 0 ? Plain[i].ToString() : c.ToString()));
         var text = Regex.Replace(plain, "[^A-Za-z0-9_.+-]+", "-").Trim('-', '.', '_', '+');
         if (text.Length == 0) text = "domain";
         if (!char.IsAsciiLetterOrDigit(text[0])) text = "d" + text;
@@ -109,7 +109,8 @@ internal static partial class DomainImporter
     private static DomainSpec Model(DomainSpec parsed, ImportOptions options) => parsed with
     {
         // Interfaces of other types (user, direct, …) and disks of other sources (network) are carried as patches whole.
-        Interfaces = [.. parsed.Interfaces.Where(n => (n.Network is null) != (n.Bridge is null))],
+        // No model: libvirt's default; the spec renders virtio and the diff removes it again.
+        Interfaces = [.. parsed.Interfaces.Where(n => (n.Network is null) != (n.Bridge is null)).Select(n => n.Model.Length == 0 ? n with { Model = "virtio" } : n)],
         Disks = [.. parsed.Disks.Where(d => d.Path is not null || d.Volume is not null || d.Device == DiskDevice.Cdrom)],
         State = options.Running ? PowerState.Running : PowerState.Stopped,
         Autostart = options.Autostart,
@@ -170,7 +171,8 @@ internal static partial class DomainImporter
         }
         // [hd] alone is libvirt's own default: not written.
         if (s.BootOrder is { Count: > 0 } order && !(order is ["hd"] && s.Disks.All(d => d.Boot is null))) spec.Map("boot").List("order", order.Select(o => (object)o));
-        if (s.Tpm is { } tpm) spec.Map("tpm").Set("model", tpm.Model == "crb" ? null : tpm.Model).Set("version", tpm.Version == "2.0" ? null : tpm.Version);
+        // No version written live: the spec's default (2.0) renders, and the diff carries what libvirt had.
+        if (s.Tpm is { } tpm) spec.Map("tpm").Set("model", tpm.Model is "crb" or "" ? null : tpm.Model).Set("version", tpm.Version is "2.0" or "" ? null : tpm.Version);
         if (s.Tpm is not null && spec.Map("tpm").IsEmpty) spec.Set("tpm", new YamlMap().Set("model", "crb"));
         spec.List("disks", s.Disks.Select((d, i) => (object)Disk(d, i < defaultTargets.Length && defaultTargets[i])));
         spec.List("interfaces", s.Interfaces.Select(n => (object)new YamlMap()
@@ -203,6 +205,9 @@ internal static partial class DomainImporter
         disk.Set("boot", d.Boot);
         return disk;
     }
+
+    private const string Accents = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŠšŽžĆćČčĐđŁłŃńŚśŹźŻżĄąĘęŐőŰű";
+    private const string Plain = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyySsZzCcCcDdLlNnSsZzZzAaEeOoUu";
 
     [GeneratedRegex(Patterns.Name)]
     private static partial Regex NameRule();
