@@ -60,7 +60,9 @@ internal sealed record DefaultDevices(string Toggle, string XPath)
         }
         else if (ours.Count < theirs.Count)
         {
-            patches.Add(new XmlPatch("/domain/devices", Add: string.Concat(Enumerable.Repeat("<controller type='pci' model='pcie-root-port'/>", theirs.Count - ours.Count))));
+            // Numbered after the rendered ones (1..n): without an index QEMU's driver would give the first one 0, pcie-root's.
+            patches.Add(new XmlPatch("/domain/devices", Add: string.Concat(Enumerable.Range(ours.Count + 1, theirs.Count - ours.Count)
+                .Select(i => $"<controller type='pci' index='{i.ToString(CultureInfo.InvariantCulture)}' model='pcie-root-port'/>"))));
             carried.Add("devices/controller");
         }
         foreach (var e in ours.Concat(theirs)) e.Remove();

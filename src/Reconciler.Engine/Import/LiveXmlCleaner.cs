@@ -31,6 +31,7 @@ internal static class LiveXmlCleaner
         // Defaults libvirt writes out: vCPUs all online, its CPU check, the boot from the first disk.
         if (copy.Element("vcpu") is { } vcpu && (string?)vcpu.Attribute("current") == vcpu.Value.Trim()) vcpu.Attribute("current")!.Remove();
         if (copy.Element("cpu")?.Attribute("check") is { Value: "none" } check) check.Remove();
+        if (copy.Element("cpu") is { } cpu && (string?)cpu.Attribute("mode") == "host-passthrough" && cpu.Attribute("migratable") is { Value: "on" } migratable) migratable.Remove();
         if (copy.Descendants("boot").ToList() is [{ Parent.Name.LocalName: "os" } boot] && (string?)boot.Attribute("dev") == "hd") boot.Remove();
         if (copy.Element("devices") is not { } devices) return copy;
 
