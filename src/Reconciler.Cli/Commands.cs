@@ -106,6 +106,7 @@ internal sealed class Commands
         root.Subcommands.Add(RollbackCommand.Build(io, DirArg, Connect));
         foreach (var command in ControllerCommands.Build(io)) root.Subcommands.Add(command);
         root.Subcommands.Add(GuestCommands.Inventory(io, DirArg, Connect));
+        root.Subcommands.Add(ImportCommand.Build(io, Connect));
         root.Subcommands.Add(CompletionCommand.Build(io));
         return root;
     }

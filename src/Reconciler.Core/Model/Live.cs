@@ -66,6 +66,12 @@ public sealed record LiveDomain(
 {
     /// <summary>Free PCIe hotplug slots in the running instance (empty root ports), for live attaches.</summary>
     public int FreeHotplugSlots { get; init; }
+
+    /// <summary>
+    /// The persistent definition's text, kept only for a domain Reconciler does not own, so that
+    /// adopting it can tell which of a spec's <c>xml:</c> patches it already holds (<see cref="Planning.AdoptedPatches"/>).
+    /// </summary>
+    public string? ForeignXml { get; init; }
 }
 
 /// <summary>A snapshot of one node's state as read at one moment.</summary>

@@ -156,6 +156,10 @@ public static partial class Planner
             }
 
             var running = current.RunState is LiveRunState.Running or LiveRunState.Paused or LiveRunState.ShuttingDown;
+            if (current.Owner is null && current.ForeignXml is { } foreignXml)
+            {
+                current = current with { Config = AdoptedPatches.Recorded(spec, current.Config, foreignXml) };
+            }
             var fields = new List<FieldChange>(Disruptions.Classify(DomainFields.Diff(spec, current.Config), spec, current, options.Now));
             var configChanged = fields.Count > 0 || current.Owner is null || current.Owner.Source != desired.Source;
             if (current.Autostart != spec.Autostart)

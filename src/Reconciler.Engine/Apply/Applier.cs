@@ -276,6 +276,11 @@ internal sealed partial class Applier(IReadOnlyDictionary<string, NodeSession> s
             Define(session, plan, change, live.Config);
         }
         using var domain = Lookup(session, change.Name);
+        // A running domain adopted is owned now: its instance carries the same owner record (nothing else of it changes).
+        if (adopting && domain.IsActive && domain.GetMetadata(OwnerRecord.Namespace, DomainModificationImpact.Config) is { } record)
+        {
+            domain.SetMetadata(record, OwnerRecord.Prefix, OwnerRecord.Namespace, DomainModificationImpact.Live);
+        }
         if (live.Config is not null) LiveUpdates.Apply(domain, change, desired, live.Config);
         if (domain.Autostart != desired.Autostart) domain.Autostart = desired.Autostart;
         var running = domain.IsActive;

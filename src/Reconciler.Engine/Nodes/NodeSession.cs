@@ -218,7 +218,8 @@ internal sealed partial class NodeSession : IDisposable
     /// <param name="LiveDigest">Digest of the running instance's XML text, or null when it was not read.</param>
     /// <param name="Running">Its parse.</param>
     /// <param name="FreeSlots">Its free hotplug slots.</param>
-    private sealed record Parsed(string ConfigDigest, ParsedDomain? Config, string? LiveDigest, DomainSpec? Running, int FreeSlots);
+    /// <param name="ForeignXml">The definition's text when Reconciler does not own the domain (for adoption), else null.</param>
+    private sealed record Parsed(string ConfigDigest, ParsedDomain? Config, string? LiveDigest, DomainSpec? Running, int FreeSlots, string? ForeignXml);
 
     /// <summary>
     /// Parses by domain UUID, so that a session kept open across passes (the controller's) fetches
@@ -236,18 +237,19 @@ internal sealed partial class NodeSession : IDisposable
         var uuid = domain.Uuid;
         // The texts are hashed and parsed as the UTF-8 bytes libvirt returns, never decoded into strings.
         _parsed.TryGetValue(uuid, out var cached);
-        var (configDigest, config, reused) = domain.ReadXmlDesc(persistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None, utf8 =>
+        var (configDigest, config, reused, foreignXml) = domain.ReadXmlDesc(persistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None, utf8 =>
         {
             var digest = Digest(utf8);
-            if (cached is not null && cached.ConfigDigest == digest) return (digest, cached.Config, true);
+            if (cached is not null && cached.ConfigDigest == digest) return (digest, cached.Config, true, cached.ForeignXml);
             try
             {
-                return (digest, DomainXmlParser.Parse(utf8), false);
+                var parsed = DomainXmlParser.Parse(utf8);
+                return (digest, parsed, false, parsed.Owner is null && persistent ? Encoding.UTF8.GetString(utf8) : null);
             }
             catch (RenderException)
             {
                 // Unparseable definitions stay null; the planner reports them and never touches them.
-                return (digest, (ParsedDomain?)null, false);
+                return (digest, (ParsedDomain?)null, false, (string?)null);
             }
         });
         var before = reused ? cached : null;
@@ -263,7 +265,10 @@ internal sealed partial class NodeSession : IDisposable
                 try
                 {
                     var liveXml = DomainXmlParser.Load(utf8);
-                    return (digest, DomainXmlParser.Parse(liveXml).Spec, HotplugSlots.CountFree(liveXml));
+                    var instance = DomainXmlParser.Parse(liveXml);
+                    // Adopted while running: the instance has no owner record, yet it holds the patches it already had.
+                    var runningSpec = instance.Owner is null ? AdoptedPatches.Recorded(config.Spec, instance.Spec, liveXml) : instance.Spec;
+                    return (digest, runningSpec, HotplugSlots.CountFree(liveXml));
                 }
                 catch (RenderException)
                 {
@@ -271,11 +276,12 @@ internal sealed partial class NodeSession : IDisposable
                 }
             });
         }
-        _parsed[uuid] = new Parsed(configDigest, config, liveDigest, running, freeSlots);
+        _parsed[uuid] = new Parsed(configDigest, config, liveDigest, running, freeSlots, foreignXml);
         var fingerprint = FingerprintOfDigest(configDigest, runState, autostart);
         return new LiveDomain(domain.Name, uuid, runState, autostart, persistent, config?.Owner, config?.Spec, running, fingerprint)
         {
             FreeHotplugSlots = freeSlots,
+            ForeignXml = foreignXml,
         };
     }
 

@@ -55,6 +55,9 @@ internal sealed class DomainKind : KindHandler
         BootFields.BootField,
         BootFields.TpmField,
         BootFields.ConsoleField,
+        PlatformFields.PmField,
+        PlatformFields.ClockField,
+        PlatformFields.FeaturesField,
         new FieldDef("disks", FieldType.ObjectList, "Disks, in order.")
         {
             Item = Disk, DefaultText = "[]", Example = "[{path: /var/lib/libvirt/images/web-1.qcow2}]", Libvirt = "<devices><disk>…</disk></devices>",

@@ -1,0 +1,220 @@
+using System.Text.RegularExpressions;
+using System.Xml.Linq;
+using Reconciler.Specs;
+
+namespace Reconciler.Engine.Import;
+
+/// <summary>How one domain is imported.</summary>
+/// <param name="NodeDomainType">The domain type the node gives new domains (kvm, qemu, test): a domain of another type says so in its spec.</param>
+/// <param name="KeepMacs">Write the interfaces' MAC addresses into the spec (else adoption keeps the live ones, and a new node picks new ones).</param>
+/// <param name="Running">The domain runs now (its spec says state: running; stopped otherwise).</param>
+/// <param name="Autostart">The domain starts with the node.</param>
+public sealed record ImportOptions(string NodeDomainType, bool KeepMacs, bool Running, bool Autostart);
+
+/// <summary>One domain turned into a spec.</summary>
+/// <param name="Name">The libvirt name (also the spec's).</param>
+/// <param name="Yaml">The spec file's text.</param>
+/// <param name="Spec">The spec as the loader reads that text back.</param>
+/// <param name="Live">The live definition as parsed (for the round-trip check).</param>
+/// <param name="LiveXml">The live definition's text.</param>
+/// <param name="Modelled">How many elements of the cleaned live definition the model expressed.</param>
+/// <param name="Carried">What went into <c>xml:</c> patches (element paths, one per element).</param>
+public sealed record ImportedDomain(string Name, string Yaml, DomainSpec Spec, ParsedDomain Live, string LiveXml, int Modelled, IReadOnlyList<string> Carried)
+{
+    /// <summary>How many xml: patches the spec carries.</summary>
+    public int Patches => Spec.Xml.Count;
+}
+
+/// <summary>A domain that cannot be imported, with why and what to do.</summary>
+internal sealed class ImportRefusedException(string message) : Exception(message);
+
+/// <summary>
+/// Turns a live domain definition into the shortest spec that renders back to it: the live XML is
+/// read through the field declarations' parse-back (<see cref="DomainXmlParser"/>), every field
+/// equal to its default is left out, and whatever the model does not express is carried as
+/// <c>xml:</c> patches (<see cref="PatchDiff"/>), so that the spec renders to the same definition.
+/// The spec text is loaded back through <see cref="SpecLoader"/> before it is returned, so it is
+/// valid and is exactly what <c>plan</c> will read.
+/// </summary>
+internal static partial class DomainImporter
+{
+    /// <summary>The domain types Reconciler manages.</summary>
+    public static readonly IReadOnlyList<string> Types = ["kvm", "qemu", "test"];
+
+    /// <exception cref="ImportRefusedException">The domain cannot be imported (its type, its name, unreadable XML).</exception>
+    public static ImportedDomain Import(string liveXml, ImportOptions options)
+    {
+        XElement root;
+        try
+        {
+            root = XDocument.Parse(liveXml).Root ?? throw new ImportRefusedException("the definition is empty");
+        }
+        catch (System.Xml.XmlException e)
+        {
+            throw new ImportRefusedException($"the definition is not well-formed XML: {e.Message}");
+        }
+        var name = root.Element("name")?.Value.Trim() ?? "";
+        var type = (string?)root.Attribute("type") ?? "";
+        if (!Types.Contains(type))
+        {
+            throw new ImportRefusedException($"domain '{name}' is of type '{type}'; Reconciler manages {string.Join(", ", Types)} domains only");
+        }
+        if (!NameRule().IsMatch(name))
+        {
+            throw new ImportRefusedException($"domain name '{name}' is not a valid spec name ({Patterns.NameHint}); "
+                + $"rename it first, e.g. virsh domrename '{name}' {SuggestName(name)} (the domain must be shut off), then import again");
+        }
+        ParsedDomain parsed;
+        try
+        {
+            parsed = DomainXmlParser.Parse(liveXml);
+        }
+        catch (DomainParseException e)
+        {
+            throw new ImportRefusedException(e.Message);
+        }
+
+        // The model's view of the domain, then the spec without patches, rendered as adoption would render it.
+        var model = Model(parsed.Spec, options);
+        var targets = AssignedTargets(model, options);
+        var bare = Load(name, Yaml(model, options, targets, []));
+        var rendered = Render(bare, parsed, type);
+        var diff = PatchDiff.Compute(rendered, root);
+        var yaml = Yaml(model, options, targets, diff.Patches);
+        var spec = Load(name, yaml);
+        var total = LiveXmlCleaner.Clean(root).Descendants().Count(e => e.Name != "name");
+        return new ImportedDomain(name, yaml, spec, parsed, liveXml, Math.Max(0, total - diff.Carried.Count), diff.Carried);
+    }
+
+    /// <summary>A valid spec name for a libvirt name our naming rules refuse: other characters become '-', non-ASCII letters lose their accents, cut to 63.</summary>
+    public static string SuggestName(string name)
+    {
+        // Latin letters lose their accents by table (normalisation needs ICU, which the invariant build lacks).
+        var plain = string.Concat(name.Select(c => Accents.IndexOf(c, StringComparison.Ordinal) is var i and >= 0 ? Plain[i].ToString() : c.ToString()));
+        var text = Regex.Replace(plain, "[^A-Za-z0-9_.+-]+", "-").Trim('-', '.', '_', '+');
+        if (text.Length == 0) text = "domain";
+        if (!char.IsAsciiLetterOrDigit(text[0])) text = "d" + text;
+        return text.Length > 63 ? text[..63].TrimEnd('-') : text;
+    }
+
+    /// <summary>The domain as rendered from <paramref name="spec"/> the way apply --adopt renders it (the live MACs and targets kept).</summary>
+    internal static XElement Render(DomainSpec spec, ParsedDomain live, string type)
+    {
+        var owner = new OwnerRecord(spec.Name, SpecHash.Compute(spec), "import", "", spec.Protect);
+        var document = DomainRenderer.RenderDocument(spec, new RenderOptions(type, owner, null, live.Spec));
+        return document.Root!;
+    }
+
+    /// <summary>The parsed definition as the spec will hold it: what the model cannot name yet is left to the patches.</summary>
+    private static DomainSpec Model(DomainSpec parsed, ImportOptions options) => parsed with
+    {
+        // Interfaces of other types (direct, hostdev, …), and bridges with a virtualport or VLAN, and disks of other sources (network) are carried as patches whole.
+        // No model: libvirt's default; the spec renders virtio and the diff removes it again.
+        Interfaces = [.. parsed.Interfaces.Where(n => ((n.Network is null) != (n.Bridge is null) && n.Virtualport is null && n.Vlan is null) || (n.User && n.Network is null && n.Bridge is null)).Select(n => n.Model.Length == 0 ? n with { Model = "virtio" } : n)],
+        Disks = [.. parsed.Disks.Where(d => d.Path is not null || d.Volume is not null || d.Device == DiskDevice.Cdrom)],
+        State = options.Running ? PowerState.Running : PowerState.Stopped,
+        Autostart = options.Autostart,
+    };
+
+    /// <summary>For each disk, whether its live target is the one rendering assigns anyway (then it is left out).</summary>
+    private static bool[] AssignedTargets(DomainSpec model, ImportOptions options)
+    {
+        var withoutTargets = model with { Disks = [.. model.Disks.Select(d => d with { Target = null })] };
+        var probe = Load(model.Name, Yaml(withoutTargets, options, [.. model.Disks.Select(_ => true)], []));
+        var owner = new OwnerRecord(model.Name, "", "import", "", false);
+        var rendered = DomainRenderer.RenderDocument(probe, new RenderOptions("kvm", owner)).Root!;
+        var targets = rendered.Element("devices")?.Elements("disk").Select(d => (string?)d.Element("target")?.Attribute("dev")).ToList() ?? [];
+        return [.. model.Disks.Select((d, i) => i < targets.Count && targets[i] == d.Target)];
+    }
+
+    /// <summary>Loads spec text as <c>plan</c> would; an error here is a bug in the writer, named with the text.</summary>
+    private static DomainSpec Load(string name, string yaml)
+    {
+        var result = SpecLoader.LoadFiles("import", [(name + ".yaml", yaml)]);
+        if (result.Specs?.Domains.FirstOrDefault() is { } spec && !result.HasErrors) return spec;
+        var errors = string.Join("; ", result.Diagnostics.Where(d => d.Severity == Severity.Error).Select(d => d.ToString()));
+        throw new ImportRefusedException($"domain '{name}': the written spec does not load ({errors})");
+    }
+
+    /// <summary>The spec text: every field that differs from its default, then the patches.</summary>
+    internal static string Yaml(DomainSpec s, ImportOptions options, bool[] defaultTargets, IReadOnlyList<XmlPatch> patches)
+    {
+        var spec = new YamlMap();
+        spec.Set("state", s.State == PowerState.Stopped ? "stopped" : null);
+        spec.Set("autostart", s.Autostart ? true : null);
+        spec.Set("domainType", s.DomainType is { } t && t != options.NodeDomainType ? t : null);
+        spec.Set("vcpus", s.Vcpus != 1 ? s.Vcpus : null);
+        spec.Set("maxVcpus", s.MaxVcpus is { } mv && mv != s.Vcpus ? mv : null);
+        spec.Set("memory", s.MemoryBytes != 1UL << 30 ? ByteSize.Format(s.MemoryBytes) : null);
+        spec.Set("maxMemory", s.MaxMemoryBytes is { } mm && mm != s.MemoryBytes ? ByteSize.Format(mm) : null);
+        spec.Set("machine", s.Machine is "q35" or "" ? null : s.Machine);
+        spec.Set("arch", s.Arch != "x86_64" ? s.Arch : null);
+        spec.Set("firmware", s.Firmware == Firmware.Uefi ? "uefi" : null);
+        spec.Set("secureBoot", s.SecureBoot ? true : null);
+        if (s.Cpu.Mode is { } mode)
+        {
+            var cpu = spec.Map("cpu");
+            cpu.Set("mode", mode).Set("model", s.Cpu.Model).Set("fallback", s.Cpu.Fallback is "allow" ? "allow" : null);
+            if (s.Cpu.Features is { Count: > 0 } features)
+            {
+                cpu.List("features", features.Select(f => (object)new YamlMap().Set("name", f.Name).Set("policy", f.Policy == "require" ? null : f.Policy)));
+            }
+        }
+        // Declared fields (cpu topology, numaTune, boot kernel…): written through their rows; a value equal to an optional row's default is left out.
+        foreach (var (path, value) in s.Declared.All)
+        {
+            var field = DeclaredFields.Domain.Find(new FieldPath(path));
+            if (field is null) continue;
+            if (!field.Def.Required && field.Def.Default is { } d && DeclaredFields.Canonical(d) == value) continue;
+            object typed = field.Def.Type == FieldType.Integer && int.TryParse(value, out var n) ? n : value;
+            spec.SetPath(path["spec.".Length..], typed);
+        }
+        // [hd] alone is libvirt's own default: not written.
+        if (s.BootOrder is { Count: > 0 } order && !(order is ["hd"] && s.Disks.All(d => d.Boot is null))) spec.Map("boot").List("order", order.Select(o => (object)o));
+        // No version written live: the spec's default (2.0) renders, and the diff carries what libvirt had.
+        if (s.Tpm is { } tpm) spec.Map("tpm").Set("model", tpm.Model is "crb" or "" ? null : tpm.Model).Set("version", tpm.Version is "2.0" or "" ? null : tpm.Version);
+        if (s.Tpm is not null && spec.Map("tpm").IsEmpty) spec.Set("tpm", new YamlMap().Set("model", "crb"));
+        spec.List("disks", s.Disks.Select((d, i) => (object)Disk(d, i < defaultTargets.Length && defaultTargets[i])));
+        spec.List("interfaces", s.Interfaces.Select(n => (object)new YamlMap()
+            .Set("network", n.Network).Set("bridge", n.Bridge).Set("user", n.User ? true : null)
+            .Set("model", n.Model == "virtio" ? null : n.Model)
+            .Set("mac", options.KeepMacs ? n.Mac : null)));
+        // The renderer's default devices the live domain lacks (read back through DeviceToggleFields): turned off, so adoption adds none.
+        // spareRootPorts is left out (not compared); DefaultDevices matches the root ports by count.
+        var off = s.Devices;
+        spec.Map("devices").Set("rng", off.Rng ? null : false).Set("balloon", off.Balloon ? null : false)
+            .Set("tablet", off.Tablet || s.Graphics.Type == GraphicsType.None ? null : false).Set("usb", off.Usb ? null : false)
+            .Set("agentChannel", off.AgentChannel ? null : false).Set("serial", off.Serial ? null : false);
+        if (s.Graphics.Type != GraphicsType.Vnc || s.Graphics.Listen != "127.0.0.1")
+        {
+            var g = spec.Map("graphics").Set("type", s.Graphics.Type.ToString().ToLowerInvariant());
+            g.Set("listen", s.Graphics.Type != GraphicsType.None && s.Graphics.Listen != "127.0.0.1" ? s.Graphics.Listen : null);
+        }
+        spec.Set("description", s.Description is { Length: > 0 } text ? text : null);
+        spec.List("xml", patches.Select(p => (object)new YamlMap().Set("xpath", p.XPath).Set("add", p.Add).Set("set", p.Set).Set("remove", p.Remove ? true : null)));
+        return SpecDocument.Write("Domain", s.Name, spec);
+    }
+
+    private static YamlMap Disk(DiskSpec d, bool defaultTarget)
+    {
+        var disk = new YamlMap();
+        if (d.Volume is not null) disk.Set("volume", d.Volume).Set("pool", d.Pool);
+        else disk.Set("path", d.Path);
+        var cdrom = d.Device == DiskDevice.Cdrom;
+        disk.Set("device", cdrom ? "cdrom" : null);
+        disk.Set("bus", d.Bus is { } bus && bus != (cdrom ? "sata" : "virtio") ? bus : null);
+        var source = d.Path ?? d.Volume ?? "";
+        var derived = source.EndsWith(".qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw";
+        disk.Set("format", d.Format is { } f && f != derived && DiskFields.Formats.Contains(f) ? f : null);
+        disk.Set("readonly", d.ReadOnly && !cdrom ? true : null);
+        disk.Set("target", defaultTarget ? null : d.Target);
+        disk.Set("boot", d.Boot);
+        return disk;
+    }
+
+    private const string Accents = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŠšŽžĆćČčĐđŁłŃńŚśŹźŻżĄąĘęŐőŰű";
+    private const string Plain = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyySsZzCcCcDdLlNnSsZzZzAaEeOoUu";
+
+    [GeneratedRegex(Patterns.Name)]
+    private static partial Regex NameRule();
+}

@@ -1,0 +1,224 @@
+using System.Xml.Linq;
+using Reconciler.Core.Model;
+using Reconciler.Core.Planning;
+using Reconciler.Engine.Import;
+using Reconciler.Libvirt;
+using Reconciler.Rendering;
+using Reconciler.Specs;
+using Xunit.Abstractions;
+
+namespace Reconciler.Engine.Tests;
+
+/// <summary>
+/// <c>reconcile import</c> against libvirt's test driver: the corpus of real virt-install
+/// definitions and the examples round-trip, hostile input is refused by name, and adopted patches
+/// are recognised on the live definition.
+/// </summary>
+public sealed class ImportTests(ITestOutputHelper output)
+{
+    private static readonly string CorpusDir = Path.Combine(Examples.RepoRoot, "tests", "Reconciler.Engine.Tests", "ImportCorpus");
+
+    /// <summary>Defines <paramref name="xml"/> (as a test-driver domain) on the scratch node and returns libvirt's inactive definition.</summary>
+    private static string Defined(LibvirtConnection scratch, string xml, string name)
+    {
+        var root = XDocument.Parse(xml).Root!;
+        root.SetAttributeValue("type", "test");
+        root.Element("name")!.Value = name;
+        root.Element("uuid")?.Remove();
+        using var domain = scratch.DefineDomain(root.ToString());
+        try
+        {
+            return domain.GetXmlDesc(DomainXmlFlags.Inactive);
+        }
+        finally
+        {
+            domain.Undefine(UndefineFlags.None);
+        }
+    }
+
+    [Fact]
+    public void Every_corpus_definition_imports_and_round_trips_equal()
+    {
+        var files = Directory.GetFiles(CorpusDir, "*.xml").Order(StringComparer.Ordinal).ToList();
+        Assert.True(files.Count >= 60, $"the corpus has {files.Count} definitions");
+        using var scratch = LibvirtConnection.Open("test:///default");
+        using var roundTrip = new RoundTrip();
+        var failures = new List<string>();
+        var noPatch = 0;
+        foreach (var file in files)
+        {
+            var name = "imp-t-" + Path.GetFileNameWithoutExtension(file);
+            var live = Defined(scratch, File.ReadAllText(file), name);
+            ImportedDomain imported;
+            try
+            {
+                imported = DomainImporter.Import(live, new ImportOptions("test", KeepMacs: false, Running: false, Autostart: false));
+            }
+            catch (ImportRefusedException e)
+            {
+                failures.Add($"{name}: not imported: {e.Message}");
+                continue;
+            }
+            var differences = roundTrip.Differences(imported);
+            if (differences.Count > 0) failures.Add($"{name}: {string.Join("; ", differences)}");
+            if (imported.Carried.Count == 0) noPatch++;
+            // The spec is short: far fewer lines than the definition it stands for.
+            Assert.True(imported.Yaml.Split('\n').Length < live.Split('\n').Length, $"{name}: the spec is not shorter than its definition");
+        }
+        output.WriteLine($"{files.Count} definitions: {files.Count - failures.Count} round-trip equal, {noPatch} with no xml: patch");
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void A_spec_leaves_defaults_out_and_writes_sizes_in_the_largest_exact_unit()
+    {
+        const string xml = """
+            <domain type='test'><name>imp-t-small</name><memory unit='KiB'>2097152</memory><vcpu>1</vcpu>
+            <os><type arch='x86_64' machine='q35'>hvm</type></os>
+            <pm><suspend-to-mem enabled='no'/><suspend-to-disk enabled='no'/></pm>
+            <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/var/lib/libvirt/images/x.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>
+            """;
+        using var scratch = LibvirtConnection.Open("test:///default");
+        var imported = DomainImporter.Import(Defined(scratch, xml, "imp-t-small"), new ImportOptions("test", false, false, false));
+        Assert.Contains("memory: 2GiB", imported.Yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("2097152", imported.Yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("vcpus:", imported.Yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("machine:", imported.Yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("uuid", imported.Yaml, StringComparison.Ordinal);
+        Assert.Contains("pm: {suspendToMem: \"no\", suspendToDisk: \"no\"}", imported.Yaml.Replace("suspendToDisk: \"no\", suspendToMem: \"no\"", "suspendToMem: \"no\", suspendToDisk: \"no\"", StringComparison.Ordinal), StringComparison.Ordinal);
+        using var roundTrip = new RoundTrip();
+        Assert.Empty(roundTrip.Differences(imported));
+    }
+
+    [Fact]
+    public void Macs_are_written_only_with_keep_macs_and_compared_either_way()
+    {
+        const string xml = """
+            <domain type='test'><name>imp-t-mac</name><memory unit='MiB'>256</memory><os><type>hvm</type></os>
+            <devices><interface type='bridge'><mac address='52:54:00:ab:cd:ef'/><source bridge='br0'/><model type='virtio'/></interface></devices></domain>
+            """;
+        using var scratch = LibvirtConnection.Open("test:///default");
+        var live = Defined(scratch, xml, "imp-t-mac");
+        var without = DomainImporter.Import(live, new ImportOptions("test", KeepMacs: false, false, false));
+        var with = DomainImporter.Import(live, new ImportOptions("test", KeepMacs: true, false, false));
+        Assert.DoesNotContain("52:54:00:ab:cd:ef", without.Yaml, StringComparison.Ordinal);
+        Assert.Contains("mac: \"52:54:00:ab:cd:ef\"", with.Yaml, StringComparison.Ordinal);
+        using var roundTrip = new RoundTrip();
+        Assert.Empty(roundTrip.Differences(without));
+        Assert.Empty(roundTrip.Differences(with));
+    }
+
+    [Theory]
+    [InlineData("my web vm", "my-web-vm")]
+    [InlineData("café-ü", "cafe-u")]
+    [InlineData("-lead", "lead")]
+    public void A_name_our_rules_refuse_gets_a_message_and_a_suggested_name(string name, string suggested)
+    {
+        var xml = new XElement("domain", new XAttribute("type", "kvm"), new XElement("name", name), new XElement("memory", "65536"),
+            new XElement("os", new XElement("type", "hvm"))).ToString();
+        var e = Assert.Throws<ImportRefusedException>(() => DomainImporter.Import(xml, new ImportOptions("kvm", false, false, false)));
+        Assert.Contains($"'{name}'", e.Message, StringComparison.Ordinal);
+        output.WriteLine(e.Message);
+        Assert.Contains(suggested, e.Message, StringComparison.Ordinal);
+        Assert.Equal(suggested, DomainImporter.SuggestName(name));
+    }
+
+    [Fact]
+    public void A_name_over_the_length_limit_is_cut_to_a_valid_one()
+    {
+        var name = new string('a', 80);
+        var suggested = DomainImporter.SuggestName(name);
+        Assert.Equal(63, suggested.Length);
+        Assert.Matches(Core.Fields.Patterns.Name, suggested);
+    }
+
+    [Theory]
+    [InlineData("lxc")]
+    [InlineData("xen")]
+    public void Domains_of_other_types_are_refused_by_name(string type)
+    {
+        var xml = $"<domain type='{type}'><name>imp-t-other</name><memory>65536</memory><os><type>exe</type></os></domain>";
+        var e = Assert.Throws<ImportRefusedException>(() => DomainImporter.Import(xml, new ImportOptions("kvm", false, false, false)));
+        Assert.Contains($"type '{type}'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_domain_that_cannot_be_read_does_not_stop_the_others()
+    {
+        // test:///default holds libvirt's own default domain, "test": imported with the test driver's defaults.
+        var outcomes = Importer.Run(new ImportRequest("test:///default", ["no-such-domain", "test"], All: false, KeepMacs: false, Check: true),
+            out var type, out _, CancellationToken.None);
+        Assert.Equal("test", type);
+        Assert.Contains("no domain named 'no-such-domain'", outcomes[0].Refused, StringComparison.Ordinal);
+        Assert.True(outcomes[1].Imported is not null, outcomes[1].Refused);
+        Assert.True(outcomes[1].Equal, string.Join("; ", outcomes[1].Differences ?? []));
+        Assert.DoesNotContain("state: stopped", outcomes[1].Imported!.Yaml, StringComparison.Ordinal); // running, the default
+    }
+
+    /// <summary>The property: for every example spec, import(apply(spec)) gives back the same model, field for field (defaults may be written or left out).</summary>
+    [Theory]
+    [MemberData(nameof(ExampleDirectories))]
+    public void Importing_an_applied_example_gives_back_the_same_model(string example)
+    {
+        var dir = Path.Combine(Examples.RepoRoot, "examples", example);
+        var loaded = Workspace.Load(dir, "test:///default", CancellationToken.None);
+        Assert.False(loaded.HasErrors, string.Join("; ", loaded.Diagnostics));
+        using var scratch = LibvirtConnection.Open("test:///default");
+        foreach (var rendered in Operations.Render(loaded, null, "test"))
+        {
+            var spec = loaded.Specs!.Domains.Single(d => d.Name == rendered.Name);
+            // Written as if by hand (no owner record): import must read everything from the definition itself.
+            var xml = XDocument.Parse(rendered.Xml);
+            xml.Root!.Element("metadata")?.Remove();
+            var live = Defined(scratch, xml.ToString(), "imp-t-ex-" + rendered.Name);
+            var imported = DomainImporter.Import(live, new ImportOptions("test", KeepMacs: true, Running: spec.State == PowerState.Running, spec.Autostart));
+            var want = DomainFields.Flatten(spec with { Xml = [] }).Where(f => f.Value is not null && !f.Path.StartsWith("metadata.labels", StringComparison.Ordinal)
+                && !f.Path.StartsWith("spec.placement", StringComparison.Ordinal) && f.Path != "spec.protect").ToList();
+            var got = DomainFields.Flatten(imported.Spec).ToDictionary(f => f.Path, f => f.Value, StringComparer.Ordinal);
+            var parsed = DomainXmlParser.Parse(live).Spec;
+            var liveValues = DomainFields.Flatten(parsed).ToDictionary(f => f.Path, f => f.Value, StringComparer.Ordinal);
+            foreach (var (path, value) in want)
+            {
+                // A default the spec wrote may be left out of the import: then the rendered value (read back) must be the same.
+                var have = got.GetValueOrDefault(path) ?? liveValues.GetValueOrDefault(path);
+                Assert.True(DomainFields.Equivalent(path, value!, have), $"{example}/{rendered.Name}: {path} was {value}, import gives {have}");
+            }
+            using var roundTrip = new RoundTrip();
+            Assert.Empty(roundTrip.Differences(imported));
+        }
+    }
+
+    public static TheoryData<string> ExampleDirectories() => Examples.All();
+
+    [Fact]
+    public void Patches_an_adopted_definition_already_holds_are_recorded_as_its_own()
+    {
+        const string live = """
+            <domain type='kvm'><name>x</name><metadata><libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os id='d12'/></libosinfo:libosinfo></metadata>
+            <features><acpi/></features><devices><sound model='ich6'><address type='pci' slot='0x04'/></sound><memballoon model='none'/></devices></domain>
+            """;
+        var spec = Spec([
+            new XmlPatch("/domain/metadata", Add: "<libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os id='d12'/></libosinfo:libosinfo>"),
+            new XmlPatch("/domain/features/apic", Remove: true),
+            new XmlPatch("/domain/devices/rng", Remove: true),
+            new XmlPatch("/domain/devices/memballoon/@model", Set: "none"),
+            new XmlPatch("/domain/devices", Add: "<sound model='ich6'/>"),
+        ]);
+        var recorded = AdoptedPatches.Recorded(spec, spec with { Xml = [] }, live);
+        Assert.Equal(spec.Xml, recorded.Xml);
+
+        // A patch the definition does not hold (and every one after it) stays a change.
+        var other = Spec([new XmlPatch("/domain/devices", Add: "<sound model='ich9'/>"), new XmlPatch("/domain/devices/rng", Remove: true)]);
+        Assert.Empty(AdoptedPatches.Recorded(other, other with { Xml = [] }, live).Xml);
+
+        // Replacing an element (remove, then add back) holds when the live element is what is added back.
+        var replaced = Spec([new XmlPatch("/domain/features", Remove: true), new XmlPatch("/domain", Add: "<features><acpi/></features>")]);
+        Assert.Equal(2, AdoptedPatches.Recorded(replaced, replaced with { Xml = [] }, live).Xml.Count);
+    }
+
+    private static DomainSpec Spec(IReadOnlyList<XmlPatch> patches)
+    {
+        var result = SpecLoader.LoadFiles("t", [("x.yaml", "apiVersion: reconciler/v1\nkind: Domain\nmetadata: {name: x}\nspec: {memory: 64MiB}\n")]);
+        return result.Specs!.Domains[0] with { Xml = patches };
+    }
+}
