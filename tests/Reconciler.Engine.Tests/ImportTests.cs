@@ -45,6 +45,7 @@ public sealed class ImportTests(ITestOutputHelper output)
         using var roundTrip = new RoundTrip();
         var failures = new List<string>();
         var noPatch = 0;
+        var carried = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var file in files)
         {
             var name = "imp-t-" + Path.GetFileNameWithoutExtension(file);
@@ -62,10 +63,12 @@ public sealed class ImportTests(ITestOutputHelper output)
             var differences = roundTrip.Differences(imported);
             if (differences.Count > 0) failures.Add($"{name}: {string.Join("; ", differences)}");
             if (imported.Carried.Count == 0) noPatch++;
+            foreach (var what in imported.Carried.Select(c => c.Split('@', ' ')[0]).Distinct(StringComparer.Ordinal)) carried[what] = carried.GetValueOrDefault(what) + 1;
             // The spec is short: far fewer lines than the definition it stands for.
             Assert.True(imported.Yaml.Split('\n').Length < live.Split('\n').Length, $"{name}: the spec is not shorter than its definition");
         }
         output.WriteLine($"{files.Count} definitions: {files.Count - failures.Count} round-trip equal, {noPatch} with no xml: patch");
+        output.WriteLine("carried as patches (definitions): " + string.Join(", ", carried.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}")));
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 

@@ -190,6 +190,13 @@ internal static partial class DomainImporter
             var g = spec.Map("graphics").Set("type", s.Graphics.Type.ToString().ToLowerInvariant());
             g.Set("listen", s.Graphics.Type != GraphicsType.None && s.Graphics.Listen != "127.0.0.1" ? s.Graphics.Listen : null);
         }
+        // Modelled devices, when their model is one the spec can name (otherwise the patches carry the device whole).
+        if (s.Video is { } video && DeviceFields.VideoModels.Contains(video.Model)) spec.Map("video").Set("model", video.Model);
+        if (s.Sound is { } sound && DeviceFields.SoundModels.Contains(sound.Model)) spec.Map("sound").Set("model", sound.Model);
+        if (s.Watchdog is { } dog && DeviceFields.WatchdogModels.Contains(dog.Model) && DeviceFields.WatchdogActions.Contains(dog.Action))
+        {
+            spec.Map("watchdog").Set("model", dog.Model).Set("action", dog.Action == "reset" ? null : dog.Action);
+        }
         spec.Set("description", s.Description is { Length: > 0 } text ? text : null);
         spec.List("xml", patches.Select(p => (object)new YamlMap().Set("xpath", p.XPath).Set("add", p.Add).Set("set", p.Set).Set("remove", p.Remove ? true : null)));
         return SpecDocument.Write("Domain", s.Name, spec);
