@@ -192,7 +192,7 @@ public sealed partial class GitSource : ISpecSource
         var result = SpecLoader.LoadFiles(Identity, files, ct, _parsed);
         var all = diagnostics.Count == 0 ? result.Diagnostics : [.. diagnostics, .. result.Diagnostics];
         var specs = result.Specs is null || diagnostics.Count > 0 ? null : result.Specs with { Source = Identity, Revision = sha };
-        return new LoadResult(specs, all);
+        return new LoadResult(specs, all) { Texts = result.Texts };
     }
 
     private TimeSpan Timeout => _options.Timeout ?? TimeSpan.FromMinutes(2);

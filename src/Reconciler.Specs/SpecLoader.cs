@@ -17,6 +17,9 @@ namespace Reconciler.Specs;
 /// <param name="Diagnostics">Every problem found, sorted by file, line and column.</param>
 public sealed record LoadResult(SpecSet? Specs, IReadOnlyList<Diagnostic> Diagnostics)
 {
+    /// <summary>The text of each spec file loaded, by the path its locations name (the manifests as written at this revision).</summary>
+    public IReadOnlyDictionary<string, string> Texts { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Whether any diagnostic is an error.</summary>
     public bool HasErrors => Diagnostics.Any(d => d.Severity == Severity.Error);
 }
@@ -230,7 +233,10 @@ public static partial class SpecLoader
             .ThenBy(d => d.Location?.Column ?? 0)
             .ToList();
         var failed = sorted.Any(d => d.Severity == Severity.Error);
-        return new LoadResult(failed ? null : new SpecSet(source, revision, nodes, domains) { Pools = pools, Volumes = volumes, Networks = networks }, sorted);
+        return new LoadResult(failed ? null : new SpecSet(source, revision, nodes, domains) { Pools = pools, Volumes = volumes, Networks = networks }, sorted)
+        {
+            Texts = files.ToDictionary(f => f.Path, f => f.Text, StringComparer.Ordinal),
+        };
     }
 
     /// <summary>A line that declares a Node manifest (block or flow style); a file it misses is simply parsed in its turn.</summary>

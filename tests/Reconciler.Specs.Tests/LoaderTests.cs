@@ -32,6 +32,29 @@ public class LoaderTests
     }
 
     [Fact]
+    public void A_load_keeps_each_files_text_under_the_path_its_locations_name()
+    {
+        var dir = Directory.CreateTempSubdirectory("loader-texts-");
+        try
+        {
+            var text = T.DomainHeader + "  vcpus: 2\n";
+            Directory.CreateDirectory(Path.Combine(dir.FullName, "vms"));
+            File.WriteAllText(Path.Combine(dir.FullName, "vms", "web.yaml"), text);
+            var result = SpecLoader.LoadDirectory(dir.FullName);
+            var domain = Assert.Single(result.Specs!.Domains);
+            Assert.Equal(text, result.Texts[domain.Meta.Origin.Location.File]);
+
+            // The texts are those of the load: a later edit of the file does not change them.
+            File.WriteAllText(Path.Combine(dir.FullName, "vms", "web.yaml"), "edited");
+            Assert.Equal(text, result.Texts[domain.Meta.Origin.Location.File]);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Duplicate_names_across_files_name_both_places()
     {
         var doc = T.DomainHeader + "  vcpus: 1\n";

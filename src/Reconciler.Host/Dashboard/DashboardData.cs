@@ -114,7 +114,8 @@ internal static class DashboardData
 
     private static (string? Yaml, string Where) Manifest(IServiceProvider sp, ResourceStatus r)
     {
-        var specs = sp.GetRequiredService<DesiredState>().Good?.Load.Specs;
+        var good = sp.GetRequiredService<DesiredState>().Good;
+        var specs = good?.Load.Specs;
         if (specs is null) return (null, "No revision is in force.");
         ResourceMeta? meta = r.Kind switch
         {
@@ -124,19 +125,15 @@ internal static class DashboardData
         };
         if (meta is null) return (null, "Not in the revision in force (it is being removed, or it is not a manifest of its own).");
         var at = meta.Origin.Location;
-        var path = Path.IsPathRooted(at.File) ? at.File : Path.Combine(sp.GetRequiredService<ISpecSource>().StateDirectory, at.File);
-        if (at.Line <= 0 || !File.Exists(path)) return (null, $"Written at {at}.");
-        try
-        {
-            var lines = File.ReadLines(path).Skip(at.Line - 1).TakeWhile((l, i) => i == 0 || !(l.StartsWith("---", StringComparison.Ordinal) || l.StartsWith("...", StringComparison.Ordinal))).ToList();
-            while (lines.Count > 0 && lines[^1].Trim().Length == 0) lines.RemoveAt(lines.Count - 1);
-            return (string.Join('\n', lines), $"As written at {at} (the file as it is now).");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return (null, $"Written at {at}; not readable now: {e.Message}");
-        }
+        // The text of the revision in force (kept with its load), not the file as it may be now.
+        if (at.Line <= 0 || good!.Load.Texts.GetValueOrDefault(at.File) is not { } text) return (null, $"Written at {at}.");
+        var lines = text.Split('\n').Skip(at.Line - 1).TakeWhile((l, i) => i == 0 || !(l.StartsWith("---", StringComparison.Ordinal) || l.StartsWith("...", StringComparison.Ordinal)))
+            .Select(l => l.TrimEnd('\r')).ToList();
+        while (lines.Count > 0 && lines[^1].Trim().Length == 0) lines.RemoveAt(lines.Count - 1);
+        return (string.Join('\n', lines), $"As written at {at}, revision {Shorten(good.Revision)} (the revision in force).");
     }
+
+    private static string Shorten(string revision) => revision.Length > 12 ? revision[..12] : revision;
 
     private static Dictionary<string, IReadOnlyDictionary<string, string>> LabelsByName(IServiceProvider sp)
     {
