@@ -91,6 +91,18 @@ public sealed class DashboardBrowserTests : IDisposable
         await Eventually.TrueAsync(() => Rows(b).Count == 2, "two rows with tier=web");
         Assert.Equal(new[] { web1, web2 }.Order(StringComparer.Ordinal), Rows(b).Order(StringComparer.Ordinal));
         Shot(b, "dashboard-resources");
+        // With JavaScript off the pages work the same, without updating themselves: the filter is a plain GET form.
+        using (var plain = Browser.Start(javaScript: false))
+        {
+            var p = plain.Driver;
+            p.Navigate().GoToUrl(new Uri(at, "/resources"));
+            Assert.Equal(3, Rows(p).Count);
+            p.FindElement(By.Id("f-label")).SendKeys("tier=web");
+            p.FindElement(By.Id("apply-filter")).Click();
+            await Eventually.TrueAsync(() => Rows(p).Count == 2, "two rows with tier=web, JavaScript off");
+            await Task.Delay(TimeSpan.FromSeconds(1));
+            Assert.StartsWith("This page shows the state when it was loaded", p.FindElement(By.Id("live")).Text, StringComparison.Ordinal);
+        }
         b.Navigate().GoToUrl(new Uri(at, "/resources?q=" + Uri.EscapeDataString(db)));
         Assert.Equal([db], Rows(b));
         b.Navigate().GoToUrl(new Uri(at, "/resources?sort=name&dir=desc"));
@@ -221,7 +233,7 @@ public sealed class DashboardBrowserTests : IDisposable
                 _ = old.TagName;
                 return false; // still the page the button was on
             }
-            catch (StaleElementReferenceException)
+            catch (WebDriverException e) when (Stale(e))
             {
                 return b.FindElement(By.TagName("main")).Text.Contains(expected, StringComparison.Ordinal);
             }
@@ -253,11 +265,18 @@ public sealed class DashboardBrowserTests : IDisposable
             {
                 return read();
             }
-            catch (StaleElementReferenceException) when (i < 20)
+            catch (WebDriverException e) when (Stale(e) && i < 20)
             {
             }
         }
     }
+
+    /// <summary>
+    /// An element of a document that is gone: chromedriver says so as a stale reference, or, when the
+    /// page navigated meanwhile, as an inspector error ("Node with given id does not belong to the document").
+    /// </summary>
+    private static bool Stale(WebDriverException e) =>
+        e is StaleElementReferenceException || e.Message.Contains("does not belong to the document", StringComparison.Ordinal);
 
     private static void Shot(ChromeDriver b, string name, bool phone = false)
     {
@@ -300,7 +319,8 @@ internal sealed class Browser : IDisposable
 
     public ChromeDriver Driver { get; }
 
-    public static Browser Start(int width = 1280, int height = 900)
+    /// <param name="javaScript">False: the page's scripts are off (Chrome's content setting), as for a user who turned them off.</param>
+    public static Browser Start(int width = 1280, int height = 900, bool javaScript = true)
     {
         if (!File.Exists(Chromium) || !File.Exists(ChromeDriver))
         {
@@ -312,6 +332,7 @@ internal sealed class Browser : IDisposable
         var options = new ChromeOptions { BinaryLocation = Chromium };
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", $"--window-size={width},{height}",
             "--lang=en-US", "--force-color-profile=srgb", "--hide-scrollbars");
+        if (!javaScript) options.AddUserProfilePreference("profile.managed_default_content_settings.javascript", 2);
         var driver = new ChromeDriver(service, options, TimeSpan.FromSeconds(90));
         // An open event stream never ends: page loads are bounded by the browser's own timeout, not "idle".
         driver.Manage().Timeouts().PageLoad = TimeSpan.FromSeconds(30);
