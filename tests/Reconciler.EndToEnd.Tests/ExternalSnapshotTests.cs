@@ -176,7 +176,7 @@ public sealed class ExternalSnapshotTests : IDisposable
         Assert.Equal([image], ExternalSnapshots.Chain(domain, "vda"));
         Assert.Equal(image, InactiveSource(domain));
         Assert.Empty(domain.ListSnapshotNames());
-        Assert.Empty(Directory.GetFiles(_work).Where(f => f.StartsWith(image + ".", StringComparison.Ordinal)));
+        Assert.DoesNotContain(Directory.GetFiles(_work), f => f.StartsWith(image + ".", StringComparison.Ordinal));
         Assert.Equal(id, Virsh("domid", name));
         await AssertPlanEmpty("after pruning all");
 
