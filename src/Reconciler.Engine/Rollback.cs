@@ -35,6 +35,11 @@ public static class Rollback
                     ? $"domain '{domain}' has no snapshot taken by Reconciler (set snapshotBeforeUpdate: true in its spec)"
                     : $"'{snapshot}' is not one of Reconciler's snapshots of '{domain}'");
             }
+            if (ExternalSnapshots.Describe(handle, chosen) is not null)
+            {
+                return new RollbackResult(target.Name, null, ours,
+                    $"'{chosen}' is an external (disk-only) snapshot of '{domain}': libvirt 9.0 cannot revert to an external snapshot (9.9 can), so nothing was changed; name an internal snapshot with --snapshot");
+            }
             handle.RevertToSnapshot(chosen, SnapshotRevertFlags.None);
             session.Persist();
             return new RollbackResult(target.Name, chosen, ours, null);

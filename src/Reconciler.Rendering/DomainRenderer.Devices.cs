@@ -14,7 +14,9 @@ public static partial class DomainRenderer
         {
             throw new RenderException($"spec.disks[{index}]: a disk needs a path or a volume") { FieldPath = $"spec.disks[{index}]" };
         }
-        return DiskFields.Render(disk with { Bus = resolved.Bus, Format = resolved.Format, Target = resolved.Target });
+        var element = DiskFields.Render(disk with { Bus = resolved.Bus, Format = resolved.Format, Target = resolved.Target });
+        if (resolved.Overlays is { } overlays) ExternalOverlays.Write(element, overlays);
+        return element;
     }
 
     private static XElement RenderInterface(InterfaceSpec nic, string? mac, int index)
@@ -27,7 +29,11 @@ public static partial class DomainRenderer
     }
 
     /// <summary>Bus, format and target of each disk after defaults, carry-over from the live definition, and assignment.</summary>
-    internal sealed record ResolvedDisk(string Bus, string Format, string Target);
+    /// <param name="Bus">The bus.</param>
+    /// <param name="Format">The image format.</param>
+    /// <param name="Target">The guest device name.</param>
+    /// <param name="Overlays">The external-snapshot overlays the live disk of the same path runs on, kept on a redefine; null when none.</param>
+    internal sealed record ResolvedDisk(string Bus, string Format, string Target, DiskOverlayChain? Overlays = null);
 
     internal static IReadOnlyList<ResolvedDisk> ResolveDisks(DomainSpec spec, DomainSpec? live)
     {
@@ -70,7 +76,9 @@ public static partial class DomainRenderer
             }
             var name = disk.Path ?? disk.Volume ?? "";
             var format = disk.Format ?? (name.EndsWith(".qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw");
-            resolved[i] = new ResolvedDisk(buses[i], format, target);
+            var overlays = disk.Path is null ? null
+                : live?.Disks.FirstOrDefault(d => d.Overlays is not null && d.Device == disk.Device && d.Path == disk.Path)?.Overlays;
+            resolved[i] = new ResolvedDisk(buses[i], format, target, overlays);
         }
         return resolved;
     }

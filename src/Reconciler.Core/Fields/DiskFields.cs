@@ -170,8 +170,15 @@ internal static class DiskFields
         return element;
     }
 
-    /// <summary>A live disk element read back.</summary>
-    public static DiskSpec Read(XElement element) => All.Aggregate(Unread, (disk, field) => field.Read(element, disk));
+    /// <summary>
+    /// A live disk element read back. A disk running on overlays of Reconciler's external snapshots
+    /// reads as its spec path and format, the overlays kept aside (<see cref="ExternalOverlays.Read"/>).
+    /// </summary>
+    public static DiskSpec Read(XElement element)
+    {
+        var disk = All.Aggregate(Unread, (disk, field) => field.Read(element, disk));
+        return ExternalOverlays.Read(element) is { } chain ? disk with { Path = chain.Path, Format = chain.Format, Overlays = chain.Chain } : disk;
+    }
 
     /// <summary>A whole number in an attribute of a disk's child, or null when absent; <paramref name="what"/> names it in the read error.</summary>
     internal static int? Number(XElement? element, string attribute, string what) =>

@@ -76,7 +76,8 @@ internal static class LiveUpdates
         devices.Elements("disk").FirstOrDefault(d =>
         {
             var source = d.Element("source");
-            if (disk.Path is { } path) return (string?)source?.Attribute("file") == path || (string?)source?.Attribute("dev") == path;
+            // A disk on external-snapshot overlays has the newest overlay as its source; its chain names the path.
+            if (disk.Path is { } path) return (string?)source?.Attribute("file") == path || (string?)source?.Attribute("dev") == path || ExternalOverlays.Read(d)?.Path == path;
             if (disk.Volume is { } volume) return (string?)source?.Attribute("volume") == volume && (disk.Pool is null || (string?)source?.Attribute("pool") == disk.Pool);
             if (disk.Network is { } network) return (string?)d.Attribute("type") == "network" && DiskFields.Read(d).Network is { } n && DiskTuningFields.Canonical(n) == DiskTuningFields.Canonical(network);
             return (string?)d.Element("target")?.Attribute("dev") == disk.Target || (disk.Target is null && (string?)d.Attribute("device") == "cdrom" && source is null);

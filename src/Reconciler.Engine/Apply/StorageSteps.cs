@@ -25,7 +25,8 @@ internal static class StorageSteps
         {
             var source = disk.Element("source");
             var match = ((string?)source?.Attribute("pool") == pool && (string?)source?.Attribute("volume") == volume)
-                || (string?)source?.Attribute("file") == path || (string?)source?.Attribute("dev") == path;
+                || (string?)source?.Attribute("file") == path || (string?)source?.Attribute("dev") == path
+                || ExternalOverlays.Read(disk)?.Path == path;   // on external-snapshot overlays of the path
             if (match && (string?)disk.Element("target")?.Attribute("dev") is { } dev) yield return dev;
         }
     }
