@@ -21,6 +21,7 @@ internal static class MacroBenchmark
 
     public static async Task<int> RunAsync(BenchOptions o, CancellationToken ct)
     {
+        SpecGenerator.Root = o.NamePrefix;
         var work = o.Work ?? Path.Combine(Path.GetTempPath(), $"reconciler-bench-{Environment.ProcessId}");
         Directory.CreateDirectory(work);
         // The sandbox is chosen only when no URI is in the environment; our own lock directory keeps
@@ -528,10 +529,17 @@ internal static class MacroBenchmark
                 : new TargetResult($"whole-process `reconcile plan` of 100 unchanged domains ≤ 0.5 s ({driver})",
                     p.WallSeconds <= 0.5 && p.Note is null ? "PASS" : "MISS", $"{p.Build}: {RunResults.Ms(p.WallSeconds)}, peak RSS {p.PeakRssMiB:0} MiB{others}"));
         }
+        // Apply's parallel starts against the same calls made all at once in the same run (the
+        // machine's own floor); the ratio to sequential raw starts is information only (it measures
+        // how many QEMU starts this machine runs side by side, not Reconciler).
         var starts = Find("qemu", 10, "apply of 10 starts");
-        results.Targets.Add(starts is null
-            ? new TargetResult("10 domain starts in parallel ≤ 0.6× sequential raw starts (qemu)", "not measured", real is null ? notReal : "--no-starts")
-            : new TargetResult("10 domain starts in parallel ≤ 0.6× sequential raw starts (qemu)", starts.Ratio <= 0.6 ? "PASS" : "MISS", Ratio(starts)));
+        var allAtOnce = Find("qemu", 10, "10 raw starts all at once");
+        const string startsTarget = "apply's 10 parallel starts ≤ 1.1× the raw parallel floor (the same starts all at once, same run) (qemu)";
+        results.Targets.Add(starts is null || allAtOnce is null
+            ? new TargetResult(startsTarget, "not measured", real is null ? notReal : "--no-starts")
+            : new TargetResult(startsTarget, starts.ReconcilerSeconds <= 1.1 * allAtOnce.ReconcilerSeconds ? "PASS" : "MISS",
+                $"{RunResults.Ms(starts.ReconcilerSeconds)} vs all at once {RunResults.Ms(allAtOnce.ReconcilerSeconds)} = {starts.ReconcilerSeconds / allAtOnce.ReconcilerSeconds:0.00}×"
+                + $"; information: {starts.Ratio:0.00}× sequential raw starts ({RunResults.Ms(starts.RawSeconds ?? 0)})"));
         ControllerResult? C(string metric) => results.Controller.FirstOrDefault(c => c.Metric == metric);
         var why = !HostExists() ? "controller not yet built" : real is null ? notReal : "not run (--no-controller, --no-process, or it failed: see the notes)";
         void Controller(string target, ControllerResult? c, Func<ControllerResult, bool> pass, Func<ControllerResult, string> text) =>
