@@ -263,7 +263,8 @@ internal sealed class RpcCounter(Action<int> onMessage)
 /// measured process's thread pool (blocked by synchronous libvirt calls) nor its garbage
 /// collections hold up the "network". Protocol on the child's standard streams: it prints
 /// <c>ports P1,P2,…</c> once listening; <c>reset</c> zeroes the counters (answer <c>ok</c>);
-/// <c>count</c> answers <c>calls C1,C2,… connections K1,K2,…</c>; end of input stops it.
+/// <c>count</c> answers <c>calls C1,C2,… connections K1,K2,… peak P1,P2,…</c> (most calls in flight
+/// at once through each proxy); end of input stops it.
 /// </summary>
 internal sealed class ProxyProcess : IDisposable
 {
@@ -299,14 +300,14 @@ internal sealed class ProxyProcess : IDisposable
         _process.StandardOutput.ReadLine();
     }
 
-    /// <summary>Calls and connections seen by each proxy since the last <see cref="Reset"/>.</summary>
-    public (long[] Calls, long[] Connections) Count()
+    /// <summary>Calls, connections and the most calls in flight at once, of each proxy since the last <see cref="Reset"/>.</summary>
+    public (long[] Calls, long[] Connections, long[] PeakInFlight) Count()
     {
         _process.StandardInput.WriteLine("count");
         _process.StandardInput.Flush();
         var parts = (_process.StandardOutput.ReadLine() ?? "").Split(' ');
         long[] Longs(string s) => [.. s.Split(',').Select(x => long.Parse(x, System.Globalization.CultureInfo.InvariantCulture))];
-        return (Longs(parts[1]), Longs(parts[3]));
+        return (Longs(parts[1]), Longs(parts[3]), Longs(parts[5]));
     }
 
     /// <summary>The child's side: <c>proxy UPSTREAMPORT COUNT RTTMS</c>.</summary>
@@ -325,7 +326,7 @@ internal sealed class ProxyProcess : IDisposable
             }
             else if (command == "count")
             {
-                Console.WriteLine($"calls {string.Join(',', proxies.Select(p => p.Calls))} connections {string.Join(',', proxies.Select(p => p.ConnectionsAccepted))}");
+                Console.WriteLine($"calls {string.Join(',', proxies.Select(p => p.Calls))} connections {string.Join(',', proxies.Select(p => p.ConnectionsAccepted))} peak {string.Join(',', proxies.Select(p => p.PeakInFlight))}");
             }
         }
         foreach (var p in proxies) await p.DisposeAsync().ConfigureAwait(false);

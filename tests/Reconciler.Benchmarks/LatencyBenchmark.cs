@@ -40,7 +40,7 @@ internal static class LatencyBenchmark
     /// <summary>One measured pair.</summary>
     internal sealed record Row(int RttMs, int MaxClientRequests, string ReadConcurrency, string Step, double ReconcilerSeconds, double RawSeconds,
         IReadOnlyList<double> ReconcilerRuns, IReadOnlyList<double> RawRuns, double ReconcilerCallsPerNode, double RawCallsPerNode,
-        double ReconcilerConnectionsPerNode, double LoadAverage)
+        double ReconcilerConnectionsPerNode, double ReconcilerPeakInFlight, double RawPeakInFlight, double LoadAverage)
     {
         public double Ratio => ReconcilerSeconds / RawSeconds;
     }
@@ -158,25 +158,28 @@ internal static class LatencyBenchmark
         return rows.Count > 0 ? 0 : 1;
     }
 
-    /// <summary>Raw and Reconciler alternately (one warm-up each), then each once more with the proxies counting calls.</summary>
+    /// <summary>
+    /// One warm-up each with the proxies counting calls and connections, then raw and Reconciler
+    /// alternately (<see cref="Measure.Paired"/> without further warm-up).
+    /// </summary>
     private static Row Pair(Options o, ProxyProcess proxies, int rtt, int requests, string label, string step, Action raw, Action reconciler, CancellationToken ct)
     {
         var load = MachineInfo.LoadAverageNow();
-        var (rawSample, recSample) = Measure.Paired(o.Reps, raw, reconciler, null, ct, warmups: 1);
-        (double Calls, double Connections) Count(Action action)
+        (double Calls, double Connections, double Peak) Count(Action action)
         {
             proxies.Reset();
             action();
-            var (calls, connections) = proxies.Count();
-            return (calls.Average(), connections.Average());
+            var (calls, connections, peak) = proxies.Count();
+            return (calls.Average(), connections.Average(), peak.Average());
         }
-        var (rawCalls, _) = Count(raw);
-        var (recCalls, recConnections) = Count(reconciler);
-        return new Row(rtt, requests, label, step, recSample.Median, rawSample.Median, recSample.Seconds, rawSample.Seconds, recCalls, rawCalls, recConnections, load);
+        var (rawCalls, _, rawPeak) = Count(raw);
+        var (recCalls, recConnections, recPeak) = Count(reconciler);
+        var (rawSample, recSample) = Measure.Paired(o.Reps, raw, reconciler, null, ct, warmups: 0);
+        return new Row(rtt, requests, label, step, recSample.Median, rawSample.Median, recSample.Seconds, rawSample.Seconds, recCalls, rawCalls, recConnections, recPeak, rawPeak, load);
     }
 
     private static string Line(Row r) => string.Create(CultureInfo.InvariantCulture,
-        $"{r.Step}: Reconciler {RunResults.Ms(r.ReconcilerSeconds)} ({Trips(r.ReconcilerSeconds, r.RttMs)} round trips, {r.ReconcilerCallsPerNode:0} calls/node), raw {RunResults.Ms(r.RawSeconds)} ({Trips(r.RawSeconds, r.RttMs)} round trips, {r.RawCallsPerNode:0} calls/node) = {r.Ratio:0.00}× (load {r.LoadAverage:0.00})");
+        $"{r.Step}: Reconciler {RunResults.Ms(r.ReconcilerSeconds)} ({Trips(r.ReconcilerSeconds, r.RttMs)} round trips, {r.ReconcilerCallsPerNode:0} calls/node, peak {r.ReconcilerPeakInFlight:0} in flight), raw {RunResults.Ms(r.RawSeconds)} ({Trips(r.RawSeconds, r.RttMs)} round trips, {r.RawCallsPerNode:0} calls/node, peak {r.RawPeakInFlight:0}) = {r.Ratio:0.00}× (load {r.LoadAverage:0.00})");
 
     /// <summary>The Node specs with each node's URI through its proxy (and readConcurrency when given).</summary>
     private static string Rewrite(string nodesYaml, ScaleEstate.Estate estate, List<string> uris, int? concurrency)
@@ -184,7 +187,8 @@ internal static class LatencyBenchmark
         var text = nodesYaml;
         for (var n = 0; n < uris.Count; n++)
         {
-            text = text.Replace($"uri: \"test://{estate.NodeFile(n)}\"", $"uri: \"{uris[n]}\"" + (concurrency is { } c ? $", readConcurrency: {c}" : ""), StringComparison.Ordinal);
+            // connectTimeout: one daemon opens (parses) all 50 node files at once on a shared 2-core machine.
+            text = text.Replace($"uri: \"test://{estate.NodeFile(n)}\"", $"uri: \"{uris[n]}\", connectTimeout: 300" + (concurrency is { } c ? $", readConcurrency: {c}" : ""), StringComparison.Ordinal);
         }
         return text;
     }
@@ -208,12 +212,12 @@ internal static class LatencyBenchmark
         var s = new StringBuilder();
         s.AppendLine(CultureInfo.InvariantCulture, $"{o.Nodes} nodes × {o.Domains / Math.Max(1, o.Nodes):N0} domains, one libvirtd, one proxy per node; raw keeps {(o.RawWidth <= 0 ? "every call" : o.RawWidth.ToString(CultureInfo.InvariantCulture))} in flight per node. {machine}");
         s.AppendLine();
-        s.AppendLine("| round trip | max_client_requests | readConcurrency | step | Reconciler | raw | ratio | calls/node (Reconciler / raw) | elapsed ÷ round trip (Reconciler / raw) | load |");
-        s.AppendLine("| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        s.AppendLine("| round trip | max_client_requests | readConcurrency | step | Reconciler | raw | ratio | calls/node (Reconciler / raw) | peak in flight/node (Reconciler / raw) | elapsed ÷ round trip (Reconciler / raw) | load |");
+        s.AppendLine("| ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in rows)
         {
             s.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.RttMs} ms | {r.MaxClientRequests} | {r.ReadConcurrency} | {r.Step} | {RunResults.Ms(r.ReconcilerSeconds)} | {RunResults.Ms(r.RawSeconds)} | {r.Ratio:0.00}× | {r.ReconcilerCallsPerNode:0} / {r.RawCallsPerNode:0} | {Trips(r.ReconcilerSeconds, r.RttMs)} / {Trips(r.RawSeconds, r.RttMs)} | {r.LoadAverage:0.00} |");
+                $"| {r.RttMs} ms | {r.MaxClientRequests} | {r.ReadConcurrency} | {r.Step} | {RunResults.Ms(r.ReconcilerSeconds)} | {RunResults.Ms(r.RawSeconds)} | {r.Ratio:0.00}× | {r.ReconcilerCallsPerNode:0} / {r.RawCallsPerNode:0} | {r.ReconcilerPeakInFlight:0} / {r.RawPeakInFlight:0} | {Trips(r.ReconcilerSeconds, r.RttMs)} / {Trips(r.RawSeconds, r.RttMs)} | {r.LoadAverage:0.00} |");
         }
         s.AppendLine();
         s.AppendLine("| target | result | measured |");
