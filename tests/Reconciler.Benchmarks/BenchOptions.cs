@@ -23,7 +23,9 @@ internal sealed record BenchOptions
           --no-controller  skip `reconcile run` (measured on the real node when src/Reconciler.Host exists)
           --controller-n   domains the controller manages (default 1000)
           --steps        only these libvirt steps (default all); without apply, the domains are defined raw, untimed
-        Every domain the run creates is named bench-* and is removed at the end (and at the start).
+          --name-prefix  what every domain name of the run starts with (default bench-; another one keeps
+                         two runs on one shared daemon apart)
+        Every domain the run creates is named PREFIX* and is removed at the end (and at the start).
         """;
 
     public bool Help { get; init; }
@@ -39,6 +41,7 @@ internal sealed record BenchOptions
     public bool Starts { get; init; } = true;
     public bool Controller { get; init; } = true;
     public int ControllerN { get; init; } = 1000;
+    public string NamePrefix { get; init; } = "bench-";
     public IReadOnlySet<string> Steps { get; init; } = new HashSet<string> { "empty", "apply", "noop", "drift" };
 
     public static BenchOptions Parse(string[] args)
@@ -67,6 +70,7 @@ internal sealed record BenchOptions
                 case "--no-starts": o = o with { Starts = false }; break;
                 case "--no-controller": o = o with { Controller = false }; break;
                 case "--controller-n": o = o with { ControllerN = int.Parse(Next(), CultureInfo.InvariantCulture) }; break;
+                case "--name-prefix": o = o with { NamePrefix = Next() }; break;
                 case "--steps": o = o with { Steps = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet() }; break;
                 default: throw new ArgumentException($"unknown argument '{args[i]}'");
             }
@@ -77,4 +81,29 @@ internal sealed record BenchOptions
     private static int[] Ints(string text) =>
         [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.Parse(s.Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture))];
+}
+
+/// <summary>The options of a subcommand (scale, latency): parsed, or the usage printed.</summary>
+internal static class SubcommandOptions
+{
+    /// <summary>The parsed options, or null with the exit code to return (1 after a bad argument, 0 after --help).</summary>
+    public static T? Parse<T>(string[] args, Func<string[], T> parse, Func<T, bool> help, string usage, out int exit) where T : class
+    {
+        exit = 0;
+        T o;
+        try
+        {
+            o = parse(args);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine(usage);
+            exit = 1;
+            return null;
+        }
+        if (!help(o)) return o;
+        Console.WriteLine(usage);
+        return null;
+    }
 }

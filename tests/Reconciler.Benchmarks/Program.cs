@@ -9,7 +9,9 @@ using Reconciler.Benchmarks.Micro;
 //   dotnet run -c Release --project tests/Reconciler.Benchmarks -- micro [--quick] [BenchmarkDotNet args]
 //       BenchmarkDotNet micro-benchmarks of load/validate, render, parse and diff for N = 100, 1,000, 10,000;
 //   dotnet run -c Release --project tests/Reconciler.Benchmarks -- scale [--nodes 50] [--domains 10000]
-//       whole-process no-op `reconcile plan` of 50 test-driver nodes holding 10,000 domains (ScaleBenchmark.cs).
+//       whole-process no-op `reconcile plan` of 50 test-driver nodes holding 10,000 domains (ScaleBenchmark.cs);
+//   dotnet run -c Release --project tests/Reconciler.Benchmarks -- latency [--quick] [--rtt 25,100] [--requests 5,64]
+//       nodes far away: the same estate served by a second libvirtd through delaying proxies (LatencyBenchmark.cs).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -27,6 +29,19 @@ if (args.Length > 0 && args[0] == "scale")
     using var scaleCts = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) => { e.Cancel = true; scaleCts.Cancel(); };
     return ScaleBenchmark.Run([.. args.Skip(1)], scaleCts.Token);
+}
+
+if (args.Length > 0 && args[0] == "proxy")
+{
+    // The latency benchmark's delaying proxies, run as its child process (DelayProxy.cs).
+    return await ProxyProcess.ServeAsync([.. args.Skip(1)]).ConfigureAwait(false);
+}
+
+if (args.Length > 0 && args[0] == "latency")
+{
+    using var latencyCts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; latencyCts.Cancel(); };
+    return await LatencyBenchmark.RunAsync([.. args.Skip(1)], latencyCts.Token).ConfigureAwait(false);
 }
 
 BenchOptions options;

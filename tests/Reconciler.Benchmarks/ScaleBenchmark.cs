@@ -35,22 +35,7 @@ internal static class ScaleBenchmark
 
     public static int Run(string[] args, CancellationToken ct)
     {
-        Options o;
-        try
-        {
-            o = Parse(args);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            Console.Error.WriteLine(Usage);
-            return 1;
-        }
-        if (o.Help)
-        {
-            Console.WriteLine(Usage);
-            return 0;
-        }
+        if (SubcommandOptions.Parse(args, Parse, x => x.Help, Usage, out var exit) is not { } o) return exit;
         var ownWork = o.Work is null;
         var work = o.Work ?? Path.Combine(Path.GetTempPath(), $"reconciler-scale-{Environment.ProcessId}");
         Directory.CreateDirectory(work);

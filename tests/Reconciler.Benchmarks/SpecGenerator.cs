@@ -11,8 +11,11 @@ internal static class SpecGenerator
 {
     public const int DomainsPerFile = 10;
 
-    /// <summary>The domain name of item <paramref name="i"/> with <paramref name="prefix"/> (always starts with bench-).</summary>
-    public static string Name(string prefix, int i) => string.Create(CultureInfo.InvariantCulture, $"bench-{prefix}{i:D5}");
+    /// <summary>What every domain name of a run starts with (<c>--name-prefix</c>; default bench-): the run creates and removes only such domains.</summary>
+    public static string Root { get; set; } = "bench-";
+
+    /// <summary>The domain name of item <paramref name="i"/> with <paramref name="prefix"/> (always starts with <see cref="Root"/>).</summary>
+    public static string Name(string prefix, int i) => string.Create(CultureInfo.InvariantCulture, $"{Root}{prefix}{i:D5}");
 
     /// <summary>The manifests as (relative path, text), in file order.</summary>
     public static List<(string Path, string Text)> Texts(int n, string prefix, string state = "stopped")

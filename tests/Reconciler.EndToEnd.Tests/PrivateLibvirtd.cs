@@ -10,14 +10,16 @@ namespace Reconciler.EndToEnd.Tests;
 /// Optionally with <c>auth_tcp = "sasl"</c> (DIGEST-MD5 from a private sasldb made with
 /// saslpasswd2; libsasl2 reads its config from SASL_CONF_PATH, so nothing goes to /etc).
 /// Can be stopped and started again on the same directories and port (a node going away and
-/// coming back). Needs root, unshare and libvirtd; ports are the caller's (this worktree uses 16810–16829).
+/// coming back). Needs root, unshare and libvirtd; ports are the caller's (this worktree uses 16810–16829; the
+/// latency benchmark, which compiles this file in, 16870–16879).
 /// </summary>
 internal sealed class PrivateLibvirtd : IDisposable
 {
     private readonly string _dir;
 
     /// <param name="tls">Also listen for TLS on this port with the server certificate in this directory (cacert.pem, servercert.pem, serverkey.pem).</param>
-    public PrivateLibvirtd(string name, int port, (string User, string Password)? sasl = null, (int Port, string PkiDir)? tls = null)
+    /// <param name="extraConf">More libvirtd.conf lines (e.g. <c>max_client_requests = 64</c>).</param>
+    public PrivateLibvirtd(string name, int port, (string User, string Password)? sasl = null, (int Port, string PkiDir)? tls = null, string? extraConf = null)
     {
         Name = name;
         Port = port;
@@ -42,7 +44,7 @@ internal sealed class PrivateLibvirtd : IDisposable
         {
             Directory.CreateDirectory(Path.Combine(r, d));
         }
-        File.WriteAllText(Path.Combine(r, "etc/libvirtd.conf"), conf + "\n");
+        File.WriteAllText(Path.Combine(r, "etc/libvirtd.conf"), conf + "\n" + (extraConf is null ? "" : extraConf + "\n"));
         File.WriteAllText(Path.Combine(r, "etc/qemu.conf"),
             "user = \"root\"\ngroup = \"root\"\ndynamic_ownership = 0\nremember_owner = 0\nsecurity_driver = \"none\"\ncgroup_controllers = [ ]\n");
         if (sasl is { } s)

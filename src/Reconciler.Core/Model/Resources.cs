@@ -76,6 +76,9 @@ public sealed record NodeSpec(ResourceMeta Meta, string Uri, string? DomainType 
     /// <summary>Seconds opening the connection may take before the node counts as unreachable; null: the default (10).</summary>
     public int? ConnectTimeout { get; init; }
 
+    /// <summary>libvirt calls a read of the node keeps in flight on its connection; null: the default (32).</summary>
+    public int? ReadConcurrency { get; init; }
+
     /// <summary>Where SASL credentials are read from when connecting (environment variables or a file); never the secret itself.</summary>
     public NodeCredentials? Credentials { get; init; }
 }

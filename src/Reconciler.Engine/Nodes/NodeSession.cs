@@ -97,8 +97,17 @@ internal sealed partial class NodeSession : IDisposable
         return types.FirstOrDefault() ?? "qemu";
     }
 
-    /// <summary>Domains whose definitions are fetched and parsed side by side (see <see cref="Read"/>).</summary>
+    /// <summary>Domains whose definitions an in-process driver (test driver, sandbox) fetches and parses side by side (see <see cref="Read"/>).</summary>
     internal const int ReadParallelism = 4;
+
+    /// <summary>
+    /// Calls a remote node's read keeps in flight on its one connection when its spec sets no
+    /// <c>readConcurrency</c>. libvirt's client sends the calls of concurrent threads without waiting
+    /// for earlier answers, so a read of N calls costs about N ÷ this round trips; libvirtd processes
+    /// up to its <c>max_client_requests</c> (default 5) of them at a time and keeps the rest in its
+    /// socket buffer, which costs no round trip (docs/benchmarks.md, "Nodes far away").
+    /// </summary>
+    public const int DefaultRemoteReadConcurrency = 32;
 
     /// <summary>In-process nodes (test driver, sandbox) being read right now in this process, by any session.</summary>
     private static int s_readingInProcess;
@@ -106,19 +115,21 @@ internal sealed partial class NodeSession : IDisposable
     /// <summary>
     /// Reads every domain on the node into the model, in listing order. Run state, persistence and
     /// autostart come from a few filtered listings (one call each instead of three calls per domain);
-    /// the definitions are fetched and parsed by up to <see cref="ReadParallelism"/> threads sharing
-    /// this connection (libvirt connections are thread-safe; libvirtd serves up to 5 requests of one
-    /// client at a time). A remote node's read waits on round trips, so it always gets them; an
-    /// in-process driver's read is all CPU, so while several are read at once they share about two
-    /// threads per core instead of taking four each.
+    /// the definitions are fetched and parsed by several threads sharing this connection (libvirt
+    /// connections are thread-safe). A remote node's read waits on round trips: the listings, the
+    /// pools, networks and capacity are asked for all at once, and the definitions by
+    /// <see cref="NodeTarget.ReadConcurrency"/> threads, so a node costs about
+    /// 2 + calls ÷ concurrency round trips after the open. An in-process driver's read is all CPU,
+    /// so while several are read at once they share about two threads per core instead of taking
+    /// <see cref="ReadParallelism"/> each.
     /// </summary>
     public LiveNode Read()
     {
-        if (!NodeConnections.IsInProcess(Target)) return ReadAll(ReadParallelism);
+        if (!NodeConnections.IsInProcess(Target)) return ReadAll(Target.ReadConcurrency ?? DefaultRemoteReadConcurrency, remote: true);
         var reading = Interlocked.Increment(ref s_readingInProcess);
         try
         {
-            return ReadAll(Math.Clamp(2 * Environment.ProcessorCount / reading, 1, ReadParallelism));
+            return ReadAll(Math.Clamp(2 * Environment.ProcessorCount / reading, 1, ReadParallelism), remote: false);
         }
         finally
         {
@@ -126,49 +137,81 @@ internal sealed partial class NodeSession : IDisposable
         }
     }
 
-    private LiveNode ReadAll(int parallelism)
+    private LiveNode ReadAll(int parallelism, bool remote)
     {
-        var listed = Connection.ListAllDomains();
-        var read = new LiveDomain?[listed.Count];
+        // Remote: what does not depend on the domain listing goes out at once, beside it.
+        var side = remote ? Task.Factory.StartNew(ReadNodeSide, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default) : null;
+        LiveNode live;
         try
         {
-            var known = ListStates(Connection, listed);
-            ForEachParallel(listed.Count, parallelism, i =>
+            var states = remote ? Task.Factory.StartNew(() => ListStateSets(Connection, concurrent: true), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default) : null;
+            IReadOnlyList<LibvirtDomain> listed;
+            try
             {
-                try
+                listed = Connection.ListAllDomains();
+            }
+            finally
+            {
+                Settle(states);
+            }
+            var read = new LiveDomain?[listed.Count];
+            try
+            {
+                var known = MatchStates(listed, states is null ? ListStateSets(Connection, concurrent: false) : states.GetAwaiter().GetResult());
+                ForEachParallel(listed.Count, parallelism, remote ? 1 : 8, i =>
                 {
-                    read[i] = ReadDomain(listed[i], known[i]);
-                }
-                catch (LibvirtNotFoundException)
+                    try
+                    {
+                        read[i] = ReadDomain(listed[i], known[i]);
+                    }
+                    catch (LibvirtNotFoundException)
+                    {
+                        // Undefined between the listing and the read: it is simply not there any more.
+                    }
+                });
+            }
+            finally
+            {
+                foreach (var domain in listed) domain.Dispose();
+            }
+            if (_parsed.Count > 0)
+            {
+                var seen = read.Where(d => d is not null).Select(d => d!.Uuid).ToHashSet(StringComparer.Ordinal);
+                foreach (var uuid in _parsed.Keys)
                 {
-                    // Undefined between the listing and the read: it is simply not there any more.
+                    if (!seen.Contains(uuid)) _parsed.TryRemove(uuid, out _);
                 }
-            });
+            }
+            var domains = new List<LiveDomain>(read.Length);
+            foreach (var domain in read)
+            {
+                if (domain is not null) domains.Add(domain);
+            }
+            live = new LiveNode(Target.Name, Target.Uri, DomainType, domains);
         }
         finally
         {
-            foreach (var domain in listed) domain.Dispose();
+            Settle(side);
         }
-        if (_parsed.Count > 0)
-        {
-            var seen = read.Where(d => d is not null).Select(d => d!.Uuid).ToHashSet(StringComparer.Ordinal);
-            foreach (var uuid in _parsed.Keys)
-            {
-                if (!seen.Contains(uuid)) _parsed.TryRemove(uuid, out _);
-            }
-        }
-        var domains = new List<LiveDomain>(read.Length);
-        foreach (var domain in read)
-        {
-            if (domain is not null) domains.Add(domain);
-        }
-        return new LiveNode(Target.Name, Target.Uri, DomainType, domains)
-        {
-            Pools = StorageReader.ReadPools(this),
-            Networks = StorageReader.ReadNetworks(Connection),
-            Capacity = ReadCapacity(Connection),
-        };
+        var (pools, networks, capacity) = side is null ? ReadNodeSide() : side.GetAwaiter().GetResult();
+        return live with { Pools = pools, Networks = networks, Capacity = capacity };
     }
+
+    /// <summary>Waits for <paramref name="task"/> without throwing: its outcome is taken (and thrown) where it is used, or dropped when an earlier failure is thrown.</summary>
+    private static void Settle(Task? task)
+    {
+        try
+        {
+            task?.Wait();
+        }
+        catch (AggregateException)
+        {
+        }
+    }
+
+    /// <summary>The node's pools, networks and capacity: independent of its domains.</summary>
+    private (IReadOnlyList<LivePool> Pools, IReadOnlyList<LiveNetwork> Networks, NodeCapacity? Capacity) ReadNodeSide() =>
+        (StorageReader.ReadPools(this), StorageReader.ReadNetworks(Connection), ReadCapacity(Connection));
 
     /// <summary>
     /// The node's CPUs and memory (<c>virNodeGetInfo</c>) and free memory (<c>virNodeGetFreeMemory</c>),

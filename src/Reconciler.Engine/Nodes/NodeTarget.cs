@@ -25,6 +25,9 @@ public sealed record NodeTarget(string Name, string Uri, string? DomainType = nu
     /// </summary>
     public TimeSpan ConnectTimeout { get; init; } = DefaultConnectTimeout;
 
+    /// <summary>Calls a read of a remote node keeps in flight (spec <c>readConcurrency</c>); null: <see cref="NodeSession.DefaultRemoteReadConcurrency"/>.</summary>
+    public int? ReadConcurrency { get; init; }
+
     /// <summary>Where credentials are read from when connecting (names only), or null to connect without an authentication callback.</summary>
     public NodeCredentials? Credentials { get; init; }
 
@@ -45,6 +48,7 @@ public sealed record NodeTarget(string Name, string Uri, string? DomainType = nu
             KeepAliveInterval = node.KeepAliveInterval ?? (node.KeepAliveCount is null ? null : 5),
             KeepAliveCount = node.KeepAliveCount ?? 5,
             ConnectTimeout = node.ConnectTimeout is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultConnectTimeout,
+            ReadConcurrency = node.ReadConcurrency,
             Credentials = node.Credentials,
             CredentialsLocation = node.Credentials is null ? null : node.Meta.Origin.Find("spec.credentials").ToString(),
         };

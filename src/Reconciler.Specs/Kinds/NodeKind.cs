@@ -72,6 +72,11 @@ internal sealed class NodeKind : KindHandler
         {
             Minimum = 1, Maximum = 3600, DefaultText = "10", Example = "30", Libvirt = "virConnectOpenAuth (bounded by Reconciler)",
         },
+        new FieldDef("readConcurrency", FieldType.Integer,
+            "libvirt calls a read of this node keeps in flight on its connection (one thread each): a read of N domains costs about N ÷ this round trips, which is what a node far away costs. libvirtd answers them max_client_requests (default 5) at a time without extra round trips. Ignored for in-process test nodes.")
+        {
+            Minimum = 1, Maximum = 256, DefaultText = "32", Example = "64", Libvirt = "concurrent virDomainGetXMLDesc calls on one connection",
+        },
     ]);
 
     public override string Kind => nameof(ResourceKind.Node);
@@ -101,6 +106,7 @@ internal sealed class NodeKind : KindHandler
             KeepAliveInterval = spec.Get<int?>("keepAliveInterval"),
             KeepAliveCount = spec.Get<int?>("keepAliveCount"),
             ConnectTimeout = spec.Get<int?>("connectTimeout"),
+            ReadConcurrency = spec.Get<int?>("readConcurrency"),
             Credentials = spec.Get<ParsedObject>("credentials") is { } c
                 ? new NodeCredentials(c.Get<string>("username"), c.Get<string>("usernameEnv"), c.Get<string>("passwordFile"), c.Get<string>("passwordEnv"))
                 : null,
