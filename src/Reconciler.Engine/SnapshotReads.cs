@@ -22,8 +22,12 @@ internal static class SnapshotReads
     /// prunes through <paramref name="sessions"/>, and plans again when any has one. A domain whose
     /// snapshots cannot be read keeps null (none known): apply checks them again before it acts.
     /// </summary>
+    /// <param name="compute">The planner (with the prune guard) over a live state.</param>
+    /// <param name="live">The nodes as read.</param>
+    /// <param name="sessions">The open sessions by node name.</param>
+    /// <param name="targets">The nodes: one whose session was already closed (a plan's prefetch reads and closes it) is opened again, only when the plan moves or prunes something on it.</param>
     public static (Plan Plan, IReadOnlyList<LiveNode> Live) Plan(Func<IReadOnlyList<LiveNode>, Plan> compute, IReadOnlyList<LiveNode> live,
-        IReadOnlyDictionary<string, NodeSession> sessions)
+        IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyList<NodeTarget> targets)
     {
         var plan = compute(live);
         var concerned = plan.Changes.Concat(plan.HeldPrunes.SelectMany(h => h.Changes))
@@ -37,17 +41,29 @@ internal static class SnapshotReads
             .ToHashSet();
         if (concerned.Count == 0) return (plan, live);
         var read = new Dictionary<(string Node, string Name), IReadOnlyList<string>>();
-        foreach (var (node, name) in concerned)
+        foreach (var byNode in concerned.GroupBy(k => k.Node))
         {
-            if (!sessions.TryGetValue(node, out var session)) continue;
+            NodeSession? opened = null;
             try
             {
-                using var domain = session.Connection.LookupDomainByName(name);
-                if (domain is not null) read[(node, name)] = domain.ListSnapshotNames();
+                if (!sessions.TryGetValue(byNode.Key, out var session))
+                {
+                    if (targets.FirstOrDefault(t => t.Name == byNode.Key) is not { } target) continue;
+                    session = opened = NodeOpener.Open(target);
+                }
+                foreach (var (node, name) in byNode)
+                {
+                    using var domain = session.Connection.LookupDomainByName(name);
+                    if (domain is not null) read[(node, name)] = domain.ListSnapshotNames();
+                }
             }
             catch (LibvirtException)
             {
                 // Unknown: apply lists them again before it moves or undefines the domain.
+            }
+            finally
+            {
+                opened?.Dispose();
             }
         }
         if (read.Count == 0) return (plan, live);

@@ -120,6 +120,10 @@ public sealed class MigrationSnapshotTests : IDisposable
         Assert.Contains("never deletes a user's snapshots", error.Hint);
         // Nothing is created on b meanwhile, and nothing is pruned on a.
         Assert.DoesNotContain(plan.Changes, c => c.Action is ChangeAction.Create or ChangeAction.Destroy);
+        // The CLI's plan reads the nodes ahead and closes them: the snapshots are read all the same.
+        var cli = await Cli.RunAsync("plan", _dir.Path, "--output", "json");
+        Assert.Contains(Planner.SnapshotsBlockMoveCode, cli.Out);
+        Assert.Contains("before-upgrade", cli.Out);
     }
 
     [Fact]

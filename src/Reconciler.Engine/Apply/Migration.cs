@@ -161,7 +161,8 @@ internal static class Migration
         var worker = Task.Run(migrate);
         var nextProgress = ProgressEvery;
         (MigrationTimeoutAction Action, TimeSpan At)? acted = null;
-        while (!worker.Wait(Poll))
+        // Waits without observing the outcome (Task.Wait would throw a failed migration's error here).
+        while (!((IAsyncResult)worker).AsyncWaitHandle.WaitOne(Poll))
         {
             var elapsed = clock.Elapsed;
             if (acted is null && limit is { } l && elapsed >= l)

@@ -96,7 +96,7 @@ public static partial class ReconcilePass
         Dictionary<string, NodeSession> sessions)
     {
         var (plan, live) = SnapshotReads.Plan(live => PruneGuard.Apply(Planner.Compute(specs, live, Workspace.Options(nodes, policy.Adopt, policy.MaxDisruption)),
-            live, policy.MassPrune ?? PruneLimits.Default), read.Nodes, sessions);
+            live, policy.MassPrune ?? PruneLimits.Default), read.Nodes, sessions, nodes);
         return (plan, ReferenceEquals(live, read.Nodes) ? read : Index(live));
     }
 
