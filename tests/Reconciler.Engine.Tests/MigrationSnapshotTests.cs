@@ -205,7 +205,7 @@ public sealed class MigrationSnapshotTests : IDisposable
     }
 
     [Fact]
-    public async Task Without_a_move_or_prune_no_snapshot_is_read()
+    public async Task A_policy_change_is_no_diff_and_the_snapshots_of_a_domain_that_stays_block_nothing()
     {
         await CreateOnA();
         Snapshot("mine");
