@@ -32,11 +32,13 @@ public static class Operations
         Task? closing = null;
         try
         {
-            var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct, prefetch, loaded.Specs).ConfigureAwait(false);
-            // Nothing below talks to a node: the connections close while the plan is computed.
+            var read = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct, prefetch, loaded.Specs).ConfigureAwait(false);
+            // The snapshots of the domains a first plan moves or prunes are read, then it is planned again (SnapshotReads).
+            var (plan, _) = SnapshotReads.Plan(live => PruneGuard.Apply(Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption)),
+                live, massPrune ?? PruneLimits.Default), read, sessions, loaded.Nodes);
+            // Nothing below talks to a node.
             closing = Task.Run(() => CloseAll(sessions.Values), CancellationToken.None);
-            return PruneGuard.Apply(Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption)),
-                live, massPrune ?? PruneLimits.Default);
+            return plan;
         }
         finally
         {
@@ -75,9 +77,9 @@ public static class Operations
         var (sessions, errors) = await Workspace.OpenAsync(loaded.Nodes, ct, prefetch).ConfigureAwait(false);
         try
         {
-            var live = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct, desired: loaded.Specs).ConfigureAwait(false);
-            var plan = PruneGuard.Apply(Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption)),
-                live, massPrune ?? PruneLimits.Default);
+            var read = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct, desired: loaded.Specs).ConfigureAwait(false);
+            var (plan, _) = SnapshotReads.Plan(live => PruneGuard.Apply(Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption)),
+                live, massPrune ?? PruneLimits.Default), read, sessions, loaded.Nodes);
             if (plan.IsEmpty) return new ApplyReport(plan, null, Confirmed: true);
             if (!confirm(plan)) return new ApplyReport(plan, null, Confirmed: false);
             var result = new Applier(sessions, options with { VerifyLive = false }, progress).Apply(plan, ct);

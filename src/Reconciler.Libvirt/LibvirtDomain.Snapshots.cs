@@ -8,6 +8,7 @@ public sealed partial class LibvirtDomain
     private const string MigrateParamUri = "migrate_uri";
     private const string MigrateParamDestXml = "destination_xml";
     private const string MigrateParamPersistXml = "persistent_xml";
+    private const string MigrateParamBandwidth = "bandwidth";
 
     /// <summary>Creates a snapshot (<c>virDomainSnapshotCreateXML</c>).</summary>
     /// <param name="xml">The <c>&lt;domainsnapshot&gt;</c> XML (may be just a name and description).</param>
@@ -69,10 +70,12 @@ public sealed partial class LibvirtDomain
     /// <param name="migrateUri">The hypervisor-level data URI (<c>VIR_MIGRATE_PARAM_URI</c>), or null for the default.</param>
     /// <param name="destXml">The definition the domain runs with on the destination (<c>VIR_MIGRATE_PARAM_DEST_XML</c>; only host-side details such as disk sources may differ), or null.</param>
     /// <param name="persistXml">The persistent definition on the destination (<c>VIR_MIGRATE_PARAM_PERSIST_XML</c>, with <see cref="MigrateFlags.PersistDest"/>), or null for the source's.</param>
-    public void Migrate(string destUri, MigrateFlags flags, string? destName = null, string? migrateUri = null, string? destXml = null, string? persistXml = null)
+    /// <param name="bandwidthMiBps">The bandwidth limit in MiB/s (<c>VIR_MIGRATE_PARAM_BANDWIDTH</c>), or null for libvirt's default.</param>
+    public void Migrate(string destUri, MigrateFlags flags, string? destName = null, string? migrateUri = null, string? destXml = null, string? persistXml = null,
+        ulong? bandwidthMiBps = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(destUri);
-        using var parameters = MigrateParameters.Build(destName, migrateUri, destXml, persistXml);
+        using var parameters = MigrateParameters.Build(destName, migrateUri, destXml, persistXml, bandwidthMiBps);
         Interop.Check(NativeMethods.virDomainMigrateToURI3(Handle, destUri, parameters.Pointer, (uint)parameters.Count, (uint)flags), "virDomainMigrateToURI3");
     }
 
@@ -86,14 +89,16 @@ public sealed partial class LibvirtDomain
     /// <param name="migrateUri">The hypervisor-level data URI (<c>VIR_MIGRATE_PARAM_URI</c>), or null for the default.</param>
     /// <param name="destXml">The definition the domain runs with on the destination (<c>VIR_MIGRATE_PARAM_DEST_XML</c>), or null.</param>
     /// <param name="persistXml">The persistent definition on the destination (<c>VIR_MIGRATE_PARAM_PERSIST_XML</c>), or null for the source's.</param>
-    public void MigrateTo(LibvirtConnection destination, MigrateFlags flags, string? migrateUri = null, string? destXml = null, string? persistXml = null)
+    /// <param name="bandwidthMiBps">The bandwidth limit in MiB/s (<c>VIR_MIGRATE_PARAM_BANDWIDTH</c>), or null for libvirt's default.</param>
+    public void MigrateTo(LibvirtConnection destination, MigrateFlags flags, string? migrateUri = null, string? destXml = null, string? persistXml = null,
+        ulong? bandwidthMiBps = null)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        using var parameters = MigrateParameters.Build(null, migrateUri, destXml, persistXml);
+        using var parameters = MigrateParameters.Build(null, migrateUri, destXml, persistXml, bandwidthMiBps);
         using var migrated = Interop.Check(NativeMethods.virDomainMigrate3(Handle, destination.Handle, parameters.Pointer, (uint)parameters.Count, (uint)flags), "virDomainMigrate3");
     }
 
-    /// <summary>The typed parameters of a migration call: built once from the optional strings, freed with <c>virTypedParamsFree</c>.</summary>
+    /// <summary>The typed parameters of a migration call: built once from the optional values, freed with <c>virTypedParamsFree</c>.</summary>
     private sealed class MigrateParameters : IDisposable
     {
         private nint _pointer;
@@ -105,7 +110,7 @@ public sealed partial class LibvirtDomain
         public int Count => _count;
 
         /// <summary>Each non-null value under its <c>VIR_MIGRATE_PARAM_*</c> name.</summary>
-        public static MigrateParameters Build(string? destName, string? migrateUri, string? destXml, string? persistXml)
+        public static MigrateParameters Build(string? destName, string? migrateUri, string? destXml, string? persistXml, ulong? bandwidthMiBps)
         {
             var parameters = new MigrateParameters();
             try
@@ -114,6 +119,10 @@ public sealed partial class LibvirtDomain
                 parameters.Add(MigrateParamUri, migrateUri);
                 parameters.Add(MigrateParamDestXml, destXml);
                 parameters.Add(MigrateParamPersistXml, persistXml);
+                if (bandwidthMiBps is { } bw)
+                {
+                    Interop.Check(NativeMethods.virTypedParamsAddULLong(ref parameters._pointer, ref parameters._count, ref parameters._max, MigrateParamBandwidth, bw), "virTypedParamsAddULLong");
+                }
                 return parameters;
             }
             catch

@@ -14,7 +14,7 @@ namespace Reconciler.EndToEnd.Tests;
 /// leaves the domain running on the source, and apply and the next plan say so.
 /// Ports 16830–16839 (this worktree's range).
 /// </summary>
-public sealed class MultiNodeTests(MultiNodeTests.TwoNodes nodes) : IClassFixture<MultiNodeTests.TwoNodes>
+public sealed partial class MultiNodeTests(MultiNodeTests.TwoNodes nodes) : IClassFixture<MultiNodeTests.TwoNodes>
 {
     /// <summary>The CA, the certificates and the two daemons, made once for the class and removed afterwards.</summary>
     public sealed class TwoNodes : IDisposable
@@ -25,7 +25,7 @@ public sealed class MultiNodeTests(MultiNodeTests.TwoNodes nodes) : IClassFixtur
             TestPki.Create(Pki);
             try
             {
-                A = new PrivateLibvirtd("mn-a", 16830, tls: (16831, Pki));
+                A = new PrivateLibvirtd("mn-a", 16830, tls: (16831, Pki), monitorLog: true); // the QMP log shows the migration capabilities passed
                 B = new PrivateLibvirtd("mn-b", 16832, tls: (16833, Pki));
             }
             catch

@@ -19,7 +19,8 @@ internal sealed class PrivateLibvirtd : IDisposable
 
     /// <param name="tls">Also listen for TLS on this port with the server certificate in this directory (cacert.pem, servercert.pem, serverkey.pem).</param>
     /// <param name="extraConf">More libvirtd.conf lines (e.g. <c>max_client_requests = 64</c>).</param>
-    public PrivateLibvirtd(string name, int port, (string User, string Password)? sasl = null, (int Port, string PkiDir)? tls = null, string? extraConf = null)
+    /// <param name="monitorLog">Log the QMP commands libvirtd sends to QEMU (debug level of qemu.qemu_monitor, whose QEMU_MONITOR_SEND_MSG lines carry them, and qemu.qemu_monitor_json) into <see cref="Log"/>.</param>
+    public PrivateLibvirtd(string name, int port, (string User, string Password)? sasl = null, (int Port, string PkiDir)? tls = null, string? extraConf = null, bool monitorLog = false)
     {
         Name = name;
         Port = port;
@@ -39,7 +40,7 @@ internal sealed class PrivateLibvirtd : IDisposable
             tcp_port = "{port}"
             auth_tcp = "{(sasl is null ? "none" : "sasl")}"
             host_uuid = "{Guid.NewGuid()}"
-            """;
+            """ + (monitorLog ? "\nlog_filters = \"1:qemu.qemu_monitor 1:qemu.qemu_monitor_json\"\nlog_outputs = \"1:file:/var/log/libvirt/libvirtd.log\"" : "");
         foreach (var d in new[] { "etc/qemu", "etc/storage", "etc/secrets", "etc/nwfilter", "run", "lib", "cache", "log", "sasl2" })
         {
             Directory.CreateDirectory(Path.Combine(r, d));
@@ -61,6 +62,9 @@ internal sealed class PrivateLibvirtd : IDisposable
     public int Port { get; }
 
     public string Uri => $"qemu+tcp://127.0.0.1:{Port}/system";
+
+    /// <summary>The daemon's log file (written only with monitorLog).</summary>
+    public string Log => Path.Combine(_dir, "log", "libvirtd.log");
 
     /// <summary>A URI that reaches the daemon over its unix socket (no authentication), for checks and cleanup.</summary>
     public string AdminUri => $"qemu+unix:///system?socket={_dir}/run/libvirt-sock";

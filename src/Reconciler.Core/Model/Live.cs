@@ -72,6 +72,14 @@ public sealed record LiveDomain(
     /// adopting it can tell which of a spec's <c>xml:</c> patches it already holds (<see cref="Planning.AdoptedPatches"/>).
     /// </summary>
     public string? ForeignXml { get; init; }
+
+    /// <summary>
+    /// The names of the domain's snapshots; null when they were not read. Node reads leave them
+    /// null (listing them is one more libvirt call per domain); they are read only for the owned
+    /// domains a first plan moves or prunes, and the plan is made again with them (Engine's
+    /// <c>SnapshotReads</c>). The planner treats null as "none known".
+    /// </summary>
+    public IReadOnlyList<string>? Snapshots { get; init; }
 }
 
 /// <summary>A snapshot of one node's state as read at one moment.</summary>

@@ -1,4 +1,5 @@
 using Reconciler.Core.Diagnostics;
+using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
 
 namespace Reconciler.Core.Planning;
@@ -71,7 +72,66 @@ internal sealed class Moves
             spec, current.Uuid, current.Fingerprint, volumes, seedPool)
         {
             Kept = kept is null || running ? kept : kept + $" (not copied to {node})",
+            Migration = running ? "live, " + (spec.Migration ?? MigrationPolicy.Default).Describe() : "offline (stopped)",
         };
+    }
+
+    /// <summary>
+    /// The move as it may go given the domain's snapshots (libvirt refuses to migrate a domain
+    /// that has any, and to undefine one without removing their metadata): unchanged when none
+    /// are known; with Reconciler's own listed for deletion when the spec allows it
+    /// (<c>spec.migration.snapshots: delete</c>); otherwise null, with a plan error naming the
+    /// snapshots that block it — a user's always do.
+    /// </summary>
+    public DomainMigrate? WithSnapshots(DomainMigrate move, List<Diagnostic> diagnostics)
+    {
+        var current = owned[move.Name].First(f => f.Node == move.FromNode).Domain;
+        if (current.Snapshots is not { Count: > 0 } snapshots) return move;
+        var theirs = snapshots.Where(n => !MigrationPolicy.IsOwnSnapshot(n)).ToList();
+        var ours = snapshots.Where(MigrationPolicy.IsOwnSnapshot).ToList();
+        var spec = move.Desired;
+        var mayDelete = (spec.Migration ?? MigrationPolicy.Default).Snapshots == MigrationSnapshots.Delete;
+        if (theirs.Count == 0 && mayDelete)
+        {
+            return move with
+            {
+                Snapshots = ours,
+                Reason = move.Reason + $"; Reconciler's snapshot(s) {string.Join(", ", ours)} are deleted first (spec.migration.snapshots: delete)",
+            };
+        }
+        var field = theirs.Count == 0 ? "spec.migration.snapshots" : DomainPaths.Node.Text;
+        diagnostics.Add(Diagnostic.Error(Planner.SnapshotsBlockMoveCode,
+            $"domain '{move.Name}' cannot move from node '{move.FromNode}' to '{move.Node}': libvirt refuses to migrate a domain with snapshots, and it has "
+            + (theirs.Count > 0 ? $"snapshot(s) Reconciler did not make: {string.Join(", ", theirs)}" : $"Reconciler's snapshot(s) {string.Join(", ", ours)}"),
+            spec.Meta.Origin.Find(field), field,
+            theirs.Count > 0
+                ? $"Reconciler never deletes a user's snapshots: delete them yourself (virsh snapshot-delete {move.Name} SNAPSHOT) or keep the domain on '{move.FromNode}'"
+                : "set spec.migration.snapshots: delete to let Reconciler delete its own snapshots before the move, or keep the domain where it is")
+            .About(ResourceKind.Domain, move.Name, move.FromNode));
+        return null;
+    }
+
+    /// <summary>
+    /// The prune of <paramref name="current"/> given its snapshots: with Reconciler's own listed for
+    /// metadata removal; null, with a plan error naming them, while anyone else's remain.
+    /// </summary>
+    public static DomainDestroy? PruneWithSnapshots(DomainDestroy prune, LiveDomain current, List<Diagnostic> diagnostics)
+    {
+        if (current.Snapshots is not { Count: > 0 } snapshots) return prune;
+        var theirs = snapshots.Where(n => !MigrationPolicy.IsOwnSnapshot(n)).ToList();
+        if (theirs.Count == 0)
+        {
+            return prune with
+            {
+                Snapshots = snapshots,
+                Reason = prune.Reason + $"; the metadata of Reconciler's snapshot(s) {string.Join(", ", snapshots)} is removed with it",
+            };
+        }
+        diagnostics.Add(Diagnostic.Error(Planner.SnapshotsBlockPruneCode,
+            $"domain '{current.Name}' on node '{prune.Node}' is no longer in the specs but has snapshot(s) Reconciler did not make: {string.Join(", ", theirs)}; it is not pruned",
+            hint: $"Reconciler never deletes a user's snapshots: delete them yourself (virsh snapshot-delete {current.Name} SNAPSHOT), then plan again; or put its spec back")
+            .About(ResourceKind.Domain, current.Name, prune.Node));
+        return null;
     }
 
     /// <summary>

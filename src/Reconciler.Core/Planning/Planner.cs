@@ -113,8 +113,9 @@ public static partial class Planner
             wantedNames.Add(spec.Name);
             if (!liveByName.TryGetValue(spec.Name, out var current))
             {
-                if (moves.MoveTo(spec, node.Node) is { } move)
+                if (moves.MoveTo(spec, node.Node) is { } planned)
                 {
+                    if (moves.WithSnapshots(planned, diagnostics) is not { } move) continue;
                     if (Checked(spec, node, runningHere: false, diagnostics) is { } moveChecks) changes.Add(move with { Checks = moveChecks });
                     continue;
                 }
@@ -220,10 +221,11 @@ public static partial class Planner
                     hint: "put its spec back, or set protect: false and apply before removing it").About(ResourceKind.Domain, current.Name, node.Node));
                 continue;
             }
-            changes.Add(new DomainDestroy(node.Node, current.Name, "no longer in the specs (disks are kept)", current.Uuid, current.Fingerprint)
+            var prune = Moves.PruneWithSnapshots(new DomainDestroy(node.Node, current.Name, "no longer in the specs (disks are kept)", current.Uuid, current.Fingerprint)
             {
                 Kept = KeptState.Of(current),
-            });
+            }, current, diagnostics);
+            if (prune is not null) changes.Add(prune);
         }
     }
 
@@ -283,6 +285,12 @@ public static partial class Planner
 
     /// <summary>The diagnostic code of a domain its node cannot run (<see cref="NodeChecks"/>).</summary>
     public const string CheckRefusedCode = "node-check-refused";
+
+    /// <summary>The diagnostic code of a move that the domain's snapshots block (libvirt cannot migrate a domain with snapshots).</summary>
+    public const string SnapshotsBlockMoveCode = "snapshots-block-move";
+
+    /// <summary>The diagnostic code of a prune that a user's snapshots block.</summary>
+    public const string SnapshotsBlockPruneCode = "snapshots-block-prune";
 
     /// <summary>The diagnostic code of a stopped domain that would fail to start on its node.</summary>
     public const string CheckWarningCode = "node-check-at-start";

@@ -136,6 +136,13 @@ public sealed record DomainDestroy(string Node, string Name, string Reason, stri
 {
     /// <inheritdoc/>
     public override ChangeAction Action => ChangeAction.Destroy;
+
+    /// <summary>
+    /// Reconciler's own snapshots of the domain, whose metadata is removed with it
+    /// (<c>VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA</c>; the data stays in the kept disks). A domain
+    /// with anyone else's snapshots is not pruned (a plan error names them).
+    /// </summary>
+    public IReadOnlyList<string> Snapshots { get; init; } = [];
 }
 
 /// <summary>
@@ -163,6 +170,18 @@ public sealed record DomainMigrate(string Node, string Name, string FromNode, st
 {
     /// <inheritdoc/>
     public override ChangeAction Action => ChangeAction.Migrate;
+
+    /// <summary>
+    /// How it moves, as the plan line shows it: <c>live, shared, 200 MiB/s, auto-converge, timeout
+    /// 30s/GiB → abort</c> (the spec's migration policy) for a running domain, <c>offline (stopped)</c> for a stopped one.
+    /// </summary>
+    public string Migration { get; init; } = "";
+
+    /// <summary>
+    /// Reconciler's own snapshots of the domain, deleted before the move (libvirt refuses to
+    /// migrate a domain with snapshots) because its spec allows it (<c>spec.migration.snapshots: delete</c>); empty otherwise.
+    /// </summary>
+    public IReadOnlyList<string> Snapshots { get; init; } = [];
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> TouchedNodes() => [Node, FromNode];

@@ -220,8 +220,16 @@ internal sealed partial class Applier(IReadOnlyDictionary<string, NodeSession> s
             case DomainDestroy:
                 using (var domain = Lookup(session, change.Name))
                 {
+                    // Checked again here: snapshots may have been made since the plan. Only Reconciler's own lose their metadata with the domain.
+                    var snapshots = domain.ListSnapshotNames();
+                    var theirs = snapshots.Where(n => !MigrationPolicy.IsOwnSnapshot(n)).ToList();
+                    if (theirs.Count > 0)
+                    {
+                        throw new ApplyStepException($"{change.Name} has snapshot(s) Reconciler did not make: {string.Join(", ", theirs)}; it is not pruned (delete them first)");
+                    }
                     if (domain.IsActive) Stop(domain);
-                    domain.Undefine(LibvirtDomain.Keep);
+                    domain.Undefine(LibvirtDomain.Keep | (snapshots.Count > 0 ? UndefineFlags.SnapshotsMetadata : UndefineFlags.None));
+                    if (snapshots.Count > 0) progress.WriteLine($"    the metadata of Reconciler's snapshot(s) {string.Join(", ", snapshots)} was removed with it");
                 }
                 break;
             case DomainMigrate move:

@@ -29,6 +29,7 @@ internal static class Migration
         using var domain = source.Connection.LookupDomainByName(change.Name)
             ?? throw new ApplyStepException($"domain {change.Name} is no longer on node {from}");
         var active = domain.IsActive;
+        ClearSnapshots(domain, change, progress);
         if (change.Volumes.Count > 0) CreateTargets(source, target, plan, change, progress);
         try
         {
@@ -59,11 +60,12 @@ internal static class Migration
     {
         var destUri = target.Target.Uri;
         var migrateUri = IsLocal(source.Target.Uri) && IsLocal(destUri) ? "tcp://127.0.0.1" : null;
+        var policy = change.Desired.Migration ?? MigrationPolicy.Default;
         // Copied storage: libvirt creates each disk image on the target (in the pool holding its
         // path) and mirrors it over NBD before the guest switches over; shared storage moves only
         // memory and device state, and libvirt refuses disks that are not on a shared filesystem.
-        var copy = (change.Desired.Migration ?? MigrationPolicy.Default).Storage == MigrationStorage.Copy || change.Volumes.Count > 0;
-        var flags = Base | (copy ? MigrateFlags.NonSharedDisk : MigrateFlags.None);
+        var copy = policy.Storage == MigrationStorage.Copy || change.Volumes.Count > 0;
+        var flags = Flags(policy, copy);
         var storage = copy ? "copying the disks" : "shared storage";
         // Moving volumes: the target runs (and keeps) the definition with their disks in the target pools.
         string? destXml = null, persistXml = null;
@@ -72,41 +74,186 @@ internal static class Migration
             destXml = Repoint(domain.GetXmlDesc(DomainXmlFlags.Secure | DomainXmlFlags.Migratable), change);
             persistXml = Repoint(domain.GetXmlDesc(DomainXmlFlags.Secure | DomainXmlFlags.Inactive | DomainXmlFlags.Migratable), change);
         }
+        var limit = policy.Timeout?.For(change.Desired.MemoryBytes);
+        var applied = $"flags {FlagsText(flags)}" + (policy.BandwidthMiBps is { } bw ? $", bandwidth {bw} MiB/s" : "")
+            + (policy.Timeout is { } t && limit is { } l ? $", timeout {Seconds(l)} ({ByteSize.Format(change.Desired.MemoryBytes)} × {MigrationTimeout.FormatDuration(t.PerGiB)}/GiB) → {t.Action.ToString().ToLowerInvariant()}" : "");
+        Action migrate;
+        if (HasHost(destUri) && !IsLocalhostName(destUri))
+        {
+            progress.WriteLine($"    live migration, peer-to-peer to {destUri}, {storage}; {applied}");
+            migrate = () => domain.Migrate(destUri, flags | MigrateFlags.PeerToPeer, migrateUri: migrateUri, destXml: destXml, persistXml: persistXml, bandwidthMiBps: policy.BandwidthMiBps);
+        }
+        else
+        {
+            // A socket URI (qemu:///system) means something else to the source daemon (its own
+            // socket), and libvirt refuses peer-to-peer to a host named localhost ("Attempt to
+            // migrate guest to the same host"), so the client drives both sides over the
+            // connections it already holds.
+            progress.WriteLine($"    live migration to {destUri} (driven by this client: the target has no address the source daemon can dial), {storage}; {applied}");
+            migrate = () => domain.MigrateTo(target.Connection, flags, migrateUri, destXml, persistXml, policy.BandwidthMiBps);
+        }
+        TimedOut? timedOut;
         try
         {
-            if (HasHost(destUri) && !IsLocalhostName(destUri))
-            {
-                progress.WriteLine($"    live migration, peer-to-peer to {destUri}, {storage}");
-                domain.Migrate(destUri, flags | MigrateFlags.PeerToPeer, migrateUri: migrateUri, destXml: destXml, persistXml: persistXml);
-            }
-            else
-            {
-                // A socket URI (qemu:///system) means something else to the source daemon (its own
-                // socket), and libvirt refuses peer-to-peer to a host named localhost ("Attempt to
-                // migrate guest to the same host"), so the client drives both sides over the
-                // connections it already holds.
-                progress.WriteLine($"    live migration to {destUri} (driven by this client: the target has no address the source daemon can dial), {storage}");
-                domain.MigrateTo(target.Connection, flags, migrateUri, destXml, persistXml);
-            }
+            timedOut = Watch(domain, migrate, policy, limit, progress);
         }
         catch (LibvirtException e)
         {
-            var state = "in an unknown state";
-            try
-            {
-                using var still = source.Connection.LookupDomainByName(change.Name);
-                state = still is null ? "gone" : still.IsActive ? "still running" : "stopped";
-            }
-            catch (LibvirtException)
-            {
-                // The source could not be asked; say so below.
-            }
             var hint = !copy && e.Message.Contains("shared storage", StringComparison.OrdinalIgnoreCase)
                 ? "; its disks are not on storage both nodes share: set spec.migration.storage: copy to copy them" : "";
             throw new ApplyStepException(
-                $"live migration from {change.FromNode} to {change.Node} failed: {e.Message}; the domain is {state} on node {change.FromNode}{hint}");
+                $"live migration from {change.FromNode} to {change.Node} failed: {e.Message}; the domain is {SourceState(source, change.Name)} on node {change.FromNode}{hint}");
+        }
+        if (timedOut is { Failure: { } failure })
+        {
+            var state = SourceState(source, change.Name);
+            var what = timedOut.Action == MigrationTimeoutAction.Abort
+                ? $"timed out after {Seconds(timedOut.After)} (limit {Seconds(limit!.Value)}) and was aborted (spec.migration.timeout.action: abort)"
+                : $"timed out after {Seconds(timedOut.After)} (limit {Seconds(limit!.Value)}), then failed after the timeout action {timedOut.Action.ToString().ToLowerInvariant()}";
+            throw new ApplyStepException($"live migration from {change.FromNode} to {change.Node} {what}: {failure.Message}; the domain is {state} on node {change.FromNode}");
+        }
+        if (timedOut is { Failure: null } done)
+        {
+            progress.WriteLine($"    the migration outlasted its timeout ({Seconds(limit!.Value)}) and completed after the timeout action {done.Action.ToString().ToLowerInvariant()} ({Seconds(done.After)} in all)");
+            if (done.Action == MigrationTimeoutAction.Pause) ResumeOnTarget(target, change, progress);
         }
     }
+
+    /// <summary>The libvirt flags of a live migration under <paramref name="policy"/>.</summary>
+    internal static MigrateFlags Flags(MigrationPolicy policy, bool copy) => Base
+        | (copy ? MigrateFlags.NonSharedDisk : MigrateFlags.None)
+        | (policy.AutoConverge ? MigrateFlags.AutoConverge : MigrateFlags.None)
+        | (policy.PostCopy ? MigrateFlags.Postcopy : MigrateFlags.None)
+        | (policy.Compressed ? MigrateFlags.Compressed : MigrateFlags.None);
+
+    /// <summary>The flags by their libvirt names, in bit order: <c>VIR_MIGRATE_LIVE|VIR_MIGRATE_PERSIST_DEST|…</c>.</summary>
+    internal static string FlagsText(MigrateFlags flags) => string.Join("|",
+        Enum.GetValues<MigrateFlags>().Where(f => f != MigrateFlags.None && flags.HasFlag(f)).Select(f => f switch
+        {
+            MigrateFlags.Live => "VIR_MIGRATE_LIVE",
+            MigrateFlags.PeerToPeer => "VIR_MIGRATE_PEER2PEER",
+            MigrateFlags.PersistDest => "VIR_MIGRATE_PERSIST_DEST",
+            MigrateFlags.UndefineSource => "VIR_MIGRATE_UNDEFINE_SOURCE",
+            MigrateFlags.NonSharedDisk => "VIR_MIGRATE_NON_SHARED_DISK",
+            MigrateFlags.Compressed => "VIR_MIGRATE_COMPRESSED",
+            MigrateFlags.AutoConverge => "VIR_MIGRATE_AUTO_CONVERGE",
+            MigrateFlags.Postcopy => "VIR_MIGRATE_POSTCOPY",
+            _ => f.ToString(),
+        }));
+
+    /// <summary>What happened after a migration outlasted its timeout: the action taken, when, and the migration's error (null when it then completed).</summary>
+    private sealed record TimedOut(MigrationTimeoutAction Action, TimeSpan After, LibvirtException? Failure);
+
+    /// <summary>How often the watcher looks at the migration, and how often it prints a progress line.</summary>
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Runs <paramref name="migrate"/> (a blocking libvirt call) on a worker while this thread
+    /// watches the elapsed time: progress lines from the job statistics every few seconds, and once
+    /// <paramref name="limit"/> has passed, the policy's timeout action on the source domain.
+    /// Returns null when the migration finished without a timeout; a migration error without a
+    /// timeout is rethrown as the step's error (with the domain's state on the source).
+    /// </summary>
+    private static TimedOut? Watch(LibvirtDomain domain, Action migrate, MigrationPolicy policy, TimeSpan? limit, TextWriter progress)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var worker = Task.Run(migrate);
+        var nextProgress = ProgressEvery;
+        (MigrationTimeoutAction Action, TimeSpan At)? acted = null;
+        // Waits without observing the outcome (Task.Wait would throw a failed migration's error here).
+        while (!((IAsyncResult)worker).AsyncWaitHandle.WaitOne(Poll))
+        {
+            var elapsed = clock.Elapsed;
+            if (acted is null && limit is { } l && elapsed >= l)
+            {
+                var action = policy.Timeout!.Action;
+                try
+                {
+                    switch (action)
+                    {
+                        case MigrationTimeoutAction.Abort: domain.AbortJob(); break;
+                        case MigrationTimeoutAction.Postcopy: domain.MigrateStartPostCopy(); break;
+                        default: domain.Suspend(); break;
+                    }
+                    progress.WriteLine($"    timeout: the migration still ran after {Seconds(elapsed)} (limit {Seconds(l)}): {ActionText(action)}");
+                }
+                catch (LibvirtException e)
+                {
+                    // The job may have ended between the check and the call; the worker's outcome says how.
+                    progress.WriteLine($"    timeout: the migration still ran after {Seconds(elapsed)} (limit {Seconds(l)}), but {ActionText(action)} failed: {e.Message}");
+                }
+                acted = (action, elapsed);
+            }
+            if (elapsed >= nextProgress)
+            {
+                nextProgress += ProgressEvery;
+                if (ProgressText(domain, elapsed) is { } line) progress.WriteLine(line);
+            }
+        }
+        var failure = worker.Exception?.InnerException as LibvirtException;
+        if (worker.Exception is { } other && failure is null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(other.InnerException ?? other).Throw();
+        if (acted is { } a) return new TimedOut(a.Action, clock.Elapsed, failure);
+        if (failure is not null) throw failure;
+        return null;
+    }
+
+    private static string ActionText(MigrationTimeoutAction action) => action switch
+    {
+        MigrationTimeoutAction.Abort => "aborting it (virDomainAbortJob)",
+        MigrationTimeoutAction.Postcopy => "switching to post-copy (virDomainMigrateStartPostCopy)",
+        _ => "pausing the guest on the source so that it completes (virDomainSuspend)",
+    };
+
+    /// <summary>A progress line from the source's job statistics, or null when there are none (yet, or any more).</summary>
+    private static string? ProgressText(LibvirtDomain domain, TimeSpan elapsed)
+    {
+        try
+        {
+            var stats = domain.GetJobStats();
+            if (!stats.Active) return null;
+            var line = $"    migrating ({Seconds(elapsed)}): {ByteSize.Format(stats.DataProcessed ?? 0)} sent";
+            if (stats.DataRemaining is { } left) line += $", {ByteSize.Format(left)} left";
+            if (stats.MemoryBps is { } bps) line += $", {bps / (1024.0 * 1024):0.0} MiB/s";
+            if (stats.AutoConvergeThrottle is { } throttle) line += $", auto-converge throttle {throttle}%";
+            return line;
+        }
+        catch (LibvirtException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>After a migration completed with the guest paused on the source (timeout action pause): the guest is resumed on the target if libvirt left it paused.</summary>
+    private static void ResumeOnTarget(NodeSession target, DomainMigrate change, TextWriter progress)
+    {
+        try
+        {
+            using var moved = target.Connection.LookupDomainByName(change.Name);
+            if (moved is null || moved.GetState().State != DomainRunState.Paused || change.Desired.State != PowerState.Running) return;
+            moved.Resume();
+            progress.WriteLine($"    {change.Name} was paused for the migration; resumed on {change.Node}");
+        }
+        catch (LibvirtException e)
+        {
+            throw new ApplyStepException($"{change.Name} now runs from {change.Node} but is paused there (timeout action pause) and could not be resumed: {e.Message}; the next plan resumes it");
+        }
+    }
+
+    private static string SourceState(NodeSession source, string name)
+    {
+        try
+        {
+            using var still = source.Connection.LookupDomainByName(name);
+            return still is null ? "gone" : still.IsActive ? "still running" : "stopped";
+        }
+        catch (LibvirtException)
+        {
+            return "in an unknown state";
+        }
+    }
+
+    private static string Seconds(TimeSpan t) => $"{t.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)}s";
 
     private static void Cold(LibvirtDomain domain, NodeSession source, NodeSession target, DomainMigrate change, TextWriter progress)
     {
@@ -131,6 +278,39 @@ internal static class Migration
         {
             throw new ApplyStepException(
                 $"{change.Name} was defined on {change.Node} but could not be undefined on {change.FromNode}: {e.Message}; the next plan shows it on both nodes");
+        }
+    }
+
+    /// <summary>
+    /// libvirt refuses to migrate (and to undefine) a domain with snapshots: Reconciler's own are
+    /// deleted when the spec allows it (<c>spec.migration.snapshots: delete</c>); any other
+    /// snapshot, or one of ours the spec does not let go, fails the step before anything moves.
+    /// Checked again here because snapshots may have been made since the plan.
+    /// </summary>
+    private static void ClearSnapshots(LibvirtDomain domain, DomainMigrate change, TextWriter progress)
+    {
+        var snapshots = domain.ListSnapshotNames();
+        if (snapshots.Count == 0) return;
+        var theirs = snapshots.Where(n => !MigrationPolicy.IsOwnSnapshot(n)).ToList();
+        if (theirs.Count > 0)
+        {
+            throw new ApplyStepException($"{change.Name} has snapshot(s) Reconciler did not make: {string.Join(", ", theirs)}; libvirt cannot migrate it and Reconciler never deletes them; nothing was moved");
+        }
+        if ((change.Desired.Migration ?? MigrationPolicy.Default).Snapshots != MigrationSnapshots.Delete)
+        {
+            throw new ApplyStepException($"{change.Name} has Reconciler's snapshot(s) {string.Join(", ", snapshots)}, which libvirt cannot migrate; set spec.migration.snapshots: delete to let them go; nothing was moved");
+        }
+        foreach (var name in snapshots)
+        {
+            try
+            {
+                domain.DeleteSnapshot(name, SnapshotDeleteFlags.None);
+            }
+            catch (LibvirtException e)
+            {
+                throw new ApplyStepException($"Reconciler's snapshot {name} of {change.Name} could not be deleted: {e.Message}; nothing was moved");
+            }
+            progress.WriteLine($"    snapshot {name}: deleted before the move (spec.migration.snapshots: delete)");
         }
     }
 

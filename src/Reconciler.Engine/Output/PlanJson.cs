@@ -48,6 +48,8 @@ public static class PlanJson
                 restart = c is DomainUpdate { Restart: true },
                 placement = (c as DesiredDomainChange)?.Placement,
                 kept = (c as DomainChange)?.Kept,
+                migration = (c as DomainMigrate)?.Migration,
+                snapshots = c switch { DomainMigrate m => m.Snapshots, DomainDestroy d => d.Snapshots, _ => [] },
                 checks = ((c as DesiredDomainChange)?.Checks ?? []).Select(r => new { check = r.Check, outcome = PlanText.OutcomeText(r.Outcome), detail = r.Detail }),
                 fields = c.Fields.Select(f => new { path = f.Path, before = f.Before, after = f.After, disruption = PlanText.DisruptionText(f.Disruption) }),
             }),

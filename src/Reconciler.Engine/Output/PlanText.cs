@@ -48,6 +48,12 @@ public static class PlanText
                 var restart = change is DomainUpdate { Restart: true } ? "  [will restart]" : "";
                 sb.AppendLine(c.ForAction(change.Action, head) + c.Dim($"  ({change.Reason}){worst}") + c.Yellow(restart));
                 if (change is DesiredDomainChange { Placement: { } why }) sb.AppendLine($"      placed on node {change.Node}: {why}");
+                if (change is DomainMigrate move)
+                {
+                    sb.AppendLine($"      move {move.FromNode} → {move.Node} ({move.Migration})");
+                    if (move.Snapshots.Count > 0) sb.AppendLine($"      deletes Reconciler's snapshot(s) first: {string.Join(", ", move.Snapshots)}");
+                }
+                if (change is DomainDestroy { Snapshots.Count: > 0 } prune) sb.AppendLine($"      removes the metadata of Reconciler's snapshot(s): {string.Join(", ", prune.Snapshots)}");
                 if (change is DomainChange { Kept: { } kept }) sb.AppendLine($"      {kept}");
                 if (change is DesiredDomainChange { Checks.Count: > 0 } checkedChange)
                 {

@@ -31,9 +31,10 @@ public static partial class ReconcilePass
         try
         {
             // Read: every node afresh; an unreadable node becomes an error node, the others go on.
-            var live = await ReadAsync(specs, nodes, sessions, errors, ct).ConfigureAwait(false);
-            // Plan: the changes from specs to what was read, with mass removals held by the prune guard.
-            var plan = PlanChanges(specs, live, nodes, policy);
+            var read = await ReadAsync(specs, nodes, sessions, errors, ct).ConfigureAwait(false);
+            // Plan: the changes from specs to what was read, with mass removals held by the prune guard
+            // (and the snapshots of the domains it moves or prunes read, then planned again: SnapshotReads).
+            var (plan, live) = PlanChanges(specs, read, nodes, policy, sessions);
             // Decide: per change, apply it now or hold it (suspended, drift reported, node locked, prune pending, backing off, mass prune held).
             var decisions = Decide(plan, specs, live, nodes, locks.Busy, policy);
             // Apply: the changes no hold stopped; nodes they do not touch are unlocked first.
@@ -81,13 +82,23 @@ public static partial class ReconcilePass
         Dictionary<string, string> errors, CancellationToken ct)
     {
         var live = await Workspace.ReadAsync(nodes, sessions, errors, ct, desired: specs).ConfigureAwait(false);
-        return new LiveState(live, live.SelectMany(n => n.Domains.Select(d => (n.Node, d))).ToDictionary(x => (x.Node, x.d.Name), x => x.d));
+        return Index(live);
     }
 
-    /// <summary>The plan from <paramref name="specs"/> to <paramref name="live"/>; removals over the policy's mass-prune limit are taken out and held (<see cref="Plan.HeldPrunes"/>).</summary>
-    private static Plan PlanChanges(SpecSet specs, LiveState live, IReadOnlyList<NodeTarget> nodes, PassPolicy policy) =>
-        PruneGuard.Apply(Planner.Compute(specs, live.Nodes, Workspace.Options(nodes, policy.Adopt, policy.MaxDisruption)),
-            live.Nodes, policy.MassPrune ?? PruneLimits.Default);
+    private static LiveState Index(IReadOnlyList<LiveNode> live) =>
+        new(live, live.SelectMany(n => n.Domains.Select(d => (n.Node, d))).ToDictionary(x => (x.Node, x.d.Name), x => x.d));
+
+    /// <summary>
+    /// The plan from <paramref name="specs"/> to <paramref name="read"/>; removals over the policy's mass-prune limit are taken out
+    /// and held (<see cref="Plan.HeldPrunes"/>). Returned with the live state it was made from (<see cref="SnapshotReads"/>).
+    /// </summary>
+    private static (Plan Plan, LiveState Live) PlanChanges(SpecSet specs, LiveState read, IReadOnlyList<NodeTarget> nodes, PassPolicy policy,
+        Dictionary<string, NodeSession> sessions)
+    {
+        var (plan, live) = SnapshotReads.Plan(live => PruneGuard.Apply(Planner.Compute(specs, live, Workspace.Options(nodes, policy.Adopt, policy.MaxDisruption)),
+            live, policy.MassPrune ?? PruneLimits.Default), read.Nodes, sessions, nodes);
+        return (plan, ReferenceEquals(live, read.Nodes) ? read : Index(live));
+    }
 
     /// <summary>
     /// Applies the changes no hold stopped, in plan order; first releases the lock of every node

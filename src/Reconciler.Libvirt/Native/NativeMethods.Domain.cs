@@ -162,6 +162,30 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Lib)]
     internal static partial void virTypedParamsFree(nint parameters, int nparams);
+
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virTypedParamsAddULLong(ref nint parameters, ref int nparams, ref int maxparams, string name, ulong value);
+
+    /// <summary>1 when found, 0 when not, -1 on error (e.g. the parameter has another type).</summary>
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virTypedParamsGetULLong(nint parameters, int nparams, string name, out ulong value);
+
+    /// <summary>1 when found, 0 when not, -1 on error.</summary>
+    [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int virTypedParamsGetInt(nint parameters, int nparams, string name, out int value);
+
+    /// <summary>The caller frees <paramref name="parameters"/> with <see cref="virTypedParamsFree"/>.</summary>
+    [LibraryImport(Lib)]
+    internal static partial int virDomainGetJobStats(DomainHandle domain, out int type, out nint parameters, out int nparams, uint flags);
+
+    [LibraryImport(Lib)]
+    internal static partial int virDomainAbortJob(DomainHandle domain);
+
+    [LibraryImport(Lib)]
+    internal static partial int virDomainMigrateStartPostCopy(DomainHandle domain, uint flags);
+
+    [LibraryImport(Lib)]
+    internal static partial int virDomainMigrateGetMaxSpeed(DomainHandle domain, out CULong bandwidth, uint flags);
 }
 
 /// <summary>Layout of <c>struct _virDomainInfo</c>.</summary>

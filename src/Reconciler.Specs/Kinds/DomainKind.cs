@@ -175,7 +175,7 @@ internal sealed class DomainKind : KindHandler
             spec.Get<int>("snapshotsToKeep"))
         {
             Placement = spec.Get<ParsedObject>("placement") is { } p ? BuildPlacement(p) : null,
-            Migration = MigrationFields.Build(spec.Get<ParsedObject>("migration")),
+            Migration = MigrationFields.Build(spec.Get<ParsedObject>("migration"), context),
             Readiness = ReadinessFields.Build(spec.Get<ParsedObject>("readiness"), context),
             Declared = DeclaredBinder.Bind(spec, DeclaredFields.Domain),
             MemoryBacking = HardwareBuild.MemoryBacking(spec.Get<ParsedObject>("memoryBacking")),
