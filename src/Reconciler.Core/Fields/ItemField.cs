@@ -181,7 +181,8 @@ internal static class GraphicsFields
             if (g.Type != GraphicsType.Spice || element.Parent is not { } devices) return;
             for (var i = 0; i < (g.UsbRedirection ?? 0); i++) XmlOrder.Append(devices, new XElement("redirdev", new XAttribute("bus", "usb"), new XAttribute("type", "spicevmc")));
         },
-        Read = (element, g) => g with { UsbRedirection = element.Parent?.Elements("redirdev").Count(IsRedirection) ?? 0 },
+        // Read after the type: a console of another protocol has none to own.
+        Read = (element, g) => g with { UsbRedirection = g.Type == GraphicsType.Spice ? element.Parent?.Elements("redirdev").Count(IsRedirection) ?? 0 : null },
     };
 
     /// <summary>In the order the planner lists them and the Domain table documents them.</summary>

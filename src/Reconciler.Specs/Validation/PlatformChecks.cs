@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using FluentValidation;
 using Reconciler.Core.Fields;
 using Reconciler.Core.Model;
@@ -17,6 +18,11 @@ internal static class PlatformChecks
 
     public static void Check(DomainSpec d, ValidationContext<DomainSpec> ctx)
     {
+        if (d.Declared[DomainPaths.Spec.Field("osinfo")] is { } osinfo && !Regex.IsMatch(osinfo, GuestPlatformFields.OsinfoPattern))
+        {
+            Failures.Add(ctx, InvalidValue, "spec.osinfo", $"'{Failures.Printable(osinfo)}' is not a libosinfo OS id",
+                "an id is a URL such as http://debian.org/debian/12 (osinfo-query os -f id lists them)");
+        }
         if (d.Graphics.Type != GraphicsType.Spice)
         {
             if (d.Graphics.Compression is not null)
