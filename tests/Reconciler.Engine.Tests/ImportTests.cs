@@ -70,6 +70,8 @@ public sealed class ImportTests(ITestOutputHelper output)
         output.WriteLine($"{files.Count} definitions: {files.Count - failures.Count} round-trip equal, {noPatch} with no xml: patch");
         output.WriteLine("carried as patches (definitions): " + string.Join(", ", carried.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}")));
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+        // The model covers what typical virt-install VMs carry (timers, Hyper-V, spice extras, the USB controller, libosinfo): most need no patch.
+        Assert.True(noPatch * 2 >= files.Count, $"only {noPatch} of {files.Count} definitions import with no xml: patch");
     }
 
     [Fact]
