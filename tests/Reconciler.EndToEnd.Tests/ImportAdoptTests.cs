@@ -14,12 +14,22 @@ public sealed class ImportAdoptTests : IDisposable
     private const string Prefix = "imp-e2e-";
     private readonly SpecDir _dir = new();
 
-    public ImportAdoptTests() => RealLibvirt.Cleanup(Prefix);
+    private readonly SpecDir _pool = new();
+
+    public ImportAdoptTests() => CleanupAll();
+
+    private static void CleanupAll()
+    {
+        RealLibvirt.Cleanup(Prefix);
+        RealLibvirt.CleanupPools(Prefix);
+        RealLibvirt.CleanupNetworks(Prefix);
+    }
 
     public void Dispose()
     {
-        RealLibvirt.Cleanup(Prefix);
+        CleanupAll();
         _dir.Dispose();
+        _pool.Dispose();
     }
 
     private static string Corpus(string file)
@@ -81,6 +91,49 @@ public sealed class ImportAdoptTests : IDisposable
         var after = XDocument.Parse(Inactive(name)).Root!;
         after.Element("metadata")!.Elements().Where(e => e.Name.LocalName == "owner").Remove();
         Assert.Equal(Strip(before).ToString(), Strip(after).ToString());
+    }
+
+    [Fact]
+    public async Task With_dependencies_the_network_pool_and_volume_a_domain_uses_are_written_and_adopted()
+    {
+        using (var conn = RealLibvirt.Connect())
+        {
+            using var network = conn.DefineNetwork($"<network><name>{Prefix}net</name><bridge name='imp-e2e-br0'/><ip address='10.213.77.1' prefix='24'><dhcp><range start='10.213.77.100' end='10.213.77.150'/></dhcp></ip></network>");
+            network.Create();
+            using var pool = conn.DefineStoragePool($"<pool type='dir'><name>{Prefix}pool</name><target><path>{_pool.Path}</path></target></pool>");
+            pool.Create();
+            pool.Autostart = true;
+            using var volume = pool.CreateVolume($"<volume><name>{Prefix}d1.qcow2</name><capacity unit='MiB'>64</capacity><target><format type='qcow2'/></target></volume>");
+        }
+        var root = XDocument.Parse(File.ReadAllText(Corpus("debian10-spice"))).Root!;
+        var name = Prefix + "deps";
+        root.Element("name")!.Value = name;
+        root.Element("uuid")?.Remove();
+        var devices = root.Element("devices")!;
+        devices.Element("disk")!.Element("source")!.SetAttributeValue("file", Path.Combine(_pool.Path, Prefix + "d1.qcow2"));
+        devices.Element("interface")!.Element("source")!.SetAttributeValue("network", Prefix + "net");
+        using (var conn = RealLibvirt.Connect())
+        {
+            using var domain = conn.DefineDomain(root.ToString());
+        }
+
+        var import = await Cli.RunAsync("import", name, "--connect", RealLibvirt.Uri, "--out", _dir.Path, "--node", "local", "--with-dependencies");
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Contains($"Network {Prefix}net: written", import.Out);
+        Assert.Contains($"StoragePool {Prefix}pool: written", import.Out);
+        Assert.Contains($"Volume {Prefix}d1.qcow2: written", import.Out);
+        var networkYaml = File.ReadAllText(Path.Combine(_dir.Path, $"network-{Prefix}net.yaml"));
+        Assert.Contains("mode: isolated", networkYaml);
+        Assert.Contains("address: 10.213.77.1/24", networkYaml);
+        Assert.Contains($"path: {_pool.Path}", File.ReadAllText(Path.Combine(_dir.Path, $"pool-{Prefix}pool.yaml")));
+        var volumeYaml = File.ReadAllText(Path.Combine(_dir.Path, $"volume-{Prefix}d1.qcow2.yaml"));
+        Assert.Contains($"pool: {Prefix}pool", volumeYaml);
+        Assert.Contains("size: 64MiB", volumeYaml);
+        Assert.DoesNotContain("xml:", File.ReadAllText(Path.Combine(_dir.Path, name + ".yaml")));
+
+        var apply = await Cli.RunAsync("apply", _dir.Path, "--adopt", "-y", "--max-disruption", "none");
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        await Cli.AssertNoChangesAsync(_dir);
     }
 
     private static XElement Strip(XElement domain)
