@@ -22,6 +22,10 @@ internal static class ImportCommand
         {
             Description = "Prove each import: define the live definition and the spec's rendering on a scratch in-process node (test:///default) and compare libvirt's normalised XML. Exit 1 when one differs.",
         };
+        var dependencies = new Option<bool>("--with-dependencies")
+        {
+            Description = "Also write the Network, StoragePool (dir) and Volume specs of what the domains use (network-NAME.yaml, pool-NAME.yaml, volume-NAME.yaml); adopt them with plan/apply --adopt. Disks stay path: disks.",
+        };
         var cmd = new Command("import", """
             Turn existing domains into specs: the shortest spec that renders back to each definition. Fields equal to their default
             are left out; what the model does not express is carried as xml: patches, so nothing is lost. Adopt them afterwards:
@@ -31,14 +35,14 @@ internal static class ImportCommand
             The connection is opened read-only; nothing on the node changes.
             """)
         {
-            names, connect, all, output, node, noNode, keepMacs, check,
+            names, connect, all, output, node, noNode, keepMacs, check, dependencies,
         };
         cmd.SetAction((parse, ct) => Task.FromResult(Run(io, parse.GetValue(names) ?? [], parse.GetValue(connect), parse.GetValue(all), parse.GetValue(output),
-            parse.GetValue(node), parse.GetValue(noNode), parse.GetValue(keepMacs), parse.GetValue(check), ct)));
+            parse.GetValue(node), parse.GetValue(noNode), parse.GetValue(keepMacs), parse.GetValue(check), parse.GetValue(dependencies), ct)));
         return cmd;
     }
 
-    private static int Run(Io io, string[] names, string? connect, bool all, string? output, string? nodeName, bool noNode, bool keepMacs, bool check, CancellationToken ct)
+    private static int Run(Io io, string[] names, string? connect, bool all, string? output, string? nodeName, bool noNode, bool keepMacs, bool check, bool withDependencies, CancellationToken ct)
     {
         var uri = connect ?? Environment.GetEnvironmentVariable("LIBVIRT_DEFAULT_URI");
         if (uri is null)
@@ -89,6 +93,30 @@ internal static class ImportCommand
             io.Out.WriteLine($"{imported.Name}: {imported.Modelled} elements in the model, {carried}{verdict}");
             foreach (var difference in outcome.Differences ?? []) io.Out.WriteLine($"    {imported.Name}: {difference}");
             failed |= outcome.Differences is { Count: > 0 };
+        }
+        if (withDependencies)
+        {
+            IReadOnlyList<ImportedDependency> written;
+            try
+            {
+                written = Importer.Dependencies(uri, [.. outcomes.Select(o => o.Imported?.Spec).OfType<Core.Model.DomainSpec>()], ct);
+            }
+            catch (LibvirtException e)
+            {
+                io.Err.WriteLine($"error: cannot read the dependencies on {uri}: {e.Message}");
+                return CliApp.Error;
+            }
+            foreach (var dependency in written)
+            {
+                if (dependency.Yaml is null)
+                {
+                    io.Err.WriteLine($"warning: {dependency.Kind} {dependency.Name}: not written: {dependency.Refused}");
+                    continue;
+                }
+                var prefix = dependency.Kind switch { "StoragePool" => "pool", var k => k.ToLowerInvariant() };
+                if (output is not null) File.WriteAllText(Path.Combine(output, $"{prefix}-{dependency.Name}.yaml"), dependency.Yaml);
+                io.Out.WriteLine($"{dependency.Kind} {dependency.Name}: written");
+            }
         }
         if (output is not null && !noNode)
         {

@@ -56,9 +56,8 @@ public static partial class DomainRenderer
         }
         if (spec.Graphics.Type != GraphicsType.None)
         {
-            devices.Add(
-                GraphicsFields.Render(spec.Graphics),
-                new XElement("video", new XElement("model", new XAttribute("type", "virtio"))));
+            GraphicsFields.Render(devices, spec.Graphics);
+            devices.Add(new XElement("video", new XElement("model", new XAttribute("type", "virtio"))));
         }
         domain.Add(devices);
         // After the devices: the default devices (spec.devices) go among them, and the root ports count them.

@@ -199,13 +199,17 @@ public sealed class BoundFieldTests
     }
 
     [Theory]
-    [InlineData(GraphicsType.Vnc, "0.0.0.0")]
-    [InlineData(GraphicsType.Spice, "127.0.0.1")]
-    public void A_console_reads_back_what_its_fields_render(GraphicsType type, string listen)
+    [InlineData(GraphicsType.Vnc, "0.0.0.0", null, null)]
+    [InlineData(GraphicsType.Spice, "127.0.0.1", null, null)]
+    [InlineData(GraphicsType.Spice, "default", "off", 2)]
+    public void A_console_reads_back_what_its_fields_render(GraphicsType type, string listen, string? compression, int? redirection)
     {
-        var graphics = new GraphicsSpec(type, listen);
-        var element = GraphicsFields.Render(graphics);
-        Assert.Equal(graphics, GraphicsFields.Read(new XElement("devices", new XElement("graphics", new XAttribute("type", "egl-headless")), element)));
+        var graphics = new GraphicsSpec(type, listen, compression, redirection);
+        var devices = new XElement("devices", new XElement("graphics", new XAttribute("type", "egl-headless")));
+        var element = GraphicsFields.Render(devices, graphics);
+        // A spice console reads back how many redirection channels it has, none included.
+        Assert.Equal(graphics with { UsbRedirection = type == GraphicsType.Spice ? redirection ?? 0 : null }, GraphicsFields.Read(devices));
+        Assert.Equal(redirection ?? 0, devices.Elements("redirdev").Count());
         Assert.Equal(type == GraphicsType.Vnc ? ["type", "port", "autoport"] : ["type", "autoport"], element.Attributes().Select(a => a.Name.LocalName));
         Assert.Equal(GraphicsType.None, GraphicsFields.Read(new XElement("devices")).Type);
     }

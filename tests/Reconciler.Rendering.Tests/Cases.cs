@@ -103,6 +103,26 @@ public static class Cases
                 Disks = [Disk("/var/lib/libvirt/images/spice.raw")],
             }, "qemu"),
 
+            // What virt-install writes for a Windows guest, as fields: timers, Hyper-V, the USB controller, the libosinfo id, spice extras.
+            ["virt-install-platform"] = (Base("rt-virt-install-platform") with
+            {
+                Graphics = new GraphicsSpec(GraphicsType.Spice, GraphicsFields.NodeDefault, "off", 2),
+                Disks = [Disk("/var/lib/libvirt/images/win.qcow2", bus: "sata")],
+                Declared = FieldValues.Empty
+                    .With(new FieldPath("spec.clock.offset"), "localtime")
+                    .With(new FieldPath("spec.clock.timers.rtc"), "catchup")
+                    .With(new FieldPath("spec.clock.timers.pit"), "delay")
+                    .With(new FieldPath("spec.clock.timers.hpet"), "no")
+                    .With(new FieldPath("spec.clock.timers.hypervclock"), "yes")
+                    .With(new FieldPath("spec.features.hyperv.relaxed"), "on")
+                    .With(new FieldPath("spec.features.hyperv.vapic"), "on")
+                    .With(new FieldPath("spec.features.hyperv.spinlocks"), "on")
+                    .With(new FieldPath("spec.features.hyperv.spinlockRetries"), "8191")
+                    .With(new FieldPath("spec.usbController.model"), "qemu-xhci")
+                    .With(new FieldPath("spec.usbController.ports"), "15")
+                    .With(new FieldPath("spec.osinfo"), "http://microsoft.com/win/10"),
+            }, "kvm"),
+
             ["headless-pc"] = (Base("rt-headless-pc") with
             {
                 Machine = "pc",

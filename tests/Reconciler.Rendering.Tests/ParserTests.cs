@@ -243,7 +243,18 @@ public sealed class ParserTests
     [InlineData("<video><model type='vga'/></video>", GraphicsType.None, "127.0.0.1")]
     public void Graphics_type_and_listen(string devices, GraphicsType type, string listen)
     {
-        Assert.Equal(new GraphicsSpec(type, listen), Parse($"<memory>1024</memory><devices>{devices}</devices>").Spec.Graphics);
+        var read = Parse($"<memory>1024</memory><devices>{devices}</devices>").Spec.Graphics;
+        Assert.Equal((type, listen), (read.Type, read.Listen));
+    }
+
+    [Theory]
+    [InlineData("<graphics type='spice' autoport='yes'><listen type='address'/><image compression='off'/></graphics><redirdev bus='usb' type='spicevmc'/><redirdev bus='usb' type='spicevmc'/>", "default", "off", 2)]
+    [InlineData("<graphics type='spice' autoport='yes'><listen type='address' address='::1'/></graphics><redirdev bus='usb' type='tcp'/>", "::1", null, 0)]
+    [InlineData("<graphics type='vnc' port='-1'><listen type='address'/></graphics><redirdev bus='usb' type='spicevmc'/>", "default", null, null)]
+    public void Spice_compression_redirection_and_the_nodes_listen_address_are_read(string devices, string listen, string? compression, int? redirection)
+    {
+        var read = Parse($"<memory>1024</memory><devices>{devices}</devices>").Spec.Graphics;
+        Assert.Equal((listen, compression, redirection), (read.Listen, read.Compression, read.UsbRedirection));
     }
 
     [Theory]

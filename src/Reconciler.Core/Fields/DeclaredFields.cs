@@ -85,7 +85,7 @@ internal sealed class DeclaredFields
         {
             if (values[field.Path] is not { } value) continue;
             var element = root;
-            foreach (var name in field.Elements) element = XmlOrder.Ensure(element, name);
+            foreach (var step in field.Elements) element = XmlStep.Ensure(element, step);
             if (field.Attribute is { } attribute) element.SetAttributeValue(attribute, value);
             else element.Value = value;
         }
@@ -98,9 +98,9 @@ internal sealed class DeclaredFields
         foreach (var field in All)
         {
             XElement? element = root;
-            foreach (var name in field.Elements)
+            foreach (var step in field.Elements)
             {
-                element = element.Element(name);
+                element = XmlStep.Find(element, step);
                 if (element is null) break;
             }
             if (element is null) continue;

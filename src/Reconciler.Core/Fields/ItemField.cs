@@ -126,26 +126,67 @@ internal static class GraphicsFields
         Read = (element, g) => g with { Type = (string?)element.Attribute("type") == "spice" ? GraphicsType.Spice : GraphicsType.Vnc },
     };
 
+    /// <summary>The listen value that renders no address: the node's own (qemu.conf's spice_listen or vnc_listen).</summary>
+    public const string NodeDefault = "default";
+
     public static readonly ItemField<GraphicsSpec> Listen = new(
-        new FieldDef("listen", FieldType.String, "IP address the console listens on.")
+        new FieldDef("listen", FieldType.String, "IP address the console listens on, or default: the node's configured address (qemu.conf's spice_listen or vnc_listen, 127.0.0.1 unless changed; what virt-install leaves).")
         {
-            Default = "127.0.0.1", Example = "0.0.0.0", Libvirt = "<graphics listen='…'><listen type='address' address='…'/></graphics>",
+            Default = "127.0.0.1", Example = "0.0.0.0", Libvirt = "<graphics listen='…'><listen type='address' address='…'/></graphics> (<listen type='address'/> for default)",
         })
     {
         Value = g => g.Type == GraphicsType.None ? null : g.Listen,
-        Render = (element, g) => element.Add(new XElement("listen", new XAttribute("type", "address"), new XAttribute("address", g.Listen))),
-        // No address (a socket or none): the default, as the spec would have it.
+        Render = (element, g) => element.Add(g.Listen == NodeDefault
+            ? new XElement("listen", new XAttribute("type", "address"))
+            : new XElement("listen", new XAttribute("type", "address"), new XAttribute("address", g.Listen))),
+        // An address listen without an address is the node's default; no address at all (a socket or none) reads as the spec's default.
         Read = (element, g) => g with
         {
             Listen = (string?)element.Attribute("listen")
                      ?? element.Elements("listen").Where(l => (string?)l.Attribute("type") == "address")
-                         .Select(l => (string?)l.Attribute("address")).FirstOrDefault(a => a is not null)
+                         .Select(l => (string?)l.Attribute("address") ?? NodeDefault).FirstOrDefault()
                      ?? new GraphicsSpec(GraphicsType.Vnc).Listen,
         },
     };
 
+    public static readonly IReadOnlyList<string> Compressions = ["auto_glz", "auto_lz", "quic", "glz", "lz", "off"];
+
+    public static readonly ItemField<GraphicsSpec> Compression = new(
+        new FieldDef("compression", FieldType.Enum, "spice only: how images are compressed on the wire (virt-install writes off). Quote off in YAML.")
+        {
+            Allowed = Compressions, DefaultText = "hypervisor default", Example = "\"off\"", Libvirt = "<graphics type='spice'><image compression='off'/></graphics>",
+        })
+    {
+        Value = g => g.Type == GraphicsType.Spice ? g.Compression : null,
+        Render = (element, g) =>
+        {
+            if (g.Type == GraphicsType.Spice && g.Compression is { } compression) element.Add(new XElement("image", new XAttribute("compression", compression)));
+        },
+        Read = (element, g) => g with { Compression = (string?)element.Element("image")?.Attribute("compression") },
+    };
+
+    /// <summary>A spice USB redirection channel.</summary>
+    private static bool IsRedirection(XElement e) => (string?)e.Attribute("bus") == "usb" && (string?)e.Attribute("type") == "spicevmc";
+
+    /// <summary>Rendered beside the console (a sibling in <c>&lt;devices&gt;</c>): the graphics element is in its devices when the fields render.</summary>
+    public static readonly ItemField<GraphicsSpec> UsbRedirection = new(
+        new FieldDef("usbRedirection", FieldType.Integer, "spice only: how many USB devices the spice client may redirect to the guest at once (virt-install writes 2; needs a USB controller).")
+        {
+            Minimum = 0, Maximum = 16, DefaultText = "not managed", Example = "2", Libvirt = "<devices><redirdev bus='usb' type='spicevmc'/> per channel</devices>",
+        })
+    {
+        Value = g => g.Type == GraphicsType.Spice && g.UsbRedirection is { } n ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+        Render = (element, g) =>
+        {
+            if (g.Type != GraphicsType.Spice || element.Parent is not { } devices) return;
+            for (var i = 0; i < (g.UsbRedirection ?? 0); i++) XmlOrder.Append(devices, new XElement("redirdev", new XAttribute("bus", "usb"), new XAttribute("type", "spicevmc")));
+        },
+        // Read after the type: a console of another protocol has none to own.
+        Read = (element, g) => g with { UsbRedirection = g.Type == GraphicsType.Spice ? element.Parent?.Elements("redirdev").Count(IsRedirection) ?? 0 : null },
+    };
+
     /// <summary>In the order the planner lists them and the Domain table documents them.</summary>
-    public static readonly IReadOnlyList<ItemField<GraphicsSpec>> All = [Type, Listen];
+    public static readonly IReadOnlyList<ItemField<GraphicsSpec>> All = [Type, Listen, Compression, UsbRedirection];
 
     /// <summary>The table of <c>spec.graphics</c>.</summary>
     public static readonly ObjectDef Def = new("Graphics", "Graphical console.", [.. All.Select(f => f.Row)]);
@@ -153,10 +194,11 @@ internal static class GraphicsFields
     /// <summary>A console of the default protocol and address, before a live element is read.</summary>
     public static readonly GraphicsSpec Unread = new(GraphicsType.Vnc);
 
-    /// <summary>The <c>&lt;graphics&gt;</c> element of a console (type vnc or spice).</summary>
-    public static XElement Render(GraphicsSpec graphics)
+    /// <summary>Adds the <c>&lt;graphics&gt;</c> element of a console (type vnc or spice) to <paramref name="devices"/>, with what goes beside it (USB redirection).</summary>
+    public static XElement Render(XElement devices, GraphicsSpec graphics)
     {
         var element = new XElement("graphics");
+        devices.Add(element);
         foreach (var field in All) field.Render(element, graphics);
         return element;
     }

@@ -43,6 +43,7 @@ internal static class PlatformFields
         {
             Allowed = ClockOffsets, Default = "utc", Example = "localtime", Xml = XmlPlace.Attr("offset"), Libvirt = "<clock offset='localtime'/>",
         },
+        GuestPlatformFields.TimersField,
     ], xmlElement: "clock");
 
     /// <summary><c>spec.clock</c>.</summary>
@@ -58,6 +59,7 @@ internal static class PlatformFields
         {
             Allowed = OnOff, DefaultText = "hypervisor default", Example = "\"off\"", Xml = XmlPlace.Attr("vmport", "state"), Libvirt = "<features><vmport state='off'/></features>",
         },
+        GuestPlatformFields.HypervField,
     ], xmlElement: "features");
 
     /// <summary><c>spec.features</c>.</summary>

@@ -6,7 +6,12 @@ namespace Reconciler.Core.Fields;
 /// Where a declared field's value lives in libvirt XML, relative to the element of the object that
 /// holds it: an attribute of that element or of a child element, or a child element's text.
 /// </summary>
-/// <param name="Element">A child element path (<c>type</c>, <c>a/b</c>), or empty for the object's own element.</param>
+/// <param name="Element">
+/// A child element path (<c>type</c>, <c>a/b</c>), or empty for the object's own element. A step may
+/// select among siblings of one name by an attribute (<c>timer[@name='rtc']</c>: found by it, created
+/// with it) and may name an element of a known namespace by its prefix (<c>libosinfo:os</c>, see
+/// <see cref="XmlStep"/>).
+/// </param>
 /// <param name="Attribute">The attribute, or null for the element's text.</param>
 internal sealed record XmlPlace(string Element, string? Attribute)
 {
@@ -18,6 +23,60 @@ internal sealed record XmlPlace(string Element, string? Attribute)
 
     /// <summary>The text of a child element.</summary>
     public static XmlPlace Text(string element) => new(element, null);
+}
+
+/// <summary>
+/// One step of a declared field's element path: <c>name</c>, <c>name[@attr='value']</c> (the child of
+/// that name whose attribute has that value; created with it), or <c>prefix:name</c> for a namespace
+/// of <see cref="Namespaces"/> (created with its declaration, so libvirt keeps the prefix).
+/// </summary>
+internal static class XmlStep
+{
+    /// <summary>The foreign namespaces a declared field may name by prefix.</summary>
+    public static readonly IReadOnlyDictionary<string, XNamespace> Namespaces = new Dictionary<string, XNamespace>(StringComparer.Ordinal)
+    {
+        ["libosinfo"] = "http://libosinfo.org/xmlns/libvirt/domain/1.0",
+    };
+
+    /// <summary>The child of <paramref name="parent"/> that <paramref name="step"/> selects, or null.</summary>
+    public static XElement? Find(XElement parent, string step)
+    {
+        var (name, attribute, value) = Parse(step);
+        return parent.Elements(name).FirstOrDefault(e => attribute is null || (string?)e.Attribute(attribute) == value);
+    }
+
+    /// <summary>The child <paramref name="step"/> selects, created at libvirt's position (<see cref="XmlOrder"/>) when missing.</summary>
+    public static XElement Ensure(XElement parent, string step)
+    {
+        var (name, attribute, value) = Parse(step);
+        if (attribute is null && name.Namespace == XNamespace.None) return XmlOrder.Ensure(parent, name.LocalName);
+        if (Find(parent, step) is { } existing) return existing;
+        var created = new XElement(name);
+        if (attribute is not null) created.SetAttributeValue(attribute, value);
+        if (name.Namespace != XNamespace.None && parent.GetPrefixOfNamespace(name.Namespace) is null)
+        {
+            created.SetAttributeValue(XNamespace.Xmlns + step.Split(':')[0], name.NamespaceName);
+        }
+        return XmlOrder.Append(parent, created);
+    }
+
+    private static (XName Name, string? Attribute, string? Value) Parse(string step)
+    {
+        var bracket = step.IndexOf('[', StringComparison.Ordinal);
+        var element = bracket < 0 ? step : step[..bracket];
+        string? attribute = null, value = null;
+        if (bracket >= 0)
+        {
+            // [@attr='value']
+            var inner = step[(bracket + 2)..^1];
+            var eq = inner.IndexOf('=', StringComparison.Ordinal);
+            attribute = inner[..eq];
+            value = inner[(eq + 2)..^1];
+        }
+        var colon = element.IndexOf(':', StringComparison.Ordinal);
+        XName name = colon < 0 ? element : Namespaces[element[..colon]] + element[(colon + 1)..];
+        return (name, attribute, value);
+    }
 }
 
 /// <summary>

@@ -181,7 +181,9 @@ public enum GraphicsType
 /// <summary>Graphical console.</summary>
 /// <param name="Type">none, vnc or spice.</param>
 /// <param name="Listen">Listen address; default 127.0.0.1.</param>
-public sealed record GraphicsSpec(GraphicsType Type, string Listen = "127.0.0.1");
+/// <param name="Compression">spice: the image compression (libvirt's <c>&lt;image compression&gt;</c>); null: not owned.</param>
+/// <param name="UsbRedirection">spice: how many USB redirection channels (<c>&lt;redirdev type='spicevmc'&gt;</c>); null: not owned.</param>
+public sealed record GraphicsSpec(GraphicsType Type, string Listen = "127.0.0.1", string? Compression = null, int? UsbRedirection = null);
 
 /// <summary>
 /// An escape-hatch edit applied to the rendered XML. Exactly one of <paramref name="Add"/>,

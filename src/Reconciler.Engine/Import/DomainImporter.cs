@@ -79,6 +79,12 @@ internal static partial class DomainImporter
         var targets = AssignedTargets(model, options);
         var bare = Load(name, Yaml(model, options, targets, []));
         var rendered = Render(bare, parsed, type);
+        if (SpareRootPorts(rendered, root) is { } spare)
+        {
+            model = model with { Devices = model.Devices with { SpareRootPorts = spare } };
+            bare = Load(name, Yaml(model, options, targets, []));
+            rendered = Render(bare, parsed, type);
+        }
         var diff = PatchDiff.Compute(rendered, root);
         var yaml = Yaml(model, options, targets, diff.Patches);
         var spec = Load(name, yaml);
@@ -105,9 +111,43 @@ internal static partial class DomainImporter
         return document.Root!;
     }
 
+    private const string RootPort = "pcie-root-port";
+
+    /// <summary>
+    /// The spare root ports that give the rendered definition as many PCIe root ports as the live one
+    /// (libvirt numbers them, so only how many matters), or null when the counts agree already or
+    /// the live domain has fewer than the rendered devices take (a patch removes the rest).
+    /// </summary>
+    private static int? SpareRootPorts(XElement rendered, XElement live)
+    {
+        static int Count(XElement domain) => domain.Element("devices")?.Elements("controller").Count(c => (string?)c.Attribute("model") == RootPort) ?? 0;
+        var ours = Count(rendered);
+        var theirs = Count(live);
+        if (ours == 0 || ours == theirs || rendered.Element("devices") is not { } devices) return null;
+        var spare = theirs - DeviceToggleFields.PortsTaken(devices);
+        return spare is >= 0 and <= 32 ? spare : null;
+    }
+
+    /// <summary>The USB controller libvirt writes when none is given (then the spec need not name it).</summary>
+    private static bool IsDefaultUsb(FieldValues declared) =>
+        declared[UsbPath.Field("model")] is "qemu-xhci" or "piix3-uhci" && declared[UsbPath.Field("ports")] is null;
+
+    private static readonly FieldPath UsbPath = DomainPaths.Spec.Field("usbController");
+
     /// <summary>The parsed definition as the spec will hold it: what the model cannot name yet is left to the patches.</summary>
     private static DomainSpec Model(DomainSpec parsed, ImportOptions options) => parsed with
     {
+        // A USB controller the model cannot name (none, a companion set) or libvirt's own default: not written.
+        Declared = parsed.Declared[UsbPath.Field("model")] is { } usb && (!GuestPlatformFields.UsbModels.Contains(usb) || IsDefaultUsb(parsed.Declared) || !parsed.Devices.Usb)
+            ? parsed.Declared.With(UsbPath.Field("model"), null).With(UsbPath.Field("ports"), null)
+            : parsed.Declared,
+        // Matched by count after a first rendering (SpareRootPorts).
+        Devices = parsed.Devices with { SpareRootPorts = null },
+        Graphics = parsed.Graphics with
+        {
+            Compression = parsed.Graphics.Compression is { } c && GraphicsFields.Compressions.Contains(c) ? c : null,
+            UsbRedirection = parsed.Graphics.UsbRedirection is > 0 and <= 16 && parsed.Devices.Usb ? parsed.Graphics.UsbRedirection : null,
+        },
         // Interfaces of other types (direct, hostdev, …), and bridges with a virtualport or VLAN, and disks of other sources (network) are carried as patches whole.
         // No model: libvirt's default; the spec renders virtio and the diff removes it again.
         Interfaces = [.. parsed.Interfaces.Where(n => ((n.Network is null) != (n.Bridge is null) && n.Virtualport is null && n.Vlan is null) || (n.User && n.Network is null && n.Bridge is null)).Select(n => n.Model.Length == 0 ? n with { Model = "virtio" } : n)],
@@ -184,11 +224,14 @@ internal static partial class DomainImporter
         var off = s.Devices;
         spec.Map("devices").Set("rng", off.Rng ? null : false).Set("balloon", off.Balloon ? null : false)
             .Set("tablet", off.Tablet || s.Graphics.Type == GraphicsType.None ? null : false).Set("usb", off.Usb ? null : false)
-            .Set("agentChannel", off.AgentChannel ? null : false).Set("serial", off.Serial ? null : false);
+            .Set("agentChannel", off.AgentChannel ? null : false).Set("serial", off.Serial ? null : false)
+            .Set("spareRootPorts", off.SpareRootPorts);
         if (s.Graphics.Type != GraphicsType.Vnc || s.Graphics.Listen != "127.0.0.1")
         {
             var g = spec.Map("graphics").Set("type", s.Graphics.Type.ToString().ToLowerInvariant());
             g.Set("listen", s.Graphics.Type != GraphicsType.None && s.Graphics.Listen != "127.0.0.1" ? s.Graphics.Listen : null);
+            var spice = s.Graphics.Type == GraphicsType.Spice;
+            g.Set("compression", spice ? s.Graphics.Compression : null).Set("usbRedirection", spice ? s.Graphics.UsbRedirection : null);
         }
         // Modelled devices, when their model is one the spec can name (otherwise the patches carry the device whole).
         if (s.Video is { } video && DeviceFields.VideoModels.Contains(video.Model)) spec.Map("video").Set("model", video.Model);

@@ -70,6 +70,13 @@ public static partial class Importer
         }
     }
 
+    /// <summary>The Network, StoragePool and Volume specs of what <paramref name="domains"/> use (<see cref="DependencyImporter"/>), read over a read-only connection.</summary>
+    public static IReadOnlyList<ImportedDependency> Dependencies(string uri, IReadOnlyList<DomainSpec> domains, CancellationToken ct)
+    {
+        using var connection = LibvirtConnection.Open(uri, readOnly: true);
+        return DependencyImporter.Import(connection, domains, ct);
+    }
+
     /// <summary>The Node spec text for the connection, so that the directory plans with no --connect.</summary>
     public static string NodeYaml(string name, string uri) =>
         SpecDocument.Write("Node", name, new YamlMap().Set("uri", uri), "written by reconcile import");

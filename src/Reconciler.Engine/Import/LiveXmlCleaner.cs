@@ -32,6 +32,8 @@ internal static class LiveXmlCleaner
         if (copy.Element("vcpu") is { } vcpu && (string?)vcpu.Attribute("current") == vcpu.Value.Trim()) vcpu.Attribute("current")!.Remove();
         if (copy.Element("cpu")?.Attribute("check") is { Value: "none" } check) check.Remove();
         if (copy.Element("cpu") is { } cpu && (string?)cpu.Attribute("mode") == "host-passthrough" && cpu.Attribute("migratable") is { Value: "on" } migratable) migratable.Remove();
+        // libvirt writes the Hyper-V mode it defaults to.
+        if (copy.Element("features")?.Element("hyperv")?.Attribute("mode") is { Value: "custom" } mode) mode.Remove();
         if (copy.Descendants("boot").ToList() is [{ Parent.Name.LocalName: "os" } boot] && (string?)boot.Attribute("dev") == "hd") boot.Remove();
         if (copy.Element("devices") is not { } devices) return copy;
 
@@ -63,7 +65,12 @@ internal static class LiveXmlCleaner
         {
             if ((string?)model.Attribute("heads") == "1") model.Attribute("heads")!.Remove();
             if ((string?)model.Attribute("primary") == "yes") model.Attribute("primary")!.Remove();
+            // The memory sizes libvirt gives a qxl adapter when none is written.
+            if ((string?)model.Attribute("type") != "qxl") continue;
+            model.Attributes().Where(a => (a.Name == "ram" || a.Name == "vram") && a.Value == "65536" || a.Name == "vgamem" && a.Value == "16384").Remove();
         }
+        // No balloon: libvirt's test driver leaves it out, QEMU's writes model='none'.
+        devices.Elements("memballoon").Where(b => (string?)b.Attribute("model") == "none" && !b.HasElements).Remove();
         foreach (var graphics in devices.Elements("graphics"))
         {
             // libvirt copies the first listen address into the attribute.

@@ -100,12 +100,15 @@ internal static class PatchDiff
         // One on each side: the same element whatever its identity (a NIC model that changed is a set, not a new NIC).
         var single = rs.Count == 1 && ls.Count == 1;
         if (single) pairs.Add((0, 0));
+        // Controllers: libvirt orders them by type and index itself, so they pair in any order, and a live one among
+        // the matched is added after them (replacing the group would also remove the root ports, which the patch's xpath selects when it applies).
+        var ordered = rs[0].Name.LocalName != "controller";
         var next = 0;
         for (var i = 0; !single && i < rs.Count; i++)
         {
-            for (var j = next; j < ls.Count; j++)
+            for (var j = ordered ? next : 0; j < ls.Count; j++)
             {
-                if (Key(rs[i]) != Key(ls[j])) continue;
+                if (Key(rs[i]) != Key(ls[j]) || pairs.Any(p => p.L == j)) continue;
                 pairs.Add((i, j));
                 next = j + 1;
                 break;
@@ -113,8 +116,8 @@ internal static class PatchDiff
         }
         var matchedL = pairs.Select(p => p.L).ToHashSet();
         var unmatchedL = Enumerable.Range(0, ls.Count).Where(j => !matchedL.Contains(j)).ToList();
-        var lastMatched = pairs.Count == 0 ? -1 : pairs[^1].L;
-        var replaceAll = unmatchedL.Any(j => j < lastMatched) || pairs.Any(p => NeedsReplace(rs[p.R], ls[p.L]) && pairs.Count > 1);
+        var lastMatched = pairs.Count == 0 ? -1 : pairs.Max(p => p.L);
+        var replaceAll = (ordered && unmatchedL.Any(j => j < lastMatched)) || pairs.Any(p => NeedsReplace(rs[p.R], ls[p.L]) && pairs.Count > 1);
         if (replaceAll || pairs.Count == 0)
         {
             ReplaceGroup(rs, ls, parent, path, label, patches, carried);

@@ -77,6 +77,7 @@ internal sealed class DomainKind : KindHandler
         DeviceFields.WatchdogField,
         DeviceFields.SoundField,
         DeviceToggleFields.Field,
+        GuestPlatformFields.UsbControllerField,
         BoundFields.Protect.Row,
         UpdatePolicyFields.UpdatePolicy,
         UpdatePolicyFields.SnapshotBeforeUpdate,
@@ -84,6 +85,7 @@ internal sealed class DomainKind : KindHandler
         MigrationFields.Migration,
         ReadinessFields.Readiness,
         BoundFields.Description.Row,
+        GuestPlatformFields.Osinfo,
         BoundFields.DomainType.Row,
         BoundFields.Arch.Row,
         new FieldDef("cloudInit", FieldType.Object, "A cloud-init NoCloud seed, attached as a read-only cdrom (the domain's last disk).")
@@ -137,7 +139,7 @@ internal sealed class DomainKind : KindHandler
         var interfaces = (spec.Get<List<ParsedObject>>("interfaces") ?? []).Select(BuildInterface).ToList();
         var cpu = spec.Get<ParsedObject>("cpu") is { } c ? HardwareBuild.Cpu(c) : new CpuSpec(null);
         var graphics = spec.Get<ParsedObject>("graphics") is { } g
-            ? new GraphicsSpec(ParseEnum<GraphicsType>(g.Get<string>("type")!), g.Get<string>("listen")!)
+            ? new GraphicsSpec(ParseEnum<GraphicsType>(g.Get<string>("type")!), g.Get<string>("listen")!, g.Get<string>("compression"), g.Get<int?>("usbRedirection"))
             : new GraphicsSpec(GraphicsType.Vnc, (string)Graphics["listen"].Default!);
         var xml = (spec.Get<List<ParsedObject>>("xml") ?? [])
             .Select(x => new Core.Model.XmlPatch(x.Get<string>("xpath") ?? "", x.Get<string>("add"), x.Get<string>("set"), x.Get<bool>("remove")))

@@ -110,6 +110,7 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
         RuleFor(d => d).Custom((d, ctx) => CheckNode(d.Node, d.Placement is not null, nodes, ctx));
         RuleFor(d => d.Placement).Custom(CheckPlacement);
         RuleFor(d => d).Custom(BootChecks.Check);
+        RuleFor(d => d).Custom(PlatformChecks.Check);
         RuleFor(d => d).Custom(HostdevChecks.Check);
         RuleFor(d => d).Custom(DeviceChecks.Check);
         RuleFor(d => d).Custom(NicChecks.Check);
@@ -276,10 +277,10 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
 
     private static void CheckGraphics(GraphicsSpec graphics, ValidationContext<DomainSpec> ctx)
     {
-        if (graphics.Type != GraphicsType.None && !IsIpAddress(graphics.Listen))
+        if (graphics.Type != GraphicsType.None && graphics.Listen != GraphicsFields.NodeDefault && !IsIpAddress(graphics.Listen))
         {
             Failures.Add(ctx, InvalidAddress, "spec.graphics.listen", $"'{Failures.Printable(graphics.Listen)}' is not an IP address",
-                "use an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::1 (host names are not accepted)");
+                "use an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::1 (host names are not accepted), or default for the node's configured address");
         }
     }
 

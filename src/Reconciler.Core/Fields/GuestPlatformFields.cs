@@ -1,0 +1,102 @@
+namespace Reconciler.Core.Fields;
+
+/// <summary>
+/// What virt-install writes into nearly every definition besides the devices (measured on the import
+/// corpus): the clock's timers (<c>spec.clock.timers</c>), Hyper-V enlightenments for Windows guests
+/// (<c>spec.features.hyperv</c>), the USB controller's model and ports (<c>spec.usbController</c>) and
+/// the libosinfo OS id (<c>spec.osinfo</c>, kept in <c>&lt;metadata&gt;</c>). Each is a declared
+/// field: its row names its XML place. Not written, it is not owned (libvirt's default stays).
+/// Changes take effect at the next boot (the general rule), except <c>osinfo</c>, which the guest
+/// never sees.
+/// </summary>
+internal static class GuestPlatformFields
+{
+    public static readonly IReadOnlyList<string> TickPolicies = ["delay", "catchup", "merge", "discard"];
+    public static readonly IReadOnlyList<string> UsbModels = ["qemu-xhci", "nec-xhci", "piix3-uhci", "piix4-uhci", "ich9-ehci1", "ehci"];
+
+    /// <summary>An OS id of the libosinfo database (what virt-install and virt-manager record).</summary>
+    public const string OsinfoPattern = "^https?://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%+-]+)*/?$";
+
+    private static FieldDef Tick(string name, string description) => new(name, FieldType.Enum, description)
+    {
+        Allowed = TickPolicies, DefaultText = "hypervisor default", Example = name == "pit" ? "delay" : "catchup",
+        Xml = XmlPlace.Attr($"timer[@name='{name}']", "tickpolicy"), Libvirt = $"<clock><timer name='{name}' tickpolicy='…'/></clock>",
+    };
+
+    private static FieldDef Present(string name, string description) => new(name, FieldType.Enum, description + " Quote yes and no in YAML.")
+    {
+        Allowed = PlatformFields.YesNo, DefaultText = "hypervisor default", Example = name == "hpet" ? "\"no\"" : "\"yes\"",
+        Xml = XmlPlace.Attr($"timer[@name='{name}']", "present"), Libvirt = $"<clock><timer name='{name}' present='no'/></clock>",
+    };
+
+    /// <summary><c>spec.clock.timers</c>: each timer libvirt knows, by name, in virt-install's order.</summary>
+    public static readonly ObjectDef Timers = new("ClockTimers",
+        "The guest's timers (virt-install writes {rtc: catchup, pit: delay, hpet: \"no\"}; Windows guests add hypervclock: \"yes\"). A timer not written is the hypervisor's default.",
+    [
+        Tick("rtc", "What the real-time clock does with ticks the guest missed: catchup (deliver them faster), delay, merge, discard."),
+        Tick("pit", "The same for the i8254 programmable interval timer."),
+        Present("hpet", "Whether the guest sees an HPET."),
+        Present("kvmclock", "Whether the guest sees the KVM paravirtual clock."),
+        Present("hypervclock", "Whether a Windows guest sees the Hyper-V reference clock (needs features.hyperv)."),
+    ], xmlElement: "");
+
+    /// <summary><c>spec.clock.timers</c>.</summary>
+    public static readonly FieldDef TimersField = new("timers", FieldType.Object, "The guest's timers, by name.")
+    {
+        Item = Timers, DefaultText = "hypervisor default", Example = "{rtc: catchup, pit: delay, hpet: \"no\"}", Libvirt = "<clock><timer name='rtc' tickpolicy='catchup'/>…</clock>",
+    };
+
+    private static FieldDef Enlightenment(string name, string description) => new(name, FieldType.Enum, description + " Quote on and off in YAML.")
+    {
+        Allowed = PlatformFields.OnOff, DefaultText = "off", Example = "\"on\"",
+        Xml = XmlPlace.Attr(name, "state"), Libvirt = $"<features><hyperv><{name} state='on'/></hyperv></features>",
+    };
+
+    /// <summary><c>spec.features.hyperv</c>: what virt-install turns on for Windows guests.</summary>
+    public static readonly ObjectDef Hyperv = new("HypervFeatures",
+        "Hyper-V enlightenments for Windows guests (virt-install writes {relaxed: \"on\", vapic: \"on\", spinlocks: \"on\", spinlockRetries: 8191}).",
+    [
+        Enlightenment("relaxed", "Relaxed timing: the guest does not bugcheck on timer delays."),
+        Enlightenment("vapic", "The paravirtual APIC."),
+        Enlightenment("spinlocks", "Paravirtual spinlocks (spinlockRetries says after how many tries the guest yields)."),
+        new FieldDef("spinlockRetries", FieldType.Integer, "Spinlock tries before the guest notifies the hypervisor; with spinlocks: \"on\".")
+        {
+            Minimum = 4095, Maximum = int.MaxValue, DefaultText = "hypervisor default", Example = "8191",
+            Xml = XmlPlace.Attr("spinlocks", "retries"), Libvirt = "<hyperv><spinlocks state='on' retries='8191'/></hyperv>",
+        },
+    ], xmlElement: "hyperv");
+
+    /// <summary><c>spec.features.hyperv</c>.</summary>
+    public static readonly FieldDef HypervField = new("hyperv", FieldType.Object, "Hyper-V enlightenments (Windows guests).")
+    {
+        Item = Hyperv, DefaultText = "none", Example = "{relaxed: \"on\", vapic: \"on\", spinlocks: \"on\", spinlockRetries: 8191}", Libvirt = "<features><hyperv>",
+    };
+
+    /// <summary><c>spec.usbController</c>: the first USB controller's model and ports.</summary>
+    public static readonly ObjectDef UsbController = new("UsbController",
+        "The USB controller's model and port count (virt-install writes {model: qemu-xhci, ports: 15}); not written: libvirt's default controller. spec.devices.usb: false removes the controller instead.",
+    [
+        new FieldDef("model", FieldType.Enum, "The controller model.")
+        {
+            Required = true, Allowed = UsbModels, Example = "qemu-xhci", Xml = XmlPlace.Attr("model"), Libvirt = "<controller type='usb' model='qemu-xhci'/>",
+        },
+        new FieldDef("ports", FieldType.Integer, "USB ports of an xhci controller.")
+        {
+            Minimum = 1, Maximum = 15, DefaultText = "the model's default", Example = "15", Xml = XmlPlace.Attr("ports"), Libvirt = "<controller type='usb' ports='15'/>",
+        },
+    ], xmlElement: "devices/controller[@type='usb']");
+
+    /// <summary><c>spec.usbController</c>.</summary>
+    public static readonly FieldDef UsbControllerField = new("usbController", FieldType.Object, "The USB controller's model and ports.")
+    {
+        Item = UsbController, DefaultText = "libvirt's default (qemu-xhci on q35)", Example = "{model: qemu-xhci, ports: 15}", Libvirt = "<devices><controller type='usb' model='qemu-xhci' ports='15'/></devices>",
+    };
+
+    /// <summary><c>spec.osinfo</c>: the guest OS as libosinfo names it, kept where virt-install and virt-manager keep it.</summary>
+    public static readonly FieldDef Osinfo = new("osinfo", FieldType.String, "The guest OS's libosinfo id (osinfo-query os shows them), recorded in the domain's metadata for virt-manager and virt-install; the guest never sees it.")
+    {
+        Pattern = OsinfoPattern, DefaultText = "none", Example = "http://debian.org/debian/12",
+        Xml = XmlPlace.Attr("metadata/libosinfo:libosinfo/libosinfo:os", "id"), Change = Planning.Disruption.None,
+        Libvirt = "<metadata><libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'><libosinfo:os id='…'/></libosinfo:libosinfo></metadata>",
+    };
+}
