@@ -266,9 +266,10 @@ internal sealed partial class Applier(IReadOnlyDictionary<string, NodeSession> s
         if (desired.SnapshotBeforeUpdate && (change.Restart || change.Disruption == Disruption.Replace))
         {
             using var before = Lookup(session, change.Name);
-            var name = Snapshots.Take(before, plan.Revision, DateTimeOffset.UtcNow);
-            Snapshots.Prune(before, desired.SnapshotsToKeep);
-            progress.WriteLine($"    snapshot {name} taken; `reconcile rollback {change.Name}` restores it");
+            // Before an update a snapshot is taken even when the freeze fails: going on without one is worse.
+            var policy = (desired.Snapshots ?? SnapshotPolicy.Default) with { OnQuiesceFailure = QuiesceFailure.Proceed };
+            var taken = Snapshots.Take(before, policy, desired.SnapshotsToKeep, SnapshotOrigin.Update, plan.Revision, DateTimeOffset.UtcNow);
+            progress.WriteLine($"    snapshot {taken.Name} taken{(taken.QuiesceError is { } why ? $" without freezing the guest's filesystems ({why})" : "")}; `reconcile rollback {change.Name}` restores it");
         }
         var defined = configFields.Count > 0 || adopting;
         if (defined)
