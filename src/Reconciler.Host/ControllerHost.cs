@@ -108,6 +108,7 @@ public sealed class ControllerHost : IAsyncDisposable
             ActivatorUtilities.CreateInstance<MetricsObserver>(sp),
             ActivatorUtilities.CreateInstance<LogObserver>(sp),
             sp.GetRequiredService<Dashboard.ActivityLog>(),
+            sp.GetRequiredService<SnapshotWake>(),
         ]));
         services.AddSingleton<ReconcileService>();
         services.AddHostedService<SourceService>();
@@ -117,6 +118,7 @@ public sealed class ControllerHost : IAsyncDisposable
         services.AddHostedService<GuestWatchService>();
         services.AddSingleton(new SnapshotClock(snapshotClock ?? TimeProvider.System));
         services.AddSingleton<SnapshotStore>();
+        services.AddSingleton<SnapshotWake>();
         services.AddHostedService<SnapshotScheduleService>();
         Dashboard.DashboardEndpoints.AddServices(services);
         GitHubIntegration.Add(builder, settings);

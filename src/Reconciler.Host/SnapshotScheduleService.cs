@@ -29,8 +29,9 @@ public sealed record SnapshotItemStatus(string Name, DateTimeOffset TakenAt, str
 /// <param name="Items">Reconciler's snapshots of it, oldest first.</param>
 /// <param name="Others">Snapshots anyone else made (never touched).</param>
 /// <param name="Error">Why they could not be read, or null.</param>
+/// <param name="CheckedAt">When the schedule's last round read them (by the snapshot clock).</param>
 public sealed record SnapshotsStatus(string? Schedule, int Keep, DateTimeOffset? NextAt, string? LastResult, string? LastMessage, DateTimeOffset? LastAt,
-    IReadOnlyList<SnapshotItemStatus> Items, int Others, string? Error);
+    IReadOnlyList<SnapshotItemStatus> Items, int Others, string? Error, DateTimeOffset CheckedAt);
 
 /// <summary>Each domain's snapshots after the last round of the schedule, merged into <c>/status</c>.</summary>
 internal sealed class SnapshotStore
@@ -55,7 +56,7 @@ internal sealed class SnapshotStore
                 next[(d.Node, d.Domain)] = new SnapshotsStatus(d.Schedule, d.Keep, nextAt,
                     outcome?.Outcome.ToString() ?? before?.LastResult, outcome is null ? before?.LastMessage : outcome.Message, outcome is null ? before?.LastAt : round.At,
                     [.. d.Snapshots.Select(i => new SnapshotItemStatus(i.Name, i.TakenAt, i.Kind.ToString().ToLowerInvariant(), i.Origin.ToString().ToLowerInvariant(), i.Quiesced, i.Label))],
-                    d.Others, d.Error);
+                    d.Others, d.Error, round.At);
             }
             _domains = next;
             LastRoundAt = round.At;
@@ -77,17 +78,52 @@ internal sealed class SnapshotStore
     }
 }
 
+/// <summary>Wakes the snapshot schedule out of its wait: when the nodes change and after every reconcile pass (a domain just defined is snapshotted without waiting for the clock).</summary>
+internal sealed class SnapshotWake : IReconcileObserver
+{
+    private readonly Lock _gate = new();
+    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes at the next <see cref="Signal"/>.</summary>
+    public Task Next()
+    {
+        lock (_gate) return _next.Task;
+    }
+
+    /// <summary>Wakes whoever waits on <see cref="Next"/>.</summary>
+    public void Signal()
+    {
+        TaskCompletionSource done;
+        lock (_gate)
+        {
+            done = _next;
+            _next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        done.TrySetResult();
+    }
+
+    public void PassStarted(string revision)
+    {
+    }
+
+    public void PassFinished(string revision, Engine.Reconcile.PassReport report, TimeSpan elapsed) => Signal();
+
+    public void PassFailed(string revision, Exception error, TimeSpan elapsed)
+    {
+    }
+}
+
 /// <summary>
 /// Takes the declared domains' scheduled snapshots (<see cref="SnapshotScheduler"/>) on the
-/// injected <see cref="SnapshotClock"/>: a round when the nodes of the revision in force are known,
-/// then at the earliest next slot, and at least once a minute (so a new or changed schedule is
-/// seen, and the listing in <c>/status</c> stays fresh). Whether a snapshot is due is derived from
-/// the snapshots on the node, never from memory: a controller restarted after missed slots takes
-/// one snapshot per domain, not one per slot. Counts taken, pruned and failed snapshots in
+/// injected <see cref="SnapshotClock"/>: a round after each reconcile pass and when the nodes
+/// change (<see cref="SnapshotWake"/>), at the earliest next slot, and at least once a minute of
+/// that clock (so the listing in <c>/status</c> stays fresh). Whether a snapshot is due is derived
+/// from the snapshots on the node, never from memory: a controller restarted after missed slots
+/// takes one snapshot per domain, not one per slot. Counts taken, pruned and failed snapshots in
 /// <c>/metrics</c>.
 /// </summary>
 internal sealed partial class SnapshotScheduleService(DesiredState desired, ReconcileService reconcile, NodeConnectionService connections, SnapshotStore store,
-    Metrics metrics, SnapshotClock clock, ILogger<SnapshotScheduleService> logger) : BackgroundService
+    Metrics metrics, SnapshotClock clock, SnapshotWake wake, ILogger<SnapshotScheduleService> logger) : BackgroundService
 {
     /// <summary>The longest wait between rounds.</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromMinutes(1);
@@ -95,13 +131,13 @@ internal sealed partial class SnapshotScheduleService(DesiredState desired, Reco
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var scheduler = new SnapshotScheduler(connections.Pool);
-        var nodesChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnNodes() => nodesChanged.TrySetResult();
+        void OnNodes() => wake.Signal();
         reconcile.NodesChanged += OnNodes;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                var woken = wake.Next();
                 var wait = MaxWait;
                 if (desired.Good?.Load.Specs is { } specs && reconcile.Nodes.Count > 0)
                 {
@@ -118,9 +154,11 @@ internal sealed partial class SnapshotScheduleService(DesiredState desired, Reco
                     }
                 }
                 if (wait < TimeSpan.Zero) wait = TimeSpan.Zero;
-                var changed = nodesChanged.Task;
-                await Task.WhenAny(Task.Delay(wait, clock.Time, stoppingToken), changed).ConfigureAwait(false);
-                if (changed.IsCompleted) nodesChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                using var timer = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var delay = Task.Delay(wait, clock.Time, timer.Token);
+                await Task.WhenAny(delay, woken).ConfigureAwait(false);
+                await timer.CancelAsync().ConfigureAwait(false);
+                stoppingToken.ThrowIfCancellationRequested();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
