@@ -45,6 +45,8 @@ public sealed class SnapshotScheduler(NodeConnections? pool = null)
     {
         ArgumentNullException.ThrowIfNull(specs);
         ArgumentNullException.ThrowIfNull(nodes);
+        // Nothing to read for a set without snapshot policies: no connection is opened or borrowed.
+        if (!specs.Domains.Any(d => d.Snapshots is not null || d.SnapshotBeforeUpdate)) return new SnapshotRound(now, [], [], null);
         var (borrowed, errors) = pool?.Held(nodes) ?? ([], new Dictionary<string, string>(StringComparer.Ordinal));
         var own = pool is null ? nodes : nodes.Where(NodeConnections.IsInProcess).ToList();
         var (opened, openErrors) = await Workspace.OpenAsync(own, ct).ConfigureAwait(false);
