@@ -141,6 +141,10 @@ public sealed partial class SnapshotScheduleTests : IDisposable
             Assert.Equal(0, Metric(metrics, "reconciler_snapshots_failed_total{reason=\"error\"}"));
             var status = await http.GetStringAsync("/status");
             Assert.Contains("\"reconciler-20270105T003000Z\"", status, StringComparison.Ordinal);
+            var page = await http.GetStringAsync($"/resources/local/Domain/{Name}");
+            Assert.Contains("id=\"snapshots-h\"", page, StringComparison.Ordinal);
+            Assert.Contains("<code>reconciler-20270105T003000Z</code>", page, StringComparison.Ordinal);
+            Assert.Contains("every 6h", page, StringComparison.Ordinal);
         }
         finally
         {
