@@ -104,6 +104,8 @@ internal sealed class Commands
         root.Subcommands.Add(PlanCommand(io));
         root.Subcommands.Add(ApplyCommand(io));
         root.Subcommands.Add(RollbackCommand.Build(io, DirArg, Connect));
+        root.Subcommands.Add(SnapshotCommands.Snapshot(io, DirArg, Connect));
+        root.Subcommands.Add(SnapshotCommands.List(io, DirArg, Connect, OutputFormat));
         foreach (var command in ControllerCommands.Build(io)) root.Subcommands.Add(command);
         root.Subcommands.Add(GuestCommands.Inventory(io, DirArg, Connect));
         root.Subcommands.Add(ImportCommand.Build(io, Connect));

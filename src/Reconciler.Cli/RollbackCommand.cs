@@ -11,7 +11,7 @@ internal static class RollbackCommand
     {
         var name = new Argument<string>("NAME") { Description = "The domain to roll back." };
         var snapshot = new Option<string?>("--snapshot") { Description = "Restore this snapshot instead of the newest one Reconciler took." };
-        var cmd = new Command("rollback", "Restore the snapshot Reconciler took of a domain before a restart or replace change (spec.snapshotBeforeUpdate: true). The spec is not changed: revert it too, or the next apply makes the change again.")
+        var cmd = new Command("rollback", "Restore the newest (or --snapshot) internal snapshot Reconciler took of a domain: on schedule, by hand (`reconcile snapshot`) or before a restart or replace change (spec.snapshotBeforeUpdate: true). The spec is not changed: revert it too, or the next apply makes the change again.")
         {
             name, dirArg, connect, snapshot,
         };

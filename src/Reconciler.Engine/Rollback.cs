@@ -32,7 +32,7 @@ public static class Rollback
             if (chosen is null || !ours.Contains(chosen))
             {
                 return new RollbackResult(target.Name, null, ours, snapshot is null
-                    ? $"domain '{domain}' has no snapshot taken by Reconciler (set snapshotBeforeUpdate: true in its spec)"
+                    ? $"domain '{domain}' has no snapshot taken by Reconciler (take one with `reconcile snapshot`, or set spec.snapshots.schedule or snapshotBeforeUpdate: true)"
                     : $"'{snapshot}' is not one of Reconciler's snapshots of '{domain}'");
             }
             if (ExternalSnapshots.Describe(handle, chosen) is not null)

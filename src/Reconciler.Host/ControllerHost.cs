@@ -34,8 +34,9 @@ public sealed class ControllerHost : IAsyncDisposable
     /// <param name="configFile">An appsettings-style JSON file, or null.</param>
     /// <param name="configureLogging">Extra logging setup (tests capture logs with it).</param>
     /// <exception cref="InvalidSettingsException">The configuration is invalid; nothing was started.</exception>
+    /// <param name="snapshotClock">The clock the snapshot schedule runs on (tests pass a fake one); null for the system's.</param>
     public static ControllerHost Create(IReadOnlyDictionary<string, string?> overrides, string? configFile = null,
-        Action<ILoggingBuilder>? configureLogging = null)
+        Action<ILoggingBuilder>? configureLogging = null, TimeProvider? snapshotClock = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Configuration.Sources.Clear();
@@ -107,6 +108,7 @@ public sealed class ControllerHost : IAsyncDisposable
             ActivatorUtilities.CreateInstance<MetricsObserver>(sp),
             ActivatorUtilities.CreateInstance<LogObserver>(sp),
             sp.GetRequiredService<Dashboard.ActivityLog>(),
+            sp.GetRequiredService<SnapshotWake>(),
         ]));
         services.AddSingleton<ReconcileService>();
         services.AddHostedService<SourceService>();
@@ -114,6 +116,10 @@ public sealed class ControllerHost : IAsyncDisposable
         services.AddHostedService<LibvirtEventService>();
         services.AddSingleton<GuestStore>();
         services.AddHostedService<GuestWatchService>();
+        services.AddSingleton(new SnapshotClock(snapshotClock ?? TimeProvider.System));
+        services.AddSingleton<SnapshotStore>();
+        services.AddSingleton<SnapshotWake>();
+        services.AddHostedService<SnapshotScheduleService>();
         Dashboard.DashboardEndpoints.AddServices(services);
         GitHubIntegration.Add(builder, settings);
 
@@ -165,7 +171,8 @@ public sealed class ControllerHost : IAsyncDisposable
         var source = sp.GetRequiredService<ISpecSource>();
         var desired = sp.GetRequiredService<DesiredState>();
         var leadership = sp.GetRequiredService<Leadership>();
-        return sp.GetRequiredService<GuestStore>().Merge(sp.GetRequiredService<StatusStore>().Snapshot(desired.Status(source.Kind, source.Description))) with
+        var status = sp.GetRequiredService<StatusStore>().Snapshot(desired.Status(source.Kind, source.Description));
+        return sp.GetRequiredService<SnapshotStore>().Merge(sp.GetRequiredService<GuestStore>().Merge(status)) with
         {
             Leadership = leadership.Enabled ? new LeadershipStatus(leadership.Identity, leadership.IsLeader, leadership.Leader) : null,
         };

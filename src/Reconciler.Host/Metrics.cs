@@ -20,6 +20,9 @@ internal sealed class Metrics
     private long _driftCorrections;
     private long _driftDetected;
     private long _events;
+    private readonly Dictionary<string, long> _snapshotsTaken = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _snapshotsFailed = new(StringComparer.Ordinal);
+    private long _snapshotsPruned;
 
     public void Pass(string result, TimeSpan duration)
     {
@@ -61,6 +64,22 @@ internal sealed class Metrics
         lock (_gate) _events++;
     }
 
+    /// <summary>A snapshot taken (by <paramref name="origin"/>), and how many older ones were pruned after it.</summary>
+    public void SnapshotTaken(string origin, int pruned)
+    {
+        lock (_gate)
+        {
+            _snapshotsTaken[origin] = _snapshotsTaken.GetValueOrDefault(origin) + 1;
+            _snapshotsPruned += pruned;
+        }
+    }
+
+    /// <summary>A due snapshot not taken: <c>quiesce</c> (the freeze failed, onQuiesceFailure: skip) or <c>error</c> (libvirt refused).</summary>
+    public void SnapshotFailed(string reason)
+    {
+        lock (_gate) _snapshotsFailed[reason] = _snapshotsFailed.GetValueOrDefault(reason) + 1;
+    }
+
     public string Render(StatusDocument status, IReadOnlyDictionary<string, int> byState)
     {
         var b = new StringBuilder();
@@ -89,6 +108,12 @@ internal sealed class Metrics
             foreach (var result in new[] { "success", "invalid", "error" }) Line(b, "reconciler_source_fetch_total", $"result=\"{result}\"", _fetches.GetValueOrDefault(result));
             Header(b, "reconciler_libvirt_events_total", "counter", "libvirt domain lifecycle events received.");
             Line(b, "reconciler_libvirt_events_total", null, _events);
+            Header(b, "reconciler_snapshots_taken_total", "counter", "Snapshots the controller took, by origin.");
+            foreach (var origin in new[] { "schedule" }.Union(_snapshotsTaken.Keys)) Line(b, "reconciler_snapshots_taken_total", $"origin=\"{origin}\"", _snapshotsTaken.GetValueOrDefault(origin));
+            Header(b, "reconciler_snapshots_pruned_total", "counter", "Reconciler's snapshots deleted by snapshotsToKeep after a new one.");
+            Line(b, "reconciler_snapshots_pruned_total", null, _snapshotsPruned);
+            Header(b, "reconciler_snapshots_failed_total", "counter", "Due snapshots not taken, by reason (quiesce: the guest agent did not freeze and onQuiesceFailure is skip; error: libvirt refused).");
+            foreach (var reason in new[] { "quiesce", "error" }.Union(_snapshotsFailed.Keys)) Line(b, "reconciler_snapshots_failed_total", $"reason=\"{reason}\"", _snapshotsFailed.GetValueOrDefault(reason));
         }
         Header(b, "reconciler_resources", "gauge", "Managed resources, by condition.");
         foreach (var state in new[] { "Ready", "Reconciling", "Stalled", "Drifted", "Suspended" })

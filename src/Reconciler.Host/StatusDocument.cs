@@ -78,6 +78,9 @@ public sealed record ResourceStatus(
 {
     /// <summary>For a domain: what its guest last showed (state, GuestReady, addresses); null until read, and for other kinds.</summary>
     public GuestStatusInfo? Guest { get; init; }
+
+    /// <summary>For a domain with spec.snapshots or snapshotBeforeUpdate: Reconciler's snapshots of it and its schedule's last outcome; null otherwise and until the schedule's first round.</summary>
+    public SnapshotsStatus? Snapshots { get; init; }
 }
 
 /// <summary>One address of a guest as <c>/status</c> shows it.</summary>

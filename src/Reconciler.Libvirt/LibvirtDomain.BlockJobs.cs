@@ -39,14 +39,4 @@ public sealed partial class LibvirtDomain
         ArgumentException.ThrowIfNullOrEmpty(disk);
         Interop.Check(NativeMethods.virDomainBlockJobAbort(Handle, disk, (uint)flags), "virDomainBlockJobAbort");
     }
-
-    /// <summary>The <c>&lt;domainsnapshot&gt;</c> XML of one snapshot (<c>virDomainSnapshotGetXMLDesc</c>).</summary>
-    /// <param name="name">The snapshot's name.</param>
-    /// <returns>The XML.</returns>
-    /// <exception cref="LibvirtNotFoundException">There is no such snapshot.</exception>
-    public string GetSnapshotXmlDesc(string name)
-    {
-        using var snap = LookupSnapshot(name);
-        return Interop.TakeStringOrThrow(NativeMethods.virDomainSnapshotGetXMLDesc(snap, 0), "virDomainSnapshotGetXMLDesc");
-    }
 }

@@ -258,6 +258,9 @@ public sealed partial record DomainSpec(
     /// <summary>How a live migration moves it when <see cref="Node"/> changes; null means <see cref="MigrationPolicy.Default"/> (shared storage).</summary>
     public MigrationPolicy? Migration { get; init; }
 
+    /// <summary>When and how Reconciler snapshots it (<c>spec.snapshots</c>); null means <see cref="SnapshotPolicy.Default"/> (no schedule). Never rendered, never compared.</summary>
+    public SnapshotPolicy? Snapshots { get; init; }
+
     /// <summary>What "the guest is ready" means (<c>spec.readiness</c>); null means <see cref="Model.Readiness.Default"/> (it runs). Never rendered, never compared.</summary>
     public Readiness? Readiness { get; init; }
 

@@ -274,9 +274,12 @@ internal sealed partial class Applier(IReadOnlyDictionary<string, NodeSession> s
         if (desired.SnapshotBeforeUpdate && (change.Restart || change.Disruption == Disruption.Replace))
         {
             using var before = Lookup(session, change.Name);
-            var name = Snapshots.Take(before, plan.Revision, DateTimeOffset.UtcNow);
-            Snapshots.Prune(before, desired.SnapshotsToKeep);
-            progress.WriteLine($"    snapshot {name} taken; `reconcile rollback {change.Name}` restores it");
+            // Before an update a snapshot is taken even when the freeze fails: going on without one is worse.
+            // It is internal whatever spec.snapshots.kind says: it exists for `reconcile rollback`, which libvirt 9.0 cannot do from an external one.
+            var policy = (desired.Snapshots ?? SnapshotPolicy.Default) with { OnQuiesceFailure = QuiesceFailure.Proceed, Kind = SnapshotKind.Internal };
+            var taken = Snapshots.Take(before, policy, desired.SnapshotsToKeep, SnapshotOrigin.Update, plan.Revision, DateTimeOffset.UtcNow);
+            progress.WriteLine($"    snapshot {taken.Name} taken{(taken.QuiesceError is { } why ? $" without freezing the guest's filesystems ({why})" : "")}; `reconcile rollback {change.Name}` restores it");
+            foreach (var kept in taken.Kept) progress.WriteLine($"    kept beyond snapshotsToKeep: {kept}");
         }
         var defined = configFields.Count > 0 || adopting;
         if (defined)

@@ -123,7 +123,7 @@ internal sealed class ExternalSnapshots(TimeSpan? pollInterval = null, TimeSpan?
     public static ExternalSnapshot? Describe(LibvirtDomain domain, string name)
     {
         ArgumentNullException.ThrowIfNull(domain);
-        var root = XDocument.Parse(domain.GetSnapshotXmlDesc(name)).Root!;
+        var root = XDocument.Parse(domain.GetSnapshotXml(name)).Root!;
         var overlays = root.Element("disks")?.Elements("disk")
             .Where(d => (string?)d.Attribute("snapshot") == "external" && (string?)d.Element("source")?.Attribute("file") is not null)
             .Select(d =>

@@ -15,10 +15,6 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int virDomainBlockJobAbort(DomainHandle domain, string disk, uint flags);
-
-    /// <summary>Caller-owned string.</summary>
-    [LibraryImport(Lib)]
-    internal static partial nint virDomainSnapshotGetXMLDesc(DomainSnapshotHandle snapshot, uint flags);
 }
 
 /// <summary>Layout of <c>struct _virDomainBlockJobInfo</c>.</summary>

@@ -82,6 +82,7 @@ internal sealed class DomainKind : KindHandler
         UpdatePolicyFields.UpdatePolicy,
         UpdatePolicyFields.SnapshotBeforeUpdate,
         UpdatePolicyFields.SnapshotsToKeep,
+        SnapshotFields.Snapshots,
         MigrationFields.Migration,
         ReadinessFields.Readiness,
         BoundFields.Description.Row,
@@ -178,6 +179,7 @@ internal sealed class DomainKind : KindHandler
         {
             Placement = spec.Get<ParsedObject>("placement") is { } p ? BuildPlacement(p) : null,
             Migration = MigrationFields.Build(spec.Get<ParsedObject>("migration"), context),
+            Snapshots = SnapshotFields.Build(spec.Get<ParsedObject>("snapshots"), context),
             Readiness = ReadinessFields.Build(spec.Get<ParsedObject>("readiness"), context),
             Declared = DeclaredBinder.Bind(spec, DeclaredFields.Domain),
             MemoryBacking = HardwareBuild.MemoryBacking(spec.Get<ParsedObject>("memoryBacking")),

@@ -38,7 +38,7 @@ internal static class UpdatePolicyFields
         Default = false, Example = "true", Libvirt = "virDomainSnapshotCreateXML (snapshot reconciler-YYYYMMDDTHHMMSSZ)",
     };
 
-    public static readonly FieldDef SnapshotsToKeep = new("snapshotsToKeep", FieldType.Integer, "How many of Reconciler's snapshots of this domain are kept; older ones are deleted.")
+    public static readonly FieldDef SnapshotsToKeep = new("snapshotsToKeep", FieldType.Integer, "How many of Reconciler's snapshots of this domain are kept — every one it makes (scheduled, by hand, before an update), recognised by the name prefix reconciler-; older ones are deleted after each new one. A user's snapshots are never deleted. Changing it disturbs nothing (disruption class none).")
     {
         Default = 3, Minimum = 1, Maximum = 50, Example = "5", Libvirt = "virDomainSnapshotDelete",
     };
