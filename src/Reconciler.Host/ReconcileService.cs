@@ -63,6 +63,7 @@ internal sealed partial class ReconcileService(
             if (full) lastFull = clock.GetUtcNow();
             var why = reasons.Count == 0 ? "timer" : string.Join(", ", reasons);
             await PassAsync(snapshot, full ? why + " (full read)" : why, full, stoppingToken).ConfigureAwait(false);
+            if (ProcessMemory.Enabled) ProcessMemory.Trim();
         }
         LogStopped();
     }

@@ -77,8 +77,8 @@ internal static class RawLibvirt
     public static string FillTemplate(string template, string name) =>
         template.Replace("\u0001", System.Security.SecurityElement.Escape(name), StringComparison.Ordinal);
 
-    /// <summary>Removes every domain whose name starts with bench- (stopping it first). Returns how many.</summary>
-    public static int RemoveBenchDomains(string uri)
+    /// <summary>Removes every domain whose name starts with <paramref name="prefix"/> (stopping it first). Returns how many.</summary>
+    public static int RemoveBenchDomains(string uri, string prefix = "bench-")
     {
         using var connection = LibvirtConnection.Open(uri);
         var removed = 0;
@@ -86,7 +86,7 @@ internal static class RawLibvirt
         {
             using (domain)
             {
-                if (!domain.Name.StartsWith("bench-", StringComparison.Ordinal)) continue;
+                if (!domain.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
                 if (domain.IsActive) domain.Destroy();
                 if (domain.IsPersistent) domain.Undefine(UndefineFlags.KeepNvram);
                 removed++;

@@ -35,25 +35,9 @@ internal static class ScaleBenchmark
 
     public static int Run(string[] args, CancellationToken ct)
     {
-        Options o;
-        try
-        {
-            o = Parse(args);
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            Console.Error.WriteLine(Usage);
-            return 1;
-        }
-        if (o.Help)
-        {
-            Console.WriteLine(Usage);
-            return 0;
-        }
-        var ownWork = o.Work is null;
-        var work = o.Work ?? Path.Combine(Path.GetTempPath(), $"reconciler-scale-{Environment.ProcessId}");
-        Directory.CreateDirectory(work);
+        if (SubCommand.Parse(args, Parse, o => o.Help, Usage, out var parsed) is { } exit) return exit;
+        var o = parsed!;
+        var (work, ownWork) = SubCommand.Work(o.Work, "reconciler-scale");
         try
         {
             var machine = MachineInfo.Read(null);
@@ -156,7 +140,7 @@ internal static class ScaleBenchmark
     }
 
     /// <summary>Publishes src/Reconciler.Cli ReadyToRun into the work directory; returns the executable.</summary>
-    private static string Publish(string work)
+    internal static string Publish(string work)
     {
         var root = RepoRoot();
         var output = Path.Combine(work, "reconcile-r2r");
