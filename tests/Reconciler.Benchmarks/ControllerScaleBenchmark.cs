@@ -192,7 +192,7 @@ internal static class ControllerScaleBenchmark
         var targets = Targets(o, figures, growth, domains);
         var result = new Result(machine.ToString(), DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture), nodes, domains,
             o.TestNodes, o.TestDomains, o.RealDomains, o.Env, figures, curve, growth, soakChanges, targets);
-        File.WriteAllText(o.Out, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
+        File.WriteAllText(o.Out, JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals }));
         Console.WriteLine();
         foreach (var f in figures) Console.WriteLine($"{f.Metric}: {f.Value:0.###} {f.Unit} ({string.Join(", ", f.Runs.Select(r => r.ToString("0.###", CultureInfo.InvariantCulture)))}){(f.Note is null ? "" : "; " + f.Note)}");
         if (curve.Count > 0)
