@@ -112,6 +112,7 @@ internal static class ControllerCommands
         ControllerHost host;
         try
         {
+            ControllerHost.OwnProcess();
             host = ControllerHost.Create(overrides, configFile);
         }
         catch (InvalidSettingsException e)

@@ -117,15 +117,16 @@ public static class Workspace
     /// Reads every open node in parallel; a node whose read fails becomes an error node. A node
     /// whose read <paramref name="prefetch"/> already made is not read again. With
     /// <paramref name="desired"/>, each node's hardware is read too, for what those specs need
-    /// (<see cref="LiveNode.Hardware"/>).
+    /// (<see cref="LiveNode.Hardware"/>). With <paramref name="reuse"/>, sessions that watch their
+    /// domains' events reuse the definitions unchanged since their last read (<see cref="NodeSession.Read(bool)"/>).
     /// </summary>
     internal static async Task<IReadOnlyList<LiveNode>> ReadAsync(IReadOnlyList<NodeTarget> targets,
         IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyDictionary<string, string> openErrors, CancellationToken ct,
-        NodePrefetch? prefetch = null, SpecSet? desired = null)
+        NodePrefetch? prefetch = null, SpecSet? desired = null, bool reuse = false)
     {
         var tasks = targets.Select(t => prefetch?.ReadOf(t) is { } early ? Task.FromResult(early) : Task.Run(() =>
             sessions.TryGetValue(t.Name, out var session)
-                ? ReadOne(t, session, desired)
+                ? ReadOne(t, session, desired, reuse)
                 : new LiveNode(t.Name, t.Uri, t.DomainType ?? "", [], openErrors.GetValueOrDefault(t.Name, "not connected")), ct));
         return await Task.WhenAll(tasks).ConfigureAwait(false);
     }
@@ -141,11 +142,11 @@ public static class Workspace
             : query;
 
     /// <summary>Reads one open node (and, with <paramref name="desired"/>, its hardware); a failed read is a node with its error.</summary>
-    internal static LiveNode ReadOne(NodeTarget target, NodeSession session, SpecSet? desired = null)
+    internal static LiveNode ReadOne(NodeTarget target, NodeSession session, SpecSet? desired = null, bool reuse = false)
     {
         try
         {
-            var live = session.Read();
+            var live = session.Read(reuse);
             return desired is null ? live : live with { Hardware = session.ReadHardware(QueryFor(desired, target.Name, session.DomainType)) };
         }
         catch (LibvirtException e)

@@ -160,6 +160,13 @@ public sealed class ControllerHost : IAsyncDisposable
         await stopping.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Declares this process the controller's alone (<c>reconcile run</c>): memory freed by a pass is
+    /// given back to the system after it (<see cref="ProcessMemory"/>). Not for a process that hosts
+    /// other work, such as a test host.
+    /// </summary>
+    public static void OwnProcess() => ProcessMemory.Enable();
+
     /// <summary>Runs until SIGTERM/SIGINT (or <paramref name="ct"/>), then stops gracefully.</summary>
     public Task RunAsync(CancellationToken ct) => _app.RunAsync(ct);
 

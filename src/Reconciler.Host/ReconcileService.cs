@@ -14,6 +14,9 @@ namespace Reconciler.Host;
 /// The level-based loop: waits for a trigger (or the resync timer, or the next retry), then runs
 /// one pass over the revision in force, reading desired and live state afresh every time. One
 /// pass at a time; on shutdown the step in flight finishes and the rest is abandoned.
+/// Reads: the pass due every <c>Interval</c> since the last full read (the resync) fetches every
+/// definition; the passes between reuse what the node connections read of a domain libvirt sent
+/// no lifecycle event for since (see docs/controller.md, "What a pass reads").
 /// </summary>
 internal sealed partial class ReconcileService(
     ISpecSource source,
@@ -35,9 +38,11 @@ internal sealed partial class ReconcileService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var lastFull = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var wait = settings.Interval;
+            var sinceFull = clock.GetUtcNow() - lastFull;
+            var wait = sinceFull >= settings.Interval ? settings.Interval : settings.Interval - sinceFull;
             if (policies.NextRetry() is { } wake)
             {
                 var until = wake - clock.GetUtcNow();
@@ -54,12 +59,16 @@ internal sealed partial class ReconcileService(
             }
             var snapshot = desired.Good;
             if (snapshot is null) continue; // nothing valid to reconcile yet
-            await PassAsync(snapshot, reasons.Count == 0 ? "timer" : string.Join(", ", reasons), stoppingToken).ConfigureAwait(false);
+            var full = clock.GetUtcNow() - lastFull >= settings.Interval;
+            if (full) lastFull = clock.GetUtcNow();
+            var why = reasons.Count == 0 ? "timer" : string.Join(", ", reasons);
+            await PassAsync(snapshot, full ? why + " (full read)" : why, full, stoppingToken).ConfigureAwait(false);
+            if (ProcessMemory.Enabled) ProcessMemory.Trim();
         }
         LogStopped();
     }
 
-    private async Task PassAsync(SourceSnapshot snapshot, string why, CancellationToken ct)
+    private async Task PassAsync(SourceSnapshot snapshot, string why, bool full, CancellationToken ct)
     {
         var specs = snapshot.Load.Specs!;
         var revision = snapshot.Revision;
@@ -81,6 +90,7 @@ internal sealed partial class ReconcileService(
             LogPass(revision, why);
             observer.PassStarted(revision);
             var (policy, lost) = policies.For(snapshot);
+            policy = policy with { ReuseDefinitions = !full };
             leaderLost = lost;
             using var progress = new LogWriter(line => LogStep(revision, line));
             using var passCancel = CancellationTokenSource.CreateLinkedTokenSource(ct, lost);

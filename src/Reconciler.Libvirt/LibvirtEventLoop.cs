@@ -15,6 +15,14 @@ public static class LibvirtEventLoop
     private static readonly Lock Gate = new();
     private static Thread? _thread;
 
+    private static long _faults;
+
+    /// <summary>
+    /// How many iterations of the loop failed so far. Events may have been lost in a failed
+    /// iteration: whoever relies on having seen every event compares this before and after.
+    /// </summary>
+    public static long Faults => Interlocked.Read(ref _faults);
+
     /// <summary>True once the loop is registered and its thread started.</summary>
     public static bool IsRunning => Volatile.Read(ref _thread) is not null;
 
@@ -52,6 +60,7 @@ public static class LibvirtEventLoop
             if (NativeMethods.virEventRunDefaultImpl() < 0)
             {
                 // Should not happen; do not spin if it does.
+                Interlocked.Increment(ref _faults);
                 Trace.TraceWarning("virEventRunDefaultImpl failed: {0}", Interop.CaptureLastError("virEventRunDefaultImpl").Message);
                 Thread.Sleep(100);
             }

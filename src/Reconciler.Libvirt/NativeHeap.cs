@@ -33,4 +33,35 @@ public static class NativeHeap
             return false;
         }
     }
+
+    /// <summary>
+    /// For the long-running controller: at most two malloc arenas from now on. glibc otherwise
+    /// gives each thread that allocates an arena of its own (up to 8 per core), and each keeps the
+    /// pages freed in it; the controller's reads run on many short-lived and thread-pool threads.
+    /// Returns false when the C library is not glibc (nothing changed).
+    /// </summary>
+    public static bool PreferSmallFootprint()
+    {
+        try
+        {
+            return NativeMethods.mallopt(NativeMethods.M_ARENA_MAX, 2) == 1;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Hands the free pages of every malloc arena back to the system (<c>malloc_trim(0)</c>); false when not glibc.</summary>
+    public static bool Trim()
+    {
+        try
+        {
+            return NativeMethods.malloc_trim(0) == 1;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
 }

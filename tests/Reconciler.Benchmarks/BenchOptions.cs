@@ -83,27 +83,37 @@ internal sealed record BenchOptions
             .Select(s => int.Parse(s.Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture))];
 }
 
-/// <summary>The options of a subcommand (scale, latency): parsed, or the usage printed.</summary>
-internal static class SubcommandOptions
+/// <summary>What the subcommands (<c>scale</c>, <c>controller</c>) share: parsing with usage and help, and the work directory.</summary>
+internal static class SubCommand
 {
-    /// <summary>The parsed options, or null with the exit code to return (1 after a bad argument, 0 after --help).</summary>
-    public static T? Parse<T>(string[] args, Func<string[], T> parse, Func<T, bool> help, string usage, out int exit) where T : class
+    /// <summary>
+    /// Parses <paramref name="args"/>; prints the usage and returns 1 on bad arguments, or prints it
+    /// and returns 0 when help was asked for; null (with <paramref name="options"/>) when the command should run.
+    /// </summary>
+    public static int? Parse<T>(string[] args, Func<string[], T> parse, Func<T, bool> help, string usage, out T? options)
+        where T : class
     {
-        exit = 0;
-        T o;
+        options = null;
         try
         {
-            o = parse(args);
+            options = parse(args);
         }
         catch (Exception e) when (e is ArgumentException or FormatException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             Console.Error.WriteLine(usage);
-            exit = 1;
-            return null;
+            return 1;
         }
-        if (!help(o)) return o;
+        if (!help(options)) return null;
         Console.WriteLine(usage);
-        return null;
+        return 0;
+    }
+
+    /// <summary>The given work directory, or a new one under the temp directory named <paramref name="name"/>-PID (then owned: the caller deletes it).</summary>
+    public static (string Work, bool Owned) Work(string? given, string name)
+    {
+        var work = given ?? Path.Combine(Path.GetTempPath(), $"{name}-{Environment.ProcessId}");
+        Directory.CreateDirectory(work);
+        return (work, given is null);
     }
 }

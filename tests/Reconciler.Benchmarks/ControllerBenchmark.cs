@@ -96,8 +96,7 @@ internal static class ControllerBenchmark
                 using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
                 if (!process.WaitForExit(30_000)) process.Kill(entireProcessTree: true);
             }
-            _poll?.Dispose();
-            _poll = null;
+            ClosePoll();
             RawLibvirt.RemoveBenchDomains(uri);
         }
     }
@@ -173,7 +172,7 @@ internal static class ControllerBenchmark
     /// libvirt reports it (re)defined (and every 250 ms in case an event is missed), not polled every
     /// few milliseconds: a tight poll loads the daemon whose speed the controller's pass depends on.
     /// </summary>
-    private static TimeSpan? WaitForDefinition(string uri, string name, ulong kib, Action act)
+    internal static TimeSpan? WaitForDefinition(string uri, string name, ulong kib, Action act)
     {
         using var events = LibvirtConnection.Open(uri, new LibvirtConnectOptions { EnableEvents = true });
         using var defined = new SemaphoreSlim(0);
@@ -191,8 +190,15 @@ internal static class ControllerBenchmark
         return null;
     }
 
+    /// <summary>Closes the connection <see cref="WaitForDefinition"/> polls through.</summary>
+    internal static void ClosePoll()
+    {
+        _poll?.Dispose();
+        _poll = null;
+    }
+
     /// <summary>How long until <paramref name="condition"/> held (polled every 10 ms), or null on timeout.</summary>
-    private static TimeSpan? WaitUntil(TimeSpan timeout, Func<bool> condition)
+    internal static TimeSpan? WaitUntil(TimeSpan timeout, Func<bool> condition)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
@@ -203,7 +209,7 @@ internal static class ControllerBenchmark
         return null;
     }
 
-    private static HttpStatusCode? Get(string url)
+    internal static HttpStatusCode? Get(string url)
     {
         try
         {
@@ -234,7 +240,7 @@ internal static class ControllerBenchmark
     }
 
     /// <summary>utime + stime of a process from /proc/PID/stat, in seconds (clock ticks of 1/100 s).</summary>
-    private static double CpuSeconds(int pid)
+    internal static double CpuSeconds(int pid)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
@@ -242,7 +248,7 @@ internal static class ControllerBenchmark
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
-    private static (double RssMiB, double HwmMiB) Memory(int pid)
+    internal static (double RssMiB, double HwmMiB) Memory(int pid)
     {
         double Read(string key) => File.ReadLines($"/proc/{pid}/status").Where(l => l.StartsWith(key, StringComparison.Ordinal))
             .Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0).FirstOrDefault();
@@ -253,7 +259,7 @@ internal static class ControllerBenchmark
     /// A free loopback port for the controller's HTTP endpoint: the first free one of
     /// RECONCILER_BENCH_PORTS (FIRST-LAST, default 16880-16899), else any.
     /// </summary>
-    private static int FreePort()
+    internal static int FreePort()
     {
         var range = Environment.GetEnvironmentVariable("RECONCILER_BENCH_PORTS") is { Length: > 0 } r ? r : "16880-16899";
         var bounds = range.Split('-');

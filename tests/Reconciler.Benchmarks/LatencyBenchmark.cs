@@ -52,10 +52,9 @@ internal static class LatencyBenchmark
 
     public static async Task<int> RunAsync(string[] args, CancellationToken ct)
     {
-        if (SubcommandOptions.Parse(args, Parse, x => x.Help, Usage, out var exit) is not { } o) return exit;
-        var ownWork = o.Work is null;
-        var work = o.Work ?? Path.Combine(Path.GetTempPath(), $"reconciler-latency-{Environment.ProcessId}");
-        Directory.CreateDirectory(work);
+        if (SubCommand.Parse(args, Parse, x => x.Help, Usage, out var parsed) is { } exit) return exit;
+        var o = parsed!;
+        var (work, ownWork) = SubCommand.Work(o.Work, "reconciler-latency");
         Environment.SetEnvironmentVariable("LIBVIRT_DEFAULT_URI", null);
         Environment.SetEnvironmentVariable("RECONCILER_LOCK_DIR", Path.Combine(work, "locks"));
         var rows = new List<Row>();

@@ -11,7 +11,9 @@ using Reconciler.Benchmarks.Micro;
 //   dotnet run -c Release --project tests/Reconciler.Benchmarks -- scale [--nodes 50] [--domains 10000]
 //       whole-process no-op `reconcile plan` of 50 test-driver nodes holding 10,000 domains (ScaleBenchmark.cs);
 //   dotnet run -c Release --project tests/Reconciler.Benchmarks -- latency [--quick] [--rtt 25,100] [--requests 5,64]
-//       nodes far away: the same estate served by a second libvirtd through delaying proxies (LatencyBenchmark.cs).
+//       nodes far away: the same estate served by a second libvirtd through delaying proxies (LatencyBenchmark.cs);
+//   dotnet run -c Release --project tests/Reconciler.Benchmarks -- controller [--test-nodes 49] [--real-domains 200] [--soak 30]
+//       the controller over 49 test-driver nodes and qemu:///system, 10,000 domains; with --soak, its memory curve (ControllerScaleBenchmark.cs).
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -22,6 +24,13 @@ if (args.Length > 0 && args[0] == "micro")
     if (!rest.Contains("--filter")) rest.AddRange(["--filter", "*"]);
     BenchmarkSwitcher.FromAssembly(typeof(MicroConfig).Assembly).Run([.. rest], MicroConfig.Create(quick));
     return 0;
+}
+
+if (args.Length > 0 && args[0] == "controller")
+{
+    using var controllerCts = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; controllerCts.Cancel(); };
+    return ControllerScaleBenchmark.Run([.. args.Skip(1)], controllerCts.Token);
 }
 
 if (args.Length > 0 && args[0] == "scale")

@@ -77,8 +77,8 @@ internal static class RawLibvirt
     public static string FillTemplate(string template, string name) =>
         template.Replace("\u0001", System.Security.SecurityElement.Escape(name), StringComparison.Ordinal);
 
-    /// <summary>Removes every domain whose name starts with <see cref="SpecGenerator.Root"/> (stopping it first). Returns how many.</summary>
-    public static int RemoveBenchDomains(string uri)
+    /// <summary>Removes every domain whose name starts with <paramref name="prefix"/> (default <see cref="SpecGenerator.Root"/>), stopping it first. Returns how many.</summary>
+    public static int RemoveBenchDomains(string uri, string? prefix = null)
     {
         using var connection = LibvirtConnection.Open(uri);
         var removed = 0;
@@ -86,7 +86,7 @@ internal static class RawLibvirt
         {
             using (domain)
             {
-                if (!domain.Name.StartsWith(SpecGenerator.Root, StringComparison.Ordinal)) continue;
+                if (!domain.Name.StartsWith(prefix ?? SpecGenerator.Root, StringComparison.Ordinal)) continue;
                 if (domain.IsActive) domain.Destroy();
                 if (domain.IsPersistent) domain.Undefine(UndefineFlags.KeepNvram);
                 removed++;

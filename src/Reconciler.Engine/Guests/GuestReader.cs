@@ -34,6 +34,10 @@ public static class GuestReader
         _ => "stopped",
     };
 
+    /// <summary>The guest of a domain that is not running (<paramref name="stateName"/> as <see cref="StateName"/> gives it): not ready, no addresses.</summary>
+    public static GuestStatus NotRunning(string name, string node, string stateName, Readiness readiness, DateTimeOffset now) =>
+        new(name, node, stateName, readiness, false, $"the domain is {stateName}", [], [], now);
+
     /// <summary>
     /// Reads one domain's guest. <paramref name="consoleSeen"/> answers a console check (null: not
     /// watched, so the result is "unknown" for such a check).
@@ -62,10 +66,7 @@ public static class GuestReader
             return new GuestStatus(name, node, "unreachable", readiness, false, $"its state could not be read: {e.Message}", [], [], now);
         }
         var stateName = StateName(state);
-        if (stateName != "running")
-        {
-            return new GuestStatus(name, node, stateName, readiness, false, $"the domain is {stateName}", [], [], now);
-        }
+        if (stateName != "running") return NotRunning(name, node, stateName, readiness, now);
 
         // Every source (and the agent probe) at once: one slow agent costs one timeout, not several.
         var reads = Sources.Select(s => Bounded(() => domain.GetInterfaceAddresses(s), options.Timeout, ct)).ToList();

@@ -40,15 +40,18 @@ public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
         var sessions = new Dictionary<string, NodeSession>(_sessions, StringComparer.Ordinal);
         foreach (var (name, session) in borrowed) sessions[name] = session;
         var targets = new List<GuestTarget>();
+        var listings = await Task.Run(() => NodeListing.ReadAll(sessions), ct).ConfigureAwait(false);
         try
         {
-            foreach (var spec in specs.Domains.OrderBy(d => d.Name, StringComparer.Ordinal))
+            await Task.Run(() =>
             {
-                targets.Add(await Task.Run(() => GuestOperations.Find(spec, sessions, errors), ct).ConfigureAwait(false));
-            }
+                foreach (var spec in specs.Domains.OrderBy(d => d.Name, StringComparer.Ordinal)) targets.Add(Find(spec, sessions, listings, errors));
+            }, ct).ConfigureAwait(false);
             var statuses = await Task.WhenAll(targets.Select(t => t.Domain is null
                 ? Task.FromResult(t.Missing(DateTimeOffset.UtcNow))
-                : GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct))).ConfigureAwait(false);
+                : listings.TryGetValue(t.Node!, out var listing) && !listing.Active.Contains(t.Spec.Name)
+                    ? Task.FromResult(GuestReader.NotRunning(t.Spec.Name, t.Node!, "stopped", t.Readiness, DateTimeOffset.UtcNow))
+                    : GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct))).ConfigureAwait(false);
             // A console watch ends when its domain stops or leaves the specs; the next start is watched afresh.
             foreach (var key in _watchers.Keys.Where(k => !statuses.Any(s => s.Node == k.Node && s.Name == k.Name && s.State == "running")).ToList())
             {
@@ -60,6 +63,70 @@ public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
         finally
         {
             foreach (var t in targets) t.Domain?.Dispose();
+            foreach (var listing in listings.Values) listing.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// <see cref="GuestOperations.Find"/> from the nodes' listings (no lookup per domain); a node
+    /// that could not be listed is looked up domain by domain as before.
+    /// </summary>
+    private static GuestTarget Find(DomainSpec spec, IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyDictionary<string, NodeListing> listings,
+        IReadOnlyDictionary<string, string> errors)
+    {
+        var names = spec.Node is { } node ? [node] : sessions.Keys.Concat(errors.Keys).Order(StringComparer.Ordinal).ToList();
+        if (names.Any(n => sessions.ContainsKey(n) && !listings.ContainsKey(n))) return GuestOperations.Find(spec, sessions, errors);
+        foreach (var name in names)
+        {
+            if (listings.TryGetValue(name, out var listing) && listing.Take(spec.Name) is { } domain) return new GuestTarget(spec, name, domain);
+        }
+        var failed = names.FirstOrDefault(errors.ContainsKey);
+        return failed is null ? new GuestTarget(spec, spec.Node, null) : new GuestTarget(spec, failed, null, errors[failed]);
+    }
+
+    /// <summary>
+    /// One node's domains from two listings (all, and the active ones) instead of a lookup and a
+    /// state call per domain every round: at thousands of mostly stopped domains those calls were
+    /// the controller's whole idle CPU. A stopped domain's guest needs nothing more.
+    /// </summary>
+    private sealed class NodeListing : IDisposable
+    {
+        private readonly Dictionary<string, LibvirtDomain> _byName = new(StringComparer.Ordinal);
+
+        /// <summary>Names of the domains that were active (running or paused) when listed.</summary>
+        public HashSet<string> Active { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Lists every session's node; a node whose listing fails is left out (its domains are looked up one by one).</summary>
+        public static Dictionary<string, NodeListing> ReadAll(IReadOnlyDictionary<string, NodeSession> sessions)
+        {
+            var listings = new Dictionary<string, NodeListing>(StringComparer.Ordinal);
+            foreach (var (node, session) in sessions)
+            {
+                var listing = new NodeListing();
+                try
+                {
+                    foreach (var domain in session.Connection.ListAllDomains(DomainListFlags.Active))
+                    {
+                        using (domain) listing.Active.Add(domain.Name);
+                    }
+                    foreach (var domain in session.Connection.ListAllDomains()) listing._byName[domain.Name] = domain;
+                    listings[node] = listing;
+                }
+                catch (LibvirtException)
+                {
+                    listing.Dispose();
+                }
+            }
+            return listings;
+        }
+
+        /// <summary>The listed domain of that name, now the caller's to dispose; null when not listed.</summary>
+        public LibvirtDomain? Take(string name) => _byName.Remove(name, out var domain) ? domain : null;
+
+        public void Dispose()
+        {
+            foreach (var domain in _byName.Values) domain.Dispose();
+            _byName.Clear();
         }
     }
 

@@ -133,6 +133,11 @@ public sealed partial class NodeConnections
                 }
                 if (session is not null)
                 {
+                    // Before any pass reads through it: reuse counts only events seen since then.
+                    if (!session.WatchChanges())
+                    {
+                        System.Diagnostics.Trace.TraceWarning("lifecycle events of node {0} not watched: every pass reads every definition", Target.Name);
+                    }
                     IDisposable? subscription = null;
                     try
                     {

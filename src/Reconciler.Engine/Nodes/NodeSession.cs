@@ -122,14 +122,17 @@ internal sealed partial class NodeSession : IDisposable
     /// 2 + calls ÷ concurrency round trips after the open. An in-process driver's read is all CPU,
     /// so while several are read at once they share about two threads per core instead of taking
     /// <see cref="ReadParallelism"/> each.
+    /// With <paramref name="reuse"/>, a definition unchanged by libvirt's lifecycle events since the
+    /// last read is not fetched again (see NodeSession.Reuse.cs); without it every definition is fetched.
     /// </summary>
-    public LiveNode Read()
+    public LiveNode Read(bool reuse = false)
     {
-        if (!NodeConnections.IsInProcess(Target)) return ReadAll(Target.ReadConcurrency ?? DefaultRemoteReadConcurrency, remote: true);
+        reuse = MayReuse(reuse);
+        if (!NodeConnections.IsInProcess(Target)) return ReadAll(Target.ReadConcurrency ?? DefaultRemoteReadConcurrency, remote: true, reuse);
         var reading = Interlocked.Increment(ref s_readingInProcess);
         try
         {
-            return ReadAll(Math.Clamp(2 * Environment.ProcessorCount / reading, 1, ReadParallelism), remote: false);
+            return ReadAll(Math.Clamp(2 * Environment.ProcessorCount / reading, 1, ReadParallelism), remote: false, reuse);
         }
         finally
         {
@@ -137,7 +140,7 @@ internal sealed partial class NodeSession : IDisposable
         }
     }
 
-    private LiveNode ReadAll(int parallelism, bool remote)
+    private LiveNode ReadAll(int parallelism, bool remote, bool reuse)
     {
         // Remote: what does not depend on the domain listing goes out at once, beside it.
         var side = remote ? Task.Factory.StartNew(ReadNodeSide, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default) : null;
@@ -162,7 +165,7 @@ internal sealed partial class NodeSession : IDisposable
                 {
                     try
                     {
-                        read[i] = ReadDomain(listed[i], known[i]);
+                        read[i] = ReadDomain(listed[i], known[i], reuse);
                     }
                     catch (LibvirtNotFoundException)
                     {
@@ -262,7 +265,12 @@ internal sealed partial class NodeSession : IDisposable
     /// <param name="Running">Its parse.</param>
     /// <param name="FreeSlots">Its free hotplug slots.</param>
     /// <param name="ForeignXml">The definition's text when Reconciler does not own the domain (for adoption), else null.</param>
-    private sealed record Parsed(string ConfigDigest, ParsedDomain? Config, string? LiveDigest, DomainSpec? Running, int FreeSlots, string? ForeignXml);
+    /// <param name="Name">The domain's name when read.</param>
+    /// <param name="Changes">Lifecycle events seen for the domain before its texts were fetched (see NodeSession.Reuse.cs).</param>
+    /// <param name="RunState">Its run state when read.</param>
+    /// <param name="Persistent">Whether it was persistent when read.</param>
+    private sealed record Parsed(string ConfigDigest, ParsedDomain? Config, string? LiveDigest, DomainSpec? Running, int FreeSlots, string? ForeignXml,
+        string Name, long Changes, LiveRunState RunState, bool Persistent);
 
     /// <summary>
     /// Parses by domain UUID, so that a session kept open across passes (the controller's) fetches
@@ -272,14 +280,28 @@ internal sealed partial class NodeSession : IDisposable
     /// </summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Parsed> _parsed = new(StringComparer.Ordinal);
 
-    private LiveDomain ReadDomain(LibvirtDomain domain, Listed? known = null)
+    private LiveDomain ReadDomain(LibvirtDomain domain, Listed? known = null) => ReadDomain(domain, known, reuse: false);
+
+    private LiveDomain ReadDomain(LibvirtDomain domain, Listed? known, bool reuse)
     {
         var runState = known?.RunState ?? RunState(domain);
         var persistent = known?.Persistent ?? domain.IsPersistent;
         var autostart = persistent && (known?.Autostart ?? domain.Autostart);
         var uuid = domain.Uuid;
-        // The texts are hashed and parsed as the UTF-8 bytes libvirt returns, never decoded into strings.
+        var name = domain.Name;
+        // Counted before the fetch: an event during it makes the next reusing read fetch again.
+        var changes = ChangesOf(uuid);
         _parsed.TryGetValue(uuid, out var cached);
+        if (reuse && cached is not null && cached.Changes == changes && cached.RunState == runState && cached.Persistent == persistent && cached.Name == name)
+        {
+            return new LiveDomain(name, uuid, runState, autostart, persistent, cached.Config?.Owner, cached.Config?.Spec, cached.Running,
+                FingerprintOfDigest(cached.ConfigDigest, runState, autostart))
+            {
+                FreeHotplugSlots = cached.FreeSlots,
+                ForeignXml = cached.ForeignXml,
+            };
+        }
+        // The texts are hashed and parsed as the UTF-8 bytes libvirt returns, never decoded into strings.
         var (configDigest, config, reused, foreignXml) = domain.ReadXmlDesc(persistent ? DomainXmlFlags.Inactive : DomainXmlFlags.None, utf8 =>
         {
             var digest = Digest(utf8);
@@ -319,9 +341,9 @@ internal sealed partial class NodeSession : IDisposable
                 }
             });
         }
-        _parsed[uuid] = new Parsed(configDigest, config, liveDigest, running, freeSlots, foreignXml);
+        _parsed[uuid] = new Parsed(configDigest, config, liveDigest, running, freeSlots, foreignXml, name, changes, runState, persistent);
         var fingerprint = FingerprintOfDigest(configDigest, runState, autostart);
-        return new LiveDomain(domain.Name, uuid, runState, autostart, persistent, config?.Owner, config?.Spec, running, fingerprint)
+        return new LiveDomain(name, uuid, runState, autostart, persistent, config?.Owner, config?.Spec, running, fingerprint)
         {
             FreeHotplugSlots = freeSlots,
             ForeignXml = foreignXml,
@@ -361,5 +383,9 @@ internal sealed partial class NodeSession : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => Connection.Dispose();
+    public void Dispose()
+    {
+        DisposeWatch();
+        Connection.Dispose();
+    }
 }

@@ -21,6 +21,11 @@ public enum DriftMode
 /// <param name="SuspendReason">The reason held changes get when <paramref name="Suspend"/> is set (e.g. <c>NotLeader</c> for a standby replica).</param>
 /// <param name="MassPrune">The mass-removal guard (<see cref="PruneGuard"/>); null: <see cref="PruneLimits.Default"/>; <see cref="PruneLimits.Unlimited"/> once a person approved this revision's removals.</param>
 /// <param name="Settle">Set while the source has not settled: every removal waits (<see cref="ResourceOutcome.PrunePending"/>); null: removals may go ahead.</param>
+/// <param name="ReuseDefinitions">
+/// Whether the read may reuse a definition a long-lived connection read before and libvirt sent no
+/// lifecycle event for since (see NodeSession.Reuse.cs); false: every definition is fetched (the
+/// periodic resync, and every pass on connections opened for the pass).
+/// </param>
 public sealed record PassPolicy(
     DriftMode Drift,
     bool Suspend,
@@ -32,7 +37,8 @@ public sealed record PassPolicy(
     Disruption? MaxDisruption = Disruption.NextBoot,
     string SuspendReason = ReconcileReasons.Suspended,
     PruneLimits? MassPrune = null,
-    PruneSettle? Settle = null);
+    PruneSettle? Settle = null,
+    bool ReuseDefinitions = false);
 
 /// <summary>What a pass did (or did not do) to one resource.</summary>
 public enum ResourceOutcome

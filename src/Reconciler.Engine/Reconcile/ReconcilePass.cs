@@ -31,7 +31,7 @@ public static partial class ReconcilePass
         try
         {
             // Read: every node afresh; an unreadable node becomes an error node, the others go on.
-            var read = await ReadAsync(specs, nodes, sessions, errors, ct).ConfigureAwait(false);
+            var read = await ReadAsync(specs, nodes, sessions, errors, policy.ReuseDefinitions, ct).ConfigureAwait(false);
             // Plan: the changes from specs to what was read, with mass removals held by the prune guard
             // (and the snapshots of the domains it moves or prunes read, then planned again: SnapshotReads).
             var (plan, live) = PlanChanges(specs, read, nodes, policy, sessions);
@@ -79,9 +79,9 @@ public static partial class ReconcilePass
 
     /// <summary>Reads every node (and the hardware its desired domains need) in parallel; a node that could not be opened or read carries its error.</summary>
     private static async Task<LiveState> ReadAsync(SpecSet specs, IReadOnlyList<NodeTarget> nodes, Dictionary<string, NodeSession> sessions,
-        Dictionary<string, string> errors, CancellationToken ct)
+        Dictionary<string, string> errors, bool reuse, CancellationToken ct)
     {
-        var live = await Workspace.ReadAsync(nodes, sessions, errors, ct, desired: specs).ConfigureAwait(false);
+        var live = await Workspace.ReadAsync(nodes, sessions, errors, ct, desired: specs, reuse: reuse).ConfigureAwait(false);
         return Index(live);
     }
 
@@ -112,7 +112,19 @@ public static partial class ReconcilePass
         var touched = toApply.SelectMany(c => c.TouchedNodes()).ToHashSet(StringComparer.Ordinal);
         locks.ReleaseAllBut(nodes.Where(n => touched.Contains(n.Name)).Select(n => n.Uri));
         if (toApply.Count == 0 || ct.IsCancellationRequested) return null;
-        return new Applier(sessions, new ApplyOptions(policy.ShutdownTimeout, VerifyLive: false), progress)
-            .Apply(plan with { Changes = toApply }, ct);
+        try
+        {
+            return new Applier(sessions, new ApplyOptions(policy.ShutdownTimeout, VerifyLive: false), progress)
+                .Apply(plan with { Changes = toApply }, ct);
+        }
+        finally
+        {
+            // Not every change of ours sends a lifecycle event (a live vCPU or memory change, a
+            // hotplug): the next read fetches every domain this pass touched.
+            foreach (var group in toApply.OfType<DomainChange>().SelectMany(c => c.TouchedNodes().Select(n => (Node: n, c.Name))).GroupBy(x => x.Node, StringComparer.Ordinal))
+            {
+                if (sessions.TryGetValue(group.Key, out var session)) session.Forget(group.Select(x => x.Name).ToHashSet(StringComparer.Ordinal));
+            }
+        }
     }
 }

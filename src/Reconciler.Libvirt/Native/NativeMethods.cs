@@ -57,9 +57,14 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibC)]
     internal static partial int mallopt(int param, int value);
 
+    /// <summary>glibc's <c>malloc_trim</c>: hands free heap pages of every arena back to the system; 1 if any were.</summary>
+    [LibraryImport(LibC)]
+    internal static partial int malloc_trim(nuint pad);
+
     /// <summary>mallopt parameters (malloc.h).</summary>
     internal const int M_TRIM_THRESHOLD = -1;
     internal const int M_TOP_PAD = -2;
+    internal const int M_ARENA_MAX = -8;
 
     // ---- library / errors ------------------------------------------------------------------
 
