@@ -1,3 +1,4 @@
+using Reconciler.Core.Model;
 using System.Xml.Linq;
 using Reconciler.Engine.Apply;
 using Reconciler.Libvirt;
@@ -50,7 +51,7 @@ public sealed class ExternalSnapshotTests : IDisposable
         RealLibvirt.Cleanup(P);
     }
 
-    private void Write(string name, string image, string description = "snx test guest") => _dir.Write("vms.yaml", RealLibvirt.NodeSpec(domainType: "qemu") + $$"""
+    private void Write(string name, string image, string description = "snx test guest", string policy = "") => _dir.Write("vms.yaml", RealLibvirt.NodeSpec(domainType: "qemu") + $$"""
 
         ---
         apiVersion: reconciler/v1
@@ -64,6 +65,7 @@ public sealed class ExternalSnapshotTests : IDisposable
           graphics: {type: none}
           description: "{{description}}"
           disks: [{path: {{image}}}]
+        {{policy}}
           xml:
         {{TinyGuest.XmlPatches(Path.Combine(_work, name + ".log"), "    ")}}
         """);
@@ -198,6 +200,36 @@ public sealed class ExternalSnapshotTests : IDisposable
         domain.Create();
         Assert.Equal([image], ExternalSnapshots.Chain(domain, "vda"));
         Assert.Equal("running", Virsh("domstate", name));
+    }
+
+    [Fact]
+    public async Task Kind_external_through_reconcile_snapshot_keeps_snapshotsToKeep_by_merging_the_older_overlays_back()
+    {
+        var name = P + "keep";
+        var image = Image(_work);
+        Write(name, image, policy: "  snapshotsToKeep: 1\n  snapshots: {kind: external}");
+        var apply = await Cli.RunAsync("apply", _dir.Path, "-y");
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        var id = Virsh("domid", name);
+
+        for (var i = 0; i < 3; i++)
+        {
+            var taken = await Cli.RunAsync("snapshot", name, _dir.Path, "--label", $"take {i + 1}");
+            Assert.True(taken.ExitCode == 0, taken.ToString());
+        }
+
+        // One kept (the newest, external), the two older merged back: the chain is one overlay over the spec's file.
+        using var conn = RealLibvirt.Connect();
+        using var domain = conn.LookupDomainByName(name)!;
+        var kept = Assert.Single(Snapshots.Read(domain));
+        Assert.Equal(SnapshotKind.External, kept.Kind);
+        Assert.Equal("take 3", kept.Label);
+        Assert.Equal([image + "." + kept.Name, image], ExternalSnapshots.Chain(domain, "vda"));
+        Assert.Single(Directory.GetFiles(_work), f => f.StartsWith(image + ".", StringComparison.Ordinal));
+        Assert.Equal(id, Virsh("domid", name));
+        await AssertPlanEmpty("after three snapshots kept to one");
+        var listed = await Cli.RunAsync("snapshots", _dir.Path);
+        Assert.True(listed.ExitCode == 0 && listed.Out.Contains(kept.Name, StringComparison.Ordinal), listed.ToString());
     }
 
     [Fact]

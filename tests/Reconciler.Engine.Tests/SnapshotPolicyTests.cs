@@ -128,11 +128,22 @@ public sealed class SnapshotPolicyTests
     }
 
     [Fact]
-    public void External_kind_has_no_mechanics_in_this_build()
+    public void Each_kind_has_its_mechanics()
     {
-        var e = Assert.Throws<NotSupportedException>(() => Snapshots.For(SnapshotKind.External));
-        Assert.Equal("kind: external is not supported yet", e.Message);
+        Assert.Same(ExternalSnapshotMechanics.Instance, Snapshots.For(SnapshotKind.External));
         Assert.Same(InternalSnapshots.Instance, Snapshots.For(SnapshotKind.Internal));
+    }
+
+    [Fact]
+    public void A_name_freed_by_a_prune_in_the_same_second_is_not_reused_so_the_newest_still_sorts_last()
+    {
+        const string Stem = "reconciler-20261203T120000Z";
+
+        Assert.Equal(Stem, Snapshots.UniqueName(["users-own"], Noon));
+        Assert.Equal(Stem + "-2", Snapshots.UniqueName([Stem], Noon));
+        // The first of the second was pruned: the next is -3, not the stem again (which would sort first and be pruned itself).
+        Assert.Equal(Stem + "-3", Snapshots.UniqueName([Stem + "-2"], Noon));
+        Assert.Equal(Stem + "-11", Snapshots.UniqueName([Stem + "-10", Stem + "-9"], Noon));
     }
 
     [Fact]

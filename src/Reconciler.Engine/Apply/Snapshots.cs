@@ -202,13 +202,16 @@ public static partial class Snapshots
         return new SnapshotTaken(name, quiesced, null, quiesceError, pruned) { Kept = kept };
     }
 
-    /// <summary>The name for a snapshot taken at <paramref name="now"/> that none of <paramref name="existing"/> has.</summary>
+    /// <summary>
+    /// The name for a snapshot taken at <paramref name="now"/> that none of <paramref name="existing"/> has,
+    /// and that sorts after every one of them taken in the same second: the suffix is one past the highest
+    /// there (a name freed by a prune is not reused, or the newest would sort as the oldest and be pruned).
+    /// </summary>
     public static string UniqueName(IReadOnlyCollection<string> existing, DateTimeOffset now)
     {
         var stem = Prefix + now.UtcDateTime.ToString(StampFormat, CultureInfo.InvariantCulture);
-        var name = stem;
-        for (var n = 2; existing.Contains(name); n++) name = $"{stem}-{n}";
-        return name;
+        var highest = existing.Where(n => n == stem || n.StartsWith(stem + "-", StringComparison.Ordinal)).Select(Sequence).DefaultIfEmpty(0).Max();
+        return highest == 0 ? stem : $"{stem}-{highest + 1}";
     }
 
     /// <summary>The description that records a snapshot's origin (read back by <see cref="Read"/>).</summary>
