@@ -131,6 +131,53 @@ internal sealed class PrivateLibvirtd : IDisposable
         }
     }
 
+    /// <summary>The status file libvirt keeps for an active domain (run/qemu/NAME.xml of this daemon's state directory).</summary>
+    public string StatusFile(string domain) => Path.Combine(_dir, "run", "qemu", domain + ".xml");
+
+    /// <summary>libvirtd's pid while it runs (from its pid file), or null.</summary>
+    public int? DaemonPid
+    {
+        get
+        {
+            try
+            {
+                var file = Path.Combine(_dir, "libvirtd.pid");
+                return File.Exists(file) && int.TryParse(File.ReadAllText(file).Trim(), out var pid) && pid > 0 ? pid : null;
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Stops libvirtd and virtlogd the way a service manager does (SIGTERM) and waits until libvirtd has exited.</summary>
+    public void Stop()
+    {
+        var pid = DaemonPid;
+        Sh($"kill $(cat {_dir}/libvirtd.pid 2>/dev/null) 2>/dev/null || true; kill $(cat {_dir}/virtlogd.pid 2>/dev/null) 2>/dev/null || true");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (pid is { } p && Alive(p) && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(100);
+        }
+        Sh($"rm -f {_dir}/libvirtd.pid {_dir}/virtlogd.pid {_dir}/run/libvirt-sock");
+    }
+
+    /// <summary>True while the process exists and is not a zombie (nothing here need reap a daemonised libvirtd).</summary>
+    private static bool Alive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() is not 'Z' and not 'X';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Sends a signal (a name kill(1) knows: STOP, CONT) to a process of this daemon's, e.g. a domain's QEMU.</summary>
     public static void Signal(int pid, string signal) => Sh($"kill -{signal} {pid}");
 

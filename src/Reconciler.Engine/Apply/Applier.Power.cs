@@ -55,7 +55,8 @@ internal sealed partial class Applier
             {
                 var message = $"domain {domain.Name} never booted (paused, starting up: a start cut by a libvirtd crash) and libvirt refuses to destroy it too ({e.Message}): "
                     + "libvirt keeps the cut start's job on it, across daemon restarts, when the crash came before it had recorded QEMU's pid. No guest is at stake; "
-                    + "Reconciler cannot clear it through libvirt: it needs a person on the node";
+                    + "Reconciler cannot clear it through libvirt: it needs a person on the node, to stop libvirtd, remove the domain's status file "
+                    + $"(/run/libvirt/qemu/{domain.Name}.xml for qemu:///system) and start libvirtd again (README, Faults and soak)";
                 HeldStarts[uuid] = message;
                 throw new ApplyStepException(message);
             }
