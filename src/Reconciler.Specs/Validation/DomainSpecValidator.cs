@@ -1,12 +1,9 @@
+using FluentValidation;
 using System.Net;
 using System.Xml;
 using System.Xml.XPath;
-using FluentValidation;
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
 using Reconciler.Specs.Kinds;
 using Reconciler.Specs.Parsing;
-using static Reconciler.Specs.DiagnosticCodes;
 
 namespace Reconciler.Specs.Validation;
 

@@ -1,7 +1,5 @@
 using FluentValidation;
 using FluentValidation.Results;
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
 
 namespace Reconciler.Specs.Validation;
 

@@ -1,8 +1,5 @@
 using FluentValidation;
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
 using Reconciler.Specs.Kinds;
-using static Reconciler.Specs.DiagnosticCodes;
 
 namespace Reconciler.Specs.Validation;
 
