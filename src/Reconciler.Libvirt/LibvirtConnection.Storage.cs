@@ -6,21 +6,14 @@ public sealed partial class LibvirtConnection
 {
     /// <summary>All storage pools, active and inactive (<c>virConnectListAllStoragePools</c>).</summary>
     /// <returns>The pools; the caller disposes each.</returns>
-    public IReadOnlyList<LibvirtStoragePool> ListAllStoragePools()
-    {
-        var n = Interop.Check(NativeMethods.virConnectListAllStoragePools(Handle, out var array, 0), "virConnectListAllStoragePools");
-        return Interop.TakeObjectArray(array, n, p => new StoragePoolHandle(p), h => new LibvirtStoragePool(this, h));
-    }
+    public IReadOnlyList<LibvirtStoragePool> ListAllStoragePools() =>
+        Interop.ListAll(NativeMethods.virConnectListAllStoragePools, Handle, 0, "virConnectListAllStoragePools", (StoragePoolHandle h) => new LibvirtStoragePool(this, h));
 
     /// <summary>The pool with this name (<c>virStoragePoolLookupByName</c>), or null if there is none.</summary>
     /// <param name="name">Pool name.</param>
     /// <returns>The pool or null.</returns>
-    public LibvirtStoragePool? LookupStoragePoolByName(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        var h = Interop.CheckOrNull(NativeMethods.virStoragePoolLookupByName(Handle, name), "virStoragePoolLookupByName");
-        return h is null ? null : new LibvirtStoragePool(this, h);
-    }
+    public LibvirtStoragePool? LookupStoragePoolByName(string name) =>
+        Interop.Lookup(NativeMethods.virStoragePoolLookupByName, Handle, name, "virStoragePoolLookupByName", h => new LibvirtStoragePool(this, h));
 
     /// <summary>Defines (or redefines) a persistent storage pool (<c>virStoragePoolDefineXML</c>); it is neither built nor started.</summary>
     /// <param name="xml">The pool XML.</param>

@@ -25,12 +25,12 @@ public sealed partial class LibvirtDomain
     /// <returns>The names.</returns>
     public IReadOnlyList<string> ListSnapshotNames()
     {
-        var n = Interop.Check(NativeMethods.virDomainListAllSnapshots(Handle, out var array, 0), "virDomainListAllSnapshots");
-        return Interop.TakeObjectArray(
-            array,
-            n,
-            p => new DomainSnapshotHandle(p),
-            h =>
+        return Interop.ListAll(
+            NativeMethods.virDomainListAllSnapshots,
+            Handle,
+            0,
+            "virDomainListAllSnapshots",
+            (DomainSnapshotHandle h) =>
             {
                 using (h)
                 {
