@@ -1,9 +1,7 @@
-using FluentValidation;
 using System.Net;
 using System.Xml;
 using System.Xml.XPath;
-using Reconciler.Specs.Kinds;
-using Reconciler.Specs.Parsing;
+using FluentValidation;
 
 namespace Reconciler.Specs.Validation;
 

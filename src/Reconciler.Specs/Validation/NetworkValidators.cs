@@ -1,5 +1,4 @@
 using FluentValidation;
-using Reconciler.Specs.Kinds;
 
 namespace Reconciler.Specs.Validation;
 
@@ -15,11 +14,7 @@ public sealed class NetworkSpecValidator : AbstractValidator<NetworkSpec>
     {
         RuleFor(n => n).Custom((n, ctx) =>
         {
-            Failures.CheckMeta(n.Meta, ctx);
-            if (!Regexes.Token.IsMatch(n.Name))
-            {
-                Failures.Add(ctx, InvalidName, "metadata.name", $"'{Failures.Printable(n.Name)}' is not a valid network name", "letters, digits and _ . - only (no '+')");
-            }
+            StorageRules.CheckMetaAndName(n.Meta, "network", ctx);
             StorageRules.CheckNode(n.Node, nodeNames ?? [], ctx);
             if (n.Bridge is not null && !Regexes.Bridge.IsMatch(n.Bridge))
             {

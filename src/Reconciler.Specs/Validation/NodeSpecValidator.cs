@@ -1,5 +1,4 @@
 using FluentValidation;
-using Reconciler.Specs.Kinds;
 
 namespace Reconciler.Specs.Validation;
 

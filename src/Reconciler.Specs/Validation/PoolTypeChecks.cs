@@ -1,5 +1,4 @@
 using Reconciler.Core.Diagnostics;
-using Reconciler.Specs.Kinds;
 
 namespace Reconciler.Specs.Validation;
 
