@@ -26,11 +26,6 @@ public sealed partial class LibvirtConnection
     /// <param name="validate">Validate against libvirt's RNG schema first (<c>VIR_NETWORK_DEFINE_VALIDATE</c>).</param>
     /// <returns>The defined network.</returns>
     /// <exception cref="LibvirtInvalidXmlException">The XML is malformed, schema-invalid or unsupported.</exception>
-    public LibvirtNetwork DefineNetwork(string xml, bool validate = true)
-    {
-        ArgumentNullException.ThrowIfNull(xml);
-        var flags = validate ? NativeMethods.VIR_NETWORK_DEFINE_VALIDATE : 0u;
-        var h = Interop.Check(NativeMethods.virNetworkDefineXMLFlags(Handle, xml, flags), "virNetworkDefineXMLFlags");
-        return new LibvirtNetwork(this, h);
-    }
+    public LibvirtNetwork DefineNetwork(string xml, bool validate = true) =>
+        Interop.Define(NativeMethods.virNetworkDefineXMLFlags, Handle, xml, validate ? NativeMethods.VIR_NETWORK_DEFINE_VALIDATE : 0u, "virNetworkDefineXMLFlags", h => new LibvirtNetwork(this, h));
 }

@@ -13,9 +13,6 @@ public sealed partial class LibvirtConnection
     /// <summary>Defines (or redefines) a secret (<c>virSecretDefineXML</c>); its value is set separately.</summary>
     /// <param name="xml">The secret XML.</param>
     /// <returns>The secret.</returns>
-    public LibvirtSecret DefineSecret(string xml)
-    {
-        ArgumentNullException.ThrowIfNull(xml);
-        return new LibvirtSecret(Interop.Check(NativeMethods.virSecretDefineXML(Handle, xml, 0), "virSecretDefineXML"));
-    }
+    public LibvirtSecret DefineSecret(string xml) =>
+        Interop.Define(NativeMethods.virSecretDefineXML, Handle, xml, 0, "virSecretDefineXML", h => new LibvirtSecret(h));
 }

@@ -20,11 +20,6 @@ public sealed partial class LibvirtConnection
     /// <param name="validate">Validate against libvirt's RNG schema first (<c>VIR_STORAGE_POOL_DEFINE_VALIDATE</c>).</param>
     /// <returns>The defined pool.</returns>
     /// <exception cref="LibvirtInvalidXmlException">The XML is malformed, schema-invalid or unsupported.</exception>
-    public LibvirtStoragePool DefineStoragePool(string xml, bool validate = true)
-    {
-        ArgumentNullException.ThrowIfNull(xml);
-        var flags = validate ? NativeMethods.VIR_STORAGE_POOL_DEFINE_VALIDATE : 0u;
-        var h = Interop.Check(NativeMethods.virStoragePoolDefineXML(Handle, xml, flags), "virStoragePoolDefineXML");
-        return new LibvirtStoragePool(this, h);
-    }
+    public LibvirtStoragePool DefineStoragePool(string xml, bool validate = true) =>
+        Interop.Define(NativeMethods.virStoragePoolDefineXML, Handle, xml, validate ? NativeMethods.VIR_STORAGE_POOL_DEFINE_VALIDATE : 0u, "virStoragePoolDefineXML", h => new LibvirtStoragePool(this, h));
 }

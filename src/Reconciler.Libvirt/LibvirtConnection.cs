@@ -162,13 +162,8 @@ public sealed unsafe partial class LibvirtConnection : IDisposable
     /// <param name="validate">Validate against libvirt's RNG schema first (<c>VIR_DOMAIN_DEFINE_VALIDATE</c>).</param>
     /// <returns>The defined domain.</returns>
     /// <exception cref="LibvirtInvalidXmlException">The XML is malformed, schema-invalid or unsupported.</exception>
-    public LibvirtDomain DefineDomain(string xml, bool validate = true)
-    {
-        ArgumentNullException.ThrowIfNull(xml);
-        var flags = validate ? NativeMethods.VIR_DOMAIN_DEFINE_VALIDATE : 0u;
-        var h = Interop.Check(NativeMethods.virDomainDefineXMLFlags(Handle, xml, flags), "virDomainDefineXMLFlags");
-        return new LibvirtDomain(this, h);
-    }
+    public LibvirtDomain DefineDomain(string xml, bool validate = true) =>
+        Interop.Define(NativeMethods.virDomainDefineXMLFlags, Handle, xml, validate ? NativeMethods.VIR_DOMAIN_DEFINE_VALIDATE : 0u, "virDomainDefineXMLFlags", h => new LibvirtDomain(this, h));
 
     /// <summary>Drops this connection's reference (<c>virConnectClose</c>).</summary>
     public void Dispose() => Handle.Dispose();

@@ -60,12 +60,8 @@ public sealed unsafe class LibvirtStoragePool : LibvirtPersistentObject
     /// <param name="xml">The volume XML.</param>
     /// <param name="flags">Preallocation, validation...</param>
     /// <returns>The new volume.</returns>
-    public LibvirtStorageVolume CreateVolume(string xml, StorageVolumeCreateFlags flags = StorageVolumeCreateFlags.None)
-    {
-        ArgumentNullException.ThrowIfNull(xml);
-        var h = Interop.Check(NativeMethods.virStorageVolCreateXML(_handle, xml, (uint)flags), "virStorageVolCreateXML");
-        return new LibvirtStorageVolume(Connection, h);
-    }
+    public LibvirtStorageVolume CreateVolume(string xml, StorageVolumeCreateFlags flags = StorageVolumeCreateFlags.None) =>
+        Interop.Define(NativeMethods.virStorageVolCreateXML, _handle, xml, (uint)flags, "virStorageVolCreateXML", h => new LibvirtStorageVolume(Connection, h));
 
     /// <summary>Creates a volume as a copy of another one, possibly from another pool (<c>virStorageVolCreateXMLFrom</c>).</summary>
     /// <param name="xml">The new volume's XML.</param>

@@ -190,6 +190,24 @@ internal static unsafe class Interop
         return CheckOrNull(lookup(owner, key), function) is { } h ? wrap(h) : null;
     }
 
+    /// <summary>
+    /// The object a <c>vir*DefineXML*</c> or <c>vir*CreateXML</c> call of <paramref name="owner"/> makes
+    /// from <paramref name="xml"/>, handed to <paramref name="wrap"/>; throws the mapped exception when it fails.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="xml"/> is null (every caller's argument is named xml too).</exception>
+    internal static T Define<TOwner, THandle, T>(
+        Func<TOwner, string, uint, THandle> define,
+        TOwner owner,
+        string xml,
+        uint flags,
+        string function,
+        Func<THandle, T> wrap)
+        where THandle : SafeHandle
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        return wrap(Check(define(owner, xml, flags), function));
+    }
+
     /// <summary>Reads a NUL-terminated UUID buffer filled by a <c>vir*GetUUIDString</c> call.</summary>
     internal static string UuidFromBuffer(int rc, byte* buf, string function)
     {
