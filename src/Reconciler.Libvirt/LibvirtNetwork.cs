@@ -1,5 +1,3 @@
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 /// <summary>A libvirt virtual network (<c>virNetworkPtr</c>). Disposing drops the reference only.</summary>

@@ -1,5 +1,3 @@
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 /// <summary>Which node devices <see cref="LibvirtConnection.ListAllNodeDevices"/> lists (<c>virConnectListAllNodeDevicesFlags</c>); none: all.</summary>

@@ -1,9 +1,7 @@
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 /// <summary>A libvirt storage pool (<c>virStoragePoolPtr</c>). Disposing drops the reference only.</summary>
-public sealed unsafe class LibvirtStoragePool : LibvirtPersistentObject
+public sealed class LibvirtStoragePool : LibvirtPersistentObject
 {
     private readonly StoragePoolHandle _handle;
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Reconciler.Libvirt.Native;
 
 namespace Reconciler.Libvirt;
 
