@@ -1,5 +1,3 @@
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 /// <summary>How a CPU definition compares with what the hypervisor can give (<c>virCPUCompareResult</c>).</summary>

@@ -1,5 +1,3 @@
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 public sealed partial class LibvirtConnection
@@ -7,21 +5,14 @@ public sealed partial class LibvirtConnection
     /// <summary>The host devices libvirt knows, of the capabilities in <paramref name="flags"/> (<c>virConnectListAllNodeDevices</c>).</summary>
     /// <param name="flags">Which capabilities; <see cref="NodeDeviceListFlags.All"/> for every device.</param>
     /// <returns>The devices; the caller disposes each.</returns>
-    public IReadOnlyList<LibvirtNodeDevice> ListAllNodeDevices(NodeDeviceListFlags flags = NodeDeviceListFlags.All)
-    {
-        var n = Interop.Check(NativeMethods.virConnectListAllNodeDevices(Handle, out var array, (uint)flags), "virConnectListAllNodeDevices");
-        return Interop.TakeObjectArray(array, n, p => new NodeDeviceHandle(p), h => new LibvirtNodeDevice(this, h));
-    }
+    public IReadOnlyList<LibvirtNodeDevice> ListAllNodeDevices(NodeDeviceListFlags flags = NodeDeviceListFlags.All) =>
+        Interop.ListAll(NativeMethods.virConnectListAllNodeDevices, Handle, (uint)flags, "virConnectListAllNodeDevices", (NodeDeviceHandle h) => new LibvirtNodeDevice(this, h));
 
     /// <summary>The device with this name (<c>virNodeDeviceLookupByName</c>), or null if there is none.</summary>
     /// <param name="name">The device's name, e.g. <c>pci_0000_00_03_0</c>.</param>
     /// <returns>The device or null.</returns>
-    public LibvirtNodeDevice? LookupNodeDeviceByName(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        var h = Interop.CheckOrNull(NativeMethods.virNodeDeviceLookupByName(Handle, name), "virNodeDeviceLookupByName");
-        return h is null ? null : new LibvirtNodeDevice(this, h);
-    }
+    public LibvirtNodeDevice? LookupNodeDeviceByName(string name) =>
+        Interop.Lookup(NativeMethods.virNodeDeviceLookupByName, Handle, name, "virNodeDeviceLookupByName", h => new LibvirtNodeDevice(this, h));
 }
 
 public sealed partial class LibvirtConnection
@@ -33,8 +24,7 @@ public sealed partial class LibvirtConnection
     /// <returns>The names, sorted.</returns>
     public IReadOnlyList<string> ListAllInterfaceNames()
     {
-        var n = Interop.Check(NativeMethods.virConnectListAllInterfaces(Handle, out var array, 0), "virConnectListAllInterfaces");
-        var handles = Interop.TakeObjectArray(array, n, p => new InterfaceHandle(p), h => h);
+        var handles = Interop.ListAll(NativeMethods.virConnectListAllInterfaces, Handle, 0, "virConnectListAllInterfaces", (InterfaceHandle h) => h);
         try
         {
             return handles.Select(h => Interop.PeekStringOrThrow(NativeMethods.virInterfaceGetName(h), "virInterfaceGetName")).Order(StringComparer.Ordinal).ToList();

@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 /// <summary>
@@ -141,45 +138,29 @@ public sealed unsafe partial class LibvirtConnection : IDisposable
     /// <summary>All domains, optionally filtered (<c>virConnectListAllDomains</c>).</summary>
     /// <param name="flags">Filters; <see cref="DomainListFlags.None"/> lists every domain.</param>
     /// <returns>The domains; the caller disposes each.</returns>
-    public IReadOnlyList<LibvirtDomain> ListAllDomains(DomainListFlags flags = DomainListFlags.None)
-    {
-        var n = Interop.Check(NativeMethods.virConnectListAllDomains(Handle, out var array, (uint)flags), "virConnectListAllDomains");
-        return Interop.TakeObjectArray(array, n, p => new DomainHandle(p), h => new LibvirtDomain(this, h));
-    }
+    public IReadOnlyList<LibvirtDomain> ListAllDomains(DomainListFlags flags = DomainListFlags.None) =>
+        Interop.ListAll(NativeMethods.virConnectListAllDomains, Handle, (uint)flags, "virConnectListAllDomains", (DomainHandle h) => new LibvirtDomain(this, h));
 
     /// <summary>The domain with this name (<c>virDomainLookupByName</c>), or null if there is none.</summary>
     /// <param name="name">Domain name.</param>
     /// <returns>The domain or null.</returns>
-    public LibvirtDomain? LookupDomainByName(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        var h = Interop.CheckOrNull(NativeMethods.virDomainLookupByName(Handle, name), "virDomainLookupByName");
-        return h is null ? null : new LibvirtDomain(this, h);
-    }
+    public LibvirtDomain? LookupDomainByName(string name) =>
+        Interop.Lookup(NativeMethods.virDomainLookupByName, Handle, name, "virDomainLookupByName", h => new LibvirtDomain(this, h));
 
     /// <summary>The domain with this UUID (<c>virDomainLookupByUUIDString</c>), or null if there is none.</summary>
     /// <param name="uuid">UUID in string form.</param>
     /// <returns>The domain or null.</returns>
     /// <exception cref="LibvirtInvalidArgumentException"><paramref name="uuid"/> is not a UUID.</exception>
-    public LibvirtDomain? LookupDomainByUuid(string uuid)
-    {
-        ArgumentNullException.ThrowIfNull(uuid);
-        var h = Interop.CheckOrNull(NativeMethods.virDomainLookupByUUIDString(Handle, uuid), "virDomainLookupByUUIDString");
-        return h is null ? null : new LibvirtDomain(this, h);
-    }
+    public LibvirtDomain? LookupDomainByUuid(string uuid) =>
+        Interop.Lookup(NativeMethods.virDomainLookupByUUIDString, Handle, uuid, "virDomainLookupByUUIDString", h => new LibvirtDomain(this, h));
 
     /// <summary>Defines (or redefines) a persistent domain (<c>virDomainDefineXMLFlags</c>).</summary>
     /// <param name="xml">The domain XML.</param>
     /// <param name="validate">Validate against libvirt's RNG schema first (<c>VIR_DOMAIN_DEFINE_VALIDATE</c>).</param>
     /// <returns>The defined domain.</returns>
     /// <exception cref="LibvirtInvalidXmlException">The XML is malformed, schema-invalid or unsupported.</exception>
-    public LibvirtDomain DefineDomain(string xml, bool validate = true)
-    {
-        ArgumentNullException.ThrowIfNull(xml);
-        var flags = validate ? NativeMethods.VIR_DOMAIN_DEFINE_VALIDATE : 0u;
-        var h = Interop.Check(NativeMethods.virDomainDefineXMLFlags(Handle, xml, flags), "virDomainDefineXMLFlags");
-        return new LibvirtDomain(this, h);
-    }
+    public LibvirtDomain DefineDomain(string xml, bool validate = true) =>
+        Interop.Define(NativeMethods.virDomainDefineXMLFlags, Handle, xml, validate ? NativeMethods.VIR_DOMAIN_DEFINE_VALIDATE : 0u, "virDomainDefineXMLFlags", h => new LibvirtDomain(this, h));
 
     /// <summary>Drops this connection's reference (<c>virConnectClose</c>).</summary>
     public void Dispose() => Handle.Dispose();

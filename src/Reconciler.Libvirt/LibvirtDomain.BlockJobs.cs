@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 public sealed partial class LibvirtDomain

@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 // What libvirt can tell about the guest inside the domain. Every call may take as long as libvirt

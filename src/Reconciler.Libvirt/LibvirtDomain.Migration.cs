@@ -1,5 +1,3 @@
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 /// <summary>The progress of a domain's current job (<c>virDomainGetJobStats</c>), in libvirt's units.</summary>

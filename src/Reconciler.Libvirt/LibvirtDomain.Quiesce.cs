@@ -1,5 +1,3 @@
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 // A snapshot's XML, and the guest agent's filesystem freeze. Freeze and thaw go through the guest

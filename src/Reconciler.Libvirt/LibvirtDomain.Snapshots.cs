@@ -1,5 +1,3 @@
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 public sealed partial class LibvirtDomain
@@ -25,12 +23,12 @@ public sealed partial class LibvirtDomain
     /// <returns>The names.</returns>
     public IReadOnlyList<string> ListSnapshotNames()
     {
-        var n = Interop.Check(NativeMethods.virDomainListAllSnapshots(Handle, out var array, 0), "virDomainListAllSnapshots");
-        return Interop.TakeObjectArray(
-            array,
-            n,
-            p => new DomainSnapshotHandle(p),
-            h =>
+        return Interop.ListAll(
+            NativeMethods.virDomainListAllSnapshots,
+            Handle,
+            0,
+            "virDomainListAllSnapshots",
+            (DomainSnapshotHandle h) =>
             {
                 using (h)
                 {

@@ -1,55 +1,15 @@
-using System.Runtime.InteropServices;
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 /// <summary>
 /// A libvirt domain (<c>virDomainPtr</c>). Thread-safe as far as libvirt is; disposing drops the
 /// reference (<c>virDomainFree</c>), it does not touch the VM.
 /// </summary>
-public sealed unsafe partial class LibvirtDomain : IDisposable
+public sealed unsafe partial class LibvirtDomain : LibvirtPersistentObject
 {
     private readonly DomainHandle _handle;
 
     internal LibvirtDomain(LibvirtConnection connection, DomainHandle handle)
-    {
-        Connection = connection;
-        _handle = handle;
-    }
-
-    /// <summary>The connection this domain was obtained from.</summary>
-    public LibvirtConnection Connection { get; }
-
-    /// <summary>The domain's name (<c>virDomainGetName</c>).</summary>
-    public string Name => Interop.PeekStringOrThrow(NativeMethods.virDomainGetName(_handle), "virDomainGetName");
-
-    /// <summary>The domain's UUID in string form (<c>virDomainGetUUIDString</c>).</summary>
-    public string Uuid
-    {
-        get
-        {
-            var buf = stackalloc byte[NativeMethods.UuidStringBufLen];
-            return Interop.UuidFromBuffer(NativeMethods.virDomainGetUUIDString(_handle, buf), buf, "virDomainGetUUIDString");
-        }
-    }
-
-    /// <summary>True if the domain runs (or is paused) (<c>virDomainIsActive</c>).</summary>
-    public bool IsActive => Interop.Check(NativeMethods.virDomainIsActive(_handle), "virDomainIsActive") == 1;
-
-    /// <summary>True if the domain has a persistent definition (<c>virDomainIsPersistent</c>).</summary>
-    public bool IsPersistent => Interop.Check(NativeMethods.virDomainIsPersistent(_handle), "virDomainIsPersistent") == 1;
-
-    /// <summary>Whether the domain starts with the host (<c>virDomainGetAutostart</c>/<c>virDomainSetAutostart</c>).</summary>
-    public bool Autostart
-    {
-        get
-        {
-            Interop.Check(NativeMethods.virDomainGetAutostart(_handle, out var v), "virDomainGetAutostart");
-            return v != 0;
-        }
-
-        set => Interop.Check(NativeMethods.virDomainSetAutostart(_handle, value ? 1 : 0), "virDomainSetAutostart");
-    }
+        : base(connection, handle, PersistentCalls.Domain) => _handle = handle;
 
     internal DomainHandle Handle => _handle;
 
@@ -263,9 +223,6 @@ public sealed unsafe partial class LibvirtDomain : IDisposable
         ArgumentNullException.ThrowIfNull(disk);
         Interop.Check(NativeMethods.virDomainBlockResize(_handle, disk, bytes, NativeMethods.VIR_DOMAIN_BLOCK_RESIZE_BYTES), "virDomainBlockResize");
     }
-
-    /// <summary>Drops the reference (<c>virDomainFree</c>).</summary>
-    public void Dispose() => _handle.Dispose();
 }
 
 /// <summary>Reads a text given as UTF-8 bytes that are valid only during the call.</summary>

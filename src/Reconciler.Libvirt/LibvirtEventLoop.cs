@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Reconciler.Libvirt.Native;
 
 namespace Reconciler.Libvirt;
 

@@ -1,54 +1,15 @@
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 /// <summary>A libvirt virtual network (<c>virNetworkPtr</c>). Disposing drops the reference only.</summary>
-public sealed unsafe class LibvirtNetwork : IDisposable
+public sealed unsafe class LibvirtNetwork : LibvirtPersistentObject
 {
     private readonly NetworkHandle _handle;
 
     internal LibvirtNetwork(LibvirtConnection connection, NetworkHandle handle)
-    {
-        Connection = connection;
-        _handle = handle;
-    }
-
-    /// <summary>The connection this network was obtained from.</summary>
-    public LibvirtConnection Connection { get; }
-
-    /// <summary>The network's name (<c>virNetworkGetName</c>).</summary>
-    public string Name => Interop.PeekStringOrThrow(NativeMethods.virNetworkGetName(_handle), "virNetworkGetName");
-
-    /// <summary>The network's UUID in string form (<c>virNetworkGetUUIDString</c>).</summary>
-    public string Uuid
-    {
-        get
-        {
-            var buf = stackalloc byte[NativeMethods.UuidStringBufLen];
-            return Interop.UuidFromBuffer(NativeMethods.virNetworkGetUUIDString(_handle, buf), buf, "virNetworkGetUUIDString");
-        }
-    }
+        : base(connection, handle, PersistentCalls.Network) => _handle = handle;
 
     /// <summary>The bridge device name (<c>virNetworkGetBridgeName</c>).</summary>
     public string BridgeName => Interop.TakeStringOrThrow(NativeMethods.virNetworkGetBridgeName(_handle), "virNetworkGetBridgeName");
-
-    /// <summary>True if the network is running (<c>virNetworkIsActive</c>).</summary>
-    public bool IsActive => Interop.Check(NativeMethods.virNetworkIsActive(_handle), "virNetworkIsActive") == 1;
-
-    /// <summary>True if the network has a persistent definition (<c>virNetworkIsPersistent</c>).</summary>
-    public bool IsPersistent => Interop.Check(NativeMethods.virNetworkIsPersistent(_handle), "virNetworkIsPersistent") == 1;
-
-    /// <summary>Whether the network starts with the host (<c>virNetworkGetAutostart</c>/<c>virNetworkSetAutostart</c>).</summary>
-    public bool Autostart
-    {
-        get
-        {
-            Interop.Check(NativeMethods.virNetworkGetAutostart(_handle, out var v), "virNetworkGetAutostart");
-            return v != 0;
-        }
-
-        set => Interop.Check(NativeMethods.virNetworkSetAutostart(_handle, value ? 1 : 0), "virNetworkSetAutostart");
-    }
 
     /// <summary>The network XML (<c>virNetworkGetXMLDesc</c>).</summary>
     /// <param name="inactive">The persistent definition rather than the live one (<c>VIR_NETWORK_XML_INACTIVE</c>).</param>
@@ -120,7 +81,4 @@ public sealed unsafe class LibvirtNetwork : IDisposable
 
         return result;
     }
-
-    /// <summary>Drops the reference (<c>virNetworkFree</c>).</summary>
-    public void Dispose() => _handle.Dispose();
 }

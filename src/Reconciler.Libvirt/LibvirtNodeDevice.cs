@@ -1,5 +1,3 @@
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 /// <summary>Which node devices <see cref="LibvirtConnection.ListAllNodeDevices"/> lists (<c>virConnectListAllNodeDevicesFlags</c>); none: all.</summary>
@@ -31,18 +29,12 @@ public enum NodeDeviceListFlags : uint
 }
 
 /// <summary>A host device libvirt knows (<c>virNodeDevicePtr</c>). Disposing drops the reference only.</summary>
-public sealed class LibvirtNodeDevice : IDisposable
+public sealed class LibvirtNodeDevice : LibvirtObject
 {
     private readonly NodeDeviceHandle _handle;
 
     internal LibvirtNodeDevice(LibvirtConnection connection, NodeDeviceHandle handle)
-    {
-        Connection = connection;
-        _handle = handle;
-    }
-
-    /// <summary>The connection this device was obtained from.</summary>
-    public LibvirtConnection Connection { get; }
+        : base(connection, handle) => _handle = handle;
 
     /// <summary>The device's name (<c>virNodeDeviceGetName</c>), e.g. <c>pci_0000_00_03_0</c>.</summary>
     public string Name => Interop.PeekStringOrThrow(NativeMethods.virNodeDeviceGetName(_handle), "virNodeDeviceGetName");
@@ -53,7 +45,4 @@ public sealed class LibvirtNodeDevice : IDisposable
     /// <summary>The device XML (<c>virNodeDeviceGetXMLDesc</c>): its capabilities (for PCI: class, vendor, product, IOMMU group, SR-IOV functions).</summary>
     /// <returns>The XML document.</returns>
     public string GetXmlDesc() => Interop.TakeStringOrThrow(NativeMethods.virNodeDeviceGetXMLDesc(_handle, 0), "virNodeDeviceGetXMLDesc");
-
-    /// <inheritdoc/>
-    public void Dispose() => _handle.Dispose();
 }

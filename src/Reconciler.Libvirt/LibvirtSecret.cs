@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 /// <summary>A libvirt secret (<c>virSecretPtr</c>): a persistent value the node keeps. Disposing drops the reference only.</summary>

@@ -1,51 +1,12 @@
-using Reconciler.Libvirt.Native;
-
 namespace Reconciler.Libvirt;
 
 /// <summary>A libvirt storage pool (<c>virStoragePoolPtr</c>). Disposing drops the reference only.</summary>
-public sealed unsafe class LibvirtStoragePool : IDisposable
+public sealed class LibvirtStoragePool : LibvirtPersistentObject
 {
     private readonly StoragePoolHandle _handle;
 
     internal LibvirtStoragePool(LibvirtConnection connection, StoragePoolHandle handle)
-    {
-        Connection = connection;
-        _handle = handle;
-    }
-
-    /// <summary>The connection this pool was obtained from.</summary>
-    public LibvirtConnection Connection { get; }
-
-    /// <summary>The pool's name (<c>virStoragePoolGetName</c>).</summary>
-    public string Name => Interop.PeekStringOrThrow(NativeMethods.virStoragePoolGetName(_handle), "virStoragePoolGetName");
-
-    /// <summary>The pool's UUID in string form (<c>virStoragePoolGetUUIDString</c>).</summary>
-    public string Uuid
-    {
-        get
-        {
-            var buf = stackalloc byte[NativeMethods.UuidStringBufLen];
-            return Interop.UuidFromBuffer(NativeMethods.virStoragePoolGetUUIDString(_handle, buf), buf, "virStoragePoolGetUUIDString");
-        }
-    }
-
-    /// <summary>True if the pool is running (<c>virStoragePoolIsActive</c>).</summary>
-    public bool IsActive => Interop.Check(NativeMethods.virStoragePoolIsActive(_handle), "virStoragePoolIsActive") == 1;
-
-    /// <summary>True if the pool has a persistent definition (<c>virStoragePoolIsPersistent</c>).</summary>
-    public bool IsPersistent => Interop.Check(NativeMethods.virStoragePoolIsPersistent(_handle), "virStoragePoolIsPersistent") == 1;
-
-    /// <summary>Whether the pool starts with the host (<c>virStoragePoolGetAutostart</c>/<c>virStoragePoolSetAutostart</c>).</summary>
-    public bool Autostart
-    {
-        get
-        {
-            Interop.Check(NativeMethods.virStoragePoolGetAutostart(_handle, out var v), "virStoragePoolGetAutostart");
-            return v != 0;
-        }
-
-        set => Interop.Check(NativeMethods.virStoragePoolSetAutostart(_handle, value ? 1 : 0), "virStoragePoolSetAutostart");
-    }
+        : base(connection, handle, PersistentCalls.StoragePool) => _handle = handle;
 
     internal StoragePoolHandle Handle => _handle;
 
@@ -84,32 +45,21 @@ public sealed unsafe class LibvirtStoragePool : IDisposable
 
     /// <summary>All volumes in the pool (<c>virStoragePoolListAllVolumes</c>).</summary>
     /// <returns>The volumes; the caller disposes each.</returns>
-    public IReadOnlyList<LibvirtStorageVolume> ListAllVolumes()
-    {
-        var n = Interop.Check(NativeMethods.virStoragePoolListAllVolumes(_handle, out var array, 0), "virStoragePoolListAllVolumes");
-        return Interop.TakeObjectArray(array, n, p => new StorageVolHandle(p), h => new LibvirtStorageVolume(Connection, h));
-    }
+    public IReadOnlyList<LibvirtStorageVolume> ListAllVolumes() =>
+        Interop.ListAll(NativeMethods.virStoragePoolListAllVolumes, _handle, 0, "virStoragePoolListAllVolumes", (StorageVolHandle h) => new LibvirtStorageVolume(Connection, h));
 
     /// <summary>The volume with this name (<c>virStorageVolLookupByName</c>), or null if there is none.</summary>
     /// <param name="name">Volume name.</param>
     /// <returns>The volume or null.</returns>
-    public LibvirtStorageVolume? LookupVolumeByName(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        var h = Interop.CheckOrNull(NativeMethods.virStorageVolLookupByName(_handle, name), "virStorageVolLookupByName");
-        return h is null ? null : new LibvirtStorageVolume(Connection, h);
-    }
+    public LibvirtStorageVolume? LookupVolumeByName(string name) =>
+        Interop.Lookup(NativeMethods.virStorageVolLookupByName, _handle, name, "virStorageVolLookupByName", h => new LibvirtStorageVolume(Connection, h));
 
     /// <summary>Creates a volume (<c>virStorageVolCreateXML</c>).</summary>
     /// <param name="xml">The volume XML.</param>
     /// <param name="flags">Preallocation, validation...</param>
     /// <returns>The new volume.</returns>
-    public LibvirtStorageVolume CreateVolume(string xml, StorageVolumeCreateFlags flags = StorageVolumeCreateFlags.None)
-    {
-        ArgumentNullException.ThrowIfNull(xml);
-        var h = Interop.Check(NativeMethods.virStorageVolCreateXML(_handle, xml, (uint)flags), "virStorageVolCreateXML");
-        return new LibvirtStorageVolume(Connection, h);
-    }
+    public LibvirtStorageVolume CreateVolume(string xml, StorageVolumeCreateFlags flags = StorageVolumeCreateFlags.None) =>
+        Interop.Define(NativeMethods.virStorageVolCreateXML, _handle, xml, (uint)flags, "virStorageVolCreateXML", h => new LibvirtStorageVolume(Connection, h));
 
     /// <summary>Creates a volume as a copy of another one, possibly from another pool (<c>virStorageVolCreateXMLFrom</c>).</summary>
     /// <param name="xml">The new volume's XML.</param>
@@ -123,7 +73,4 @@ public sealed unsafe class LibvirtStoragePool : IDisposable
         var h = Interop.Check(NativeMethods.virStorageVolCreateXMLFrom(_handle, xml, clone.Handle, (uint)flags), "virStorageVolCreateXMLFrom");
         return new LibvirtStorageVolume(Connection, h);
     }
-
-    /// <summary>Drops the reference (<c>virStoragePoolFree</c>).</summary>
-    public void Dispose() => _handle.Dispose();
 }

@@ -1,22 +1,15 @@
 using System.Buffers;
-using Reconciler.Libvirt.Native;
 
 namespace Reconciler.Libvirt;
 
 /// <summary>A libvirt storage volume (<c>virStorageVolPtr</c>). Disposing drops the reference only.</summary>
-public sealed unsafe class LibvirtStorageVolume : IDisposable
+public sealed unsafe class LibvirtStorageVolume : LibvirtObject
 {
     private const int ChunkSize = 256 * 1024;
     private readonly StorageVolHandle _handle;
 
     internal LibvirtStorageVolume(LibvirtConnection connection, StorageVolHandle handle)
-    {
-        Connection = connection;
-        _handle = handle;
-    }
-
-    /// <summary>The connection this volume was obtained from (streams are opened on it).</summary>
-    public LibvirtConnection Connection { get; }
+        : base(connection, handle) => _handle = handle;
 
     /// <summary>The volume's name within its pool (<c>virStorageVolGetName</c>).</summary>
     public string Name => Interop.PeekStringOrThrow(NativeMethods.virStorageVolGetName(_handle), "virStorageVolGetName");
@@ -147,9 +140,6 @@ public sealed unsafe class LibvirtStorageVolume : IDisposable
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
-
-    /// <summary>Drops the reference (<c>virStorageVolFree</c>).</summary>
-    public void Dispose() => _handle.Dispose();
 
     private static void SendAll(StreamHandle stream, ReadOnlySpan<byte> data)
     {

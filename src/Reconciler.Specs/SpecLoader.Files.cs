@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Reconciler.Core.Diagnostics;
-using static Reconciler.Specs.DiagnosticCodes;
 
 namespace Reconciler.Specs;
 

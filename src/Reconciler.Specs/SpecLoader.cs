@@ -1,14 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using FluentValidation.Results;
 using Reconciler.Core.Diagnostics;
-using Reconciler.Core.Model;
-using Reconciler.Specs.Kinds;
-using Reconciler.Specs.Parsing;
 using Reconciler.Specs.Validation;
 using YamlDotNet.RepresentationModel;
-using static Reconciler.Specs.DiagnosticCodes;
 
 namespace Reconciler.Specs;
 

@@ -124,31 +124,26 @@ internal static class StorageReader
             Digest($"{active}|{autostart}|{xml}"));
     }
 
-    /// <summary>The persistent definition; the live one where the driver cannot give it (libvirt's test driver).</summary>
-    public static string PoolXml(LibvirtStoragePool pool)
-    {
-        if (!pool.IsPersistent) return pool.GetXmlDesc();
-        try
-        {
-            return pool.GetXmlDesc(inactive: true);
-        }
-        catch (LibvirtException)
-        {
-            return pool.GetXmlDesc();
-        }
-    }
+    /// <summary>The pool's persistent definition; see <see cref="PersistentXml"/>.</summary>
+    public static string PoolXml(LibvirtStoragePool pool) => PersistentXml(pool, pool.GetXmlDesc);
 
-    /// <summary>The persistent definition; the live one where the driver cannot give it.</summary>
-    public static string NetworkXmlText(LibvirtNetwork network)
+    /// <summary>The network's persistent definition; see <see cref="PersistentXml"/>.</summary>
+    public static string NetworkXmlText(LibvirtNetwork network) => PersistentXml(network, network.GetXmlDesc);
+
+    /// <summary>
+    /// The persistent definition (<paramref name="xml"/> with inactive true); the live one for a
+    /// transient object, or where the driver cannot give it (libvirt's test driver).
+    /// </summary>
+    private static string PersistentXml(LibvirtPersistentObject o, Func<bool, string> xml)
     {
-        if (!network.IsPersistent) return network.GetXmlDesc();
+        if (!o.IsPersistent) return xml(false);
         try
         {
-            return network.GetXmlDesc(inactive: true);
+            return xml(true);
         }
         catch (LibvirtException)
         {
-            return network.GetXmlDesc();
+            return xml(false);
         }
     }
 

@@ -1,4 +1,4 @@
-using System.Runtime.InteropServices;
+using System.Runtime.CompilerServices;
 
 namespace Reconciler.Libvirt.Native;
 
@@ -110,15 +110,11 @@ internal static unsafe class Interop
 
     /// <summary>
     /// Takes ownership of a libvirt-allocated array of object pointers (as returned by
-    /// <c>virConnectListAll*</c>): every element is wrapped (or freed if wrapping fails) and the
-    /// array itself is released with libc <c>free</c>.
+    /// <c>virConnectListAll*</c>): every element is adopted by a new <typeparamref name="THandle"/>
+    /// (so it is freed if wrapping fails) and the array itself is released with libc <c>free</c>.
     /// </summary>
-    internal static List<TResult> TakeObjectArray<THandle, TResult>(
-        nint array,
-        int count,
-        Func<nint, THandle> wrap,
-        Func<THandle, TResult> project)
-        where THandle : SafeHandle
+    internal static List<TResult> TakeObjectArray<THandle, TResult>(nint array, int count, Func<THandle, TResult> project)
+        where THandle : SafeHandle, new()
     {
         var result = new List<TResult>(count);
         var handles = new List<THandle>(count);
@@ -128,7 +124,9 @@ internal static unsafe class Interop
             for (var i = 0; i < count; i++)
             {
                 // Ownership moves to the SafeHandle immediately, so nothing leaks on failure.
-                handles.Add(wrap(items[i]));
+                var h = new THandle();
+                Marshal.InitHandle(h, items[i]);
+                handles.Add(h);
             }
 
             foreach (var h in handles)
@@ -156,6 +154,59 @@ internal static unsafe class Interop
         }
     }
 
+    /// <summary>
+    /// Every object a <c>vir*ListAll*</c> call of <paramref name="owner"/> returns, each handed to
+    /// <paramref name="wrap"/>; the caller disposes what it made of them.
+    /// </summary>
+    internal static List<TResult> ListAll<TOwner, THandle, TResult>(
+        ListAllCall<TOwner> list,
+        TOwner owner,
+        uint flags,
+        string function,
+        Func<THandle, TResult> wrap)
+        where THandle : SafeHandle, new()
+    {
+        var n = Check(list(owner, out var array, flags), function);
+        return TakeObjectArray(array, n, wrap);
+    }
+
+    /// <summary>
+    /// The object a <c>vir*LookupBy*</c> call finds for <paramref name="key"/>, handed to
+    /// <paramref name="wrap"/>; null when libvirt says there is none (see <see cref="CheckOrNull"/>).
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="key"/> is null (named as the caller's argument).</exception>
+    internal static T? Lookup<TOwner, THandle, T>(
+        Func<TOwner, string, THandle> lookup,
+        TOwner owner,
+        string key,
+        string function,
+        Func<THandle, T> wrap,
+        [CallerArgumentExpression(nameof(key))] string? keyName = null)
+        where THandle : SafeHandle
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(key, keyName);
+        return CheckOrNull(lookup(owner, key), function) is { } h ? wrap(h) : null;
+    }
+
+    /// <summary>
+    /// The object a <c>vir*DefineXML*</c> or <c>vir*CreateXML</c> call of <paramref name="owner"/> makes
+    /// from <paramref name="xml"/>, handed to <paramref name="wrap"/>; throws the mapped exception when it fails.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="xml"/> is null (every caller's argument is named xml too).</exception>
+    internal static T Define<TOwner, THandle, T>(
+        Func<TOwner, string, uint, THandle> define,
+        TOwner owner,
+        string xml,
+        uint flags,
+        string function,
+        Func<THandle, T> wrap)
+        where THandle : SafeHandle
+    {
+        ArgumentNullException.ThrowIfNull(xml);
+        return wrap(Check(define(owner, xml, flags), function));
+    }
+
     /// <summary>Reads a NUL-terminated UUID buffer filled by a <c>vir*GetUUIDString</c> call.</summary>
     internal static string UuidFromBuffer(int rc, byte* buf, string function)
     {
@@ -163,3 +214,6 @@ internal static unsafe class Interop
         return Marshal.PtrToStringUTF8((nint)buf)!;
     }
 }
+
+/// <summary>A <c>vir*ListAll*</c> call: the number of objects, or -1; the array is the caller's to free.</summary>
+internal delegate int ListAllCall<in TOwner>(TOwner owner, out nint array, uint flags);

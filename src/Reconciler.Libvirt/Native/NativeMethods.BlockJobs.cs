@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Reconciler.Libvirt.Native;
 
 // Block jobs (the merge of an external snapshot's overlay back into its backing file) and the XML

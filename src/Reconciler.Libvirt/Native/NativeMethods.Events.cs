@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Reconciler.Libvirt.Native;
 
 internal static unsafe partial class NativeMethods
@@ -11,13 +9,6 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(Lib)]
     internal static partial int virEventRunDefaultImpl();
-
-    /// <summary>Returns a timer id, or -1.</summary>
-    [LibraryImport(Lib)]
-    internal static partial int virEventAddTimeout(int frequency, delegate* unmanaged<int, nint, void> cb, nint opaque, nint ff);
-
-    [LibraryImport(Lib)]
-    internal static partial int virEventRemoveTimeout(int timer);
 
     /// <summary>
     /// <c>cb</c> is a <c>virConnectDomainEventCallback</c> for the lifecycle event

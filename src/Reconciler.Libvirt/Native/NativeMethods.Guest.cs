@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Reconciler.Libvirt.Native;
 
 // What libvirt knows about the guest inside a domain: its addresses (DHCP leases, the guest agent,

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Reconciler.Libvirt.Native;
 
 internal static unsafe partial class NativeMethods

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace Reconciler.Libvirt.Native;
 
 // A snapshot's own XML (its creation time, description, state and disks) and the guest agent's

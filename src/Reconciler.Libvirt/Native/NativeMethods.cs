@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Reconciler.Libvirt.Native;
 
@@ -77,12 +76,6 @@ internal static unsafe partial class NativeMethods
     /// <summary>Borrowed pointer to this thread's last error (a <see cref="VirError"/>), or null.</summary>
     [LibraryImport(Lib)]
     internal static partial VirError* virGetLastError();
-
-    [LibraryImport(Lib)]
-    internal static partial void virResetLastError();
-
-    [LibraryImport(Lib)]
-    internal static partial int virGetVersion(out CULong libVer, nint type, nint typeVer);
 }
 
 /// <summary>Layout of <c>struct _virError</c> (virterror.h).</summary>

@@ -1,8 +1,4 @@
-using System.Text.RegularExpressions;
 using Reconciler.Core.Diagnostics;
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Parsing;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

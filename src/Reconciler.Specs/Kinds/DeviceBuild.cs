@@ -1,6 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Specs.Parsing;
-
 namespace Reconciler.Specs.Kinds;
 
 /// <summary>The model of a disk's tuning and network source, spec.filesystems, spec.video, spec.watchdog and spec.sound, from their parsed rows (DiskTuningFields, DeviceFields).</summary>

@@ -1,11 +1,7 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Parsing;
-
 namespace Reconciler.Specs.Kinds;
 
 /// <summary>The <c>Domain</c> kind: one virtual machine.</summary>
-internal sealed class DomainKind : KindHandler
+internal sealed class DomainKind() : KindHandler(nameof(ResourceKind.Domain), SpecDef)
 {
 
     public static readonly IReadOnlyList<string> DiskBuses = DiskFields.Buses;
@@ -97,16 +93,10 @@ internal sealed class DomainKind : KindHandler
         OwnerFields.XmlPatches.Row,
     ]);
 
-    public override string Kind => nameof(ResourceKind.Domain);
-
     public override string Description =>
         "A virtual machine: Reconciler renders it to libvirt domain XML, defines it on its node and drives it to `state`.";
 
-    public override ObjectDef Spec => SpecDef;
-
-    public override string Example => """
-        apiVersion: reconciler/v1
-        kind: Domain
+    protected override string ExampleBody => """
         metadata:
           name: web-1
           labels: {tier: web}

@@ -1,6 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Specs.Parsing;
-
 namespace Reconciler.Specs.Kinds;
 
 /// <summary>The model of <c>spec.cpu</c> and <c>spec.memoryBacking</c>, from their parsed rows (CpuFields, MemoryFields).</summary>

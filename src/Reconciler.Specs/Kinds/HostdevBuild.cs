@@ -1,8 +1,3 @@
-using System.Text.RegularExpressions;
-using Reconciler.Core.Fields;
-using Reconciler.Core.Model;
-using Reconciler.Specs.Parsing;
-
 namespace Reconciler.Specs.Kinds;
 
 /// <summary>The model of <c>spec.hostdevs</c> from its parsed rows (<see cref="HostdevFields"/>); well-formed addresses and ids are made canonical, malformed ones are kept as written for the validator to name.</summary>

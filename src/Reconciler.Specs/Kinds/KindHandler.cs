@@ -1,26 +1,27 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Parsing;
-
 namespace Reconciler.Specs.Kinds;
 
 /// <summary>
 /// Everything the loader knows about one <c>kind</c>: its field table, documentation and how the
 /// parsed fields become the model record. Adding a kind is one subclass plus one line in <see cref="KindRegistry"/>.
 /// </summary>
-internal abstract class KindHandler
+/// <param name="kind">The <c>kind:</c> value.</param>
+/// <param name="spec">The table of <c>spec</c> fields; null for a kind that is not supported yet.</param>
+internal abstract class KindHandler(string kind, ObjectDef? spec)
 {
     /// <summary>The <c>kind:</c> value.</summary>
-    public abstract string Kind { get; }
+    public string Kind => kind;
 
     /// <summary>One paragraph for the reference.</summary>
     public abstract string Description { get; }
 
     /// <summary>The table of <c>spec</c> fields; null for a kind that is not supported yet.</summary>
-    public abstract ObjectDef? Spec { get; }
+    public ObjectDef? Spec => spec;
 
-    /// <summary>A complete example manifest (tested to load cleanly).</summary>
-    public virtual string? Example => null;
+    /// <summary>A complete example manifest (tested to load cleanly): the apiVersion and kind lines, then <see cref="ExampleBody"/>.</summary>
+    public string? Example => ExampleBody is { } body ? $"apiVersion: {KindRegistry.ApiVersion}\nkind: {Kind}\n{body}" : null;
+
+    /// <summary>The example manifest's <c>metadata</c> and <c>spec</c> (and any further documents); null for no example.</summary>
+    protected virtual string? ExampleBody => null;
 
     /// <summary>Whether manifests of this kind are loaded; false only reports "not supported yet".</summary>
     public bool Supported => Spec is not null;
@@ -30,13 +31,11 @@ internal abstract class KindHandler
 }
 
 /// <summary>A kind that is reserved (it is in <see cref="ResourceKind"/>) but not implemented yet.</summary>
-internal sealed class NotSupportedKind(string kind, string description) : KindHandler
+internal sealed class NotSupportedKind(string kind, string description) : KindHandler(kind, null)
 {
-    public override string Kind => kind;
     public override string Description => description;
-    public override ObjectDef? Spec => null;
     public override object Build(ResourceMeta meta, ParsedObject spec, DocumentContext context) =>
-        throw new NotSupportedException($"{kind} is not supported yet");
+        throw new NotSupportedException($"{Kind} is not supported yet");
 }
 
 /// <summary>The table of kinds.</summary>

@@ -1,11 +1,7 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Parsing;
-
 namespace Reconciler.Specs.Kinds;
 
 /// <summary>The <c>Network</c> kind: a libvirt virtual network.</summary>
-internal sealed class NetworkKind : KindHandler
+internal sealed class NetworkKind() : KindHandler(nameof(ResourceKind.Network), SpecDef)
 {
     public static readonly ObjectDef DhcpHost = new("DhcpHost", "A static DHCP lease: this MAC always gets this address.",
     [
@@ -152,18 +148,12 @@ internal sealed class NetworkKind : KindHandler
         },
     ]);
 
-    public override string Kind => nameof(ResourceKind.Network);
-
     public override string Description =>
         "A libvirt virtual network. Domains join it with `interfaces: [{network: NAME}]`. DHCP hosts, the DHCP range and DNS hosts change live; " +
         "mode, bridge and the subnet need the network destroyed and defined again, which the plan says, naming the running domains that lose connectivity. " +
         "Ownership is recorded in the network's `<metadata>`.";
 
-    public override ObjectDef Spec => SpecDef;
-
-    public override string Example => """
-        apiVersion: reconciler/v1
-        kind: Network
+    protected override string ExampleBody => """
         metadata:
           name: lab
         spec:

@@ -1,6 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Specs.Parsing;
-
 namespace Reconciler.Specs.Kinds;
 
 /// <summary>The model of an interface's attachments and options (NicFields) and of <c>spec.devices</c> (DeviceFields), from their parsed rows.</summary>

@@ -1,11 +1,7 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Parsing;
-
 namespace Reconciler.Specs.Kinds;
 
 /// <summary>The <c>Node</c> kind: one libvirt connection.</summary>
-internal sealed class NodeKind : KindHandler
+internal sealed class NodeKind() : KindHandler(nameof(ResourceKind.Node), SpecDef)
 {
     public static readonly IReadOnlyList<string> DomainTypes = BoundFields.DomainTypes;
 
@@ -79,17 +75,11 @@ internal sealed class NodeKind : KindHandler
         },
     ]);
 
-    public override string Kind => nameof(ResourceKind.Node);
-
     public override string Description =>
         "A hypervisor host reached through a libvirt connection URI. Domains choose their node with `spec.node`; " +
         "when a spec set defines no Node, domains go to the node given on the command line (or the sandbox).";
 
-    public override ObjectDef Spec => SpecDef;
-
-    public override string Example => """
-        apiVersion: reconciler/v1
-        kind: Node
+    protected override string ExampleBody => """
         metadata:
           name: hv1
           labels: {rack: r1}

@@ -1,7 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Parsing;
-
 namespace Reconciler.Specs.Kinds;
 
 /// <summary>The <c>spec.readiness</c> object of a Domain: when its guest counts as ready. Not rendered to XML (like updatePolicy).</summary>

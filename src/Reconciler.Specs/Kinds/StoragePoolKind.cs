@@ -1,7 +1,3 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Parsing;
-
 namespace Reconciler.Specs.Kinds;
 
 /// <summary>Patterns of the storage and network kinds (schema and validators).</summary>
@@ -28,7 +24,7 @@ internal static class StoragePatterns
 }
 
 /// <summary>The <c>StoragePool</c> kind: a directory, LVM, NFS, Ceph RBD or iSCSI pool on a node.</summary>
-internal sealed class StoragePoolKind : KindHandler
+internal sealed class StoragePoolKind() : KindHandler(nameof(ResourceKind.StoragePool), SpecDef)
 {
     public static readonly ObjectDef NetfsDef = new("NetfsSource", "The network file system a netfs pool mounts on its path.",
     [
@@ -131,8 +127,6 @@ internal sealed class StoragePoolKind : KindHandler
         },
     ]);
 
-    public override string Kind => nameof(ResourceKind.StoragePool);
-
     public override string Description =>
         "A libvirt storage pool: a directory, an LVM volume group, a network file system, a Ceph RBD pool or an iSCSI target. " +
         $"Reconciler records that it created the pool in a ledger: for dir and netfs pools a small volume (`{StorageLedger.VolumeName}`) inside the pool; " +
@@ -140,11 +134,7 @@ internal sealed class StoragePoolKind : KindHandler
         "Removing the spec stops and undefines the pool but never deletes its directory, volume group, images or files. " +
         "Created before volumes, networks and domains; removed after them.";
 
-    public override ObjectDef Spec => SpecDef;
-
-    public override string Example => """
-        apiVersion: reconciler/v1
-        kind: StoragePool
+    protected override string ExampleBody => """
         metadata:
           name: lab
         spec:

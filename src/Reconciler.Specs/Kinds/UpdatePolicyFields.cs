@@ -1,7 +1,4 @@
-using Reconciler.Core.Model;
 using Reconciler.Core.Planning;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Parsing;
 
 namespace Reconciler.Specs.Kinds;
 

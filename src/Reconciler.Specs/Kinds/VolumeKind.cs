@@ -1,11 +1,7 @@
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Parsing;
-
 namespace Reconciler.Specs.Kinds;
 
 /// <summary>The <c>Volume</c> kind: a volume in a pool, optionally made from a base image.</summary>
-internal sealed class VolumeKind : KindHandler
+internal sealed class VolumeKind() : KindHandler(nameof(ResourceKind.Volume), SpecDef)
 {
     public static readonly ObjectDef BaseImage = new("BaseImage",
         "Where a new volume's first content comes from. Read where Reconciler runs and uploaded through libvirt's storage stream API, so it works for remote nodes.",
@@ -56,17 +52,11 @@ internal sealed class VolumeKind : KindHandler
         },
     ]);
 
-    public override string Kind => nameof(ResourceKind.Volume);
-
     public override string Description =>
         "A storage volume; its libvirt name is metadata.name (unique in a spec set). Domains attach it with `disks: [{volume: NAME}]`. " +
         $"Reconciler records each volume it creates in the pool's ledger (`{StorageLedger.VolumeName}`) with its deletionPolicy; a volume it did not create is never deleted.";
 
-    public override ObjectDef Spec => SpecDef;
-
-    public override string Example => """
-        apiVersion: reconciler/v1
-        kind: Volume
+    protected override string ExampleBody => """
         metadata:
           name: web-1-root
         spec:

@@ -1,5 +1,3 @@
-using Reconciler.Core.Fields;
-
 namespace Reconciler.Specs.Parsing;
 
 /// <summary>Takes the declared fields' values out of a parsed spec, as <see cref="FieldValues"/>.</summary>

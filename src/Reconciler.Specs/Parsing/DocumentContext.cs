@@ -1,5 +1,4 @@
 using Reconciler.Core.Diagnostics;
-using Reconciler.Core.Model;
 using YamlDotNet.RepresentationModel;
 
 namespace Reconciler.Specs.Parsing;

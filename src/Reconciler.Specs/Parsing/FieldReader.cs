@@ -1,10 +1,6 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
-using static Reconciler.Specs.DiagnosticCodes;
 
 namespace Reconciler.Specs.Parsing;
 

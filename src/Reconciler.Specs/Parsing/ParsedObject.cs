@@ -1,5 +1,3 @@
-using Reconciler.Core.Fields;
-
 namespace Reconciler.Specs.Parsing;
 
 /// <summary>

@@ -1,8 +1,4 @@
 using FluentValidation;
-using Reconciler.Core.Fields;
-using Reconciler.Core.Model;
-using static Reconciler.Specs.DiagnosticCodes;
-
 namespace Reconciler.Specs.Validation;
 
 /// <summary>The rules of <c>spec.boot</c>, <c>spec.tpm</c> and <c>spec.console</c> that a row cannot state (paths, fields that need each other, libvirt's refusals).</summary>

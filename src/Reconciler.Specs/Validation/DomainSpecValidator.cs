@@ -2,11 +2,6 @@ using System.Net;
 using System.Xml;
 using System.Xml.XPath;
 using FluentValidation;
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Kinds;
-using Reconciler.Specs.Parsing;
-using static Reconciler.Specs.DiagnosticCodes;
 
 namespace Reconciler.Specs.Validation;
 
@@ -255,21 +250,16 @@ public sealed class DomainSpecValidator : AbstractValidator<DomainSpec>
             }
             if (n.Mac is not null)
             {
-                if (!Regexes.Mac.IsMatch(n.Mac))
+                if (Failures.CheckMac(ctx, p + ".mac", n.Mac, "six hex pairs separated by ':', e.g. \"52:54:00:12:34:56\" (quote it in YAML)", "the first byte must be even (unicast), e.g. 52:54:00:…"))
                 {
-                    Failures.Add(ctx, InvalidMac, p + ".mac", $"'{Failures.Printable(n.Mac)}' is not a MAC address", "six hex pairs separated by ':', e.g. \"52:54:00:12:34:56\" (quote it in YAML)");
-                }
-                else if ((Convert.ToInt32(n.Mac[..2], 16) & 1) == 1)
-                {
-                    Failures.Add(ctx, InvalidMac, p + ".mac", $"'{n.Mac}' is a multicast address", "the first byte must be even (unicast), e.g. 52:54:00:…");
-                }
-                else if (macs.TryGetValue(n.Mac, out var first))
-                {
-                    Failures.Add(ctx, DuplicateMac, p + ".mac", $"interfaces[{first}] already uses MAC {n.Mac.ToLowerInvariant()}", "each interface needs its own MAC (or leave mac out)");
-                }
-                else
-                {
-                    macs[n.Mac] = i;
+                    if (macs.TryGetValue(n.Mac, out var first))
+                    {
+                        Failures.Add(ctx, DuplicateMac, p + ".mac", $"interfaces[{first}] already uses MAC {n.Mac.ToLowerInvariant()}", "each interface needs its own MAC (or leave mac out)");
+                    }
+                    else
+                    {
+                        macs[n.Mac] = i;
+                    }
                 }
             }
         }

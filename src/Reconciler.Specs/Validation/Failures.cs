@@ -1,7 +1,5 @@
 using FluentValidation;
 using FluentValidation.Results;
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
 
 namespace Reconciler.Specs.Validation;
 
@@ -22,6 +20,27 @@ internal static class Failures
             ErrorCode = code,
             CustomState = new FailureState(hint, related),
         });
+
+    /// <summary>
+    /// Checks that <paramref name="mac"/> is a MAC address (six hex pairs) and a unicast one (the first
+    /// byte even), adding an <c>invalid-mac</c> failure at <paramref name="path"/> with the hint given
+    /// for each otherwise.
+    /// </summary>
+    /// <returns>True when it is a well-formed unicast address.</returns>
+    public static bool CheckMac<T>(ValidationContext<T> context, string path, string mac, string formatHint, string unicastHint)
+    {
+        if (!Regexes.Mac.IsMatch(mac))
+        {
+            Add(context, InvalidMac, path, $"'{Printable(mac)}' is not a MAC address", formatHint);
+            return false;
+        }
+        if ((Convert.ToInt32(mac[..2], 16) & 1) == 1)
+        {
+            Add(context, InvalidMac, path, $"'{mac}' is a multicast address", unicastHint);
+            return false;
+        }
+        return true;
+    }
 
     /// <summary>Checks the name and labels common to every kind.</summary>
     public static void CheckMeta<T>(ResourceMeta meta, ValidationContext<T> context)

@@ -1,8 +1,4 @@
 using FluentValidation;
-using Reconciler.Core.Fields;
-using Reconciler.Core.Model;
-using static Reconciler.Specs.DiagnosticCodes;
-
 namespace Reconciler.Specs.Validation;
 
 /// <summary>

@@ -1,9 +1,4 @@
-using System.Text.RegularExpressions;
 using FluentValidation;
-using Reconciler.Core.Fields;
-using Reconciler.Core.Model;
-using static Reconciler.Specs.DiagnosticCodes;
-
 namespace Reconciler.Specs.Validation;
 
 /// <summary>The rules of <c>spec.hostdevs</c> that a row cannot state: exactly one device form per item, well-formed addresses, ids and UUIDs, fields that belong to one form only, and no device twice.</summary>

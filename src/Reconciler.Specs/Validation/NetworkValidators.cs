@@ -1,8 +1,4 @@
 using FluentValidation;
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Kinds;
-using static Reconciler.Specs.DiagnosticCodes;
 
 namespace Reconciler.Specs.Validation;
 
@@ -18,11 +14,7 @@ public sealed class NetworkSpecValidator : AbstractValidator<NetworkSpec>
     {
         RuleFor(n => n).Custom((n, ctx) =>
         {
-            Failures.CheckMeta(n.Meta, ctx);
-            if (!Regexes.Token.IsMatch(n.Name))
-            {
-                Failures.Add(ctx, InvalidName, "metadata.name", $"'{Failures.Printable(n.Name)}' is not a valid network name", "letters, digits and _ . - only (no '+')");
-            }
+            StorageRules.CheckMetaAndName(n.Meta, "network", ctx);
             StorageRules.CheckNode(n.Node, nodeNames ?? [], ctx);
             if (n.Bridge is not null && !Regexes.Bridge.IsMatch(n.Bridge))
             {
@@ -136,21 +128,16 @@ public sealed class NetworkSpecValidator : AbstractValidator<NetworkSpec>
         {
             var h = ip.Hosts[i];
             var p = $"spec.ipv4.dhcp.hosts[{i}]";
-            if (!Regexes.Mac.IsMatch(h.Mac))
+            if (Failures.CheckMac(ctx, p + ".mac", h.Mac, "six hex pairs separated by ':', quoted in YAML", "the first byte must be even, e.g. 52:54:00:…"))
             {
-                Failures.Add(ctx, InvalidMac, p + ".mac", $"'{Failures.Printable(h.Mac)}' is not a MAC address", "six hex pairs separated by ':', quoted in YAML");
-            }
-            else if ((Convert.ToInt32(h.Mac[..2], 16) & 1) == 1)
-            {
-                Failures.Add(ctx, InvalidMac, p + ".mac", $"'{h.Mac}' is a multicast address", "the first byte must be even, e.g. 52:54:00:…");
-            }
-            else if (macs.TryGetValue(h.Mac, out var first))
-            {
-                Failures.Add(ctx, DuplicateHost, p + ".mac", $"hosts[{first}] already has MAC {h.Mac}", "each MAC gets one static lease per network");
-            }
-            else
-            {
-                macs[h.Mac] = i;
+                if (macs.TryGetValue(h.Mac, out var first))
+                {
+                    Failures.Add(ctx, DuplicateHost, p + ".mac", $"hosts[{first}] already has MAC {h.Mac}", "each MAC gets one static lease per network");
+                }
+                else
+                {
+                    macs[h.Mac] = i;
+                }
             }
             if (!Ipv4.TryParse(h.Ip, out var a))
             {

@@ -1,9 +1,4 @@
-using System.Text.RegularExpressions;
 using FluentValidation;
-using Reconciler.Core.Fields;
-using Reconciler.Core.Model;
-using static Reconciler.Specs.DiagnosticCodes;
-
 namespace Reconciler.Specs.Validation;
 
 /// <summary>

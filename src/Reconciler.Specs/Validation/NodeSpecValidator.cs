@@ -1,6 +1,4 @@
 using FluentValidation;
-using Reconciler.Core.Model;
-using Reconciler.Specs.Kinds;
 
 namespace Reconciler.Specs.Validation;
 

@@ -1,7 +1,4 @@
 using Reconciler.Core.Diagnostics;
-using Reconciler.Core.Model;
-using Reconciler.Specs.Kinds;
-using static Reconciler.Specs.DiagnosticCodes;
 
 namespace Reconciler.Specs.Validation;
 

@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using Reconciler.Core.Fields;
-
 namespace Reconciler.Specs.Validation;
 
 /// <summary>Compiled forms of <see cref="Patterns"/>.</summary>

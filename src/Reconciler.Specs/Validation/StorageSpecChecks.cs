@@ -1,6 +1,4 @@
 using Reconciler.Core.Diagnostics;
-using Reconciler.Core.Model;
-using static Reconciler.Specs.DiagnosticCodes;
 
 namespace Reconciler.Specs.Validation;
 

@@ -1,8 +1,4 @@
 using FluentValidation;
-using Reconciler.Core.Model;
-using Reconciler.Core.Fields;
-using Reconciler.Specs.Kinds;
-using static Reconciler.Specs.DiagnosticCodes;
 
 namespace Reconciler.Specs.Validation;
 
@@ -15,11 +11,7 @@ public sealed class StoragePoolSpecValidator : AbstractValidator<StoragePoolSpec
     {
         RuleFor(p => p).Custom((p, ctx) =>
         {
-            Failures.CheckMeta(p.Meta, ctx);
-            if (!Regexes.Token.IsMatch(p.Name))
-            {
-                Failures.Add(ctx, InvalidName, "metadata.name", $"'{Failures.Printable(p.Name)}' is not a valid pool name", "letters, digits and _ . - only (no '+')");
-            }
+            StorageRules.CheckMetaAndName(p.Meta, "pool", ctx);
             StorageRules.CheckNode(p.Node, nodeNames ?? [], ctx);
             var written = p.Meta.Origin.Fields;
             var type = PoolTypes.Xml(p.Type);
@@ -135,11 +127,7 @@ public sealed class VolumeSpecValidator : AbstractValidator<VolumeSpec>
     {
         RuleFor(v => v).Custom((v, ctx) =>
         {
-            Failures.CheckMeta(v.Meta, ctx);
-            if (!Regexes.Token.IsMatch(v.Name))
-            {
-                Failures.Add(ctx, InvalidName, "metadata.name", $"'{Failures.Printable(v.Name)}' is not a valid volume name", "letters, digits and _ . - only (no '+'), up to 64");
-            }
+            StorageRules.CheckMetaAndName(v.Meta, "volume", ctx, "letters, digits and _ . - only (no '+'), up to 64");
             if (v.Name == StorageLedger.VolumeName || v.Name.StartsWith("base-", StringComparison.Ordinal) && v.Name.Length > 21 && v.Name[5..21].All(char.IsAsciiHexDigitLower))
             {
                 Failures.Add(ctx, InvalidName, "metadata.name", $"the volume name '{v.Name}' is reserved by Reconciler (ledger, base images)", "choose another name");
@@ -221,6 +209,25 @@ internal static class PoolRules
 
 internal static class StorageRules
 {
+    private const string TokenNameHint = "letters, digits and _ . - only (no '+')";
+
+    /// <summary>
+    /// The metadata rules of a network, pool or volume: <see cref="Failures.CheckMeta"/>, and a name
+    /// libvirt accepts for <paramref name="what"/> (<see cref="Regexes.Token"/>).
+    /// </summary>
+    /// <param name="meta">The resource's metadata.</param>
+    /// <param name="what">The kind as the message names it, e.g. <c>network</c>.</param>
+    /// <param name="ctx">Where failures go.</param>
+    /// <param name="hint">What a valid name is.</param>
+    public static void CheckMetaAndName<T>(ResourceMeta meta, string what, ValidationContext<T> ctx, string hint = TokenNameHint)
+    {
+        Failures.CheckMeta(meta, ctx);
+        if (!Regexes.Token.IsMatch(meta.Name))
+        {
+            Failures.Add(ctx, InvalidName, "metadata.name", $"'{Failures.Printable(meta.Name)}' is not a valid {what} name", hint);
+        }
+    }
+
     public static bool IsHostname(string text) =>
         text.Length is > 0 and <= 253 && System.Text.RegularExpressions.Regex.IsMatch(text, StoragePatterns.Hostname);
 
