@@ -1,4 +1,5 @@
 using Reconciler.Benchmarks;
+using Reconciler.Core.Planning;
 using Reconciler.Engine.Apply;
 using Reconciler.Engine.Nodes;
 
@@ -110,6 +111,41 @@ public sealed class NodePrefetchTests : IDisposable
         Assert.True(plan.IsEmpty, string.Join('\n', plan.Diagnostics.Select(d => d.Message)));
         Assert.Equal(8, plan.Unchanged.Count);
         Assert.All(plan.Nodes, n => Assert.Null(n.Error));
+    }
+
+    [Fact]
+    public async Task A_reading_prefetch_reopens_an_in_process_node_only_for_the_hardware_the_specs_ask_of_it()
+    {
+        var estate = ScaleEstate.Write(_root, nodes: 2, domains: 4);
+        File.WriteAllText(Path.Combine(estate.Specs, "custom-cpu.yaml"), """
+            apiVersion: reconciler/v1
+            kind: Domain
+            metadata: {name: prefetch-custom-cpu}
+            spec: {node: n00, state: stopped, vcpus: 1, memory: 64MiB, cpu: {mode: custom, model: qemu64}, graphics: {type: none}}
+            """);
+        using var prefetch = new NodePrefetch(read: true);
+        var loaded = Workspace.Load(estate.Specs, null, CancellationToken.None, prefetch);
+        Assert.False(loaded.HasErrors, string.Join('\n', loaded.Diagnostics));
+        await prefetch.Settled();
+        var n00 = loaded.Nodes.Single(n => n.Name == ScaleEstate.NodeName(0));
+        var asked = await prefetch.Peek(n00)!;
+        var unasked = await prefetch.Peek(loaded.Nodes.Single(n => n.Name == ScaleEstate.NodeName(1)))!;
+        Assert.Null(asked.Session); // closed after the read, and again after the hardware
+        Assert.Null(unasked.Session);
+
+        // n00 was asked for domain capabilities: the answer is the one an open session gives (the test driver has none) …
+        using var session = NodeSession.Open(n00);
+        var expected = session.ReadHardware(Workspace.QueryFor(loaded.Specs!, n00.Name, session.DomainType));
+        var key = Assert.Single(expected.DomainCaps.Keys);
+        Assert.Equal("the node's driver does not support virConnectGetDomainCapabilities", expected.DomainCaps[key].Unavailable);
+        Assert.Equal(expected.DomainCaps[key].Unavailable, asked.Live!.Hardware!.DomainCaps[key].Unavailable);
+        Assert.Equal(2, asked.Live.Domains.Count);
+        // … and n01, asked nothing, has the answers of a query that asks nothing, made without a connection.
+        var none = session.ReadHardware(HardwareQuery.None);
+        Assert.Empty(unasked.Live!.Hardware!.DomainCaps);
+        Assert.Equal(none.FreePages.Unavailable, unasked.Live.Hardware.FreePages.Unavailable);
+        Assert.Equal(none.Host.Unavailable, unasked.Live.Hardware.Host.Unavailable);
+        Assert.Equal(none.Devices.Unavailable, unasked.Live.Hardware.Devices.Unavailable);
     }
 
     [Fact]

@@ -123,6 +123,12 @@ internal sealed class DeclaredFields
     /// <summary>Each declared field with its value (null: not written, so not owned), in table order.</summary>
     public IEnumerable<FieldValue> Flatten(FieldValues values) => All.Select(f => new FieldValue(f.Path.Text, values[f.Path]));
 
+    /// <summary>Adds <see cref="Flatten"/>'s values to <paramref name="into"/>.</summary>
+    public void FlattenInto(List<FieldValue> into, FieldValues values)
+    {
+        foreach (var f in All) into.Add(new FieldValue(f.Path.Text, values[f.Path]));
+    }
+
     /// <summary>What changing <paramref name="path"/> costs a running domain, when its row says; null for the general rule.</summary>
     public Disruption? ChangeOf(FieldPath path) => Find(path)?.Def.Change;
 }

@@ -60,6 +60,13 @@ internal sealed class DomainField
     /// <summary>The values the planner compares: <see cref="Values"/>, else the one <see cref="Value"/> at <see cref="Path"/>.</summary>
     public IEnumerable<FieldValue> Flatten(DomainSpec spec) => Values?.Invoke(spec) ?? [new FieldValue(Path.Text, Value?.Invoke(spec))];
 
+    /// <summary>Adds <see cref="Flatten"/>'s values to <paramref name="into"/> (without a sequence of one for a single value).</summary>
+    public void FlattenInto(List<FieldValue> into, DomainSpec spec)
+    {
+        if (Values is { } values) into.AddRange(values(spec));
+        else into.Add(new FieldValue(Path.Text, Value?.Invoke(spec)));
+    }
+
     /// <summary>Writes the value into <c>&lt;domain&gt;</c>; elements are created at libvirt's position (<see cref="XmlOrder"/>).</summary>
     public required Action<XElement, DomainSpec> Render { get; init; }
 

@@ -28,6 +28,7 @@ public static class Disruptions
     /// <param name="now">For restart windows; null means closed.</param>
     public static IReadOnlyList<FieldChange> Classify(IReadOnlyList<FieldDiff> diffs, DomainSpec desired, LiveDomain live, DateTimeOffset? now)
     {
+        if (diffs.Count == 0) return [];
         var config = live.Config!;
         var running = live.RunState is LiveRunState.Running or LiveRunState.Paused or LiveRunState.ShuttingDown;
         var mayRestart = MayRestart(desired.Policy, now);

@@ -25,28 +25,53 @@ public static class DomainFields
     /// <summary>The definition's fields, in a stable order, with canonical values.</summary>
     public static IReadOnlyList<FieldValue> Flatten(DomainSpec spec) => Flatten(spec, spec.Disks);
 
+    /// <summary>The most fields one flatten has given so far: the next list starts that large instead of growing step by step.</summary>
+    private static int s_capacity = 64;
+
     private static List<FieldValue> Flatten(DomainSpec spec, IReadOnlyList<DiskSpec?> disks)
     {
-        var f = new List<FieldValue>(32);
+        var f = new List<FieldValue>(Volatile.Read(ref s_capacity));
         void Add(string path, string? value) => f.Add(new FieldValue(path, value));
 
-        foreach (var field in BoundFields.Definition) f.AddRange(field.Flatten(spec));
-        f.AddRange(DeclaredFields.Domain.Flatten(spec.Declared));
+        foreach (var field in BoundFields.Definition) field.FlattenInto(f, spec);
+        DeclaredFields.Domain.FlattenInto(f, spec.Declared);
         for (var i = 0; i < disks.Count; i++)
         {
             if (disks[i] is not { } d) continue;
-            var p = $"spec.disks[{i}].";
-            foreach (var field in DiskFields.All) Add(p + field.Row.Name, field.Value(d));
+            var paths = ItemPaths.Of(ItemPaths.Disks, i, DiskFields.All.Count, j => DiskFields.All[j].Row.Name);
+            for (var j = 0; j < DiskFields.All.Count; j++) Add(paths[j], DiskFields.All[j].Value(d));
         }
         for (var i = 0; i < spec.Interfaces.Count; i++)
         {
             var n = spec.Interfaces[i];
-            var p = $"spec.interfaces[{i}].";
-            foreach (var field in InterfaceFields.All) Add(p + field.Row.Name, field.Value(n));
+            var paths = ItemPaths.Of(ItemPaths.Interfaces, i, InterfaceFields.All.Count, j => InterfaceFields.All[j].Row.Name);
+            for (var j = 0; j < InterfaceFields.All.Count; j++) Add(paths[j], InterfaceFields.All[j].Value(n));
         }
-        foreach (var field in GraphicsFields.All) Add("spec.graphics." + field.Row.Name, field.Value(spec.Graphics));
-        foreach (var field in BoundFields.Records) f.AddRange(field.Flatten(spec));
+        for (var j = 0; j < GraphicsFields.All.Count; j++) Add(GraphicsPaths[j], GraphicsFields.All[j].Value(spec.Graphics));
+        foreach (var field in BoundFields.Records) field.FlattenInto(f, spec);
+        if (f.Count > Volatile.Read(ref s_capacity)) Volatile.Write(ref s_capacity, f.Count);
         return f;
+    }
+
+    private static readonly string[] GraphicsPaths = [.. GraphicsFields.All.Select(f => "spec.graphics." + f.Row.Name)];
+
+    /// <summary>
+    /// The paths of the fields of the i-th disk or NIC (<c>spec.disks[i].bus</c>, …), made once per
+    /// index and kept: every flatten of every domain asks for the same few.
+    /// </summary>
+    private static class ItemPaths
+    {
+        public static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string[]> Disks = new();
+        public static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string[]> Interfaces = new();
+
+        public static string[] Of(System.Collections.Concurrent.ConcurrentDictionary<int, string[]> cache, int index, int count, Func<int, string> name) =>
+            cache.TryGetValue(index, out var paths) ? paths : cache.GetOrAdd(index, i =>
+            {
+                var prefix = string.Create(CultureInfo.InvariantCulture, $"spec.{(ReferenceEquals(cache, Disks) ? "disks" : "interfaces")}[{i}].");
+                var made = new string[count];
+                for (var j = 0; j < count; j++) made[j] = prefix + name(j);
+                return made;
+            });
     }
 
     /// <summary>

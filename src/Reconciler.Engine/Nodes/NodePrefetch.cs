@@ -50,20 +50,76 @@ public sealed class NodePrefetch(bool read) : IDisposable
                 Started++;
                 _started[target] = Task.Run(async () =>
                 {
-                    var (session, error) = await Workspace.OpenOneAsync(target, ct).ConfigureAwait(false);
-                    if (!read || session is null) return new Prefetched(session, error, null);
-                    // A reading prefetch serves a plan, which needs nothing of the node after its read: the
-                    // connection closes at once, so the memory of one node's read (an in-process driver
-                    // holds the whole node) is free for the next instead of all nodes being held at once.
-                    using (session)
+                    if (!read)
                     {
-                        var live = Workspace.ReadOne(target, session);
-                        // The hardware the checks need depends on the specs, which finish loading meanwhile.
-                        var desired = await _loaded.Task.WaitAsync(ct).ConfigureAwait(false);
-                        return new Prefetched(null, null, desired is null ? live : Workspace.WithHardware(target, session, live, desired));
+                        var (session, error) = await Workspace.OpenOneAsync(target, ct).ConfigureAwait(false);
+                        return new Prefetched(session, error, null);
                     }
+                    return await ReadAsync(target, ct).ConfigureAwait(false);
                 }, ct);
             }
+        }
+    }
+
+    /// <summary>
+    /// In-process nodes opened and read at once: as many as there are cores. Such a node's open and
+    /// read are all CPU in this process, and its connection holds the whole node in memory, so more
+    /// at a time only share the same cores while holding more nodes.
+    /// </summary>
+    private readonly SemaphoreSlim _inProcessSlots = new(Math.Max(1, Environment.ProcessorCount));
+
+    /// <summary>
+    /// A reading prefetch of one target. It serves a plan, which needs nothing of a node after its
+    /// read except the hardware the specs ask of it. An in-process node's connection closes right
+    /// after the read, before the specs have finished loading, so that no more than
+    /// <see cref="_inProcessSlots"/> nodes are held at once; it is opened again only when the specs
+    /// ask it something (<see cref="NodeSession.AsksNothing"/>). A remote node's connection holds
+    /// little in this process: it stays open until the specs are loaded and its hardware is read.
+    /// </summary>
+    private async Task<Prefetched> ReadAsync(NodeTarget target, CancellationToken ct)
+    {
+        var inProcess = NodeConnections.IsInProcess(target);
+        NodeSession? session;
+        LiveNode live;
+        if (inProcess) await _inProcessSlots.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            (session, var error) = await Workspace.OpenOneAsync(target, ct).ConfigureAwait(false);
+            if (session is null) return new Prefetched(null, error, null);
+            live = Workspace.ReadOne(target, session);
+            if (inProcess)
+            {
+                session.Dispose();
+                session = null;
+            }
+        }
+        finally
+        {
+            if (inProcess) _inProcessSlots.Release();
+        }
+        try
+        {
+            // The hardware the checks need depends on the specs, which finish loading meanwhile.
+            var desired = await _loaded.Task.WaitAsync(ct).ConfigureAwait(false);
+            if (desired is null || live.Error is not null) return new Prefetched(null, null, live);
+            if (session is not null) return new Prefetched(null, null, Workspace.WithHardware(target, session, live, desired));
+            var query = Workspace.QueryFor(desired, target.Name, live.DomainType);
+            if (NodeSession.AsksNothing(query)) return new Prefetched(null, null, live with { Hardware = NodeSession.Unasked });
+            await _inProcessSlots.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                var (again, error) = await Workspace.OpenOneAsync(target, ct).ConfigureAwait(false);
+                if (again is null) return new Prefetched(null, null, new LiveNode(target.Name, target.Uri, live.DomainType, [], error));
+                using (again) return new Prefetched(null, null, Workspace.WithHardware(target, again, live, desired));
+            }
+            finally
+            {
+                _inProcessSlots.Release();
+            }
+        }
+        finally
+        {
+            session?.Dispose();
         }
     }
 

@@ -15,6 +15,7 @@ internal sealed partial class NodeSession
     /// </summary>
     public NodeHardware ReadHardware(HardwareQuery query)
     {
+        if (AsksNothing(query)) return Unasked;
         var host = query.ReadsHost
             ? Answer("virConnectGetCapabilities", () => NodeHardwareXml.ParseHost(Connection.GetCapabilities()))
             : HardwareAnswer<HostCapabilities>.Missing("no domain uses huge pages or NUMA cells");
@@ -39,6 +40,20 @@ internal sealed partial class NodeSession
                 : HardwareAnswer<NodeDevices>.Missing("no domain asks for host devices"),
         };
     }
+
+    /// <summary>Whether <paramref name="query"/> asks for nothing: <see cref="ReadHardware"/> then makes no call and gives <see cref="Unasked"/>.</summary>
+    internal static bool AsksNothing(HardwareQuery query) =>
+        !query.ReadsHost && !query.HugePages && query.DomainCaps.Count == 0 && query.CpuComparisons.Count == 0 && !query.Devices;
+
+    /// <summary>What <see cref="ReadHardware"/> gives for a query that asks for nothing, without a connection.</summary>
+    internal static NodeHardware Unasked { get; } = new(
+        HardwareAnswer<HostCapabilities>.Missing("no domain uses huge pages or NUMA cells"),
+        HardwareAnswer<FreePageCounts>.Missing("no domain uses huge pages"),
+        new Dictionary<DomainCapsKey, HardwareAnswer<DomainCapabilities>>(),
+        new Dictionary<CpuCompareKey, HardwareAnswer<CpuComparison>>())
+    {
+        Devices = HardwareAnswer<NodeDevices>.Missing("no domain asks for host devices"),
+    };
 
     /// <summary>Every node device's XML (a device removed between the listing and its read is skipped), parsed.</summary>
     private NodeDevices ReadDevices()
