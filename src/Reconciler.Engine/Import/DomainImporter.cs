@@ -78,11 +78,12 @@ internal static partial class DomainImporter
         var model = Model(parsed.Spec, options);
         // No adapter and no graphics: the renderer adds none for an unset video, so video: none (which renders <model type='none'/>) is not written.
         if (root.Element("devices")?.Element("video") is null && model.Graphics.Type == GraphicsType.None) model = model with { Video = null };
-        // Pinning or NUMA cells the loader refuses (a vCPU unpinned between pinned ones, cells that miss a vCPU) are left to the patches.
-        if ((model.Cpu.Pinning is not null || model.Cpu.Numa is { Count: > 0 }) && SpecLoader.LoadFiles("import", [(name + ".yaml", Yaml(model, options, [], []))]).HasErrors)
+        // Pinning or NUMA cells the loader refuses (a vCPU unpinned between pinned ones, cells that miss a vCPU) are left to the patches; so are host devices it refuses.
+        if ((model.Cpu.Pinning is not null || model.Cpu.Numa is { Count: > 0 }) && !Loads(name, model with { Hostdevs = [] }, options))
         {
             model = model with { Cpu = model.Cpu with { Pinning = null, Numa = null } };
         }
+        if (model.Hostdevs.Count > 0 && !Loads(name, model, options)) model = model with { Hostdevs = [] };
         var targets = AssignedTargets(model, options);
         var bare = Load(name, Yaml(model, options, targets, []));
         var rendered = Render(bare, parsed, type);
@@ -155,10 +156,10 @@ internal static partial class DomainImporter
             Compression = parsed.Graphics.Compression is { } c && GraphicsFields.Compressions.Contains(c) ? c : null,
             UsbRedirection = parsed.Graphics.UsbRedirection is > 0 and <= 16 && parsed.Devices.Usb ? parsed.Graphics.UsbRedirection : null,
         },
-        // Interfaces of other types (direct, hostdev, …), and bridges with a virtualport or VLAN, and disks of other sources (network) are carried as patches whole.
+        // Interfaces of other types (direct, hostdev, …), and bridges with a virtualport or VLAN, and disks of other sources are carried as patches whole.
         // No model: libvirt's default; the spec renders virtio and the diff removes it again.
         Interfaces = [.. parsed.Interfaces.Where(n => ((n.Network is null) != (n.Bridge is null) && n.Virtualport is null && n.Vlan is null) || (n.User && n.Network is null && n.Bridge is null)).Select(n => n.Model.Length == 0 ? n with { Model = "virtio" } : n)],
-        Disks = [.. parsed.Disks.Where(d => d.Path is not null || d.Volume is not null || d.Device == DiskDevice.Cdrom)],
+        Disks = [.. parsed.Disks.Where(d => d.Path is not null || d.Volume is not null || d.Network is not null || d.Device == DiskDevice.Cdrom)],
         State = options.Running ? PowerState.Running : PowerState.Stopped,
         Autostart = options.Autostart,
     };
@@ -173,6 +174,10 @@ internal static partial class DomainImporter
         var targets = rendered.Element("devices")?.Elements("disk").Select(d => (string?)d.Element("target")?.Attribute("dev")).ToList() ?? [];
         return [.. model.Disks.Select((d, i) => i < targets.Count && targets[i] == d.Target)];
     }
+
+    /// <summary>True when the spec written for <paramref name="model"/> (no patches) loads without errors.</summary>
+    private static bool Loads(string name, DomainSpec model, ImportOptions options) =>
+        !SpecLoader.LoadFiles("import", [(name + ".yaml", Yaml(model, options, [], []))]).HasErrors;
 
     /// <summary>Loads spec text as <c>plan</c> would; an error here is a bug in the writer, named with the text.</summary>
     private static DomainSpec Load(string name, string yaml)
@@ -233,6 +238,10 @@ internal static partial class DomainImporter
             .Set("network", n.Network).Set("bridge", n.Bridge).Set("user", n.User ? true : null)
             .Set("model", n.Model == "virtio" ? null : n.Model)
             .Set("mac", options.KeepMacs ? n.Mac : null)));
+        spec.List("hostdevs", s.Hostdevs.Select(h => (object)new YamlMap().Set("pci", h.Pci)
+            .Set("usb", h.Usb is { } usb ? new YamlMap().Set("vendor", usb.Vendor).Set("product", usb.Product) : null)
+            .Set("mdev", h.Mdev).Set("model", h.Model is "vfio-pci" ? null : h.Model)
+            .Set("managed", h.Managed || h.Mdev is not null ? null : false)));
         // The renderer's default devices the live domain lacks (read back through DeviceToggleFields): turned off, so adoption adds none.
         // spareRootPorts is left out (not compared); DefaultDevices matches the root ports by count.
         var off = s.Devices;
@@ -276,6 +285,12 @@ internal static partial class DomainImporter
     {
         var disk = new YamlMap();
         if (d.Volume is not null) disk.Set("volume", d.Volume).Set("pool", d.Pool);
+        else if (d.Network is { } network)
+        {
+            disk.Set("network", new YamlMap().Set("protocol", network.Protocol).Set("name", network.Name)
+                .Set("hosts", network.Hosts.Count > 0 ? network.Hosts.Select(h => (object)h).ToList() : null)
+                .Set("auth", network.Auth is { } auth ? new YamlMap().Set("username", auth.Username).Set("secretUuid", auth.SecretUuid) : null));
+        }
         else disk.Set("path", d.Path);
         var cdrom = d.Device == DiskDevice.Cdrom;
         disk.Set("device", cdrom ? "cdrom" : null);

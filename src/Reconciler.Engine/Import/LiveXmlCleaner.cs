@@ -63,6 +63,8 @@ internal static class LiveXmlCleaner
                 target.Elements("model").Where(m => (string?)m.Attribute("name") == "isa-serial").Remove();
             }
         }
+        // A mediated device is never managed: libvirt writes managed='no' on it.
+        devices.Elements("hostdev").Where(h => (string?)h.Attribute("type") == "mdev").Attributes("managed").Where(a => a.Value == "no").Remove();
         // libvirt copies the first serial port's log into the console that mirrors it.
         if (devices.Element("serial")?.Element("log") is { } serialLog)
         {
