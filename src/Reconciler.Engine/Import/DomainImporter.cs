@@ -76,6 +76,14 @@ internal static partial class DomainImporter
 
         // The model's view of the domain, then the spec without patches, rendered as adoption would render it.
         var model = Model(parsed.Spec, options);
+        // No adapter and no graphics: the renderer adds none for an unset video, so video: none (which renders <model type='none'/>) is not written.
+        if (root.Element("devices")?.Element("video") is null && model.Graphics.Type == GraphicsType.None) model = model with { Video = null };
+        // Pinning or NUMA cells the loader refuses (a vCPU unpinned between pinned ones, cells that miss a vCPU) are left to the patches; so are host devices it refuses.
+        if ((model.Cpu.Pinning is not null || model.Cpu.Numa is { Count: > 0 }) && !Loads(name, model with { Hostdevs = [] }, options))
+        {
+            model = model with { Cpu = model.Cpu with { Pinning = null, Numa = null } };
+        }
+        if (model.Hostdevs.Count > 0 && !Loads(name, model, options)) model = model with { Hostdevs = [] };
         var targets = AssignedTargets(model, options);
         var bare = Load(name, Yaml(model, options, targets, []));
         var rendered = Render(bare, parsed, type);
@@ -148,10 +156,10 @@ internal static partial class DomainImporter
             Compression = parsed.Graphics.Compression is { } c && GraphicsFields.Compressions.Contains(c) ? c : null,
             UsbRedirection = parsed.Graphics.UsbRedirection is > 0 and <= 16 && parsed.Devices.Usb ? parsed.Graphics.UsbRedirection : null,
         },
-        // Interfaces of other types (direct, hostdev, …), and bridges with a virtualport or VLAN, and disks of other sources (network) are carried as patches whole.
+        // Interfaces of other types (direct, hostdev, …), and bridges with a virtualport or VLAN, and disks of other sources are carried as patches whole.
         // No model: libvirt's default; the spec renders virtio and the diff removes it again.
         Interfaces = [.. parsed.Interfaces.Where(n => ((n.Network is null) != (n.Bridge is null) && n.Virtualport is null && n.Vlan is null) || (n.User && n.Network is null && n.Bridge is null)).Select(n => n.Model.Length == 0 ? n with { Model = "virtio" } : n)],
-        Disks = [.. parsed.Disks.Where(d => d.Path is not null || d.Volume is not null || d.Device == DiskDevice.Cdrom)],
+        Disks = [.. parsed.Disks.Where(d => d.Path is not null || d.Volume is not null || d.Network is not null || d.Device == DiskDevice.Cdrom)],
         State = options.Running ? PowerState.Running : PowerState.Stopped,
         Autostart = options.Autostart,
     };
@@ -166,6 +174,10 @@ internal static partial class DomainImporter
         var targets = rendered.Element("devices")?.Elements("disk").Select(d => (string?)d.Element("target")?.Attribute("dev")).ToList() ?? [];
         return [.. model.Disks.Select((d, i) => i < targets.Count && targets[i] == d.Target)];
     }
+
+    /// <summary>True when the spec written for <paramref name="model"/> (no patches) loads without errors.</summary>
+    private static bool Loads(string name, DomainSpec model, ImportOptions options) =>
+        !SpecLoader.LoadFiles("import", [(name + ".yaml", Yaml(model, options, [], []))]).HasErrors;
 
     /// <summary>Loads spec text as <c>plan</c> would; an error here is a bug in the writer, named with the text.</summary>
     private static DomainSpec Load(string name, string yaml)
@@ -200,6 +212,12 @@ internal static partial class DomainImporter
                 cpu.List("features", features.Select(f => (object)new YamlMap().Set("name", f.Name).Set("policy", f.Policy == "require" ? null : f.Policy)));
             }
         }
+        if (s.Cpu.Pinning is { } pinning && (pinning.Vcpus is { Count: > 0 } || pinning.Emulator is not null))
+        {
+            spec.Map("cpu").Set("pinning", new YamlMap().Set("emulator", pinning.Emulator)
+                .Set("vcpus", pinning.Vcpus is { Count: > 0 } pins ? pins.Select(p => (object)p).ToList() : null));
+        }
+        if (s.Cpu.Numa is { Count: > 0 } cells) spec.Map("cpu").List("numa", cells.Select(c => (object)new YamlMap().Set("cpus", c.Cpus).Set("memory", ByteSize.Format(c.MemoryBytes))));
         // Declared fields (cpu topology, numaTune, boot kernel…): written through their rows; a value equal to an optional row's default is left out.
         foreach (var (path, value) in s.Declared.All)
         {
@@ -214,11 +232,16 @@ internal static partial class DomainImporter
         // No version written live: the spec's default (2.0) renders, and the diff carries what libvirt had.
         if (s.Tpm is { } tpm) spec.Map("tpm").Set("model", tpm.Model is "crb" or "" ? null : tpm.Model).Set("version", tpm.Version is "2.0" or "" ? null : tpm.Version);
         if (s.Tpm is not null && spec.Map("tpm").IsEmpty) spec.Set("tpm", new YamlMap().Set("model", "crb"));
-        spec.List("disks", s.Disks.Select((d, i) => (object)Disk(d, i < defaultTargets.Length && defaultTargets[i])));
+        var iothreads = int.TryParse(s.Declared[DomainPaths.Spec.Field("iothreads")], out var count) ? count : 0;
+        spec.List("disks", s.Disks.Select((d, i) => (object)Disk(d, i < defaultTargets.Length && defaultTargets[i], iothreads)));
         spec.List("interfaces", s.Interfaces.Select(n => (object)new YamlMap()
             .Set("network", n.Network).Set("bridge", n.Bridge).Set("user", n.User ? true : null)
             .Set("model", n.Model == "virtio" ? null : n.Model)
             .Set("mac", options.KeepMacs ? n.Mac : null)));
+        spec.List("hostdevs", s.Hostdevs.Select(h => (object)new YamlMap().Set("pci", h.Pci)
+            .Set("usb", h.Usb is { } usb ? new YamlMap().Set("vendor", usb.Vendor).Set("product", usb.Product) : null)
+            .Set("mdev", h.Mdev).Set("model", h.Model is "vfio-pci" ? null : h.Model)
+            .Set("managed", h.Managed || h.Mdev is not null ? null : false)));
         // The renderer's default devices the live domain lacks (read back through DeviceToggleFields): turned off, so adoption adds none.
         // spareRootPorts is left out (not compared); DefaultDevices matches the root ports by count.
         var off = s.Devices;
@@ -235,20 +258,39 @@ internal static partial class DomainImporter
         }
         // Modelled devices, when their model is one the spec can name (otherwise the patches carry the device whole).
         if (s.Video is { } video && DeviceFields.VideoModels.Contains(video.Model)) spec.Map("video").Set("model", video.Model);
-        if (s.Sound is { } sound && DeviceFields.SoundModels.Contains(sound.Model)) spec.Map("sound").Set("model", sound.Model);
-        if (s.Watchdog is { } dog && DeviceFields.WatchdogModels.Contains(dog.Model) && DeviceFields.WatchdogActions.Contains(dog.Action))
+        // No sound card or watchdog (read back as none) is left out: unset renders none either.
+        if (s.Sound is { Model: not "none" } sound && DeviceFields.SoundModels.Contains(sound.Model)) spec.Map("sound").Set("model", sound.Model);
+        if (s.Watchdog is { Model: not "none" } dog && DeviceFields.WatchdogModels.Contains(dog.Model) && DeviceFields.WatchdogActions.Contains(dog.Action))
         {
             spec.Map("watchdog").Set("model", dog.Model).Set("action", dog.Action == "reset" ? null : dog.Action);
         }
+        if (s.Filesystems is { Count: > 0 } shares && shares.All(f => !f.ReadOnly && f.Source.StartsWith('/') && Regex.IsMatch(f.Target, DeviceFields.TagPattern)))
+        {
+            spec.List("filesystems", shares.Select(f => (object)new YamlMap().Set("source", f.Source).Set("target", f.Target)));
+        }
+        // Shared memory is turned on by the shares themselves: written only when something else needs it. A hugepages element without a size is left to the patches.
+        if (s.MemoryBacking is { } backing && (backing.HugepageBytes is > 0 || backing.Locked || (backing.Shared && spec.IsEmptyAt("filesystems"))))
+        {
+            var memory = spec.Map("memoryBacking");
+            if (backing.HugepageBytes is > 0 and var bytes) memory.Map("hugepages").Set("size", ByteSize.Format(bytes));
+            memory.Set("locked", backing.Locked ? true : null).Set("shared", backing.Shared ? true : null);
+        }
+        if (s.Console is { } console) spec.Map("console").Set("log", console.Log).Set("append", console.Append ? true : null);
         spec.Set("description", s.Description is { Length: > 0 } text ? text : null);
         spec.List("xml", patches.Select(p => (object)new YamlMap().Set("xpath", p.XPath).Set("add", p.Add).Set("set", p.Set).Set("remove", p.Remove ? true : null)));
         return SpecDocument.Write("Domain", s.Name, spec);
     }
 
-    private static YamlMap Disk(DiskSpec d, bool defaultTarget)
+    private static YamlMap Disk(DiskSpec d, bool defaultTarget, int iothreads)
     {
         var disk = new YamlMap();
         if (d.Volume is not null) disk.Set("volume", d.Volume).Set("pool", d.Pool);
+        else if (d.Network is { } network)
+        {
+            disk.Set("network", new YamlMap().Set("protocol", network.Protocol).Set("name", network.Name)
+                .Set("hosts", network.Hosts.Count > 0 ? network.Hosts.Select(h => (object)h).ToList() : null)
+                .Set("auth", network.Auth is { } auth ? new YamlMap().Set("username", auth.Username).Set("secretUuid", auth.SecretUuid) : null));
+        }
         else disk.Set("path", d.Path);
         var cdrom = d.Device == DiskDevice.Cdrom;
         disk.Set("device", cdrom ? "cdrom" : null);
@@ -259,7 +301,25 @@ internal static partial class DomainImporter
         disk.Set("readonly", d.ReadOnly && !cdrom ? true : null);
         disk.Set("target", defaultTarget ? null : d.Target);
         disk.Set("boot", d.Boot);
+        Tuning(disk, d, d.Format ?? derived, iothreads);
         return disk;
+    }
+
+    /// <summary>
+    /// The disk's driver tuning, serial and shareable, each only when the loader accepts it (a value
+    /// it refuses, such as io native without cache none, is left to the patches).
+    /// </summary>
+    private static void Tuning(YamlMap disk, DiskSpec d, string format, int iothreads)
+    {
+        var cache = d.Cache is { } c && DiskTuningFields.CacheModes.Contains(c) ? c : null;
+        var discard = d.Discard is { } dc && DiskTuningFields.DiscardModes.Contains(dc) ? dc : null;
+        disk.Set("cache", cache);
+        disk.Set("io", d.Io is { } io && DiskTuningFields.IoModes.Contains(io) && (io != "native" || cache is "none" or "directsync") ? io : null);
+        disk.Set("discard", discard);
+        disk.Set("detectZeroes", d.DetectZeroes is { } z && DiskTuningFields.DetectZeroesModes.Contains(z) && (z != "unmap" || discard == "unmap") ? z : null);
+        disk.Set("serial", d.Serial is { } serial && Regex.IsMatch(serial, DiskTuningFields.SerialPattern) ? serial : null);
+        disk.Set("iothread", d.IoThread is { } n && n >= 1 && n <= iothreads && d.Bus is null or "virtio" ? n : null);
+        disk.Set("shareable", d.Shareable == true && format == "raw" ? true : null);
     }
 
     private const string Accents = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŠšŽžĆćČčĐđŁłŃńŚśŹźŻżĄąĘęŐőŰű";

@@ -31,6 +31,10 @@ internal static class LiveXmlCleaner
         // Defaults libvirt writes out: vCPUs all online, its CPU check, the boot from the first disk.
         if (copy.Element("vcpu") is { } vcpu && (string?)vcpu.Attribute("current") == vcpu.Value.Trim()) vcpu.Attribute("current")!.Remove();
         if (copy.Element("cpu")?.Attribute("check") is { Value: "none" } check) check.Remove();
+        // QEMU's driver checks a host-model CPU partially by default.
+        if (copy.Element("cpu") is { } hostModel && (string?)hostModel.Attribute("mode") == "host-model" && hostModel.Attribute("check") is { Value: "partial" } partial) partial.Remove();
+        // libvirt writes one die per socket.
+        if (copy.Element("cpu")?.Element("topology")?.Attribute("dies") is { Value: "1" } dies) dies.Remove();
         if (copy.Element("cpu") is { } cpu && (string?)cpu.Attribute("mode") == "host-passthrough" && cpu.Attribute("migratable") is { Value: "on" } migratable) migratable.Remove();
         // libvirt writes the Hyper-V mode it defaults to.
         if (copy.Element("features")?.Element("hyperv")?.Attribute("mode") is { Value: "custom" } mode) mode.Remove();
@@ -61,10 +65,20 @@ internal static class LiveXmlCleaner
                 target.Elements("model").Where(m => (string?)m.Attribute("name") == "isa-serial").Remove();
             }
         }
+        // A mediated device is never managed and, unless asked, has no display: libvirt writes managed='no' (and QEMU's driver display='off') on it.
+        devices.Elements("hostdev").Where(h => (string?)h.Attribute("type") == "mdev").Attributes().Where(a => a.Name == "managed" && a.Value == "no" || a.Name == "display" && a.Value == "off").Remove();
+        // libvirt copies the first serial port's log into the console that mirrors it.
+        if (devices.Element("serial")?.Element("log") is { } serialLog)
+        {
+            devices.Elements("console").Where(c => (string?)c.Element("target")?.Attribute("type") is null or "serial").Elements("log")
+                .Where(l => XNode.DeepEquals(l, serialLog)).Remove();
+        }
         foreach (var model in devices.Elements("video").Elements("model"))
         {
             if ((string?)model.Attribute("heads") == "1") model.Attribute("heads")!.Remove();
             if ((string?)model.Attribute("primary") == "yes") model.Attribute("primary")!.Remove();
+            // The video memory libvirt gives a vga or bochs adapter when none is written.
+            if ((string?)model.Attribute("type") is "vga" or "bochs" && (string?)model.Attribute("vram") == "16384") model.Attribute("vram")!.Remove();
             // The memory sizes libvirt gives a qxl adapter when none is written.
             if ((string?)model.Attribute("type") != "qxl") continue;
             model.Attributes().Where(a => (a.Name == "ram" || a.Name == "vram") && a.Value == "65536" || a.Name == "vgamem" && a.Value == "16384").Remove();

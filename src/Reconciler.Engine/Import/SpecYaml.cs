@@ -15,6 +15,9 @@ internal sealed partial class YamlMap
 
     public bool IsEmpty => _entries.Count == 0;
 
+    /// <summary>True when <paramref name="key"/> is not set.</summary>
+    public bool IsEmptyAt(string key) => _entries.All(e => e.Key != key);
+
     /// <summary>Sets a scalar (string, integer, boolean); null leaves the key out.</summary>
     public YamlMap Set(string key, object? value)
     {
