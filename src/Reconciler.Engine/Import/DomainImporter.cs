@@ -259,8 +259,16 @@ internal static partial class DomainImporter
         disk.Set("readonly", d.ReadOnly && !cdrom ? true : null);
         disk.Set("target", defaultTarget ? null : d.Target);
         disk.Set("boot", d.Boot);
+        // The driver's tuning, as libvirt holds it (not written: not managed); a value the spec cannot name stays with the patches.
+        disk.Set("cache", Named(d.Cache, DiskTuningFields.CacheModes)).Set("io", Named(d.Io, DiskTuningFields.IoModes))
+            .Set("discard", Named(d.Discard, DiskTuningFields.DiscardModes)).Set("iothread", d.IoThread)
+            .Set("detectZeroes", Named(d.DetectZeroes, DiskTuningFields.DetectZeroesModes))
+            .Set("serial", d.Serial is { } serial && Regex.IsMatch(serial, DiskTuningFields.SerialPattern) ? serial : null)
+            .Set("shareable", d.Shareable == true ? true : null);
         return disk;
     }
+
+    private static string? Named(string? value, IReadOnlyList<string> allowed) => value is not null && allowed.Contains(value) ? value : null;
 
     private const string Accents = "ÀÁÂÃÄÅàáâãäåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿŠšŽžĆćČčĐđŁłŃńŚśŹźŻżĄąĘęŐőŰű";
     private const string Plain = "AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyySsZzCcCcDdLlNnSsZzZzAaEeOoUu";

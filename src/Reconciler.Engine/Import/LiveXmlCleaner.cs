@@ -7,7 +7,7 @@ namespace Reconciler.Engine.Import;
 /// turned into a spec and before two definitions are compared: the UUID, Reconciler's owner record,
 /// device addresses and aliases, the emulator, dynamic security labels, the ps2 input devices and
 /// audio backends libvirt adds, controllers it adds on its own, and the default attributes it
-/// writes into elements (a video's <c>heads='1' primary='yes'</c>). libvirt puts each back when the
+/// writes into elements (a video's <c>heads='1' primary='yes'</c>, a topology's one die, a crb TPM's version 2.0). libvirt puts each back when the
 /// cleaned definition is defined again, so nothing the user chose is lost (the round-trip check proves it).
 /// </summary>
 internal static class LiveXmlCleaner
@@ -32,6 +32,8 @@ internal static class LiveXmlCleaner
         if (copy.Element("vcpu") is { } vcpu && (string?)vcpu.Attribute("current") == vcpu.Value.Trim()) vcpu.Attribute("current")!.Remove();
         if (copy.Element("cpu")?.Attribute("check") is { Value: "none" } check) check.Remove();
         if (copy.Element("cpu") is { } cpu && (string?)cpu.Attribute("mode") == "host-passthrough" && cpu.Attribute("migratable") is { Value: "on" } migratable) migratable.Remove();
+        // libvirt writes the one die per socket a topology without dies has.
+        copy.Element("cpu")?.Element("topology")?.Attributes("dies").Where(d => d.Value == "1").Remove();
         // libvirt writes the Hyper-V mode it defaults to.
         if (copy.Element("features")?.Element("hyperv")?.Attribute("mode") is { Value: "custom" } mode) mode.Remove();
         if (copy.Descendants("boot").ToList() is [{ Parent.Name.LocalName: "os" } boot] && (string?)boot.Attribute("dev") == "hd") boot.Remove();
@@ -65,9 +67,16 @@ internal static class LiveXmlCleaner
         {
             if ((string?)model.Attribute("heads") == "1") model.Attribute("heads")!.Remove();
             if ((string?)model.Attribute("primary") == "yes") model.Attribute("primary")!.Remove();
-            // The memory sizes libvirt gives a qxl adapter when none is written.
-            if ((string?)model.Attribute("type") != "qxl") continue;
+            // The memory sizes libvirt gives a qxl or vga adapter when none is written.
+            var type = (string?)model.Attribute("type");
+            if (type == "vga") model.Attributes().Where(a => a.Name == "vram" && a.Value == "16384").Remove();
+            if (type != "qxl") continue;
             model.Attributes().Where(a => (a.Name == "ram" || a.Name == "vram") && a.Value == "65536" || a.Name == "vgamem" && a.Value == "16384").Remove();
+        }
+        // crb is a TPM 2.0 interface only: QEMU's driver writes the version 2.0 it implies.
+        foreach (var tpm in devices.Elements("tpm").Where(t => (string?)t.Attribute("model") == "tpm-crb"))
+        {
+            tpm.Element("backend")?.Attributes("version").Where(v => v.Value == "2.0").Remove();
         }
         // No balloon: libvirt's test driver leaves it out, QEMU's writes model='none'.
         devices.Elements("memballoon").Where(b => (string?)b.Attribute("model") == "none" && !b.HasElements).Remove();
