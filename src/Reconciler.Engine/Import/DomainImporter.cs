@@ -76,6 +76,8 @@ internal static partial class DomainImporter
 
         // The model's view of the domain, then the spec without patches, rendered as adoption would render it.
         var model = Model(parsed.Spec, options);
+        // No adapter at all (virt-install's --graphics none): the video is left unmanaged, so the rendering has none either (a {model: none} would render one).
+        if (model.Graphics.Type == GraphicsType.None && root.Element("devices")?.Element("video") is null) model = model with { Video = null };
         var targets = AssignedTargets(model, options);
         var bare = Load(name, Yaml(model, options, targets, []));
         var rendered = Render(bare, parsed, type);
@@ -219,6 +221,8 @@ internal static partial class DomainImporter
             .Set("network", n.Network).Set("bridge", n.Bridge).Set("user", n.User ? true : null)
             .Set("model", n.Model == "virtio" ? null : n.Model)
             .Set("mac", options.KeepMacs ? n.Mac : null)));
+        // virtiofs shares (their rendering brings the shared memfd backing they need); 9p shares stay with the patches.
+        spec.List("filesystems", (s.Filesystems ?? []).Select(f => (object)new YamlMap().Set("source", f.Source).Set("target", f.Target).Set("readonly", f.ReadOnly ? true : null)));
         // The renderer's default devices the live domain lacks (read back through DeviceToggleFields): turned off, so adoption adds none.
         // spareRootPorts is left out (not compared); DefaultDevices matches the root ports by count.
         var off = s.Devices;
