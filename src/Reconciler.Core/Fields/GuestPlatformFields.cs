@@ -1,3 +1,6 @@
+using System.Xml.Linq;
+using Reconciler.Core.Model;
+
 namespace Reconciler.Core.Fields;
 
 /// <summary>
@@ -84,7 +87,45 @@ internal static class GuestPlatformFields
         {
             Minimum = 1, Maximum = 15, DefaultText = "the model's default", Example = "15", Xml = XmlPlace.Attr("ports"), Libvirt = "<controller type='usb' ports='15'/>",
         },
+        new FieldDef("companions", FieldType.Boolean, "The three USB 1 companion controllers of an ich9-ehci1 (virt-install's USB 2 set for older guests, e.g. Windows 7 and FreeBSD); only with model: ich9-ehci1.")
+        {
+            DefaultText = "not managed", Example = "true",
+            Libvirt = "<controller type='usb' model='ich9-uhci1'><master startport='0'/></controller> and uhci2, uhci3 at ports 2, 4",
+        },
     ], xmlElement: "devices/controller[@type='usb']");
+
+    /// <summary>The companion models of an ich9-ehci1, in order, each with its first port on the EHCI.</summary>
+    public static readonly IReadOnlyList<(string Model, string StartPort)> Companions = [("ich9-uhci1", "0"), ("ich9-uhci2", "2"), ("ich9-uhci3", "4")];
+
+    /// <summary>
+    /// <c>spec.usbController.companions</c>: rendered right after the USB controller (libvirt gives
+    /// them its index); read as true when the live definition has the first of them. Not written, not owned.
+    /// </summary>
+    public static readonly DomainField UsbCompanions = new(DomainPaths.Spec.Field("usbController").Field("companions"), UsbController["companions"])
+    {
+        Value = s => s.UsbCompanions is { } on ? (on ? "true" : "false") : null,
+        Elements = ["devices"],
+        Devices = ["controller"],
+        Render = (domain, s) =>
+        {
+            if (s.UsbCompanions != true) return;
+            // The declared model and ports are written into this controller afterwards (the first USB controller).
+            var last = XmlStep.Ensure(XmlOrder.Ensure(domain, "devices"), "controller[@type='usb']");
+            foreach (var (model, port) in Companions)
+            {
+                var companion = new XElement("controller", new XAttribute("type", "usb"), new XAttribute("model", model), new XElement("master", new XAttribute("startport", port)));
+                last.AddAfterSelf(companion);
+                last = companion;
+            }
+        },
+        Read = (domain, s) => s with
+        {
+            UsbCompanions = domain.Element("devices")?.Elements("controller").Any(c => (string?)c.Attribute("type") == "usb" && (string?)c.Attribute("model") == Companions[0].Model) == true,
+        },
+    };
+
+    /// <summary>The bound fields, in the order the planner lists them.</summary>
+    public static readonly IReadOnlyList<DomainField> All = [UsbCompanions];
 
     /// <summary><c>spec.usbController</c>.</summary>
     public static readonly FieldDef UsbControllerField = new("usbController", FieldType.Object, "The USB controller's model and ports.")

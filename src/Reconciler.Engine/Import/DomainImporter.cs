@@ -211,7 +211,8 @@ internal static partial class DomainImporter
             object typed = field.Def.Type == FieldType.Integer && int.TryParse(value, out var n) ? n : value;
             spec.SetPath(path["spec.".Length..], typed);
         }
-        // [hd] alone is libvirt's own default: not written.
+        if (s.UsbCompanions == true && s.Declared[UsbPath.Field("model")] == "ich9-ehci1") spec.Map("usbController").Set("companions", true);
+                // [hd] alone is libvirt's own default: not written.
         if (s.BootOrder is { Count: > 0 } order && !(order is ["hd"] && s.Disks.All(d => d.Boot is null))) spec.Map("boot").List("order", order.Select(o => (object)o));
         // No version written live: the spec's default (2.0) renders, and the diff carries what libvirt had.
         if (s.Tpm is { } tpm) spec.Map("tpm").Set("model", tpm.Model is "crb" or "" ? null : tpm.Model).Set("version", tpm.Version is "2.0" or "" ? null : tpm.Version);
