@@ -30,10 +30,10 @@ public static partial class DomainRenderer
 
     /// <summary>Bus, format and target of each disk after defaults, carry-over from the live definition, and assignment.</summary>
     /// <param name="Bus">The bus.</param>
-    /// <param name="Format">The image format; null for an empty cdrom drive whose spec names none.</param>
+    /// <param name="Format">The image format.</param>
     /// <param name="Target">The guest device name.</param>
     /// <param name="Overlays">The external-snapshot overlays the live disk of the same path runs on, kept on a redefine; null when none.</param>
-    internal sealed record ResolvedDisk(string Bus, string? Format, string Target, DiskOverlayChain? Overlays = null);
+    internal sealed record ResolvedDisk(string Bus, string Format, string Target, DiskOverlayChain? Overlays = null);
 
     internal static IReadOnlyList<ResolvedDisk> ResolveDisks(DomainSpec spec, DomainSpec? live)
     {
@@ -75,9 +75,7 @@ public static partial class DomainRenderer
                 used.Add(target);
             }
             var name = disk.Path ?? disk.Volume ?? "";
-            // An empty drive has no image to read: no format unless the spec gives one (virt-install writes none).
-            var empty = disk.Path is null && disk.Volume is null && disk.Network is null;
-            var format = disk.Format ?? (empty ? null : name.EndsWith(".qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw");
+            var format = disk.Format ?? (name.EndsWith(".qcow2", StringComparison.OrdinalIgnoreCase) ? "qcow2" : "raw");
             var overlays = disk.Path is null ? null
                 : live?.Disks.FirstOrDefault(d => d.Overlays is not null && d.Device == disk.Device && d.Path == disk.Path)?.Overlays;
             resolved[i] = new ResolvedDisk(buses[i], format, target, overlays);

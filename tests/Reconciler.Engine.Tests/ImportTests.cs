@@ -146,10 +146,12 @@ public sealed class ImportTests(ITestOutputHelper output)
         var imported = ImportDisks(scratch, xml, "imp-t-tune");
         Assert.Contains("cache: none, io: native, discard: unmap, detectZeroes: unmap, serial: IMP-1}", imported.Yaml, StringComparison.Ordinal);
         Assert.Contains("- {device: cdrom}", imported.Yaml, StringComparison.Ordinal);
-        // The empty drive renders with no <driver>, as virt-install writes it.
+        // The empty drive renders the raw driver QEMU's libvirt gives it anyway (virt-install writes none): no patch either way.
         var rendered = DomainImporter.Render(imported.Spec, imported.Live, "test");
         var cdrom = Assert.Single(rendered.Element("devices")!.Elements("disk"), d => (string?)d.Attribute("device") == "cdrom");
-        Assert.Null(cdrom.Element("driver"));
+        Assert.Equal("raw", (string?)cdrom.Element("driver")?.Attribute("type"));
+        var withDriver = Defined(scratch, xml.Replace("<disk type='file' device='cdrom'>", "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>", StringComparison.Ordinal), "imp-t-tune");
+        Assert.DoesNotContain(DomainImporter.Import(withDriver, new ImportOptions("test", false, false, false)).Carried, c => c.Contains("disk", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -158,7 +158,7 @@ internal static class DiskFields
 
     /// <summary>
     /// The disk's element with every field written. <paramref name="disk"/> has its bus, format
-    /// and target resolved (no format only for an empty cdrom drive), and its pool when it names a volume.
+    /// and target resolved, and its pool when it names a volume.
     /// </summary>
     public static XElement Render(DiskSpec disk)
     {
@@ -167,8 +167,6 @@ internal static class DiskFields
             new XElement("driver", new XAttribute("name", "qemu")),
             new XElement("target", new XAttribute("dev", ""), new XAttribute("bus", "")));
         foreach (var field in All) field.Render(element, disk);
-        // An empty drive with no format and no tuning has no <driver> (as virt-install and libvirt write it).
-        if (element.Element("driver") is { } driver && driver.Attributes().All(a => a.Name == "name")) driver.Remove();
         return element;
     }
 

@@ -7,7 +7,7 @@ namespace Reconciler.Engine.Import;
 /// turned into a spec and before two definitions are compared: the UUID, Reconciler's owner record,
 /// device addresses and aliases, the emulator, dynamic security labels, the ps2 input devices and
 /// audio backends libvirt adds, controllers it adds on its own, and the default attributes it
-/// writes into elements (a video's <c>heads='1' primary='yes'</c>, a topology's one die, a crb TPM's version 2.0). libvirt puts each back when the
+/// writes into elements (a video's <c>heads='1' primary='yes'</c>, a topology's one die, a crb TPM's version 2.0, an empty cdrom's raw driver). libvirt puts each back when the
 /// cleaned definition is defined again, so nothing the user chose is lost (the round-trip check proves it).
 /// </summary>
 internal static class LiveXmlCleaner
@@ -95,6 +95,12 @@ internal static class LiveXmlCleaner
         {
             // libvirt writes an empty backing chain for images it has probed.
             disk.Elements("backingStore").Where(b => !b.HasAttributes && !b.HasElements).Remove();
+            // QEMU's driver gives an empty drive (virt-install writes none) the raw qemu driver.
+            if (disk.Element("source") is null && disk.Element("driver") is { } driver && (string?)driver.Attribute("name") == "qemu"
+                && (string?)driver.Attribute("type") == "raw" && driver.Attributes().Count() == 2 && !driver.HasElements)
+            {
+                driver.Remove();
+            }
         }
         return copy;
     }
