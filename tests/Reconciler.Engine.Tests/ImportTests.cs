@@ -71,8 +71,9 @@ public sealed class ImportTests(ITestOutputHelper output)
         output.WriteLine($"{files.Count} definitions: {files.Count - failures.Count} round-trip equal, {noPatch} with no xml: patch");
         output.WriteLine("carried as patches (definitions): " + string.Join(", ", carried.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}")));
         Assert.True(failures.Count == 0, string.Join("\n", failures));
-        // The model covers what typical virt-install VMs carry (timers, Hyper-V, spice extras, the USB controller, libosinfo): most need no patch.
-        Assert.True(noPatch * 2 >= files.Count, $"only {noPatch} of {files.Count} definitions import with no xml: patch");
+        // The model covers what typical virt-install VMs carry (timers, Hyper-V, spice extras, the USB and SCSI controllers, disk tuning, virtiofs, libosinfo):
+        // 59 of 66 (89 %) need no patch; what remains is UEFI's firmware autoselection (4), a 9p share, a virtio keyboard and acpi off (docs/import.md).
+        Assert.True(noPatch * 100 >= files.Count * 89, $"only {noPatch} of {files.Count} definitions import with no xml: patch (at least 89 % do)");
     }
 
     [Fact]

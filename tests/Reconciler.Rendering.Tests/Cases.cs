@@ -132,6 +132,13 @@ public static class Cases
                 UsbCompanions = true,
             }, "kvm"),
 
+            // A disk on virtio-scsi, as virt-install writes --disk bus=scsi.
+            ["virtio-scsi"] = (Base("rt-virtio-scsi") with
+            {
+                Disks = [Disk("/var/lib/libvirt/images/scsi.qcow2", bus: "scsi")],
+                Declared = FieldValues.Empty.With(new FieldPath("spec.scsiController.model"), "virtio-scsi"),
+            }, "kvm"),
+
             ["headless-pc"] = (Base("rt-headless-pc") with
             {
                 Machine = "pc",

@@ -78,6 +78,7 @@ internal sealed class DomainKind : KindHandler
         DeviceFields.SoundField,
         DeviceToggleFields.Field,
         GuestPlatformFields.UsbControllerField,
+        GuestPlatformFields.ScsiControllerField,
         BoundFields.Protect.Row,
         UpdatePolicyFields.UpdatePolicy,
         UpdatePolicyFields.SnapshotBeforeUpdate,
