@@ -31,6 +31,8 @@ internal static class LiveXmlCleaner
         // Defaults libvirt writes out: vCPUs all online, its CPU check, the boot from the first disk.
         if (copy.Element("vcpu") is { } vcpu && (string?)vcpu.Attribute("current") == vcpu.Value.Trim()) vcpu.Attribute("current")!.Remove();
         if (copy.Element("cpu")?.Attribute("check") is { Value: "none" } check) check.Remove();
+        // QEMU's driver writes check='partial' into a host-model or custom CPU that names no check.
+        if (copy.Element("cpu") is { } checkedCpu && (string?)checkedCpu.Attribute("mode") is "host-model" or "custom" or null && checkedCpu.Attribute("check") is { Value: "partial" } partial) partial.Remove();
         if (copy.Element("cpu") is { } cpu && (string?)cpu.Attribute("mode") == "host-passthrough" && cpu.Attribute("migratable") is { Value: "on" } migratable) migratable.Remove();
         // libvirt writes the one die per socket a topology without dies has.
         copy.Element("cpu")?.Element("topology")?.Attributes("dies").Where(d => d.Value == "1").Remove();
