@@ -41,6 +41,7 @@ public sealed class BoundFieldTests
         Video = new VideoSpec("qxl"),
         Watchdog = new WatchdogSpec("ib700", "inject-nmi"),
         Sound = new SoundSpec("ac97"),
+        UsbCompanions = true,
         Graphics = new GraphicsSpec(GraphicsType.Vnc),
         Devices = new DevicesSpec(Rng: false, Balloon: false, Tablet: false, Usb: false, AgentChannel: false, Serial: true, SpareRootPorts: 7),
     });
@@ -90,10 +91,11 @@ public sealed class BoundFieldTests
         Assert.Equal(["label", "label", "placement", "patch", "patch", "patch"], domain.Element("metadata")!.Element(OwnerMetadata.Owner)!.Elements().Select(e => e.Name.LocalName));
         Assert.Equal(["type", "firmware", "loader", "boot", "boot"], domain.Element("os")!.Elements().Select(e => e.Name.LocalName));
         Assert.Equal(["network", "cdrom"], domain.Element("os")!.Elements("boot").Select(b => (string?)b.Attribute("dev")));
-        // spec.devices: the USB controller off, seven spare root ports beside the two filesystems' ports, the balloon off.
-        Assert.Equal(["controller", .. Enumerable.Repeat("controller", 9), "filesystem", "filesystem", "serial", "console", "tpm", "sound", "video", "watchdog", "memballoon"],
+        // spec.devices: the USB controller off with its three companions right after it (the validator refuses that pair; only the order is tested),
+        // seven spare root ports beside the two filesystems' ports, the balloon off.
+        Assert.Equal([.. Enumerable.Repeat("controller", 13), "filesystem", "filesystem", "serial", "console", "tpm", "sound", "video", "watchdog", "memballoon"],
             domain.Element("devices")!.Elements().Select(e => e.Name.LocalName));
-        Assert.Equal(["usb", .. Enumerable.Repeat("pci", 9)], domain.Element("devices")!.Elements("controller").Select(c => (string?)c.Attribute("type")));
+        Assert.Equal([.. Enumerable.Repeat("usb", 4), .. Enumerable.Repeat("pci", 9)], domain.Element("devices")!.Elements("controller").Select(c => (string?)c.Attribute("type")));
         Assert.Equal(["log", "target"], domain.Element("devices")!.Element("serial")!.Elements().Select(e => e.Name.LocalName));
         Assert.Equal(["file", "append"], domain.Element("devices")!.Element("serial")!.Element("log")!.Attributes().Select(a => a.Name.LocalName));
     }

@@ -63,6 +63,7 @@ public sealed class ImportTests(ITestOutputHelper output)
             var differences = roundTrip.Differences(imported);
             if (differences.Count > 0) failures.Add($"{name}: {string.Join("; ", differences)}");
             if (imported.Carried.Count == 0) noPatch++;
+            else output.WriteLine($"{name} carries: {string.Join(", ", imported.Carried)}");
             foreach (var what in imported.Carried.Select(c => c.Split('@', ' ')[0]).Distinct(StringComparer.Ordinal)) carried[what] = carried.GetValueOrDefault(what) + 1;
             // The spec is short: far fewer lines than the definition it stands for.
             Assert.True(imported.Yaml.Split('\n').Length < live.Split('\n').Length, $"{name}: the spec is not shorter than its definition");
@@ -70,8 +71,9 @@ public sealed class ImportTests(ITestOutputHelper output)
         output.WriteLine($"{files.Count} definitions: {files.Count - failures.Count} round-trip equal, {noPatch} with no xml: patch");
         output.WriteLine("carried as patches (definitions): " + string.Join(", ", carried.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key} {c.Value}")));
         Assert.True(failures.Count == 0, string.Join("\n", failures));
-        // The model covers what typical virt-install VMs carry (timers, Hyper-V, spice extras, the USB controller, libosinfo): most need no patch.
-        Assert.True(noPatch * 2 >= files.Count, $"only {noPatch} of {files.Count} definitions import with no xml: patch");
+        // The model covers what typical virt-install VMs carry (timers, Hyper-V, spice extras, the USB and SCSI controllers, disk tuning, virtiofs, libosinfo):
+        // 59 of 66 (89 %) need no patch; what remains is UEFI's firmware autoselection (4), a 9p share, a virtio keyboard and acpi off (docs/import.md).
+        Assert.True(noPatch * 100 >= files.Count * 89, $"only {noPatch} of {files.Count} definitions import with no xml: patch (at least 89 % do)");
     }
 
     [Fact]
@@ -98,6 +100,59 @@ public sealed class ImportTests(ITestOutputHelper output)
         var volume = Assert.Single(dependencies, d => d.Kind == "Volume");
         Assert.Null(volume.Yaml);
         Assert.Contains("not one of its volumes", volume.Refused, StringComparison.Ordinal);
+    }
+
+    /// <summary>Imports <paramref name="xml"/> as defined on <paramref name="scratch"/>; checks that no patch is about its disks and that it round-trips equal.</summary>
+    private ImportedDomain ImportDisks(LibvirtConnection scratch, string xml, string name)
+    {
+        var imported = DomainImporter.Import(Defined(scratch, xml, name), new ImportOptions("test", false, false, false));
+        output.WriteLine(imported.Yaml);
+        // A bare test-driver domain carries patches of its own (no video, i686); none is about a disk.
+        Assert.DoesNotContain(imported.Carried, c => c.Contains("disk", StringComparison.Ordinal));
+        using var roundTrip = new RoundTrip();
+        Assert.Empty(roundTrip.Differences(imported));
+        return imported;
+    }
+
+    [Fact]
+    public void A_disk_that_is_a_volume_of_a_pool_imports_as_volume_and_its_pool_is_a_dependency()
+    {
+        const string xml = """
+            <domain type='test'><name>imp-t-vol</name><memory unit='MiB'>256</memory><os><type>hvm</type></os>
+            <devices><disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='default-pool' volume='imp-t-vol.qcow2'/><target dev='vda' bus='virtio'/></disk></devices></domain>
+            """;
+        using var scratch = LibvirtConnection.Open("test:///default");
+        var imported = ImportDisks(scratch, xml, "imp-t-vol");
+        Assert.Contains("- {volume: imp-t-vol.qcow2, pool: default-pool}", imported.Yaml, StringComparison.Ordinal);
+        Assert.DoesNotContain("{path:", imported.Yaml, StringComparison.Ordinal);
+        var disk = Assert.Single(imported.Spec.Disks);
+        Assert.Equal(("imp-t-vol.qcow2", "default-pool", (string?)null), (disk.Volume, disk.Pool, disk.Path));
+        // The pool the disk names is written (a dir pool); the volume is the pool's to list.
+        var dependencies = DependencyImporter.Import(scratch, [imported.Spec], CancellationToken.None);
+        var pool = Assert.Single(dependencies, d => d.Kind == "StoragePool");
+        Assert.Equal("default-pool", pool.Name);
+        Assert.Contains("path: /default-pool", pool.Yaml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_empty_cdrom_and_a_disk_s_driver_tuning_import_as_fields()
+    {
+        const string xml = """
+            <domain type='test'><name>imp-t-tune</name><memory unit='MiB'>256</memory><os><type>hvm</type></os>
+            <devices><disk type='file' device='disk'><driver name='qemu' type='qcow2' cache='none' io='native' discard='unmap' detect_zeroes='unmap'/>
+            <source file='/var/lib/libvirt/images/imp-t-tune.qcow2'/><target dev='vda' bus='virtio'/><serial>IMP-1</serial></disk>
+            <disk type='file' device='cdrom'><target dev='sda' bus='sata'/><readonly/></disk></devices></domain>
+            """;
+        using var scratch = LibvirtConnection.Open("test:///default");
+        var imported = ImportDisks(scratch, xml, "imp-t-tune");
+        Assert.Contains("cache: none, io: native, discard: unmap, detectZeroes: unmap, serial: IMP-1}", imported.Yaml, StringComparison.Ordinal);
+        Assert.Contains("- {device: cdrom}", imported.Yaml, StringComparison.Ordinal);
+        // The empty drive renders the raw driver QEMU's libvirt gives it anyway (virt-install writes none): no patch either way.
+        var rendered = DomainImporter.Render(imported.Spec, imported.Live, "test");
+        var cdrom = Assert.Single(rendered.Element("devices")!.Elements("disk"), d => (string?)d.Attribute("device") == "cdrom");
+        Assert.Equal("raw", (string?)cdrom.Element("driver")?.Attribute("type"));
+        var withDriver = Defined(scratch, xml.Replace("<disk type='file' device='cdrom'>", "<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>", StringComparison.Ordinal), "imp-t-tune");
+        Assert.DoesNotContain(DomainImporter.Import(withDriver, new ImportOptions("test", false, false, false)).Carried, c => c.Contains("disk", StringComparison.Ordinal));
     }
 
     [Fact]

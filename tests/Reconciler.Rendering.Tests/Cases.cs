@@ -123,6 +123,22 @@ public static class Cases
                     .With(new FieldPath("spec.osinfo"), "http://microsoft.com/win/10"),
             }, "kvm"),
 
+            // virt-install's USB 2 set for older guests (Windows 7, FreeBSD): an ich9-ehci1 and its three uhci companions, on pc.
+            ["usb2-companions"] = (Base("rt-usb2-companions") with
+            {
+                Machine = "pc",
+                Disks = [Disk("/var/lib/libvirt/images/win7.qcow2", bus: "sata")],
+                Declared = FieldValues.Empty.With(new FieldPath("spec.usbController.model"), "ich9-ehci1"),
+                UsbCompanions = true,
+            }, "kvm"),
+
+            // A disk on virtio-scsi, as virt-install writes --disk bus=scsi.
+            ["virtio-scsi"] = (Base("rt-virtio-scsi") with
+            {
+                Disks = [Disk("/var/lib/libvirt/images/scsi.qcow2", bus: "scsi")],
+                Declared = FieldValues.Empty.With(new FieldPath("spec.scsiController.model"), "virtio-scsi"),
+            }, "kvm"),
+
             ["headless-pc"] = (Base("rt-headless-pc") with
             {
                 Machine = "pc",

@@ -53,6 +53,14 @@ public sealed class PlatformFieldTests
         Assert.Contains("only xhci", T.Expect(T.Domain("  usbController: {model: piix3-uhci, ports: 2}\n"), ConflictingFields, "spec.usbController.ports", 6, 45).Message, StringComparison.Ordinal);
 
     [Fact]
+    public void Companions_of_another_controller_than_ich9_ehci1_are_a_conflict() =>
+        Assert.Contains("ich9-ehci1", T.Expect(T.Domain("  usbController: {model: qemu-xhci, companions: true}\n"), ConflictingFields, "spec.usbController.companions", 6, 49).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void A_scsi_controller_model_the_spec_cannot_name_is_located() =>
+        T.Expect(T.Domain("  scsiController: {model: megasas}\n"), InvalidEnum, "spec.scsiController.model", 6, 27);
+
+    [Fact]
     public void A_usb_controller_with_usb_off_is_a_conflict() =>
         T.Expect(T.Domain("  devices: {usb: false, tablet: false}\n  usbController: {model: qemu-xhci}\n"), ConflictingFields, "spec.usbController", 7, 3);
 

@@ -254,7 +254,7 @@ internal static class BoundFields
 
     /// <summary>The fields of the definition (before the devices), in the order the planner lists them.</summary>
     public static readonly IReadOnlyList<DomainField> Definition =
-        [Vcpus, MaxVcpusField, Memory, MaxMemoryField, Machine, Arch, FirmwareField, SecureBoot, CpuMode, CpuModel, DomainType, .. CpuFields.All, .. MemoryFields.All, .. HostdevFields.All, .. DeviceFields.All, .. DeviceToggleFields.All, .. BootFields.All];
+        [Vcpus, MaxVcpusField, Memory, MaxMemoryField, Machine, Arch, FirmwareField, SecureBoot, CpuMode, CpuModel, DomainType, .. CpuFields.All, .. MemoryFields.All, .. HostdevFields.All, .. DeviceFields.All, .. DeviceToggleFields.All, .. GuestPlatformFields.All, .. BootFields.All];
 
     /// <summary>The fields listed after the devices: text and Reconciler's records (the owner record's fields: <see cref="OwnerFields"/>).</summary>
     public static readonly IReadOnlyList<DomainField> Records = [Description, Protect, .. OwnerFields.All];

@@ -77,5 +77,5 @@ internal static class DomainFieldTable
     };
 
     /// <summary>The rows of <c>spec</c> that hold declared fields, for <see cref="DeclaredFields.Domain"/>.</summary>
-    public static readonly IReadOnlyList<FieldDef> Declared = [CpuField, NumaTuneField, BootFields.BootField, DeviceFields.Iothreads, PlatformFields.PmField, PlatformFields.ClockField, PlatformFields.FeaturesField, GuestPlatformFields.UsbControllerField, GuestPlatformFields.Osinfo];
+    public static readonly IReadOnlyList<FieldDef> Declared = [CpuField, NumaTuneField, BootFields.BootField, DeviceFields.Iothreads, PlatformFields.PmField, PlatformFields.ClockField, PlatformFields.FeaturesField, GuestPlatformFields.UsbControllerField, GuestPlatformFields.ScsiControllerField, GuestPlatformFields.Osinfo];
 }

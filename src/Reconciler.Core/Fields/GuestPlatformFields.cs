@@ -1,10 +1,13 @@
+using System.Xml.Linq;
+using Reconciler.Core.Model;
+
 namespace Reconciler.Core.Fields;
 
 /// <summary>
 /// What virt-install writes into nearly every definition besides the devices (measured on the import
 /// corpus): the clock's timers (<c>spec.clock.timers</c>), Hyper-V enlightenments for Windows guests
 /// (<c>spec.features.hyperv</c>), the USB controller's model and ports (<c>spec.usbController</c>) and
-/// the libosinfo OS id (<c>spec.osinfo</c>, kept in <c>&lt;metadata&gt;</c>). Each is a declared
+/// the SCSI controller's model (<c>spec.scsiController</c>), the libosinfo OS id (<c>spec.osinfo</c>, kept in <c>&lt;metadata&gt;</c>). Each is a declared
 /// field: its row names its XML place. Not written, it is not owned (libvirt's default stays).
 /// Changes take effect at the next boot (the general rule), except <c>osinfo</c>, which the guest
 /// never sees.
@@ -84,7 +87,63 @@ internal static class GuestPlatformFields
         {
             Minimum = 1, Maximum = 15, DefaultText = "the model's default", Example = "15", Xml = XmlPlace.Attr("ports"), Libvirt = "<controller type='usb' ports='15'/>",
         },
+        new FieldDef("companions", FieldType.Boolean, "The three USB 1 companion controllers of an ich9-ehci1 (virt-install's USB 2 set for older guests, e.g. Windows 7 and FreeBSD); only with model: ich9-ehci1.")
+        {
+            DefaultText = "not managed", Example = "true",
+            Libvirt = "<controller type='usb' model='ich9-uhci1'><master startport='0'/></controller> and uhci2, uhci3 at ports 2, 4",
+        },
     ], xmlElement: "devices/controller[@type='usb']");
+
+    public static readonly IReadOnlyList<string> ScsiModels = ["virtio-scsi", "lsilogic", "lsisas1068", "lsisas1078", "buslogic", "vmpvscsi"];
+
+    /// <summary><c>spec.scsiController</c>: the SCSI controller's model (the disks on bus scsi sit on it).</summary>
+    public static readonly ObjectDef ScsiController = new("ScsiController",
+        "The SCSI controller of the disks on bus scsi (virt-install writes {model: virtio-scsi}); not written: libvirt adds one of its default model (lsilogic on x86) when a disk needs it.",
+    [
+        new FieldDef("model", FieldType.Enum, "The controller model; virtio-scsi is the paravirtual one.")
+        {
+            Required = true, Allowed = ScsiModels, Example = "virtio-scsi", Xml = XmlPlace.Attr("model"), Libvirt = "<controller type='scsi' model='virtio-scsi'/>",
+        },
+    ], xmlElement: "devices/controller[@type='scsi']");
+
+    /// <summary><c>spec.scsiController</c>.</summary>
+    public static readonly FieldDef ScsiControllerField = new("scsiController", FieldType.Object, "The SCSI controller's model.")
+    {
+        Item = ScsiController, DefaultText = "libvirt's default, when a disk is on bus scsi", Example = "{model: virtio-scsi}", Libvirt = "<devices><controller type='scsi' model='virtio-scsi'/></devices>",
+    };
+
+    /// <summary>The companion models of an ich9-ehci1, in order, each with its first port on the EHCI.</summary>
+    public static readonly IReadOnlyList<(string Model, string StartPort)> Companions = [("ich9-uhci1", "0"), ("ich9-uhci2", "2"), ("ich9-uhci3", "4")];
+
+    /// <summary>
+    /// <c>spec.usbController.companions</c>: rendered right after the USB controller (libvirt gives
+    /// them its index); read as true when the live definition has the first of them. Not written, not owned.
+    /// </summary>
+    public static readonly DomainField UsbCompanions = new(DomainPaths.Spec.Field("usbController").Field("companions"), UsbController["companions"])
+    {
+        Value = s => s.UsbCompanions is { } on ? (on ? "true" : "false") : null,
+        Elements = ["devices"],
+        Devices = ["controller"],
+        Render = (domain, s) =>
+        {
+            if (s.UsbCompanions != true) return;
+            // The declared model and ports are written into this controller afterwards (the first USB controller).
+            var last = XmlStep.Ensure(XmlOrder.Ensure(domain, "devices"), "controller[@type='usb']");
+            foreach (var (model, port) in Companions)
+            {
+                var companion = new XElement("controller", new XAttribute("type", "usb"), new XAttribute("model", model), new XElement("master", new XAttribute("startport", port)));
+                last.AddAfterSelf(companion);
+                last = companion;
+            }
+        },
+        Read = (domain, s) => s with
+        {
+            UsbCompanions = domain.Element("devices")?.Elements("controller").Any(c => (string?)c.Attribute("type") == "usb" && (string?)c.Attribute("model") == Companions[0].Model) == true,
+        },
+    };
+
+    /// <summary>The bound fields, in the order the planner lists them.</summary>
+    public static readonly IReadOnlyList<DomainField> All = [UsbCompanions];
 
     /// <summary><c>spec.usbController</c>.</summary>
     public static readonly FieldDef UsbControllerField = new("usbController", FieldType.Object, "The USB controller's model and ports.")

@@ -82,4 +82,7 @@ public sealed partial record DomainSpec
 
     /// <summary><c>spec.sound</c>; null when not written (not owned).</summary>
     public SoundSpec? Sound { get; init; }
+
+    /// <summary><c>spec.usbController.companions</c>: the ich9-uhci companions of an ich9-ehci1; null when not written (not owned).</summary>
+    public bool? UsbCompanions { get; init; }
 }

@@ -142,13 +142,17 @@ internal static partial class DomainImporter
 
     private static readonly FieldPath UsbPath = DomainPaths.Spec.Field("usbController");
 
+    private static readonly FieldPath ScsiModel = DomainPaths.Spec.Field("scsiController").Field("model");
+
     /// <summary>The parsed definition as the spec will hold it: what the model cannot name yet is left to the patches.</summary>
     private static DomainSpec Model(DomainSpec parsed, ImportOptions options) => parsed with
     {
-        // A USB controller the model cannot name (none, a companion set) or libvirt's own default: not written.
-        Declared = parsed.Declared[UsbPath.Field("model")] is { } usb && (!GuestPlatformFields.UsbModels.Contains(usb) || IsDefaultUsb(parsed.Declared) || !parsed.Devices.Usb)
+        // A USB controller the model cannot name (none) or libvirt's own default: not written; nor a SCSI model the spec cannot name.
+        Declared = (parsed.Declared[UsbPath.Field("model")] is { } usb && (!GuestPlatformFields.UsbModels.Contains(usb) || IsDefaultUsb(parsed.Declared) || !parsed.Devices.Usb)
             ? parsed.Declared.With(UsbPath.Field("model"), null).With(UsbPath.Field("ports"), null)
-            : parsed.Declared,
+            : parsed.Declared) is var declared && declared[ScsiModel] is { } scsi && !GuestPlatformFields.ScsiModels.Contains(scsi)
+            ? declared.With(ScsiModel, null)
+            : declared,
         // Matched by count after a first rendering (SpareRootPorts).
         Devices = parsed.Devices with { SpareRootPorts = null },
         Graphics = parsed.Graphics with
@@ -227,7 +231,8 @@ internal static partial class DomainImporter
             object typed = field.Def.Type == FieldType.Integer && int.TryParse(value, out var n) ? n : value;
             spec.SetPath(path["spec.".Length..], typed);
         }
-        // [hd] alone is libvirt's own default: not written.
+        if (s.UsbCompanions == true && s.Declared[UsbPath.Field("model")] == "ich9-ehci1") spec.Map("usbController").Set("companions", true);
+                // [hd] alone is libvirt's own default: not written.
         if (s.BootOrder is { Count: > 0 } order && !(order is ["hd"] && s.Disks.All(d => d.Boot is null))) spec.Map("boot").List("order", order.Select(o => (object)o));
         // No version written live: the spec's default (2.0) renders, and the diff carries what libvirt had.
         if (s.Tpm is { } tpm) spec.Map("tpm").Set("model", tpm.Model is "crb" or "" ? null : tpm.Model).Set("version", tpm.Version is "2.0" or "" ? null : tpm.Version);

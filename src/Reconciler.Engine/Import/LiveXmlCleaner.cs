@@ -7,7 +7,7 @@ namespace Reconciler.Engine.Import;
 /// turned into a spec and before two definitions are compared: the UUID, Reconciler's owner record,
 /// device addresses and aliases, the emulator, dynamic security labels, the ps2 input devices and
 /// audio backends libvirt adds, controllers it adds on its own, and the default attributes it
-/// writes into elements (a video's <c>heads='1' primary='yes'</c>). libvirt puts each back when the
+/// writes into elements (a video's <c>heads='1' primary='yes'</c>, a topology's one die, a crb TPM's version 2.0, an empty cdrom's raw driver). libvirt puts each back when the
 /// cleaned definition is defined again, so nothing the user chose is lost (the round-trip check proves it).
 /// </summary>
 internal static class LiveXmlCleaner
@@ -31,11 +31,11 @@ internal static class LiveXmlCleaner
         // Defaults libvirt writes out: vCPUs all online, its CPU check, the boot from the first disk.
         if (copy.Element("vcpu") is { } vcpu && (string?)vcpu.Attribute("current") == vcpu.Value.Trim()) vcpu.Attribute("current")!.Remove();
         if (copy.Element("cpu")?.Attribute("check") is { Value: "none" } check) check.Remove();
-        // QEMU's driver checks a host-model CPU partially by default.
-        if (copy.Element("cpu") is { } hostModel && (string?)hostModel.Attribute("mode") == "host-model" && hostModel.Attribute("check") is { Value: "partial" } partial) partial.Remove();
-        // libvirt writes one die per socket.
-        if (copy.Element("cpu")?.Element("topology")?.Attribute("dies") is { Value: "1" } dies) dies.Remove();
+        // QEMU's driver writes check='partial' into a host-model or custom CPU that names no check.
+        if (copy.Element("cpu") is { } checkedCpu && (string?)checkedCpu.Attribute("mode") is "host-model" or "custom" or null && checkedCpu.Attribute("check") is { Value: "partial" } partial) partial.Remove();
         if (copy.Element("cpu") is { } cpu && (string?)cpu.Attribute("mode") == "host-passthrough" && cpu.Attribute("migratable") is { Value: "on" } migratable) migratable.Remove();
+        // libvirt writes the one die per socket a topology without dies has.
+        copy.Element("cpu")?.Element("topology")?.Attributes("dies").Where(d => d.Value == "1").Remove();
         // libvirt writes the Hyper-V mode it defaults to.
         if (copy.Element("features")?.Element("hyperv")?.Attribute("mode") is { Value: "custom" } mode) mode.Remove();
         if (copy.Descendants("boot").ToList() is [{ Parent.Name.LocalName: "os" } boot] && (string?)boot.Attribute("dev") == "hd") boot.Remove();
@@ -83,6 +83,11 @@ internal static class LiveXmlCleaner
             if ((string?)model.Attribute("type") != "qxl") continue;
             model.Attributes().Where(a => (a.Name == "ram" || a.Name == "vram") && a.Value == "65536" || a.Name == "vgamem" && a.Value == "16384").Remove();
         }
+        // crb is a TPM 2.0 interface only: QEMU's driver writes the version 2.0 it implies.
+        foreach (var tpm in devices.Elements("tpm").Where(t => (string?)t.Attribute("model") == "tpm-crb"))
+        {
+            tpm.Element("backend")?.Attributes("version").Where(v => v.Value == "2.0").Remove();
+        }
         // No balloon: libvirt's test driver leaves it out, QEMU's writes model='none'.
         devices.Elements("memballoon").Where(b => (string?)b.Attribute("model") == "none" && !b.HasElements).Remove();
         foreach (var graphics in devices.Elements("graphics"))
@@ -100,6 +105,12 @@ internal static class LiveXmlCleaner
         {
             // libvirt writes an empty backing chain for images it has probed.
             disk.Elements("backingStore").Where(b => !b.HasAttributes && !b.HasElements).Remove();
+            // QEMU's driver gives an empty drive (virt-install writes none) the raw qemu driver.
+            if (disk.Element("source") is null && disk.Element("driver") is { } driver && (string?)driver.Attribute("name") == "qemu"
+                && (string?)driver.Attribute("type") == "raw" && driver.Attributes().Count() == 2 && !driver.HasElements)
+            {
+                driver.Remove();
+            }
         }
         return copy;
     }

@@ -40,6 +40,7 @@ internal static class DeviceBuild
             Video = spec.Get<ParsedObject>("video") is { } v ? new VideoSpec(v.Get<string>("model") ?? "") : null,
             Watchdog = spec.Get<ParsedObject>("watchdog") is { } w ? new WatchdogSpec(w.Get<string>("model") ?? "", w.Get<string>("action")!) : null,
             Sound = spec.Get<ParsedObject>("sound") is { } s ? new SoundSpec(s.Get<string>("model") ?? "") : null,
+            UsbCompanions = spec.Get<ParsedObject>("usbController") is { } usb && usb.Has("companions") ? usb.Get<bool>("companions") : null,
         };
     }
 }

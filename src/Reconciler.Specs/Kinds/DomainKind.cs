@@ -74,6 +74,7 @@ internal sealed class DomainKind() : KindHandler(nameof(ResourceKind.Domain), Sp
         DeviceFields.SoundField,
         DeviceToggleFields.Field,
         GuestPlatformFields.UsbControllerField,
+        GuestPlatformFields.ScsiControllerField,
         BoundFields.Protect.Row,
         UpdatePolicyFields.UpdatePolicy,
         UpdatePolicyFields.SnapshotBeforeUpdate,

@@ -41,7 +41,11 @@ internal static class PlatformChecks
         {
             Failures.Add(ctx, ConflictingFields, "spec.usbController.ports", "only xhci controllers (qemu-xhci, nec-xhci) have a port count", "remove ports, or use model: qemu-xhci", "spec.usbController.model");
         }
-        if (d.Declared[Hyperv.Field("spinlockRetries")] is not null && d.Declared[Hyperv.Field("spinlocks")] != "on")
+        if (d.UsbCompanions == true && d.Declared[Usb.Field("model")] != "ich9-ehci1")
+        {
+            Failures.Add(ctx, ConflictingFields, "spec.usbController.companions", "companion controllers belong to an ich9-ehci1 controller", "remove companions, or use model: ich9-ehci1", "spec.usbController.model");
+        }
+                if (d.Declared[Hyperv.Field("spinlockRetries")] is not null && d.Declared[Hyperv.Field("spinlocks")] != "on")
         {
             Failures.Add(ctx, ConflictingFields, "spec.features.hyperv.spinlockRetries", "spinlock retries need spinlocks on", "add spinlocks: \"on\" beside spinlockRetries", "spec.features.hyperv.spinlocks");
         }
