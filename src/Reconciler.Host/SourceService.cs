@@ -18,7 +18,8 @@ internal sealed partial class SourceService(
     ControllerSettings settings,
     TimeProvider clock,
     ILogger<SourceService> logger,
-    Dashboard.DashboardSignal dashboards) : BackgroundService
+    Dashboard.DashboardSignal dashboards,
+    GuestWake guests) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -32,7 +33,12 @@ internal sealed partial class SourceService(
                 var snapshot = await source.FetchAsync(stoppingToken).ConfigureAwait(false);
                 failures = 0;
                 var changed = desired.Offer(snapshot);
-                if (changed) dashboards.Changed();
+                if (changed)
+                {
+                    dashboards.Changed();
+                    // A readiness check changed in the specs is read at once, not after the guest's backoff.
+                    guests.Request();
+                }
                 if (snapshot.IsValid)
                 {
                     metrics.Fetch("success");

@@ -6,22 +6,44 @@ namespace Reconciler.Engine.Guests;
 /// connection, and a node that is down is not waited for) when given the pool, else over
 /// connections of its own kept between rounds (in-process nodes always), and watches the console of each running
 /// domain with a console readiness check for as long as it runs, so the console text is seen
-/// whenever the guest prints it. Not thread-safe: one round at a time.
+/// whenever the guest prints it. With a <see cref="GuestBackoff"/>, a running guest whose reads
+/// are complete and unchanged is read less often (see there). Not thread-safe: one round at a time.
 /// </summary>
-public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
+public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backoff = null) : IAsyncDisposable
 {
     /// <summary>The connections this watch opened and owns (the pool's are borrowed per round).</summary>
     private readonly Dictionary<string, NodeSession> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Node, string Name), (string Text, LibvirtDomain Domain, ConsoleWatcher Watcher)> _watchers = [];
 
+    /// <summary>The last read of each running guest, kept to decide when it is read again (only with a backoff).</summary>
+    private readonly Dictionary<(string Node, string Name), Kept> _kept = [];
+
+    /// <summary>Rounds so far.</summary>
+    private long _round;
+
+    /// <summary>Guest reads made (a state call and the address calls each), for tests and metrics.</summary>
+    public long Reads { get; private set; }
+
+    /// <param name="Status">The read.</param>
+    /// <param name="Session">The connection it was read over: a reconnect is a new one, which reads again.</param>
+    /// <param name="Uuid">The domain's UUID.</param>
+    /// <param name="Changes">The session's lifecycle-event count of the domain, taken before the read.</param>
+    /// <param name="Faults">libvirt's event-loop faults when it was read (a fault may have lost events).</param>
+    /// <param name="Streak">Reads in a row that were complete and the same as the one before.</param>
+    /// <param name="Due">The round in which it is read again at the latest.</param>
+    private sealed record Kept(GuestStatus Status, NodeSession Session, string Uuid, long Changes, long Faults, int Streak, long Due);
+
     /// <summary>
     /// Reads every declared domain's guest on <paramref name="nodes"/>, in parallel and bounded by
     /// <paramref name="options"/>. A node that cannot be opened makes its domains "unreachable".
+    /// With a backoff, a running guest that is not due is not read: its last status (the same
+    /// instance, with its own <see cref="GuestStatus.CheckedAt"/>) is returned.
     /// </summary>
     public async Task<IReadOnlyList<GuestStatus>> ReadAsync(SpecSet specs, IReadOnlyList<NodeTarget> nodes, GuestReadOptions options, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(specs);
         ArgumentNullException.ThrowIfNull(nodes);
+        var round = ++_round;
         var (borrowed, errors) = pool?.Held(nodes) ?? ([], new Dictionary<string, string>(StringComparer.Ordinal));
         var own = pool is null ? nodes : nodes.Where(NodeConnections.IsInProcess).ToList();
         foreach (var stale in _sessions.Keys.Where(k => own.All(n => n.Name != k) || !Alive(_sessions[k])).ToList())
@@ -30,7 +52,7 @@ public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
             _sessions.Remove(stale);
         }
         var opened = await Task.WhenAll(own.Where(n => !_sessions.ContainsKey(n.Name))
-            .Select(async n => (n.Name, Result: await Workspace.OpenOneAsync(n, ct).ConfigureAwait(false)))).ConfigureAwait(false);
+            .Select(async n => (n.Name, Result: await OpenOwnAsync(n, ct).ConfigureAwait(false)))).ConfigureAwait(false);
         foreach (var (name, (session, error)) in opened)
         {
             if (session is not null) _sessions[name] = session;
@@ -47,11 +69,25 @@ public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
             {
                 foreach (var spec in specs.Domains.OrderBy(d => d.Name, StringComparer.Ordinal)) targets.Add(Find(spec, sessions, listings, errors));
             }, ct).ConfigureAwait(false);
-            var statuses = await Task.WhenAll(targets.Select(t => t.Domain is null
-                ? Task.FromResult(t.Missing(DateTimeOffset.UtcNow))
-                : listings.TryGetValue(t.Node!, out var listing) && !listing.Active.Contains(t.Spec.Name)
-                    ? Task.FromResult(GuestReader.NotRunning(t.Spec.Name, t.Node!, "stopped", t.Readiness, DateTimeOffset.UtcNow))
-                    : GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct))).ConfigureAwait(false);
+            var fresh = new List<(GuestTarget Target, NodeSession Session, string Uuid, long Changes, long Faults, Task<GuestStatus> Read)>();
+            var statuses = await Task.WhenAll(targets.Select(t =>
+            {
+                if (t.Domain is null) return Task.FromResult(t.Missing(DateTimeOffset.UtcNow));
+                if (listings.TryGetValue(t.Node!, out var listing) && !listing.Active.Contains(t.Spec.Name))
+                {
+                    return Task.FromResult(GuestReader.NotRunning(t.Spec.Name, t.Node!, "stopped", t.Readiness, DateTimeOffset.UtcNow));
+                }
+                var session = sessions[t.Node!];
+                if (backoff is null) return GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
+                if (NotDue(t, session, round) is { } kept) return Task.FromResult(kept);
+                // The count before the read: an event during the read makes the next round read again.
+                var (uuid, changes, faults) = Identify(t.Domain, session);
+                var read = GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
+                fresh.Add((t, session, uuid, changes, faults, read));
+                return read;
+            })).ConfigureAwait(false);
+            Reads += backoff is null ? statuses.Count(s => s.State == "running") : fresh.Count;
+            if (backoff is not null) Keep(backoff, round, fresh.Select(f => (f.Target, f.Session, f.Uuid, f.Changes, f.Faults, f.Read.Result)), statuses);
             // A console watch ends when its domain stops or leaves the specs; the next start is watched afresh.
             foreach (var key in _watchers.Keys.Where(k => !statuses.Any(s => s.Node == k.Node && s.Name == k.Name && s.State == "running")).ToList())
             {
@@ -65,6 +101,103 @@ public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
             foreach (var t in targets) t.Domain?.Dispose();
             foreach (var listing in listings.Values) listing.Dispose();
         }
+    }
+
+    /// <summary>
+    /// The kept status of a running guest that need not be read this round: its last read was
+    /// complete (<see cref="Complete"/>), it is not due yet, it was read over this same connection
+    /// with the same readiness check, and the connection has seen no lifecycle event of the domain
+    /// since (nor a fault of the event loop). Null: read it.
+    /// </summary>
+    private GuestStatus? NotDue(GuestTarget t, NodeSession session, long round)
+    {
+        if (!_kept.TryGetValue((t.Node!, t.Spec.Name), out var kept)) return null;
+        if (round >= kept.Due || !Complete(kept.Status) || !ReferenceEquals(kept.Session, session) || kept.Status.Readiness != t.Readiness) return null;
+        if (!session.EventsCompleteSince(kept.Faults)) return null;
+        try
+        {
+            if (t.Domain!.Uuid != kept.Uuid) return null;
+        }
+        catch (LibvirtException)
+        {
+            return null;
+        }
+        return session.ChangesOf(kept.Uuid) == kept.Changes ? kept.Status : null;
+    }
+
+    private static (string Uuid, long Changes, long Faults) Identify(LibvirtDomain domain, NodeSession session)
+    {
+        var faults = LibvirtEventLoop.Faults;
+        try
+        {
+            var uuid = domain.Uuid;
+            return (uuid, session.ChangesOf(uuid), faults);
+        }
+        catch (LibvirtException)
+        {
+            return ("", -1, faults);
+        }
+    }
+
+    /// <summary>
+    /// Records this round's reads and when each guest is due again: the next round for a read that
+    /// is not complete, differs from the one before or follows a lifecycle event (the fast
+    /// cadence), else 2^streak rounds later, at most <see cref="GuestBackoff.MaxRounds"/>. Guests
+    /// not running (or no longer declared) are forgotten.
+    /// </summary>
+    private void Keep(GuestBackoff policy, long round, IEnumerable<(GuestTarget Target, NodeSession Session, string Uuid, long Changes, long Faults, GuestStatus Status)> reads,
+        IReadOnlyList<GuestStatus> statuses)
+    {
+        foreach (var (t, session, uuid, changes, faults, status) in reads)
+        {
+            var key = (t.Node!, t.Spec.Name);
+            // After an event (or a fault of the event loop) it starts over at every round, whatever the read gave.
+            var streak = _kept.TryGetValue(key, out var before) && ReferenceEquals(before.Session, session) && before.Uuid == uuid
+                && before.Changes == changes && before.Faults == faults
+                && Complete(before.Status) && Complete(status) && Same(before.Status, status)
+                ? before.Streak + 1
+                : 0;
+            var every = (int)Math.Min(1L << Math.Min(streak, 30), Math.Max(1, policy.MaxRounds));
+            if (uuid.Length == 0 || !Complete(status)) every = 1;
+            _kept[key] = new Kept(status, session, uuid, changes, faults, streak, round + every);
+        }
+        var running = statuses.Where(s => s.State == "running" && s.Node is not null).Select(s => (s.Node!, s.Name)).ToHashSet();
+        foreach (var key in _kept.Keys.Where(k => !running.Contains(k)).ToList()) _kept.Remove(key);
+    }
+
+    /// <summary>A read that needs no repeat soon: the guest runs and is ready by its check.</summary>
+    private static bool Complete(GuestStatus s) => s.State == "running" && s.Ready == true;
+
+    /// <summary>The same read apart from when it was made.</summary>
+    private static bool Same(GuestStatus a, GuestStatus b) =>
+        a.State == b.State && a.Ready == b.Ready && a.Reason == b.Reason && a.Readiness == b.Readiness
+        && a.Addresses.SequenceEqual(b.Addresses) && a.Skipped.SequenceEqual(b.Skipped);
+
+    /// <summary>
+    /// Opens a node for this watch alone; with a backoff, an in-process node's connection is wired
+    /// to libvirt's event loop and its lifecycle events are watched (so an event makes its guest
+    /// read again). A node whose events cannot be watched has its guests read every round.
+    /// </summary>
+    private async Task<(NodeSession? Session, string? Error)> OpenOwnAsync(NodeTarget target, CancellationToken ct)
+    {
+        (NodeSession? Session, string? Error) opened;
+        if (backoff is not null && NodeConnections.IsInProcess(target))
+        {
+            try
+            {
+                opened = (await Task.Run(() => NodeSession.Open(target, events: true), ct).ConfigureAwait(false), null);
+            }
+            catch (LibvirtException e)
+            {
+                opened = (null, e.Message);
+            }
+        }
+        else
+        {
+            opened = await Workspace.OpenOneAsync(target, ct).ConfigureAwait(false);
+        }
+        if (backoff is not null) opened.Session?.WatchChanges();
+        return opened;
     }
 
     /// <summary>
@@ -177,7 +310,20 @@ public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
     {
         foreach (var w in _watchers.Values) await StopAsync(w).ConfigureAwait(false);
         _watchers.Clear();
+        _kept.Clear();
         foreach (var s in _sessions.Values) s.Dispose();
         _sessions.Clear();
     }
 }
+
+/// <summary>
+/// How a <see cref="GuestWatch"/> spares guests whose reads have settled. A running guest whose
+/// read is complete — it is ready by its check (or runs, when it declares none) — and the same as
+/// the read before (state, readiness, reason, every address, the sources skipped) is read again
+/// after 2, 4, 8… rounds, at most <paramref name="MaxRounds"/>; any difference, a read that is not
+/// complete, a lifecycle event of the domain on the connection it is read over, a reconnect of
+/// that connection, or another readiness check in the specs puts it back on every round (an
+/// event or a new check: the very next round). A guest not yet ready is read every round.
+/// </summary>
+/// <param name="MaxRounds">The longest wait between two reads of a settled guest, in rounds (1: every round).</param>
+public sealed record GuestBackoff(int MaxRounds);

@@ -61,7 +61,14 @@ internal sealed partial class NodeSession
     internal int Cached => _parsed.Count;
 
     /// <summary>Lifecycle events seen for <paramref name="uuid"/> so far (0 without the watch).</summary>
-    private long ChangesOf(string uuid) => _changes.GetValueOrDefault(uuid);
+    internal long ChangesOf(string uuid) => _changes.GetValueOrDefault(uuid);
+
+    /// <summary>
+    /// Whether what was seen through the watch since <paramref name="faults"/> was taken
+    /// (<see cref="LibvirtEventLoop.Faults"/>) is complete: the watch is registered and libvirt's
+    /// event loop has had no fault since (after one, events may have been lost).
+    /// </summary>
+    internal bool EventsCompleteSince(long faults) => WatchesChanges && LibvirtEventLoop.Faults == faults;
 
     /// <summary>
     /// Whether a read may reuse: asked for, the watch registered, and libvirt's event loop without a
