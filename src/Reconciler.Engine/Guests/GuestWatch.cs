@@ -62,37 +62,30 @@ public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backo
         var sessions = new Dictionary<string, NodeSession>(_sessions, StringComparer.Ordinal);
         foreach (var (name, session) in borrowed) sessions[name] = session;
         var targets = new List<GuestTarget>();
-        var listings = await Task.Run(() => NodeListing.ReadAll(sessions), ct).ConfigureAwait(false);
+        var listings = await Task.Run(() => ListAll(sessions), ct).ConfigureAwait(false);
         try
         {
+            var fresh = new List<(GuestTarget Target, NodeSession Session, string Uuid, long Changes, long Faults, Task<GuestStatus> Read)>();
+            var pending = new List<Task<GuestStatus>>();
             await Task.Run(() =>
             {
-                foreach (var spec in specs.Domains.OrderBy(d => d.Name, StringComparer.Ordinal)) targets.Add(Find(spec, sessions, listings, errors));
-            }, ct).ConfigureAwait(false);
-            var fresh = new List<(GuestTarget Target, NodeSession Session, string Uuid, long Changes, long Faults, Task<GuestStatus> Read)>();
-            var statuses = await Task.WhenAll(targets.Select(t =>
-            {
-                if (t.Domain is null) return Task.FromResult(t.Missing(DateTimeOffset.UtcNow));
-                if (listings.TryGetValue(t.Node!, out var listing) && !listing.Active.Contains(t.Spec.Name))
+                foreach (var spec in specs.Domains.OrderBy(d => d.Name, StringComparer.Ordinal))
                 {
-                    return Task.FromResult(GuestReader.NotRunning(t.Spec.Name, t.Node!, "stopped", t.Readiness, DateTimeOffset.UtcNow));
+                    pending.Add(Plan(spec, sessions, listings, errors, round, options, targets, fresh, ct));
                 }
-                var session = sessions[t.Node!];
-                if (backoff is null) return GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
-                if (NotDue(t, session, round) is { } kept) return Task.FromResult(kept);
-                // The count before the read: an event during the read makes the next round read again.
-                var (uuid, changes, faults) = Identify(t.Domain, session);
-                var read = GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
-                fresh.Add((t, session, uuid, changes, faults, read));
-                return read;
-            })).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
+            var statuses = await Task.WhenAll(pending).ConfigureAwait(false);
             Reads += backoff is null ? statuses.Count(s => s.State == "running") : fresh.Count;
             if (backoff is not null) Keep(backoff, round, fresh.Select(f => (f.Target, f.Session, f.Uuid, f.Changes, f.Faults, f.Read.Result)), statuses);
             // A console watch ends when its domain stops or leaves the specs; the next start is watched afresh.
-            foreach (var key in _watchers.Keys.Where(k => !statuses.Any(s => s.Node == k.Node && s.Name == k.Name && s.State == "running")).ToList())
+            if (_watchers.Count > 0)
             {
-                await StopAsync(_watchers[key]).ConfigureAwait(false);
-                _watchers.Remove(key);
+                var running = statuses.Where(s => s.State == "running" && s.Node is not null).Select(s => (s.Node!, s.Name)).ToHashSet();
+                foreach (var key in _watchers.Keys.Where(k => !running.Contains(k)).ToList())
+                {
+                    await StopAsync(_watchers[key]).ConfigureAwait(false);
+                    _watchers.Remove(key);
+                }
             }
             return statuses;
         }
@@ -104,24 +97,95 @@ public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backo
     }
 
     /// <summary>
+    /// One declared domain's status this round: missing, stopped (from the listing), the kept read
+    /// of a settled guest that is not due (<see cref="NotDue"/>: no libvirt call at all), or a read
+    /// (its domain handle added to <paramref name="targets"/> for disposal, and with a backoff to
+    /// <paramref name="fresh"/>).
+    /// </summary>
+    private Task<GuestStatus> Plan(DomainSpec spec, Dictionary<string, NodeSession> sessions, Dictionary<string, NodeListing> listings,
+        Dictionary<string, string> errors, long round, GuestReadOptions options, List<GuestTarget> targets,
+        List<(GuestTarget Target, NodeSession Session, string Uuid, long Changes, long Faults, Task<GuestStatus> Read)> fresh, CancellationToken ct)
+    {
+        var readiness = spec.Readiness ?? Readiness.Default;
+        var names = spec.Node is { } node ? [node] : sessions.Keys.Concat(errors.Keys).Order(StringComparer.Ordinal).ToList();
+        GuestTarget t;
+        if (names.Any(n => sessions.ContainsKey(n) && !listings.ContainsKey(n)))
+        {
+            // A node that could not be listed: looked up domain by domain, as before the listings.
+            t = GuestOperations.Find(spec, sessions, errors);
+        }
+        else if (names.FirstOrDefault(n => listings.TryGetValue(n, out var l) && l.All.Contains(spec.Name)) is { } on)
+        {
+            var listing = listings[on];
+            if (!listing.Active.Contains(spec.Name)) return Task.FromResult(GuestReader.NotRunning(spec.Name, on, "stopped", readiness, DateTimeOffset.UtcNow));
+            if (backoff is not null && NotDue(on, spec.Name, readiness, sessions[on], round) is { } kept) return Task.FromResult(kept);
+            t = new GuestTarget(spec, on, listing.Take(spec.Name));
+        }
+        else
+        {
+            var failed = names.FirstOrDefault(errors.ContainsKey);
+            t = failed is null ? new GuestTarget(spec, spec.Node, null) : new GuestTarget(spec, failed, null, errors[failed]);
+        }
+        if (t.Domain is null) return Task.FromResult(t.Missing(DateTimeOffset.UtcNow));
+        targets.Add(t);
+        var session = sessions[t.Node!];
+        if (backoff is null) return GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
+        if (NotDue(t.Node!, spec.Name, readiness, session, round) is { } again) return Task.FromResult(again);
+        // The count before the read: an event during the read makes the next round read again.
+        var (uuid, changes, faults) = Identify(t.Domain, session);
+        var read = GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
+        fresh.Add((t, session, uuid, changes, faults, read));
+        return read;
+    }
+
+    /// <summary>A node's last listing (names only), kept while its connection has seen no lifecycle event at all.</summary>
+    private sealed record KeptListing(NodeSession Session, long Changes, long Faults, HashSet<string> All, HashSet<string> Active);
+
+    private readonly Dictionary<string, KeptListing> _listings = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Every session's node listing. With a backoff, a node whose connection has seen no lifecycle
+    /// event since its last listing (no define, undefine, start, stop, pause, resume…: nothing that
+    /// changes which domains exist or run) is not listed again: its names are kept, and the few
+    /// domains due for a read are looked up by name.
+    /// </summary>
+    private Dictionary<string, NodeListing> ListAll(IReadOnlyDictionary<string, NodeSession> sessions)
+    {
+        var listings = new Dictionary<string, NodeListing>(StringComparer.Ordinal);
+        foreach (var stale in _listings.Keys.Where(k => !sessions.ContainsKey(k)).ToList()) _listings.Remove(stale);
+        foreach (var (node, session) in sessions)
+        {
+            if (backoff is not null && _listings.TryGetValue(node, out var kept) && ReferenceEquals(kept.Session, session)
+                && session.EventsCompleteSince(kept.Faults) && session.AllChanges == kept.Changes)
+            {
+                listings[node] = NodeListing.Names(kept.All, kept.Active, session);
+                continue;
+            }
+            var (changes, faults) = (session.AllChanges, LibvirtEventLoop.Faults);
+            if (NodeListing.Read(session) is not { } listing)
+            {
+                _listings.Remove(node);
+                continue;
+            }
+            listings[node] = listing;
+            if (backoff is not null && session.WatchesChanges) _listings[node] = new KeptListing(session, changes, faults, listing.All, listing.Active);
+            else _listings.Remove(node);
+        }
+        return listings;
+    }
+
+    /// <summary>
     /// The kept status of a running guest that need not be read this round: its last read was
     /// complete (<see cref="Complete"/>), it is not due yet, it was read over this same connection
     /// with the same readiness check, and the connection has seen no lifecycle event of the domain
-    /// since (nor a fault of the event loop). Null: read it.
+    /// since (nor a fault of the event loop; an undefine and a define under the same name are
+    /// events too). Null: read it.
     /// </summary>
-    private GuestStatus? NotDue(GuestTarget t, NodeSession session, long round)
+    private GuestStatus? NotDue(string node, string name, Readiness readiness, NodeSession session, long round)
     {
-        if (!_kept.TryGetValue((t.Node!, t.Spec.Name), out var kept)) return null;
-        if (round >= kept.Due || !Complete(kept.Status) || !ReferenceEquals(kept.Session, session) || kept.Status.Readiness != t.Readiness) return null;
+        if (!_kept.TryGetValue((node, name), out var kept)) return null;
+        if (round >= kept.Due || !Complete(kept.Status) || !ReferenceEquals(kept.Session, session) || kept.Status.Readiness != readiness) return null;
         if (!session.EventsCompleteSince(kept.Faults)) return null;
-        try
-        {
-            if (t.Domain!.Uuid != kept.Uuid) return null;
-        }
-        catch (LibvirtException)
-        {
-            return null;
-        }
         return session.ChangesOf(kept.Uuid) == kept.Changes ? kept.Status : null;
     }
 
@@ -201,23 +265,6 @@ public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backo
     }
 
     /// <summary>
-    /// <see cref="GuestOperations.Find"/> from the nodes' listings (no lookup per domain); a node
-    /// that could not be listed is looked up domain by domain as before.
-    /// </summary>
-    private static GuestTarget Find(DomainSpec spec, IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyDictionary<string, NodeListing> listings,
-        IReadOnlyDictionary<string, string> errors)
-    {
-        var names = spec.Node is { } node ? [node] : sessions.Keys.Concat(errors.Keys).Order(StringComparer.Ordinal).ToList();
-        if (names.Any(n => sessions.ContainsKey(n) && !listings.ContainsKey(n))) return GuestOperations.Find(spec, sessions, errors);
-        foreach (var name in names)
-        {
-            if (listings.TryGetValue(name, out var listing) && listing.Take(spec.Name) is { } domain) return new GuestTarget(spec, name, domain);
-        }
-        var failed = names.FirstOrDefault(errors.ContainsKey);
-        return failed is null ? new GuestTarget(spec, spec.Node, null) : new GuestTarget(spec, failed, null, errors[failed]);
-    }
-
-    /// <summary>
     /// One node's domains from two listings (all, and the active ones) instead of a lookup and a
     /// state call per domain every round: at thousands of mostly stopped domains those calls were
     /// the controller's whole idle CPU. A stopped domain's guest needs nothing more.
@@ -226,35 +273,57 @@ public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backo
     {
         private readonly Dictionary<string, LibvirtDomain> _byName = new(StringComparer.Ordinal);
 
-        /// <summary>Names of the domains that were active (running or paused) when listed.</summary>
-        public HashSet<string> Active { get; } = new(StringComparer.Ordinal);
+        /// <summary>Set for a listing of names only: the domains read are looked up by name.</summary>
+        private NodeSession? _lookup;
 
-        /// <summary>Lists every session's node; a node whose listing fails is left out (its domains are looked up one by one).</summary>
-        public static Dictionary<string, NodeListing> ReadAll(IReadOnlyDictionary<string, NodeSession> sessions)
+        /// <summary>Names of every domain listed.</summary>
+        public HashSet<string> All { get; private init; } = new(StringComparer.Ordinal);
+
+        /// <summary>Names of the domains that were active (running or paused) when listed.</summary>
+        public HashSet<string> Active { get; private init; } = new(StringComparer.Ordinal);
+
+        /// <summary>Lists the session's node; null when the listing fails (its domains are then looked up one by one).</summary>
+        public static NodeListing? Read(NodeSession session)
         {
-            var listings = new Dictionary<string, NodeListing>(StringComparer.Ordinal);
-            foreach (var (node, session) in sessions)
+            var listing = new NodeListing();
+            try
             {
-                var listing = new NodeListing();
-                try
+                foreach (var domain in session.Connection.ListAllDomains(DomainListFlags.Active))
                 {
-                    foreach (var domain in session.Connection.ListAllDomains(DomainListFlags.Active))
-                    {
-                        using (domain) listing.Active.Add(domain.Name);
-                    }
-                    foreach (var domain in session.Connection.ListAllDomains()) listing._byName[domain.Name] = domain;
-                    listings[node] = listing;
+                    using (domain) listing.Active.Add(domain.Name);
                 }
-                catch (LibvirtException)
+                foreach (var domain in session.Connection.ListAllDomains())
                 {
-                    listing.Dispose();
+                    listing._byName[domain.Name] = domain;
+                    listing.All.Add(domain.Name);
                 }
+                return listing;
             }
-            return listings;
+            catch (LibvirtException)
+            {
+                listing.Dispose();
+                return null;
+            }
         }
 
-        /// <summary>The listed domain of that name, now the caller's to dispose; null when not listed.</summary>
-        public LibvirtDomain? Take(string name) => _byName.Remove(name, out var domain) ? domain : null;
+        /// <summary>A listing known from before (names only).</summary>
+        public static NodeListing Names(HashSet<string> all, HashSet<string> active, NodeSession session) =>
+            new() { All = all, Active = active, _lookup = session };
+
+        /// <summary>The listed domain of that name, now the caller's to dispose; null when not listed (or gone since).</summary>
+        public LibvirtDomain? Take(string name)
+        {
+            if (_byName.Remove(name, out var domain)) return domain;
+            if (_lookup is null || !All.Contains(name)) return null;
+            try
+            {
+                return _lookup.Connection.LookupDomainByName(name);
+            }
+            catch (LibvirtException)
+            {
+                return null;
+            }
+        }
 
         public void Dispose()
         {
@@ -311,6 +380,7 @@ public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backo
         foreach (var w in _watchers.Values) await StopAsync(w).ConfigureAwait(false);
         _watchers.Clear();
         _kept.Clear();
+        _listings.Clear();
         foreach (var s in _sessions.Values) s.Dispose();
         _sessions.Clear();
     }

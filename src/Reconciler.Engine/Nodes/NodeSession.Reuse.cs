@@ -19,6 +19,12 @@ internal sealed partial class NodeSession
     /// <summary>Lifecycle events seen per domain UUID since the watch was registered.</summary>
     private readonly ConcurrentDictionary<string, long> _changes = new(StringComparer.Ordinal);
 
+    /// <summary>Lifecycle events seen for any domain since the watch was registered.</summary>
+    private long _allChanges;
+
+    /// <summary>Lifecycle events seen for any domain of this connection so far (0 without the watch).</summary>
+    internal long AllChanges => Interlocked.Read(ref _allChanges);
+
     /// <summary><see cref="LibvirtEventLoop.Faults"/> when the cache was last known complete.</summary>
     private long _eventLoopFaults;
 
@@ -36,7 +42,11 @@ internal sealed partial class NodeSession
         try
         {
             _eventLoopFaults = LibvirtEventLoop.Faults;
-            var watch = Connection.RegisterDomainLifecycleEvents(e => _changes.AddOrUpdate(e.DomainUuid, 1, (_, n) => n + 1));
+            var watch = Connection.RegisterDomainLifecycleEvents(e =>
+            {
+                _changes.AddOrUpdate(e.DomainUuid, 1, (_, n) => n + 1);
+                Interlocked.Increment(ref _allChanges);
+            });
             Volatile.Write(ref _changeWatch, watch);
             return true;
         }
