@@ -34,6 +34,8 @@ internal sealed partial class GuestWatchService(DesiredState desired, ReconcileS
     {
         // Remote nodes are read over the controller's own connections: no second one per node.
         await using var watch = new GuestWatch(connections.Pool, new GuestBackoff(MaxRounds(settings.Interval)));
+        var sinceTick = System.Diagnostics.Stopwatch.StartNew();
+        var tick = true;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -42,14 +44,19 @@ internal sealed partial class GuestWatchService(DesiredState desired, ReconcileS
                 {
                     try
                     {
-                        store.Record(await watch.ReadAsync(specs, reconcile.Nodes, GuestReadOptions.Default, stoppingToken).ConfigureAwait(false));
+                        // A woken round between two scheduled ones reads only what an event made due (no backoff advances).
+                        store.Record(await watch.ReadAsync(specs, reconcile.Nodes, GuestReadOptions.Default, stoppingToken, tick).ConfigureAwait(false));
                     }
                     catch (LibvirtException e)
                     {
                         LogRoundFailed(logger, e.Message);
                     }
                 }
-                await wake.WaitAsync(Interval, stoppingToken).ConfigureAwait(false);
+                // The pause counts from the end of a scheduled round (a long round is never followed by another at once).
+                if (tick) sinceTick.Restart();
+                var left = Interval - sinceTick.Elapsed;
+                var woken = left > TimeSpan.Zero && await wake.WaitAsync(left, stoppingToken).ConfigureAwait(false);
+                tick = !woken || sinceTick.Elapsed >= Interval;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -79,10 +86,12 @@ internal sealed class GuestWake : IDisposable
         try { _poke.Release(); } catch (SemaphoreFullException) { } catch (ObjectDisposedException) { }
     }
 
-    /// <summary>Waits for a request (then <see cref="Settle"/>) or <paramref name="timeout"/>.</summary>
-    public async Task WaitAsync(TimeSpan timeout, CancellationToken ct)
+    /// <summary>Waits for a request (then <see cref="Settle"/>) or <paramref name="timeout"/>; true when a request came.</summary>
+    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct)
     {
-        if (await _poke.WaitAsync(timeout, ct).ConfigureAwait(false)) await Task.Delay(Settle, ct).ConfigureAwait(false);
+        if (!await _poke.WaitAsync(timeout, ct).ConfigureAwait(false)) return false;
+        await Task.Delay(Settle, ct).ConfigureAwait(false);
+        return true;
     }
 
     public void Dispose() => _poke.Dispose();

@@ -97,8 +97,7 @@ internal sealed partial class LibvirtEventService(
                 subscriptions.Add(connection.RegisterDomainLifecycleEvents(e =>
                 {
                     metrics.Event();
-                    trigger.Request(e);
-                    guests.Request();
+                    if (trigger.Request(e)) guests.Request();
                 }));
                 failures = 0;
                 status.EventConnection(target.Name, target.Uri, true, null);

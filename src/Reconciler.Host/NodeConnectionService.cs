@@ -60,9 +60,9 @@ internal sealed partial class NodeConnectionService : IDisposable
             var subscription = connection.RegisterDomainLifecycleEvents(e =>
             {
                 _metrics.Event();
-                _trigger.Request(e);
-                // The pool's own count of the event is taken first (registered before this hook), so the round sees it.
-                _guests.Request();
+                // A domain we watch: its guest is read in a round now (the pool's own count of the
+                // event, registered before this hook, is taken first, so the round sees it).
+                if (_trigger.Request(e)) _guests.Request();
             });
             _eventErrors[target.Name] = null;
             return subscription;

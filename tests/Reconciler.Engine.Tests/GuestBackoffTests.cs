@@ -164,6 +164,28 @@ public sealed class GuestBackoffTests : IDisposable
     }
 
     [Fact]
+    public async Task A_woken_round_reads_only_what_became_due_and_advances_no_backoff()
+    {
+        var specs = Specs();
+        await using var watch = new GuestWatch(backoff: new GuestBackoff(MaxRounds: 4));
+        Assert.Equal([1, 2], (await RoundsAsync(watch, specs, 1, 2))[Ready]); // due again in round 4
+
+        var reads = watch.Reads;
+        foreach (var _ in Enumerable.Range(0, 5))
+        {
+            foreach (var s in await watch.ReadAsync(specs, Nodes, GuestReadOptions.Default, CancellationToken.None, tick: false))
+            {
+                Assert.Same(_last[s.Name], s);
+            }
+        }
+        Assert.Equal(reads, watch.Reads);
+
+        var read = await RoundsAsync(watch, specs, 3, 2);
+        Assert.Equal([4], read[Ready]);
+        Assert.Equal([3, 4], read[NotReady]);
+    }
+
+    [Fact]
     public async Task Without_a_backoff_every_running_guest_is_read_every_round()
     {
         await using var watch = new GuestWatch();

@@ -39,11 +39,20 @@ public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backo
     /// With a backoff, a running guest that is not due is not read: its last status (the same
     /// instance, with its own <see cref="GuestStatus.CheckedAt"/>) is returned.
     /// </summary>
-    public async Task<IReadOnlyList<GuestStatus>> ReadAsync(SpecSet specs, IReadOnlyList<NodeTarget> nodes, GuestReadOptions options, CancellationToken ct)
+    /// <param name="specs">The declared domains.</param>
+    /// <param name="nodes">The nodes.</param>
+    /// <param name="options">The bounds of each read.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="tick">
+    /// False for an extra round between two scheduled ones (woken by an event): it counts for no
+    /// backoff, so it reads only what an event, a reconnect or a new readiness check made due.
+    /// </param>
+    public async Task<IReadOnlyList<GuestStatus>> ReadAsync(SpecSet specs, IReadOnlyList<NodeTarget> nodes, GuestReadOptions options, CancellationToken ct,
+        bool tick = true)
     {
         ArgumentNullException.ThrowIfNull(specs);
         ArgumentNullException.ThrowIfNull(nodes);
-        var round = ++_round;
+        var round = tick ? ++_round : _round;
         var (borrowed, errors) = pool?.Held(nodes) ?? ([], new Dictionary<string, string>(StringComparer.Ordinal));
         var own = pool is null ? nodes : nodes.Where(NodeConnections.IsInProcess).ToList();
         foreach (var stale in _sessions.Keys.Where(k => own.All(n => n.Name != k) || !Alive(_sessions[k])).ToList())
@@ -71,7 +80,7 @@ public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backo
             {
                 foreach (var spec in specs.Domains.OrderBy(d => d.Name, StringComparer.Ordinal))
                 {
-                    pending.Add(Plan(spec, sessions, listings, errors, round, options, targets, fresh, ct));
+                    pending.Add(Plan(spec, sessions, listings, errors, round, tick, options, targets, fresh, ct));
                 }
             }, ct).ConfigureAwait(false);
             var statuses = await Task.WhenAll(pending).ConfigureAwait(false);
@@ -103,7 +112,7 @@ public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backo
     /// <paramref name="fresh"/>).
     /// </summary>
     private Task<GuestStatus> Plan(DomainSpec spec, Dictionary<string, NodeSession> sessions, Dictionary<string, NodeListing> listings,
-        Dictionary<string, string> errors, long round, GuestReadOptions options, List<GuestTarget> targets,
+        Dictionary<string, string> errors, long round, bool tick, GuestReadOptions options, List<GuestTarget> targets,
         List<(GuestTarget Target, NodeSession Session, string Uuid, long Changes, long Faults, Task<GuestStatus> Read)> fresh, CancellationToken ct)
     {
         var readiness = spec.Readiness ?? Readiness.Default;
@@ -118,7 +127,7 @@ public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backo
         {
             var listing = listings[on];
             if (!listing.Active.Contains(spec.Name)) return Task.FromResult(GuestReader.NotRunning(spec.Name, on, "stopped", readiness, DateTimeOffset.UtcNow));
-            if (backoff is not null && NotDue(on, spec.Name, readiness, sessions[on], round) is { } kept) return Task.FromResult(kept);
+            if (backoff is not null && NotDue(on, spec.Name, readiness, sessions[on], round, tick) is { } kept) return Task.FromResult(kept);
             t = new GuestTarget(spec, on, listing.Take(spec.Name));
         }
         else
@@ -130,7 +139,7 @@ public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backo
         targets.Add(t);
         var session = sessions[t.Node!];
         if (backoff is null) return GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
-        if (NotDue(t.Node!, spec.Name, readiness, session, round) is { } again) return Task.FromResult(again);
+        if (NotDue(t.Node!, spec.Name, readiness, session, round, tick) is { } again) return Task.FromResult(again);
         // The count before the read: an event during the read makes the next round read again.
         var (uuid, changes, faults) = Identify(t.Domain, session);
         var read = GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
@@ -176,17 +185,20 @@ public sealed class GuestWatch(NodeConnections? pool = null, GuestBackoff? backo
 
     /// <summary>
     /// The kept status of a running guest that need not be read this round: its last read was
-    /// complete (<see cref="Complete"/>), it is not due yet, it was read over this same connection
+    /// complete (<see cref="Complete"/>) and it is not due yet, or this is a woken round (not a
+    /// <c>tick</c>) and nothing made it due; and it was read over this same connection
     /// with the same readiness check, and the connection has seen no lifecycle event of the domain
     /// since (nor a fault of the event loop; an undefine and a define under the same name are
     /// events too). Null: read it.
     /// </summary>
-    private GuestStatus? NotDue(string node, string name, Readiness readiness, NodeSession session, long round)
+    private GuestStatus? NotDue(string node, string name, Readiness readiness, NodeSession session, long round, bool tick)
     {
         if (!_kept.TryGetValue((node, name), out var kept)) return null;
-        if (round >= kept.Due || !Complete(kept.Status) || !ReferenceEquals(kept.Session, session) || kept.Status.Readiness != readiness) return null;
-        if (!session.EventsCompleteSince(kept.Faults)) return null;
-        return session.ChangesOf(kept.Uuid) == kept.Changes ? kept.Status : null;
+        if (!ReferenceEquals(kept.Session, session) || kept.Status.Readiness != readiness || !session.EventsCompleteSince(kept.Faults)) return null;
+        if (session.ChangesOf(kept.Uuid) != kept.Changes) return null;
+        // A guest not settled is read in every scheduled round; a woken round reads only what an event made due.
+        if (!Complete(kept.Status)) return tick ? null : kept.Status;
+        return round < kept.Due ? kept.Status : null;
     }
 
     private static (string Uuid, long Changes, long Faults) Identify(LibvirtDomain domain, NodeSession session)
