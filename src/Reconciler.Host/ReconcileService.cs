@@ -30,14 +30,6 @@ internal sealed partial class ReconcileService(
     NodeConnectionService connections,
     SourceTrigger fetches) : BackgroundService
 {
-    /// <summary>
-    /// How long the loop must have been quiet after a pass before its memory is given back
-    /// (<see cref="ProcessMemory.Trim"/>: a full compacting GC, hundreds of ms at 10,000 domains),
-    /// so that a change arriving right after a pass (the pass our own change's event asks for,
-    /// say) does not wait behind it. Passes back to back trim at the first quiet moment of this length.
-    /// </summary>
-    internal static readonly TimeSpan TrimAfter = TimeSpan.FromMilliseconds(500);
-
     /// <summary>The nodes of the revision in force, for the event listener.</summary>
     public IReadOnlyList<NodeTarget> Nodes { get; private set; } = [];
 
@@ -47,7 +39,6 @@ internal sealed partial class ReconcileService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var lastFull = DateTimeOffset.MinValue;
-        var trimDue = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             var sinceFull = clock.GetUtcNow() - lastFull;
@@ -57,22 +48,14 @@ internal sealed partial class ReconcileService(
                 var until = wake - clock.GetUtcNow();
                 if (until < wait) wait = until < TimeSpan.Zero ? TimeSpan.Zero : until;
             }
-            var trimming = trimDue && wait > TrimAfter;
             IReadOnlyList<string> reasons;
             try
             {
-                reasons = await trigger.WaitAsync(trimming ? TrimAfter : wait, stoppingToken).ConfigureAwait(false);
+                reasons = await trigger.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 break;
-            }
-            if (trimming && reasons.Count == 0)
-            {
-                // Quiet since the last pass: give its memory back now, off the path of the next change.
-                trimDue = false;
-                ProcessMemory.Trim();
-                continue;
             }
             var snapshot = desired.Good;
             if (snapshot is null) continue; // nothing valid to reconcile yet
@@ -80,7 +63,7 @@ internal sealed partial class ReconcileService(
             if (full) lastFull = clock.GetUtcNow();
             var why = reasons.Count == 0 ? "timer" : string.Join(", ", reasons);
             await PassAsync(snapshot, full ? why + " (full read)" : why, full, stoppingToken).ConfigureAwait(false);
-            trimDue = ProcessMemory.Enabled;
+            if (ProcessMemory.Enabled) ProcessMemory.Trim();
         }
         LogStopped();
     }
