@@ -115,6 +115,7 @@ public sealed class ControllerHost : IAsyncDisposable
         services.AddHostedService(sp => sp.GetRequiredService<ReconcileService>());
         services.AddHostedService<LibvirtEventService>();
         services.AddSingleton<GuestStore>();
+        services.AddSingleton<GuestWake>();
         services.AddHostedService<GuestWatchService>();
         services.AddSingleton(new SnapshotClock(snapshotClock ?? TimeProvider.System));
         services.AddSingleton<SnapshotStore>();

@@ -6,23 +6,36 @@ using Reconciler.Libvirt;
 namespace Reconciler.Host;
 
 /// <summary>
-/// The controller's guest reads, apart from its passes: every <see cref="Interval"/> the declared
-/// domains' guests are read (addresses, readiness), in parallel and
-/// bounded (<see cref="GuestReadOptions"/>), so a silent guest agent never stalls a pass. Remote
+/// The controller's guest reads, apart from its passes: a round every <see cref="Interval"/> reads
+/// the declared domains' guests (addresses, readiness), in parallel and bounded
+/// (<see cref="GuestReadOptions"/>), so a silent guest agent never stalls a pass. Remote
 /// nodes are read over the controller's held connections (a node down is skipped, not waited for). Domains
 /// with a console readiness check have their console watched for as long as they run.
+/// A running guest that is ready and reads the same twice in a row is read less often
+/// (<see cref="GuestBackoff"/>: every 2, 4, 8… rounds, at most <see cref="MaxWait"/> or the resync
+/// interval if shorter); a lifecycle event, a reconnect or a new revision wakes a round at once
+/// (<see cref="GuestWake"/>), and in it the guests concerned are read again.
 /// </summary>
 internal sealed partial class GuestWatchService(DesiredState desired, ReconcileService reconcile, NodeConnectionService connections, GuestStore store,
-    ILogger<GuestWatchService> logger)
+    GuestWake wake, ControllerSettings settings, ILogger<GuestWatchService> logger)
     : BackgroundService
 {
-    /// <summary>How often the guests are read.</summary>
+    /// <summary>How often a round runs (and so how often a guest not yet settled is read).</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest a settled guest goes unread (unless the resync interval is shorter).</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>Rounds between two reads of a settled guest at most: <see cref="MaxWait"/> or the resync interval, whichever is shorter.</summary>
+    public static int MaxRounds(TimeSpan resync) =>
+        (int)Math.Max(1, Math.Floor((resync < MaxWait ? resync : MaxWait) / Interval));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Remote nodes are read over the controller's own connections: no second one per node.
-        await using var watch = new GuestWatch(connections.Pool);
+        await using var watch = new GuestWatch(connections.Pool, new GuestBackoff(MaxRounds(settings.Interval)));
+        var sinceTick = System.Diagnostics.Stopwatch.StartNew();
+        var tick = true;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -31,14 +44,19 @@ internal sealed partial class GuestWatchService(DesiredState desired, ReconcileS
                 {
                     try
                     {
-                        store.Record(await watch.ReadAsync(specs, reconcile.Nodes, GuestReadOptions.Default, stoppingToken).ConfigureAwait(false));
+                        // A woken round between two scheduled ones reads only what an event made due (no backoff advances).
+                        store.Record(await watch.ReadAsync(specs, reconcile.Nodes, GuestReadOptions.Default, stoppingToken, tick).ConfigureAwait(false));
                     }
                     catch (LibvirtException e)
                     {
                         LogRoundFailed(logger, e.Message);
                     }
                 }
-                await Task.Delay(Interval, stoppingToken).ConfigureAwait(false);
+                // The pause counts from the end of a scheduled round (a long round is never followed by another at once).
+                if (tick) sinceTick.Restart();
+                var left = Interval - sinceTick.Elapsed;
+                var woken = left > TimeSpan.Zero && await wake.WaitAsync(left, stoppingToken).ConfigureAwait(false);
+                tick = !woken || sinceTick.Elapsed >= Interval;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -50,11 +68,41 @@ internal sealed partial class GuestWatchService(DesiredState desired, ReconcileS
     private static partial void LogRoundFailed(ILogger logger, string error);
 }
 
+/// <summary>
+/// Asks the guest watch for a round now (a lifecycle event, a node (re)connected, a new revision):
+/// requests coalesce, and a round follows a request after <see cref="Settle"/>, so a burst of
+/// events costs one round.
+/// </summary>
+internal sealed class GuestWake : IDisposable
+{
+    private readonly SemaphoreSlim _poke = new(0, 1);
+
+    /// <summary>How long a round waits after the first request, for the rest of a burst.</summary>
+    public static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Asks for a round.</summary>
+    public void Request()
+    {
+        try { _poke.Release(); } catch (SemaphoreFullException) { } catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>Waits for a request (then <see cref="Settle"/>) or <paramref name="timeout"/>; true when a request came.</summary>
+    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        if (!await _poke.WaitAsync(timeout, ct).ConfigureAwait(false)) return false;
+        await Task.Delay(Settle, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    public void Dispose() => _poke.Dispose();
+}
+
 /// <summary>The last guest read of each domain, and since when its readiness has had its value.</summary>
 internal sealed class GuestStore
 {
     private readonly Lock _gate = new();
     private Dictionary<(string? Node, string Name), GuestStatusInfo> _guests = [];
+    private Dictionary<(string? Node, string Name), GuestStatus> _sources = [];
 
     /// <summary>Replaces what is known with a round's reads (a domain no longer declared is forgotten).</summary>
     public void Record(IEnumerable<GuestStatus> statuses)
@@ -62,14 +110,24 @@ internal sealed class GuestStore
         lock (_gate)
         {
             var next = new Dictionary<(string? Node, string Name), GuestStatusInfo>();
+            var sources = new Dictionary<(string? Node, string Name), GuestStatus>();
             foreach (var s in statuses)
             {
-                var since = _guests.TryGetValue((s.Node, s.Name), out var before) && before.Ready == s.Ready ? before.Since : s.CheckedAt;
-                next[(s.Node, s.Name)] = new GuestStatusInfo(s.State, s.Readiness.ToString(), s.Ready, s.Reason, s.Primary?.Address,
+                var key = (s.Node, s.Name);
+                sources[key] = s;
+                // A guest not read again this round (the watch's backoff) keeps what was made of it.
+                if (_sources.TryGetValue(key, out var same) && ReferenceEquals(same, s) && _guests.TryGetValue(key, out var kept))
+                {
+                    next[key] = kept;
+                    continue;
+                }
+                var since = _guests.TryGetValue(key, out var before) && before.Ready == s.Ready ? before.Since : s.CheckedAt;
+                next[key] = new GuestStatusInfo(s.State, s.Readiness.ToString(), s.Ready, s.Reason, s.Primary?.Address,
                     [.. s.Addresses.Select(a => new GuestAddressStatus(a.Address, a.Prefix, a.Source, a.Mac, a.Interface))],
                     [.. s.Skipped.Select(k => $"{k.Source}: {k.Error}")], s.CheckedAt, since);
             }
             _guests = next;
+            _sources = sources;
         }
     }
 

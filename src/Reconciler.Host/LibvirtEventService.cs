@@ -18,6 +18,7 @@ internal sealed partial class LibvirtEventService(
     ReconcileTrigger trigger,
     StatusStore status,
     Metrics metrics,
+    GuestWake guests,
     ControllerSettings settings,
     ILogger<LibvirtEventService> logger) : BackgroundService
 {
@@ -96,7 +97,7 @@ internal sealed partial class LibvirtEventService(
                 subscriptions.Add(connection.RegisterDomainLifecycleEvents(e =>
                 {
                     metrics.Event();
-                    trigger.Request(e);
+                    if (trigger.Request(e)) guests.Request();
                 }));
                 failures = 0;
                 status.EventConnection(target.Name, target.Uri, true, null);

@@ -19,13 +19,16 @@ internal sealed partial class NodeConnectionService : IDisposable
     private readonly ReconcileTrigger _trigger;
     private readonly StatusStore _status;
     private readonly Metrics _metrics;
+    private readonly GuestWake _guests;
     private readonly ILogger<NodeConnectionService> _logger;
     private readonly Dictionary<string, bool> _lastConnected = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string?> _eventErrors = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
-    public NodeConnectionService(ControllerSettings settings, ReconcileTrigger trigger, StatusStore status, Metrics metrics, ILogger<NodeConnectionService> logger)
+    public NodeConnectionService(ControllerSettings settings, ReconcileTrigger trigger, StatusStore status, Metrics metrics, GuestWake guests,
+        ILogger<NodeConnectionService> logger)
     {
+        _guests = guests;
         _trigger = trigger;
         _status = status;
         _metrics = metrics;
@@ -57,7 +60,9 @@ internal sealed partial class NodeConnectionService : IDisposable
             var subscription = connection.RegisterDomainLifecycleEvents(e =>
             {
                 _metrics.Event();
-                _trigger.Request(e);
+                // A domain we watch: its guest is read in a round now (the pool's own count of the
+                // event, registered before this hook, is taken first, so the round sees it).
+                if (_trigger.Request(e)) _guests.Request();
             });
             _eventErrors[target.Name] = null;
             return subscription;
@@ -89,6 +94,8 @@ internal sealed partial class NodeConnectionService : IDisposable
         if (!connected) _metrics.Error("node");
         // Whatever happened while the node was not listened to is picked up by a full pass.
         _trigger.Request(connected ? $"node {node} connected" : $"node {node} dropped");
+        // A new connection is a new session: its guests are read again in this round.
+        if (connected) _guests.Request();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "node={Node} libvirt connection {What} (events on it)")]

@@ -37,12 +37,13 @@ internal sealed class ReconcileTrigger
     /// </summary>
     public void WatchDomains(IEnumerable<string> names) => _domains = names.ToHashSet(StringComparer.Ordinal);
 
-    /// <summary>A domain lifecycle event: asks for a pass when its domain is watched (see <see cref="WatchDomains"/>).</summary>
-    public void Request(Libvirt.DomainLifecycleEvent e)
+    /// <summary>A domain lifecycle event: asks for a pass when its domain is watched (see <see cref="WatchDomains"/>); returns whether it did.</summary>
+    public bool Request(Libvirt.DomainLifecycleEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
-        if (_domains is { } watched && !watched.Contains(e.DomainName)) return;
+        if (_domains is { } watched && !watched.Contains(e.DomainName)) return false;
         Request($"event {e.Type.ToString().ToLowerInvariant()} {e.DomainName}");
+        return true;
     }
 
     /// <summary>Waits for a request or <paramref name="timeout"/>; returns the reasons (empty on timeout).</summary>

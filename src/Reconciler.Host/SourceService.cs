@@ -7,7 +7,9 @@ namespace Reconciler.Host;
 /// <summary>
 /// Watches the source: fetches at start, on change notifications (debounced file events) and
 /// every interval, and when <see cref="SourceTrigger"/> asks (pending removals are due); retries
-/// failed fetches with backoff. Every fetch asks for a pass.
+/// failed fetches with backoff. A fetch asks for a pass when it gives a new revision (or a new
+/// rejection) or when something asked for it; the periodic fetch of an unchanged source does not
+/// (the reconcile loop's own timer runs the resync).
 /// </summary>
 internal sealed partial class SourceService(
     ISpecSource source,
@@ -18,12 +20,15 @@ internal sealed partial class SourceService(
     ControllerSettings settings,
     TimeProvider clock,
     ILogger<SourceService> logger,
-    Dashboard.DashboardSignal dashboards) : BackgroundService
+    Dashboard.DashboardSignal dashboards,
+    GuestWake guests) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var watch = source.Watch(fetches.Request);
         var failures = 0;
+        // The first fetch, and every fetch something asked for (a file event, pending removals due).
+        var asked = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             var wait = settings.Interval;
@@ -32,7 +37,12 @@ internal sealed partial class SourceService(
                 var snapshot = await source.FetchAsync(stoppingToken).ConfigureAwait(false);
                 failures = 0;
                 var changed = desired.Offer(snapshot);
-                if (changed) dashboards.Changed();
+                if (changed)
+                {
+                    dashboards.Changed();
+                    // A readiness check changed in the specs is read at once, not after the guest's backoff.
+                    guests.Request();
+                }
                 if (snapshot.IsValid)
                 {
                     metrics.Fetch("success");
@@ -49,8 +59,11 @@ internal sealed partial class SourceService(
                             string.Join(" | ", errors.Take(5).Select(d => d.ToString().Replace('\n', ' '))));
                     }
                 }
-                // Every fetch asks for a pass: for a directory this is also the periodic full resync.
-                trigger.Request(changed ? $"revision {DesiredState.Short(snapshot.Revision)}" : "resync");
+                // A new revision, or a fetch something asked for, asks for a pass. An unchanged fetch
+                // of the interval does not: the loop's own timer runs the resync (a full read) every
+                // interval, and at 10,000 domains a second pass per interval was most of the idle CPU.
+                if (changed) trigger.Request($"revision {DesiredState.Short(snapshot.Revision)}");
+                else if (asked) trigger.Request("source read again");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -79,7 +92,7 @@ internal sealed partial class SourceService(
             }
             try
             {
-                await fetches.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
+                asked = await fetches.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

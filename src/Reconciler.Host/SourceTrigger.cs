@@ -35,8 +35,8 @@ internal sealed class SourceTrigger(TimeProvider clock) : IDisposable
         }
     }
 
-    /// <summary>Waits for a request or <paramref name="timeout"/>.</summary>
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _poke.WaitAsync(timeout, ct);
+    /// <summary>Waits for a request or <paramref name="timeout"/>; true when a request came.</summary>
+    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken ct) => _poke.WaitAsync(timeout, ct);
 
     public void Dispose()
     {

@@ -6,22 +6,53 @@ namespace Reconciler.Engine.Guests;
 /// connection, and a node that is down is not waited for) when given the pool, else over
 /// connections of its own kept between rounds (in-process nodes always), and watches the console of each running
 /// domain with a console readiness check for as long as it runs, so the console text is seen
-/// whenever the guest prints it. Not thread-safe: one round at a time.
+/// whenever the guest prints it. With a <see cref="GuestBackoff"/>, a running guest whose reads
+/// are complete and unchanged is read less often (see there). Not thread-safe: one round at a time.
 /// </summary>
-public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
+public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackoff? backoff = null) : IAsyncDisposable
 {
     /// <summary>The connections this watch opened and owns (the pool's are borrowed per round).</summary>
     private readonly Dictionary<string, NodeSession> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Node, string Name), (string Text, LibvirtDomain Domain, ConsoleWatcher Watcher)> _watchers = [];
 
+    /// <summary>The last read of each running guest, kept to decide when it is read again (only with a backoff).</summary>
+    private readonly Dictionary<(string Node, string Name), Kept> _kept = [];
+
+    /// <summary>Rounds so far.</summary>
+    private long _round;
+
+    /// <summary>Guest reads made (a state call and the address calls each), for tests and metrics.</summary>
+    public long Reads { get; private set; }
+
+    /// <param name="Status">The read.</param>
+    /// <param name="Session">The connection it was read over: a reconnect is a new one, which reads again.</param>
+    /// <param name="Uuid">The domain's UUID.</param>
+    /// <param name="Changes">The session's lifecycle-event count of the domain, taken before the read.</param>
+    /// <param name="Faults">libvirt's event-loop faults when it was read (a fault may have lost events).</param>
+    /// <param name="Streak">Reads in a row that were complete and the same as the one before.</param>
+    /// <param name="Due">The round in which it is read again at the latest.</param>
+    private sealed record Kept(GuestStatus Status, NodeSession Session, string Uuid, long Changes, long Faults, int Streak, long Due);
+
     /// <summary>
     /// Reads every declared domain's guest on <paramref name="nodes"/>, in parallel and bounded by
     /// <paramref name="options"/>. A node that cannot be opened makes its domains "unreachable".
+    /// With a backoff, a running guest that is not due is not read: its last status (the same
+    /// instance, with its own <see cref="GuestStatus.CheckedAt"/>) is returned.
     /// </summary>
-    public async Task<IReadOnlyList<GuestStatus>> ReadAsync(SpecSet specs, IReadOnlyList<NodeTarget> nodes, GuestReadOptions options, CancellationToken ct)
+    /// <param name="specs">The declared domains.</param>
+    /// <param name="nodes">The nodes.</param>
+    /// <param name="options">The bounds of each read.</param>
+    /// <param name="ct">Cancellation.</param>
+    /// <param name="tick">
+    /// False for an extra round between two scheduled ones (woken by an event): it counts for no
+    /// backoff, so it reads only what an event, a reconnect or a new readiness check made due.
+    /// </param>
+    public async Task<IReadOnlyList<GuestStatus>> ReadAsync(SpecSet specs, IReadOnlyList<NodeTarget> nodes, GuestReadOptions options, CancellationToken ct,
+        bool tick = true)
     {
         ArgumentNullException.ThrowIfNull(specs);
         ArgumentNullException.ThrowIfNull(nodes);
+        var round = tick ? ++_round : _round;
         var (borrowed, errors) = pool?.Held(nodes) ?? ([], new Dictionary<string, string>(StringComparer.Ordinal));
         var own = pool is null ? nodes : nodes.Where(NodeConnections.IsInProcess).ToList();
         foreach (var stale in _sessions.Keys.Where(k => own.All(n => n.Name != k) || !Alive(_sessions[k])).ToList())
@@ -30,7 +61,7 @@ public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
             _sessions.Remove(stale);
         }
         var opened = await Task.WhenAll(own.Where(n => !_sessions.ContainsKey(n.Name))
-            .Select(async n => (n.Name, Result: await Workspace.OpenOneAsync(n, ct).ConfigureAwait(false)))).ConfigureAwait(false);
+            .Select(async n => (n.Name, Result: await OpenOwnAsync(n, ct).ConfigureAwait(false)))).ConfigureAwait(false);
         foreach (var (name, (session, error)) in opened)
         {
             if (session is not null) _sessions[name] = session;
@@ -40,23 +71,30 @@ public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
         var sessions = new Dictionary<string, NodeSession>(_sessions, StringComparer.Ordinal);
         foreach (var (name, session) in borrowed) sessions[name] = session;
         var targets = new List<GuestTarget>();
-        var listings = await Task.Run(() => NodeListing.ReadAll(sessions), ct).ConfigureAwait(false);
+        var listings = await Task.Run(() => ListAll(sessions), ct).ConfigureAwait(false);
         try
         {
+            var fresh = new List<(GuestTarget Target, NodeSession Session, string Uuid, long Changes, long Faults, Task<GuestStatus> Read)>();
+            var pending = new List<Task<GuestStatus>>();
             await Task.Run(() =>
             {
-                foreach (var spec in specs.Domains.OrderBy(d => d.Name, StringComparer.Ordinal)) targets.Add(Find(spec, sessions, listings, errors));
+                foreach (var spec in specs.Domains.OrderBy(d => d.Name, StringComparer.Ordinal))
+                {
+                    pending.Add(Plan(spec, sessions, listings, errors, round, tick, options, targets, fresh, ct));
+                }
             }, ct).ConfigureAwait(false);
-            var statuses = await Task.WhenAll(targets.Select(t => t.Domain is null
-                ? Task.FromResult(t.Missing(DateTimeOffset.UtcNow))
-                : listings.TryGetValue(t.Node!, out var listing) && !listing.Active.Contains(t.Spec.Name)
-                    ? Task.FromResult(GuestReader.NotRunning(t.Spec.Name, t.Node!, "stopped", t.Readiness, DateTimeOffset.UtcNow))
-                    : GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct))).ConfigureAwait(false);
+            var statuses = await Task.WhenAll(pending).ConfigureAwait(false);
+            Reads += backoff is null ? statuses.Count(s => s.State == "running") : fresh.Count;
+            if (backoff is not null) Keep(backoff, round, fresh.Select(f => (f.Target, f.Session, f.Uuid, f.Changes, f.Faults, f.Read.Result)), statuses);
             // A console watch ends when its domain stops or leaves the specs; the next start is watched afresh.
-            foreach (var key in _watchers.Keys.Where(k => !statuses.Any(s => s.Node == k.Node && s.Name == k.Name && s.State == "running")).ToList())
+            if (_watchers.Count > 0)
             {
-                await StopAsync(_watchers[key]).ConfigureAwait(false);
-                _watchers.Remove(key);
+                var running = statuses.Where(s => s.State == "running" && s.Node is not null).Select(s => (s.Node!, s.Name)).ToHashSet();
+                foreach (var key in _watchers.Keys.Where(k => !running.Contains(k)).ToList())
+                {
+                    await StopAsync(_watchers[key]).ConfigureAwait(false);
+                    _watchers.Remove(key);
+                }
             }
             return statuses;
         }
@@ -68,66 +106,174 @@ public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
     }
 
     /// <summary>
-    /// <see cref="GuestOperations.Find"/> from the nodes' listings (no lookup per domain); a node
-    /// that could not be listed is looked up domain by domain as before.
+    /// One declared domain's status this round: missing, stopped (from the listing), the kept read
+    /// of a settled guest that is not due (<see cref="NotDue"/>: no libvirt call at all), or a read
+    /// (its domain handle added to <paramref name="targets"/> for disposal, and with a backoff to
+    /// <paramref name="fresh"/>).
     /// </summary>
-    private static GuestTarget Find(DomainSpec spec, IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyDictionary<string, NodeListing> listings,
-        IReadOnlyDictionary<string, string> errors)
+    private Task<GuestStatus> Plan(DomainSpec spec, Dictionary<string, NodeSession> sessions, Dictionary<string, NodeListing> listings,
+        Dictionary<string, string> errors, long round, bool tick, GuestReadOptions options, List<GuestTarget> targets,
+        List<(GuestTarget Target, NodeSession Session, string Uuid, long Changes, long Faults, Task<GuestStatus> Read)> fresh, CancellationToken ct)
     {
+        var readiness = spec.Readiness ?? Readiness.Default;
         var names = spec.Node is { } node ? [node] : sessions.Keys.Concat(errors.Keys).Order(StringComparer.Ordinal).ToList();
-        if (names.Any(n => sessions.ContainsKey(n) && !listings.ContainsKey(n))) return GuestOperations.Find(spec, sessions, errors);
-        foreach (var name in names)
+        GuestTarget t;
+        if (names.Any(n => sessions.ContainsKey(n) && !listings.ContainsKey(n)))
         {
-            if (listings.TryGetValue(name, out var listing) && listing.Take(spec.Name) is { } domain) return new GuestTarget(spec, name, domain);
+            // A node that could not be listed: looked up domain by domain, as before the listings.
+            t = GuestOperations.Find(spec, sessions, errors);
         }
-        var failed = names.FirstOrDefault(errors.ContainsKey);
-        return failed is null ? new GuestTarget(spec, spec.Node, null) : new GuestTarget(spec, failed, null, errors[failed]);
+        else if (names.FirstOrDefault(n => listings.TryGetValue(n, out var l) && l.All.Contains(spec.Name)) is { } on)
+        {
+            var listing = listings[on];
+            if (!listing.Active.Contains(spec.Name)) return Task.FromResult(GuestReader.NotRunning(spec.Name, on, "stopped", readiness, DateTimeOffset.UtcNow));
+            if (backoff is not null && NotDue(on, spec.Name, readiness, sessions[on], round, tick) is { } kept) return Task.FromResult(kept);
+            t = new GuestTarget(spec, on, listing.Take(spec.Name));
+        }
+        else
+        {
+            var failed = names.FirstOrDefault(errors.ContainsKey);
+            t = failed is null ? new GuestTarget(spec, spec.Node, null) : new GuestTarget(spec, failed, null, errors[failed]);
+        }
+        if (t.Domain is null) return Task.FromResult(t.Missing(DateTimeOffset.UtcNow));
+        targets.Add(t);
+        var session = sessions[t.Node!];
+        if (backoff is null) return GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
+        if (NotDue(t.Node!, spec.Name, readiness, session, round, tick) is { } again) return Task.FromResult(again);
+        // The count before the read: an event during the read makes the next round read again.
+        var (uuid, changes, faults) = Identify(t.Domain, session);
+        var read = GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
+        fresh.Add((t, session, uuid, changes, faults, read));
+        return read;
+    }
+
+    /// <summary>A node's last listing (names only), kept while its connection has seen no lifecycle event at all.</summary>
+    private sealed record KeptListing(NodeSession Session, long Changes, long Faults, HashSet<string> All, HashSet<string> Active);
+
+    private readonly Dictionary<string, KeptListing> _listings = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Every session's node listing. With a backoff, a node whose connection has seen no lifecycle
+    /// event since its last listing (no define, undefine, start, stop, pause, resume…: nothing that
+    /// changes which domains exist or run) is not listed again: its names are kept, and the few
+    /// domains due for a read are looked up by name.
+    /// </summary>
+    private Dictionary<string, NodeListing> ListAll(IReadOnlyDictionary<string, NodeSession> sessions)
+    {
+        var listings = new Dictionary<string, NodeListing>(StringComparer.Ordinal);
+        foreach (var stale in _listings.Keys.Where(k => !sessions.ContainsKey(k)).ToList()) _listings.Remove(stale);
+        foreach (var (node, session) in sessions)
+        {
+            if (backoff is not null && _listings.TryGetValue(node, out var kept) && ReferenceEquals(kept.Session, session)
+                && session.EventsCompleteSince(kept.Faults) && session.AllChanges == kept.Changes)
+            {
+                listings[node] = NodeListing.Names(kept.All, kept.Active, session);
+                continue;
+            }
+            var (changes, faults) = (session.AllChanges, LibvirtEventLoop.Faults);
+            if (NodeListing.Read(session) is not { } listing)
+            {
+                _listings.Remove(node);
+                continue;
+            }
+            listings[node] = listing;
+            if (backoff is not null && session.WatchesChanges) _listings[node] = new KeptListing(session, changes, faults, listing.All, listing.Active);
+            else _listings.Remove(node);
+        }
+        return listings;
     }
 
     /// <summary>
-    /// One node's domains from two listings (all, and the active ones) instead of a lookup and a
-    /// state call per domain every round: at thousands of mostly stopped domains those calls were
-    /// the controller's whole idle CPU. A stopped domain's guest needs nothing more.
+    /// The kept status of a running guest that need not be read this round: its last read was
+    /// complete (<see cref="Complete"/>) and it is not due yet, or this is a woken round (not a
+    /// <c>tick</c>) and nothing made it due; and it was read over this same connection
+    /// with the same readiness check, and the connection has seen no lifecycle event of the domain
+    /// since (nor a fault of the event loop; an undefine and a define under the same name are
+    /// events too). Null: read it.
     /// </summary>
-    private sealed class NodeListing : IDisposable
+    private GuestStatus? NotDue(string node, string name, Readiness readiness, NodeSession session, long round, bool tick)
     {
-        private readonly Dictionary<string, LibvirtDomain> _byName = new(StringComparer.Ordinal);
+        if (!_kept.TryGetValue((node, name), out var kept)) return null;
+        if (!ReferenceEquals(kept.Session, session) || kept.Status.Readiness != readiness || !session.EventsCompleteSince(kept.Faults)) return null;
+        if (session.ChangesOf(kept.Uuid) != kept.Changes) return null;
+        // A guest not settled is read in every scheduled round; a woken round reads only what an event made due.
+        if (!Complete(kept.Status)) return tick ? null : kept.Status;
+        return round < kept.Due ? kept.Status : null;
+    }
 
-        /// <summary>Names of the domains that were active (running or paused) when listed.</summary>
-        public HashSet<string> Active { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>Lists every session's node; a node whose listing fails is left out (its domains are looked up one by one).</summary>
-        public static Dictionary<string, NodeListing> ReadAll(IReadOnlyDictionary<string, NodeSession> sessions)
+    private static (string Uuid, long Changes, long Faults) Identify(LibvirtDomain domain, NodeSession session)
+    {
+        var faults = LibvirtEventLoop.Faults;
+        try
         {
-            var listings = new Dictionary<string, NodeListing>(StringComparer.Ordinal);
-            foreach (var (node, session) in sessions)
+            var uuid = domain.Uuid;
+            return (uuid, session.ChangesOf(uuid), faults);
+        }
+        catch (LibvirtException)
+        {
+            return ("", -1, faults);
+        }
+    }
+
+    /// <summary>
+    /// Records this round's reads and when each guest is due again: the next round for a read that
+    /// is not complete, differs from the one before or follows a lifecycle event (the fast
+    /// cadence), else 2^streak rounds later, at most <see cref="GuestBackoff.MaxRounds"/>. Guests
+    /// not running (or no longer declared) are forgotten.
+    /// </summary>
+    private void Keep(GuestBackoff policy, long round, IEnumerable<(GuestTarget Target, NodeSession Session, string Uuid, long Changes, long Faults, GuestStatus Status)> reads,
+        IReadOnlyList<GuestStatus> statuses)
+    {
+        foreach (var (t, session, uuid, changes, faults, status) in reads)
+        {
+            var key = (t.Node!, t.Spec.Name);
+            // After an event (or a fault of the event loop) it starts over at every round, whatever the read gave.
+            var streak = _kept.TryGetValue(key, out var before) && ReferenceEquals(before.Session, session) && before.Uuid == uuid
+                && before.Changes == changes && before.Faults == faults
+                && Complete(before.Status) && Complete(status) && Same(before.Status, status)
+                ? before.Streak + 1
+                : 0;
+            var every = (int)Math.Min(1L << Math.Min(streak, 30), Math.Max(1, policy.MaxRounds));
+            if (uuid.Length == 0 || !Complete(status)) every = 1;
+            _kept[key] = new Kept(status, session, uuid, changes, faults, streak, round + every);
+        }
+        var running = statuses.Where(s => s.State == "running" && s.Node is not null).Select(s => (s.Node!, s.Name)).ToHashSet();
+        foreach (var key in _kept.Keys.Where(k => !running.Contains(k)).ToList()) _kept.Remove(key);
+    }
+
+    /// <summary>A read that needs no repeat soon: the guest runs and is ready by its check.</summary>
+    private static bool Complete(GuestStatus s) => s.State == "running" && s.Ready == true;
+
+    /// <summary>The same read apart from when it was made.</summary>
+    private static bool Same(GuestStatus a, GuestStatus b) =>
+        a.State == b.State && a.Ready == b.Ready && a.Reason == b.Reason && a.Readiness == b.Readiness
+        && a.Addresses.SequenceEqual(b.Addresses) && a.Skipped.SequenceEqual(b.Skipped);
+
+    /// <summary>
+    /// Opens a node for this watch alone; with a backoff, an in-process node's connection is wired
+    /// to libvirt's event loop and its lifecycle events are watched (so an event makes its guest
+    /// read again). A node whose events cannot be watched has its guests read every round.
+    /// </summary>
+    private async Task<(NodeSession? Session, string? Error)> OpenOwnAsync(NodeTarget target, CancellationToken ct)
+    {
+        (NodeSession? Session, string? Error) opened;
+        if (backoff is not null && NodeConnections.IsInProcess(target))
+        {
+            try
             {
-                var listing = new NodeListing();
-                try
-                {
-                    foreach (var domain in session.Connection.ListAllDomains(DomainListFlags.Active))
-                    {
-                        using (domain) listing.Active.Add(domain.Name);
-                    }
-                    foreach (var domain in session.Connection.ListAllDomains()) listing._byName[domain.Name] = domain;
-                    listings[node] = listing;
-                }
-                catch (LibvirtException)
-                {
-                    listing.Dispose();
-                }
+                opened = (await Task.Run(() => NodeSession.Open(target, events: true), ct).ConfigureAwait(false), null);
             }
-            return listings;
+            catch (LibvirtException e)
+            {
+                opened = (null, e.Message);
+            }
         }
-
-        /// <summary>The listed domain of that name, now the caller's to dispose; null when not listed.</summary>
-        public LibvirtDomain? Take(string name) => _byName.Remove(name, out var domain) ? domain : null;
-
-        public void Dispose()
+        else
         {
-            foreach (var domain in _byName.Values) domain.Dispose();
-            _byName.Clear();
+            opened = await Workspace.OpenOneAsync(target, ct).ConfigureAwait(false);
         }
+        if (backoff is not null) opened.Session?.WatchChanges();
+        return opened;
     }
 
     /// <summary>The console watcher of a running domain with a console check, started on first sight.</summary>
@@ -177,6 +323,8 @@ public sealed class GuestWatch(NodeConnections? pool = null) : IAsyncDisposable
     {
         foreach (var w in _watchers.Values) await StopAsync(w).ConfigureAwait(false);
         _watchers.Clear();
+        _kept.Clear();
+        _listings.Clear();
         foreach (var s in _sessions.Values) s.Dispose();
         _sessions.Clear();
     }

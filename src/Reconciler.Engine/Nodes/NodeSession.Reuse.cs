@@ -19,6 +19,12 @@ internal sealed partial class NodeSession
     /// <summary>Lifecycle events seen per domain UUID since the watch was registered.</summary>
     private readonly ConcurrentDictionary<string, long> _changes = new(StringComparer.Ordinal);
 
+    /// <summary>Lifecycle events seen for any domain since the watch was registered.</summary>
+    private long _allChanges;
+
+    /// <summary>Lifecycle events seen for any domain of this connection so far (0 without the watch).</summary>
+    internal long AllChanges => Interlocked.Read(ref _allChanges);
+
     /// <summary><see cref="LibvirtEventLoop.Faults"/> when the cache was last known complete.</summary>
     private long _eventLoopFaults;
 
@@ -36,7 +42,11 @@ internal sealed partial class NodeSession
         try
         {
             _eventLoopFaults = LibvirtEventLoop.Faults;
-            var watch = Connection.RegisterDomainLifecycleEvents(e => _changes.AddOrUpdate(e.DomainUuid, 1, (_, n) => n + 1));
+            var watch = Connection.RegisterDomainLifecycleEvents(e =>
+            {
+                _changes.AddOrUpdate(e.DomainUuid, 1, (_, n) => n + 1);
+                Interlocked.Increment(ref _allChanges);
+            });
             Volatile.Write(ref _changeWatch, watch);
             return true;
         }
@@ -61,7 +71,14 @@ internal sealed partial class NodeSession
     internal int Cached => _parsed.Count;
 
     /// <summary>Lifecycle events seen for <paramref name="uuid"/> so far (0 without the watch).</summary>
-    private long ChangesOf(string uuid) => _changes.GetValueOrDefault(uuid);
+    internal long ChangesOf(string uuid) => _changes.GetValueOrDefault(uuid);
+
+    /// <summary>
+    /// Whether what was seen through the watch since <paramref name="faults"/> was taken
+    /// (<see cref="LibvirtEventLoop.Faults"/>) is complete: the watch is registered and libvirt's
+    /// event loop has had no fault since (after one, events may have been lost).
+    /// </summary>
+    internal bool EventsCompleteSince(long faults) => WatchesChanges && LibvirtEventLoop.Faults == faults;
 
     /// <summary>
     /// Whether a read may reuse: asked for, the watch registered, and libvirt's event loop without a

@@ -29,10 +29,12 @@ internal sealed partial class NodeSession : IDisposable
     public string DomainType { get; }
 
     /// <summary>Opens <paramref name="target"/>; throws <see cref="LibvirtException"/> when it cannot be reached.</summary>
-    public static NodeSession Open(NodeTarget target)
+    /// <param name="target">The node.</param>
+    /// <param name="events">Wire the connection to libvirt's event loop even without keep-alive (so <see cref="WatchChanges"/> can register).</param>
+    public static NodeSession Open(NodeTarget target, bool events = false)
     {
         if (target.SandboxDirectory is { } dir) SandboxNode.EnsureExists(dir);
-        var connection = Connect(target, events: target.KeepAliveInterval is not null);
+        var connection = Connect(target, events: events || target.KeepAliveInterval is not null);
         try
         {
             // A dropped node is noticed after interval × count seconds instead of a TCP timeout.
