@@ -1,8 +1,9 @@
 namespace Reconciler.Engine.Reconcile;
 
 /// <summary>
-/// One level-based reconcile pass for the controller: read every node afresh, plan against the
-/// given specs, apply what the policy allows, and report every resource. Stateless: everything it
+/// One level-based reconcile pass for the controller: read every node (afresh on a full read; between
+/// full reads, with <c>ReuseDefinitions</c>, only the definitions libvirt sent an event for since they
+/// were read: docs/controller.md, "What a pass reads"), plan against the given specs, apply what the policy allows, and report every resource. Stateless: everything it
 /// must remember comes in through the policy.
 /// Locking: each node's lock (the one <c>apply</c> takes) is tried for that node alone, all nodes
 /// side by side, and held from its read through its apply; a node with nothing to apply is
@@ -30,7 +31,7 @@ public static partial class ReconcilePass
         var (sessions, errors) = await ConnectAsync(nodes, connections, ct).ConfigureAwait(false);
         try
         {
-            // Read: every node afresh; an unreadable node becomes an error node, the others go on.
+            // Read: every node (definitions reused between full reads when the policy says so); an unreadable node becomes an error node, the others go on.
             var read = await ReadAsync(specs, nodes, sessions, errors, policy.ReuseDefinitions, ct).ConfigureAwait(false);
             // Plan: the changes from specs to what was read, with mass removals held by the prune guard
             // (and the snapshots of the domains it moves or prunes read, then planned again: SnapshotReads).
