@@ -38,13 +38,13 @@ public static class DomainFields
         for (var i = 0; i < disks.Count; i++)
         {
             if (disks[i] is not { } d) continue;
-            var paths = ItemPaths.Of(ItemPaths.Disks, i, DiskFields.All.Count, j => DiskFields.All[j].Row.Name);
+            var paths = ItemPaths.Of(ItemPaths.Disks, "disks", i, DiskFields.All.Count, j => DiskFields.All[j].Row.Name);
             for (var j = 0; j < DiskFields.All.Count; j++) Add(paths[j], DiskFields.All[j].Value(d));
         }
         for (var i = 0; i < spec.Interfaces.Count; i++)
         {
             var n = spec.Interfaces[i];
-            var paths = ItemPaths.Of(ItemPaths.Interfaces, i, InterfaceFields.All.Count, j => InterfaceFields.All[j].Row.Name);
+            var paths = ItemPaths.Of(ItemPaths.Interfaces, "interfaces", i, InterfaceFields.All.Count, j => InterfaceFields.All[j].Row.Name);
             for (var j = 0; j < InterfaceFields.All.Count; j++) Add(paths[j], InterfaceFields.All[j].Value(n));
         }
         for (var j = 0; j < GraphicsFields.All.Count; j++) Add(GraphicsPaths[j], GraphicsFields.All[j].Value(spec.Graphics));
@@ -64,10 +64,10 @@ public static class DomainFields
         public static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string[]> Disks = new();
         public static readonly System.Collections.Concurrent.ConcurrentDictionary<int, string[]> Interfaces = new();
 
-        public static string[] Of(System.Collections.Concurrent.ConcurrentDictionary<int, string[]> cache, int index, int count, Func<int, string> name) =>
+        public static string[] Of(System.Collections.Concurrent.ConcurrentDictionary<int, string[]> cache, string list, int index, int count, Func<int, string> name) =>
             cache.TryGetValue(index, out var paths) ? paths : cache.GetOrAdd(index, i =>
             {
-                var prefix = string.Create(CultureInfo.InvariantCulture, $"spec.{(ReferenceEquals(cache, Disks) ? "disks" : "interfaces")}[{i}].");
+                var prefix = string.Create(CultureInfo.InvariantCulture, $"spec.{list}[{i}].");
                 var made = new string[count];
                 for (var j = 0; j < count; j++) made[j] = prefix + name(j);
                 return made;
