@@ -23,8 +23,6 @@ public sealed class ImportGoldenTests(ITestOutputHelper output)
     /// </summary>
     internal static readonly IReadOnlyDictionary<string, string> Excluded = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        // DomainImporter.Model keeps only network, bridge (no virtualport or VLAN) and user interfaces; the rest go whole into patches, so the spec's interface list shifts.
-        ["nics"] = "import writes no interface options (mtu, queues, link state, boot) and no Open vSwitch, VLAN, direct or hostdev interface: they are carried as xml: patches",
     };
 
     public static TheoryData<string> CaseNames() => new(Cases.All.Keys.Where(k => !Excluded.ContainsKey(k)));

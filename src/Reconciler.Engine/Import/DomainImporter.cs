@@ -84,6 +84,7 @@ internal static partial class DomainImporter
             model = model with { Cpu = model.Cpu with { Pinning = null, Numa = null } };
         }
         if (model.Hostdevs.Count > 0 && !Loads(name, model, options)) model = model with { Hostdevs = [] };
+        model = Interfaces(name, model, options);
         var targets = AssignedTargets(model, options);
         var bare = Load(name, Yaml(model, options, targets, []));
         var rendered = Render(bare, parsed, type);
@@ -160,9 +161,9 @@ internal static partial class DomainImporter
             Compression = parsed.Graphics.Compression is { } c && GraphicsFields.Compressions.Contains(c) ? c : null,
             UsbRedirection = parsed.Graphics.UsbRedirection is > 0 and <= 16 && parsed.Devices.Usb ? parsed.Graphics.UsbRedirection : null,
         },
-        // Interfaces of other types (direct, hostdev, …), and bridges with a virtualport or VLAN, and disks of other sources are carried as patches whole.
+        // Interfaces of one attachment the spec can name (Interfaces below drops the options and interfaces the loader refuses); disks of other sources are carried as patches whole.
         // No model: libvirt's default; the spec renders virtio and the diff removes it again.
-        Interfaces = [.. parsed.Interfaces.Where(n => ((n.Network is null) != (n.Bridge is null) && n.Virtualport is null && n.Vlan is null) || (n.User && n.Network is null && n.Bridge is null)).Select(n => n.Model.Length == 0 ? n with { Model = "virtio" } : n)],
+        Interfaces = [.. parsed.Interfaces.Where(n => Attachments(n) == 1).Select(n => n.Model.Length == 0 ? n with { Model = "virtio" } : n)],
         Disks = [.. parsed.Disks.Where(d => d.Path is not null || d.Volume is not null || d.Network is not null || d.Device == DiskDevice.Cdrom)],
         State = options.Running ? PowerState.Running : PowerState.Stopped,
         Autostart = options.Autostart,
@@ -177,6 +178,52 @@ internal static partial class DomainImporter
         var rendered = DomainRenderer.RenderDocument(probe, new RenderOptions("kvm", owner)).Root!;
         var targets = rendered.Element("devices")?.Elements("disk").Select(d => (string?)d.Element("target")?.Attribute("dev")).ToList() ?? [];
         return [.. model.Disks.Select((d, i) => i < targets.Count && targets[i] == d.Target)];
+    }
+
+    /// <summary>How many attachments (network, bridge, direct, hostdev, user) the interface has: the spec names interfaces of exactly one.</summary>
+    private static int Attachments(InterfaceSpec n) =>
+        (n.Network is null ? 0 : 1) + (n.Bridge is null ? 0 : 1) + (n.Direct is null ? 0 : 1) + (n.Hostdev is null ? 0 : 1) + (n.User ? 1 : 0);
+
+    /// <summary>The interface options the loader can refuse on their own, each dropped alone (the patches carry it).</summary>
+    private static readonly IReadOnlyList<(string Field, Func<InterfaceSpec, InterfaceSpec> Drop)> Droppable =
+    [
+        ("virtualport", n => n with { Virtualport = null }),
+        ("vlan", n => n with { Vlan = null }),
+        ("mtu", n => n with { Mtu = null }),
+        ("queues", n => n with { Queues = null }),
+        ("linkState", n => n with { LinkState = null }),
+        ("boot", n => n with { Boot = null }),
+    ];
+
+    /// <summary>
+    /// <paramref name="model"/> with what the loader refuses of its interfaces left to the patches: an
+    /// option it names an error at is dropped from that interface; an interface it refuses otherwise
+    /// (a host interface name, a PCI address it does not accept) is dropped whole.
+    /// </summary>
+    private static DomainSpec Interfaces(string name, DomainSpec model, ImportOptions options)
+    {
+        for (var round = 0; round < 3 && model.Interfaces.Count > 0; round++)
+        {
+            var result = SpecLoader.LoadFiles("import", [(name + ".yaml", Yaml(model, options, [], []))]);
+            var errors = result.Diagnostics.Where(d => d.Severity == Severity.Error).Select(d => d.FieldPath ?? "").ToList();
+            if (errors.Count == 0) break;
+            var nics = model.Interfaces.ToList();
+            var dropped = new HashSet<int>();
+            for (var i = 0; i < nics.Count; i++)
+            {
+                var prefix = $"spec.interfaces[{i}]";
+                var own = errors.Where(p => p == prefix || p.StartsWith(prefix + ".", StringComparison.Ordinal)).ToList();
+                if (own.Count == 0) continue;
+                foreach (var path in own)
+                {
+                    var field = path.Length > prefix.Length ? path[(prefix.Length + 1)..].Split('.')[0] : "";
+                    if (Droppable.FirstOrDefault(d => d.Field == field) is { Drop: { } drop }) nics[i] = drop(nics[i]);
+                    else dropped.Add(i);
+                }
+            }
+            model = model with { Interfaces = [.. nics.Where((_, i) => !dropped.Contains(i))] };
+        }
+        return model;
     }
 
     /// <summary>True when the spec written for <paramref name="model"/> (no patches) loads without errors.</summary>
@@ -239,10 +286,7 @@ internal static partial class DomainImporter
         if (s.Tpm is not null && spec.Map("tpm").IsEmpty) spec.Set("tpm", new YamlMap().Set("model", "crb"));
         var iothreads = int.TryParse(s.Declared[DomainPaths.Spec.Field("iothreads")], out var count) ? count : 0;
         spec.List("disks", s.Disks.Select((d, i) => (object)Disk(d, i < defaultTargets.Length && defaultTargets[i], iothreads)));
-        spec.List("interfaces", s.Interfaces.Select(n => (object)new YamlMap()
-            .Set("network", n.Network).Set("bridge", n.Bridge).Set("user", n.User ? true : null)
-            .Set("model", n.Model == "virtio" ? null : n.Model)
-            .Set("mac", options.KeepMacs ? n.Mac : null)));
+        spec.List("interfaces", s.Interfaces.Select(n => (object)Interface(n, options.KeepMacs)));
         spec.List("hostdevs", s.Hostdevs.Select(h => (object)new YamlMap().Set("pci", h.Pci)
             .Set("usb", h.Usb is { } usb ? new YamlMap().Set("vendor", usb.Vendor).Set("product", usb.Product) : null)
             .Set("mdev", h.Mdev).Set("model", h.Model is "vfio-pci" ? null : h.Model)
@@ -285,6 +329,19 @@ internal static partial class DomainImporter
         spec.List("xml", patches.Select(p => (object)new YamlMap().Set("xpath", p.XPath).Set("add", p.Add).Set("set", p.Set).Set("remove", p.Remove ? true : null)));
         return SpecDocument.Write("Domain", s.Name, spec);
     }
+
+    /// <summary>One interface: its attachment, then every option it has (a VLAN of one access tag as a scalar).</summary>
+    private static YamlMap Interface(InterfaceSpec n, bool keepMacs) => new YamlMap()
+        .Set("network", n.Network).Set("bridge", n.Bridge)
+        .Set("direct", n.Direct is { } d ? new YamlMap().Set("dev", d.Dev).Set("mode", d.Mode == "bridge" ? null : d.Mode) : null)
+        .Set("hostdev", n.Hostdev).Set("user", n.User ? true : null)
+        .Set("model", n.Model == "virtio" ? null : n.Model)
+        .Set("mac", keepMacs ? n.Mac : null)
+        .Set("virtualport", n.Virtualport)
+        .Set("vlan", n.Vlan is not { } vlan ? null
+            : vlan is { Tags: [var tag], Trunk: false } ? tag
+            : new YamlMap().Set("tags", vlan.Tags.Select(t => (object)t).ToList()).Set("trunk", vlan.Trunk && vlan.Tags.Count == 1 ? true : null))
+        .Set("mtu", n.Mtu).Set("queues", n.Queues).Set("linkState", n.LinkState).Set("boot", n.Boot);
 
     private static YamlMap Disk(DiskSpec d, bool defaultTarget, int iothreads)
     {

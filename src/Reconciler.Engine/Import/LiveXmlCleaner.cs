@@ -7,7 +7,7 @@ namespace Reconciler.Engine.Import;
 /// turned into a spec and before two definitions are compared: the UUID, Reconciler's owner record,
 /// device addresses and aliases, the emulator, dynamic security labels, the ps2 input devices and
 /// audio backends libvirt adds, controllers it adds on its own, and the default attributes it
-/// writes into elements (a video's <c>heads='1' primary='yes'</c>, a topology's one die, a crb TPM's version 2.0, an empty cdrom's raw driver). libvirt puts each back when the
+/// writes into elements (a video's <c>heads='1' primary='yes'</c>, a topology's one die, a crb TPM's version 2.0, an empty cdrom's raw driver, an Open vSwitch port's interfaceid). libvirt puts each back when the
 /// cleaned definition is defined again, so nothing the user chose is lost (the round-trip check proves it).
 /// </summary>
 internal static class LiveXmlCleaner
@@ -49,6 +49,9 @@ internal static class LiveXmlCleaner
         }
         // The interface's host-side device name (vnetN) and the ps2 inputs exist because libvirt made them.
         foreach (var nic in devices.Elements("interface")) nic.Elements("target").Remove();
+        // An Open vSwitch port's id: libvirt generates one when none is written (a random UUID, as the domain's own).
+        devices.Elements("interface").Elements("virtualport").Where(v => (string?)v.Attribute("type") == "openvswitch").Elements("parameters")
+            .Where(p => p.Attributes().All(a => a.Name == "interfaceid")).Remove();
         devices.Elements("input").Where(i => (string?)i.Attribute("bus") == "ps2").Remove();
         // Audio backends: libvirt 8+ adds one for every sound card or spice console.
         devices.Elements("audio").Where(a => a.Attributes().All(x => x.Name == "id" || x.Name == "type") && !a.HasElements).Remove();
