@@ -15,8 +15,9 @@ public sealed record ImportedDependency(string Kind, string Name, string? Yaml, 
 /// disk files are, each as the shortest spec (fields equal to their default left out), so that
 /// <c>plan --adopt</c> adopts them as it adopts the domains. Disks stay <c>path:</c> disks: a
 /// <c>volume:</c> disk renders <c>&lt;disk type='volume'&gt;</c>, which would change the adopted
-/// definition of a <c>type='file'</c> disk. Pools of other types than dir are refused by name
-/// (their spec is written by hand).
+/// definition of a <c>type='file'</c> disk. A pool of another type (logical, netfs, rbd, iscsi) is
+/// written when a <c>volume:</c> disk names it; its volumes are not written as Volume specs (they
+/// are the storage's own: LVM volumes, RBD images, LUNs).
 /// </summary>
 internal static class DependencyImporter
 {
@@ -28,7 +29,7 @@ internal static class DependencyImporter
             ct.ThrowIfCancellationRequested();
             result.Add(Network(connection, name));
         }
-        var pools = new List<(string Name, string Type, string? Path, bool Autostart, List<LibvirtStorageVolume> Volumes)>();
+        var pools = new List<(string Name, string Xml, string Type, string? Path, bool Autostart, List<LibvirtStorageVolume> Volumes)>();
         try
         {
             foreach (var pool in connection.ListAllStoragePools())
@@ -38,8 +39,9 @@ internal static class DependencyImporter
                     // The pool's type and directory are the same in its running and inactive XML (the test driver has only the former).
                     try
                     {
-                        var (type, path) = StorageXml.ParsePool(pool.GetXmlDesc());
-                        pools.Add((pool.Name, type, path, pool.Autostart, [.. pool.IsActive ? pool.ListAllVolumes() : []]));
+                        var xml = pool.GetXmlDesc();
+                        var (type, path) = StorageXml.ParsePool(xml);
+                        pools.Add((pool.Name, xml, type, path, pool.Autostart, [.. pool.IsActive ? pool.ListAllVolumes() : []]));
                     }
                     catch (Exception e) when (e is LibvirtException or RenderException)
                     {
@@ -57,13 +59,7 @@ internal static class DependencyImporter
                     ? disks.Where(d => d.Device == DiskDevice.Disk && d.Path is { } p && Path.GetDirectoryName(p) == dir.TrimEnd('/')).Select(d => d.Path!).Distinct(StringComparer.Ordinal).ToList()
                     : [];
                 if (!named && files.Count == 0) continue;
-                if (pool.Type != "dir" || pool.Path is null)
-                {
-                    result.Add(new ImportedDependency("StoragePool", pool.Name, null, $"pool '{pool.Name}' is of type '{pool.Type}': --with-dependencies writes dir pools only; write its spec by hand (the domains reference it as an external pool)"));
-                    continue;
-                }
-                result.Add(Load("StoragePool", pool.Name, SpecDocument.Write("StoragePool", pool.Name,
-                    new YamlMap().Set("path", pool.Path).Set("autostart", pool.Autostart ? null : false))));
+                result.Add(Pool(pool.Name, pool.Xml, pool.Autostart));
                 foreach (var file in files) result.Add(Volume(pool.Name, file, pool.Volumes));
             }
         }
@@ -74,7 +70,7 @@ internal static class DependencyImporter
         return result;
     }
 
-    private static ImportedDependency Network(LibvirtConnection connection, string name)
+    internal static ImportedDependency Network(LibvirtConnection connection, string name)
     {
         try
         {
@@ -121,6 +117,54 @@ internal static class DependencyImporter
         {
             return new ImportedDependency("Network", name, null, $"network '{name}' could not be imported: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// The StoragePool spec of a pool's definition, shortest form: the type (dir left out), the
+    /// target path of dir and netfs pools, and the source of the others (a logical pool's volume
+    /// group left out when it is the pool's name, a netfs format when auto). <c>build</c> is not
+    /// written: the pool exists.
+    /// </summary>
+    internal static ImportedDependency Pool(string name, string xml, bool autostart)
+    {
+        string type;
+        string? path;
+        PoolSource? source;
+        try
+        {
+            (type, path) = StorageXml.ParsePool(xml);
+            source = StorageXml.ParsePoolSource(xml);
+        }
+        catch (Exception e) when (e is RenderException or System.Xml.XmlException)
+        {
+            return new ImportedDependency("StoragePool", name, null, $"pool '{name}' could not be read: {e.Message}");
+        }
+        var yaml = new YamlMap().Set("type", type == "dir" ? null : type);
+        switch (type)
+        {
+            case "dir":
+                yaml.Set("path", path);
+                break;
+            case "netfs":
+                yaml.Set("path", path).Set("netfs", new YamlMap().Set("host", source?.Host).Set("export", source?.Export)
+                    .Set("format", source?.Format is null or "auto" ? null : source.Format));
+                break;
+            case "logical":
+                yaml.Set("devices", source?.Devices is { Count: > 0 } devices ? devices.Select(d => (object)d).ToList() : null)
+                    .Set("volumeGroup", source?.Name is { } group && group != name ? group : null);
+                break;
+            case "rbd":
+                yaml.Set("rbd", new YamlMap().Set("hosts", source?.MonitorHosts.Select(h => (object)h).ToList()).Set("pool", source?.Name)
+                    .Set("auth", source?.Auth is { } auth ? new YamlMap().Set("username", auth.Username).Set("secretUuid", auth.SecretUuid) : null));
+                break;
+            case "iscsi":
+                yaml.Set("iscsi", new YamlMap().Set("host", source?.Host).Set("iqn", source?.Iqn));
+                break;
+            default:
+                return new ImportedDependency("StoragePool", name, null, $"pool '{name}' is of type '{type}': Reconciler manages dir, logical, netfs, rbd and iscsi pools; write its spec by hand (the domains reference it as an external pool)");
+        }
+        yaml.Set("autostart", autostart ? null : false);
+        return Load("StoragePool", name, SpecDocument.Write("StoragePool", name, yaml));
     }
 
     /// <summary>The Volume spec of a disk file in a dir pool: its size in the largest exact unit and its format.</summary>
