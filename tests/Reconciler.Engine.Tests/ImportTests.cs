@@ -135,6 +135,31 @@ public sealed class ImportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_volume_disk_in_a_pool_of_another_type_brings_that_pool_s_spec_and_no_volume_spec()
+    {
+        const string xml = """
+            <domain type='test'><name>imp-t-lvm</name><memory unit='MiB'>256</memory><os><type>hvm</type></os>
+            <devices><disk type='volume' device='disk'><driver name='qemu' type='raw'/><source pool='imp-t-vg' volume='lv1'/><target dev='vda' bus='virtio'/></disk></devices></domain>
+            """;
+        using var scratch = LibvirtConnection.Open("test:///default");
+        using (scratch.DefineStoragePool("<pool type='logical'><name>imp-t-vg</name><source><device path='/dev/sdb'/><name>vg-data</name><format type='lvm2'/></source><target><path>/dev/vg-data</path></target></pool>"))
+        {
+        }
+        var imported = ImportDisks(scratch, xml, "imp-t-lvm");
+
+        var dependencies = DependencyImporter.Import(scratch, [imported.Spec], CancellationToken.None);
+
+        foreach (var d in dependencies) output.WriteLine($"{d.Kind} {d.Name}: {d.Refused ?? d.Yaml}");
+        var pool = Assert.Single(dependencies, d => d.Kind == "StoragePool");
+        Assert.Equal("imp-t-vg", pool.Name);
+        Assert.Null(pool.Refused);
+        var spec = Assert.Single(SpecLoader.LoadFiles("import", [("p.yaml", pool.Yaml!)]).Specs!.Pools);
+        Assert.Equal((StoragePoolType.Logical, "vg=vg-data devices=/dev/sdb", false), (spec.Type, spec.Source?.Canonical(spec.Type), spec.Autostart));
+        // The LVM volume is the pool's own: no Volume spec is written for it.
+        Assert.DoesNotContain(dependencies, d => d.Kind == "Volume");
+    }
+
+    [Fact]
     public void An_empty_cdrom_and_a_disk_s_driver_tuning_import_as_fields()
     {
         const string xml = """
