@@ -24,7 +24,7 @@ internal static class ImportCommand
         };
         var dependencies = new Option<bool>("--with-dependencies")
         {
-            Description = "Also write the Network, StoragePool (dir) and Volume specs of what the domains use (network-NAME.yaml, pool-NAME.yaml, volume-NAME.yaml); adopt them with plan/apply --adopt. Disks stay path: disks.",
+            Description = "Also write the Network, StoragePool and Volume specs of what the domains use (network-NAME.yaml, pool-NAME.yaml, volume-NAME.yaml): the networks their interfaces name, the pools their volume: disks name (dir, logical, netfs, rbd, iscsi) and the dir pools their files sit in, with those files as Volume specs. Adopt them with plan/apply --adopt. File disks stay path: disks.",
         };
         var cmd = new Command("import", """
             Turn existing domains into specs: the shortest spec that renders back to each definition. Fields equal to their default
