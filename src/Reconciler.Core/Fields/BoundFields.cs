@@ -176,11 +176,10 @@ internal static class BoundFields
             if (s.Cpu.Mode is { } mode) XmlOrder.Ensure(domain, "cpu").SetAttributeValue("mode", mode);
         },
         // No mode attribute means custom when a model is given (libvirt's default).
-        Read = (domain, s) => s with
-        {
-            Cpu = domain.Element("cpu") is not { } cpu ? new CpuSpec(null)
+        Read = (domain, s) => DomainField.Keep(s, s.Cpu,
+            domain.Element("cpu") is not { } cpu ? new CpuSpec(null)
                 : new CpuSpec((string?)cpu.Attribute("mode") ?? (string.IsNullOrEmpty(cpu.Element("model")?.Value.Trim()) ? null : "custom")),
-        },
+            static (s, v) => s with { Cpu = v }),
     };
 
     public static readonly DomainField CpuModel = new(DomainPaths.Cpu.Field("model"), DomainFieldTable.Cpu["model"])
