@@ -111,10 +111,9 @@ internal static class BootFields
                 last = next;
             }
         },
-        Read = (domain, s) => s with
-        {
-            BootOrder = domain.Element("os")?.Elements("boot").Select(b => (string?)b.Attribute("dev")).OfType<string>().ToList() is { Count: > 0 } devs ? devs : null,
-        },
+        Read = (domain, s) => domain.Element("os")?.Elements("boot").Select(b => (string?)b.Attribute("dev")).OfType<string>().ToList() is { Count: > 0 } devs
+            ? s with { BootOrder = devs }
+            : DomainField.Keep(s, s.BootOrder, null, static (s, v) => s with { BootOrder = v }),
     };
 
     /// <summary><c>spec.tpm.model</c>: owned whether written or not (no TPM reads as <c>none</c>), so removing it removes the device.</summary>
@@ -131,13 +130,12 @@ internal static class BootFields
             XmlOrder.Ensure(element, "backend").SetAttributeValue("type", "emulator");
         },
         // libvirt adds detail to <backend> (its persistent_state, active PCR banks) and an alias; only the model and version are read.
-        Read = (domain, s) => s with
-        {
-            Tpm = domain.Element("devices")?.Element("tpm") is { } tpm
+        Read = (domain, s) => DomainField.Keep(s, s.Tpm,
+            domain.Element("devices")?.Element("tpm") is { } tpm
                 ? new TpmSpec(((string?)tpm.Attribute("model") ?? "tpm-tis") is var m && m.StartsWith("tpm-", StringComparison.Ordinal) ? m[4..] : m,
                     (string?)tpm.Element("backend")?.Attribute("version") ?? "")
                 : null,
-        },
+            static (s, v) => s with { Tpm = v }),
     };
 
     /// <summary><c>spec.tpm.version</c>; read by <see cref="TpmModel"/>.</summary>
@@ -170,12 +168,11 @@ internal static class BootFields
             log.SetAttributeValue("file", console.Log);
             log.SetAttributeValue("append", console.Append ? "on" : "off");
         },
-        Read = (domain, s) => s with
-        {
-            Console = domain.Element("devices")?.Element("serial")?.Element("log") is { } log && (string?)log.Attribute("file") is { } file
+        Read = (domain, s) => DomainField.Keep(s, s.Console,
+            domain.Element("devices")?.Element("serial")?.Element("log") is { } log && (string?)log.Attribute("file") is { } file
                 ? new ConsoleSpec(file, (string?)log.Attribute("append") == "on")
                 : null,
-        },
+            static (s, v) => s with { Console = v }),
     };
 
     /// <summary><c>spec.console.append</c>; read by <see cref="ConsoleLog"/>.</summary>

@@ -32,8 +32,9 @@ internal static class BoundFields
             if (vcpu.Value.Length == 0) vcpu.Value = Num(s.Vcpus);
         },
         // No <vcpu> is libvirt's default of one; no current attribute means all of the maximum.
-        Read = (domain, s) => domain.Element("vcpu") is not { } vcpu ? s with { Vcpus = 1 }
-            : s with { Vcpus = (string?)vcpu.Attribute("current") is { } current ? Int(current, "<vcpu current>") : Int(vcpu.Value, "<vcpu>") },
+        Read = (domain, s) => DomainField.Keep(s, s.Vcpus, domain.Element("vcpu") is not { } vcpu ? 1
+            : (string?)vcpu.Attribute("current") is { } current ? Int(current, "<vcpu current>") : Int(vcpu.Value, "<vcpu>"),
+            static (s, v) => s with { Vcpus = v }),
         LiveWhen = (diff, config) => int.TryParse(diff.After, out var n) && int.TryParse(diff.Before, out var was)
             && n >= was && n <= (config.MaxVcpus ?? config.Vcpus),
         Live = LiveOperation.SetVcpus,
@@ -48,9 +49,9 @@ internal static class BoundFields
         Value = s => Num(s.MaxVcpus ?? s.Vcpus),
         Elements = ["vcpu"],
         Render = (domain, s) => Vcpu(domain).Value = Num(s.MaxVcpus ?? s.Vcpus),
-        Read = (domain, s) => domain.Element("vcpu") is { } vcpu && Int(vcpu.Value, "<vcpu>") is var max && max != s.Vcpus
-            ? s with { MaxVcpus = max }
-            : s with { MaxVcpus = null },
+        Read = (domain, s) => DomainField.Keep(s, s.MaxVcpus,
+            domain.Element("vcpu") is { } vcpu && Int(vcpu.Value, "<vcpu>") is var max && max != s.Vcpus ? max : (int?)null,
+            static (s, v) => s with { MaxVcpus = v }),
     };
 
     public static readonly DomainField Memory = new(DomainPaths.Memory,
@@ -62,11 +63,10 @@ internal static class BoundFields
         Value = s => ByteSize.Format(s.MemoryBytes),
         Elements = ["memory", "currentMemory"],
         Render = (domain, s) => SetKib(XmlOrder.Ensure(domain, "currentMemory"), s.MemoryBytes),
-        Read = (domain, s) => s with
-        {
-            MemoryBytes = (domain.Element("currentMemory") ?? domain.Element("memory")) is { } m
+        Read = (domain, s) => DomainField.Keep(s, s.MemoryBytes,
+            (domain.Element("currentMemory") ?? domain.Element("memory")) is { } m
                 ? LibvirtUnits.ReadBytes(m) : throw new LiveXmlException("no <memory> element"),
-        },
+            static (s, v) => s with { MemoryBytes = v }),
         LiveWhen = (diff, config) => ByteSize.TryParse(diff.After, out var bytes, out _) && bytes <= (config.MaxMemoryBytes ?? config.MemoryBytes),
         Live = LiveOperation.SetMemory,
         RunningValueMoves = true,
@@ -81,9 +81,9 @@ internal static class BoundFields
         Value = s => ByteSize.Format(s.MaxMemoryBytes ?? s.MemoryBytes),
         Elements = ["memory"],
         Render = (domain, s) => SetKib(XmlOrder.Ensure(domain, "memory"), s.MaxMemoryBytes ?? s.MemoryBytes),
-        Read = (domain, s) => domain.Element("memory") is { } m && LibvirtUnits.ReadBytes(m) is var max && max != s.MemoryBytes
-            ? s with { MaxMemoryBytes = max }
-            : s with { MaxMemoryBytes = null },
+        Read = (domain, s) => DomainField.Keep(s, s.MaxMemoryBytes,
+            domain.Element("memory") is { } m && LibvirtUnits.ReadBytes(m) is var max && max != s.MemoryBytes ? max : (ulong?)null,
+            static (s, v) => s with { MaxMemoryBytes = v }),
     };
 
     public static readonly DomainField Machine = new(DomainPaths.Machine,
@@ -95,7 +95,7 @@ internal static class BoundFields
         Value = s => s.Machine,
         Elements = ["os"],
         Render = (domain, s) => OsType(domain).SetAttributeValue("machine", s.Machine),
-        Read = (domain, s) => s with { Machine = OsTypeAttribute(domain, "machine") ?? "" },
+        Read = (domain, s) => DomainField.Keep(s, s.Machine, OsTypeAttribute(domain, "machine") ?? "", static (s, v) => s with { Machine = v }),
         Equivalent = MachineMatches,
     };
 
@@ -105,7 +105,7 @@ internal static class BoundFields
             Default = "x86_64", Pattern = Patterns.Arch, Example = "aarch64", Libvirt = "<os><type arch='x86_64'>hvm</type></os>",
         })
     {
-        Read = (domain, s) => s with { Arch = OsTypeAttribute(domain, "arch") ?? "x86_64" },
+        Read = (domain, s) => DomainField.Keep(s, s.Arch, OsTypeAttribute(domain, "arch") ?? "x86_64", static (s, v) => s with { Arch = v }),
         Render = (domain, s) => OsType(domain).SetAttributeValue("arch", s.Arch),
         Value = s => s.Arch,
         Elements = ["os"],
@@ -126,12 +126,11 @@ internal static class BoundFields
         {
             if (s.Firmware == Firmware.Uefi) XmlOrder.Ensure(domain, "os").SetAttributeValue("firmware", "efi");
         },
-        Read = (domain, s) => s with
-        {
-            Firmware = domain.Element("os") is { } os
-                       && ((string?)os.Attribute("firmware") == "efi" || (string?)os.Element("loader")?.Attribute("type") == "pflash")
+        Read = (domain, s) => DomainField.Keep(s, s.Firmware,
+            domain.Element("os") is { } os
+                && ((string?)os.Attribute("firmware") == "efi" || (string?)os.Element("loader")?.Attribute("type") == "pflash")
                 ? Firmware.Uefi : Firmware.Bios,
-        },
+            static (s, v) => s with { Firmware = v }),
     };
 
     public static readonly DomainField SecureBoot = new(DomainPaths.SecureBoot,
@@ -160,13 +159,12 @@ internal static class BoundFields
                 firmware.Add(new XElement("feature", new XAttribute("enabled", "no"), new XAttribute("name", "secure-boot")));
             }
         },
-        Read = (domain, s) => s with
-        {
-            SecureBoot = s.Firmware == Firmware.Uefi && domain.Element("os") is { } os
+        Read = (domain, s) => DomainField.Keep(s, s.SecureBoot,
+            s.Firmware == Firmware.Uefi && domain.Element("os") is { } os
                 && ((string?)os.Element("loader")?.Attribute("secure") == "yes"
                     || os.Element("firmware")?.Elements("feature").Any(f =>
                         (string?)f.Attribute("name") == "secure-boot" && (string?)f.Attribute("enabled") == "yes") == true),
-        },
+            static (s, v) => s with { SecureBoot = v }),
     };
 
     public static readonly DomainField CpuMode = new(DomainPaths.Cpu.Field("mode"), DomainFieldTable.Cpu["mode"])
@@ -178,11 +176,10 @@ internal static class BoundFields
             if (s.Cpu.Mode is { } mode) XmlOrder.Ensure(domain, "cpu").SetAttributeValue("mode", mode);
         },
         // No mode attribute means custom when a model is given (libvirt's default).
-        Read = (domain, s) => s with
-        {
-            Cpu = domain.Element("cpu") is not { } cpu ? new CpuSpec(null)
+        Read = (domain, s) => DomainField.Keep(s, s.Cpu,
+            domain.Element("cpu") is not { } cpu ? new CpuSpec(null)
                 : new CpuSpec((string?)cpu.Attribute("mode") ?? (string.IsNullOrEmpty(cpu.Element("model")?.Value.Trim()) ? null : "custom")),
-        },
+            static (s, v) => s with { Cpu = v }),
     };
 
     public static readonly DomainField CpuModel = new(DomainPaths.Cpu.Field("model"), DomainFieldTable.Cpu["model"])
@@ -198,13 +195,9 @@ internal static class BoundFields
             element.Value = model;
         },
         // Kept only for custom: libvirt expands host-model into a model of its own.
-        Read = (domain, s) => s with
-        {
-            Cpu = s.Cpu with
-            {
-                Model = s.Cpu.Mode == "custom" && domain.Element("cpu")?.Element("model")?.Value.Trim() is { Length: > 0 } model ? model : null,
-            },
-        },
+        Read = (domain, s) => DomainField.Keep(s, s.Cpu.Model,
+            s.Cpu.Mode == "custom" && domain.Element("cpu")?.Element("model")?.Value.Trim() is { Length: > 0 } model ? model : null,
+            static (s, v) => s with { Cpu = s.Cpu with { Model = v } }),
     };
 
     public static readonly DomainField DomainType = new(DomainPaths.DomainType,
@@ -217,7 +210,7 @@ internal static class BoundFields
         Elements = [],
         // The root's type attribute is RenderOptions.DomainType, which apply resolves from this field, else the node's.
         Render = (_, _) => { },
-        Read = (domain, s) => s with { DomainType = (string?)domain.Attribute("type") },
+        Read = (domain, s) => DomainField.Keep(s, s.DomainType, (string?)domain.Attribute("type"), static (s, v) => s with { DomainType = v }),
         Change = Disruption.Replace,
     };
 
@@ -234,7 +227,7 @@ internal static class BoundFields
         {
             if (s.Description is { } text) XmlOrder.Ensure(domain, "description").Value = text;
         },
-        Read = (domain, s) => s with { Description = domain.Element("description")?.Value },
+        Read = (domain, s) => DomainField.Keep(s, s.Description, domain.Element("description")?.Value, static (s, v) => s with { Description = v }),
         Change = Disruption.None,
     };
 

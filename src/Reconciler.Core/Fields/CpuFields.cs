@@ -38,13 +38,9 @@ internal static class CpuFields
             }
         },
         // No fallback attribute is libvirt's default, allow.
-        Read = (domain, s) => s with
-        {
-            Cpu = s.Cpu with
-            {
-                Fallback = s.Cpu.Mode == "custom" && domain.Element("cpu")?.Element("model") is { } model ? (string?)model.Attribute("fallback") ?? "allow" : null,
-            },
-        },
+        Read = (domain, s) => DomainField.Keep(s, s.Cpu.Fallback,
+            s.Cpu.Mode == "custom" && domain.Element("cpu")?.Element("model") is { } model ? (string?)model.Attribute("fallback") ?? "allow" : null,
+            static (s, v) => s with { Cpu = s.Cpu with { Fallback = v } }),
         // A running domain's CPU is the one libvirt resolved (fallback forbid), not a change waiting for a restart.
         RunningValueMoves = true,
     };

@@ -103,10 +103,9 @@ internal static class DeviceFields
             XmlOrder.Ensure(element, "model").SetAttributeValue("type", video.Model);
         },
         // No adapter reads as none (libvirt adds none on its own for a domain without graphics).
-        Read = (domain, s) => s with
-        {
-            Video = new VideoSpec((string?)domain.Element("devices")?.Element("video")?.Element("model")?.Attribute("type") ?? "none"),
-        },
+        Read = (domain, s) => DomainField.Keep(s, s.Video,
+            new VideoSpec((string?)domain.Element("devices")?.Element("video")?.Element("model")?.Attribute("type") ?? "none"),
+            static (s, v) => s with { Video = v }),
     };
 
     public static readonly ObjectDef WatchdogDef = new("Watchdog", "A watchdog device the guest must keep feeding.",
@@ -132,12 +131,11 @@ internal static class DeviceFields
             XmlOrder.Append(XmlOrder.Ensure(domain, "devices"),
                 new XElement("watchdog", new XAttribute("model", watchdog.Model), new XAttribute("action", watchdog.Action)));
         },
-        Read = (domain, s) => s with
-        {
-            Watchdog = domain.Element("devices")?.Element("watchdog") is { } w
+        Read = (domain, s) => DomainField.Keep(s, s.Watchdog,
+            domain.Element("devices")?.Element("watchdog") is { } w
                 ? new WatchdogSpec((string?)w.Attribute("model") ?? "", (string?)w.Attribute("action") ?? "reset")
                 : new WatchdogSpec("none"),
-        },
+            static (s, v) => s with { Watchdog = v }),
     };
 
     /// <summary><c>spec.watchdog.action</c>; read by <see cref="WatchdogModel"/>, not compared for none.</summary>
@@ -168,10 +166,9 @@ internal static class DeviceFields
             if (s.Sound is not { Model: not "none" } sound) return;
             XmlOrder.Append(XmlOrder.Ensure(domain, "devices"), new XElement("sound", new XAttribute("model", sound.Model)));
         },
-        Read = (domain, s) => s with
-        {
-            Sound = new SoundSpec((string?)domain.Element("devices")?.Element("sound")?.Attribute("model") ?? "none"),
-        },
+        Read = (domain, s) => DomainField.Keep(s, s.Sound,
+            new SoundSpec((string?)domain.Element("devices")?.Element("sound")?.Attribute("model") ?? "none"),
+            static (s, v) => s with { Sound = v }),
     };
 
     /// <summary><c>spec.video</c>'s row.</summary>

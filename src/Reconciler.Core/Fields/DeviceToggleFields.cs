@@ -115,7 +115,8 @@ internal static class DeviceToggleFields
                 XmlOrder.Append(devices, new XElement("controller", new XAttribute("type", "pci"), new XAttribute("index", Num(index)), new XAttribute("model", "pcie-root-port")));
             }
         },
-        Read = (domain, s) => s with { Devices = s.Devices with { SpareRootPorts = domain.Element("devices") is { } d ? FreeRootPorts(d) : 0 } },
+        Read = (domain, s) => DomainField.Keep(s, s.Devices.SpareRootPorts, domain.Element("devices") is { } d ? FreeRootPorts(d) : 0,
+            static (s, v) => s with { Devices = s.Devices with { SpareRootPorts = v } }),
         // Hotplug takes ports of the running instance: fewer free there than in the definition is no pending restart.
         RunningValueMoves = true,
         Equivalent = (desired, live) => int.TryParse(live, NumberStyles.None, CultureInfo.InvariantCulture, out var have)
@@ -176,7 +177,11 @@ internal static class DeviceToggleFields
         {
             if (applies is null || applies(s)) render(XmlOrder.Ensure(domain, "devices"), get(s.Devices));
         },
-        Read = (domain, s) => s with { Devices = set(s.Devices, domain.Element("devices") is { } d && present(d)) },
+        Read = (domain, s) =>
+        {
+            var on = domain.Element("devices") is { } d && present(d);
+            return on == get(s.Devices) ? s : s with { Devices = set(s.Devices, on) };
+        },
     };
 
     private static bool IsQ35(string machine) => machine == "q35" || machine.StartsWith("pc-q35-", StringComparison.Ordinal);

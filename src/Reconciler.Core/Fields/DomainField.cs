@@ -109,4 +109,13 @@ internal sealed class DomainField
 
     /// <summary>Whether the guest runs with this field (false for <see cref="Disruption.None"/> fields: records and text).</summary>
     public bool GuestVisible => Change != Disruption.None;
+
+    /// <summary>
+    /// For <see cref="Read"/>: <paramref name="spec"/> itself when <paramref name="value"/> equals
+    /// <paramref name="current"/> (the copy would equal it: records are immutable), else
+    /// <paramref name="set"/>'s copy. Every live definition is read through every field, most of
+    /// which find the parser's starting value, and each copy of a spec is a few hundred bytes.
+    /// </summary>
+    public static DomainSpec Keep<T>(DomainSpec spec, T current, T value, Func<DomainSpec, T, DomainSpec> set) =>
+        EqualityComparer<T>.Default.Equals(current, value) ? spec : set(spec, value);
 }

@@ -136,10 +136,9 @@ internal static class GuestPlatformFields
                 last = companion;
             }
         },
-        Read = (domain, s) => s with
-        {
-            UsbCompanions = domain.Element("devices")?.Elements("controller").Any(c => (string?)c.Attribute("type") == "usb" && (string?)c.Attribute("model") == Companions[0].Model) == true,
-        },
+        Read = (domain, s) => DomainField.Keep(s, s.UsbCompanions,
+            domain.Element("devices")?.Elements("controller").Any(c => (string?)c.Attribute("type") == "usb" && (string?)c.Attribute("model") == Companions[0].Model) == true,
+            static (s, v) => s with { UsbCompanions = v }),
     };
 
     /// <summary>The bound fields, in the order the planner lists them.</summary>

@@ -105,7 +105,7 @@ internal static class OwnerFields
                 placement.NodeSelector.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => new XElement(OwnerMetadata.Selector,
                     new XAttribute(OwnerMetadata.KeyAttr, l.Key), new XAttribute(OwnerMetadata.ValueAttr, l.Value)))));
         },
-        Read = (domain, s) => OwnerOf(domain)?.Element(OwnerMetadata.Placement) is not { } p ? s with { Placement = null } : s with
+        Read = (domain, s) => OwnerOf(domain)?.Element(OwnerMetadata.Placement) is not { } p ? DomainField.Keep(s, s.Placement, null, static (s, v) => s with { Placement = v }) : s with
         {
             Placement = new PlacementSpec(
                 Pairs(p.Elements(OwnerMetadata.Selector), new SortedDictionary<string, string>(StringComparer.Ordinal)),

@@ -42,7 +42,12 @@ internal static class XmlStep
     public static XElement? Find(XElement parent, string step)
     {
         var (name, attribute, value) = Parse(step);
-        return parent.Elements(name).FirstOrDefault(e => attribute is null || (string?)e.Attribute(attribute) == value);
+        if (attribute is null) return parent.Element(name);
+        foreach (var element in parent.Elements(name))
+        {
+            if ((string?)element.Attribute(attribute) == value) return element;
+        }
+        return null;
     }
 
     /// <summary>The child <paramref name="step"/> selects, created at libvirt's position (<see cref="XmlOrder"/>) when missing.</summary>
@@ -60,7 +65,13 @@ internal static class XmlStep
         return XmlOrder.Append(parent, created);
     }
 
-    private static (XName Name, string? Attribute, string? Value) Parse(string step)
+    /// <summary>Each step text parsed once: live XML is read with the same few dozen steps for every domain.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (XName Name, string? Attribute, string? Value)> Steps =
+        new(StringComparer.Ordinal);
+
+    private static (XName Name, string? Attribute, string? Value) Parse(string step) => Steps.GetOrAdd(step, ParseText);
+
+    private static (XName Name, string? Attribute, string? Value) ParseText(string step)
     {
         var bracket = step.IndexOf('[', StringComparison.Ordinal);
         var element = bracket < 0 ? step : step[..bracket];
