@@ -30,6 +30,9 @@ public sealed class ApplyStatusTracker : IAsyncDisposable
         _worker = Task.Run(WorkAsync);
     }
 
+    /// <summary>Whether it reports somewhere (false for <see cref="Disabled"/>).</summary>
+    public bool Enabled => _reporter is not NullApplyStatusReporter;
+
     /// <summary>A tracker that reports nowhere (GitHub not configured).</summary>
     public static ApplyStatusTracker Disabled() => new(NullApplyStatusReporter.Instance);
 

@@ -23,12 +23,15 @@ internal sealed class Metrics
     private readonly Dictionary<string, long> _snapshotsTaken = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _snapshotsFailed = new(StringComparer.Ordinal);
     private long _snapshotsPruned;
+    private long _targeted;
 
-    public void Pass(string result, TimeSpan duration)
+    /// <summary>A pass ran; <paramref name="targeted"/>: it planned only the domains in its scope (<see cref="Engine.Reconcile.PassReport.Scope"/>).</summary>
+    public void Pass(string result, TimeSpan duration, bool targeted = false)
     {
         lock (_gate)
         {
             _passes[result] = _passes.GetValueOrDefault(result) + 1;
+            if (targeted) _targeted++;
             var s = duration.TotalSeconds;
             _durationSum += s;
             _durationCount++;
@@ -87,6 +90,8 @@ internal sealed class Metrics
         {
             Header(b, "reconciler_reconcile_total", "counter", "Reconcile passes, by result.");
             foreach (var result in new[] { "success", "error" }) Line(b, "reconciler_reconcile_total", $"result=\"{result}\"", _passes.GetValueOrDefault(result));
+            Header(b, "reconciler_reconcile_targeted_total", "counter", "Reconcile passes that planned only the domains a revision changed or libvirt events named (counted in reconciler_reconcile_total too).");
+            Line(b, "reconciler_reconcile_targeted_total", null, _targeted);
             Header(b, "reconciler_reconcile_duration_seconds", "histogram", "Duration of reconcile passes.");
             for (var i = 0; i < Buckets.Length; i++)
             {

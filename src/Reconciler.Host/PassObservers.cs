@@ -51,7 +51,7 @@ internal sealed class MetricsObserver(Metrics metrics) : IReconcileObserver
         // A node locked by another apply: its changes wait (retried soon), the other nodes went on.
         metrics.Error("lock", report.Resources.Count(r => r.Outcome == ResourceOutcome.Waiting));
         var failed = report.Resources.Any(r => r.Outcome == ResourceOutcome.Failed) || report.Nodes.Any(n => n.Error is not null);
-        metrics.Pass(failed ? "error" : "success", elapsed);
+        metrics.Pass(failed ? "error" : "success", elapsed, targeted: report.Scope is not null);
     }
 
     public void PassFailed(string revision, Exception error, TimeSpan elapsed)
@@ -66,7 +66,11 @@ internal sealed class GitHubObserver(ApplyStatusTracker github) : IReconcileObse
 {
     public void PassStarted(string revision) => github.Starting(revision);
 
-    public void PassFinished(string revision, PassReport report, TimeSpan elapsed) => github.Finished(revision, ApplyStatusSummary.From(report));
+    /// <summary>A targeted pass (<see cref="PassReport.Scope"/>) says nothing of the rest of the revision: only a whole pass sets the commit status.</summary>
+    public void PassFinished(string revision, PassReport report, TimeSpan elapsed)
+    {
+        if (report.Scope is null) github.Finished(revision, ApplyStatusSummary.From(report));
+    }
 
     public void PassFailed(string revision, Exception error, TimeSpan elapsed)
     {

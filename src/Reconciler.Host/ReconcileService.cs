@@ -16,7 +16,10 @@ namespace Reconciler.Host;
 /// pass at a time; on shutdown the step in flight finishes and the rest is abandoned.
 /// Reads: the pass due every <c>Interval</c> since the last full read (the resync) fetches every
 /// definition; the passes between reuse what the node connections read of a domain libvirt sent
-/// no lifecycle event for since (see docs/controller.md, "What a pass reads").
+/// no lifecycle event for since (see docs/controller.md, "What a pass reads"). Scope: a pass that
+/// only a new revision or domain events asked for is targeted at the domains the revision changed
+/// and the events named (<see cref="PassScope"/>, docs/controller.md, "Targeted passes"); the
+/// resync, a retry and every other request look at everything.
 /// </summary>
 internal sealed partial class ReconcileService(
     ISpecSource source,
@@ -28,8 +31,12 @@ internal sealed partial class ReconcileService(
     TimeProvider clock,
     ILogger<ReconcileService> logger,
     NodeConnectionService connections,
-    SourceTrigger fetches) : BackgroundService
+    SourceTrigger fetches,
+    GitHub.ApplyStatusTracker github) : BackgroundService
 {
+    /// <summary>The specs of the last pass that ran to its end; null before it, and after a pass that failed (the next one looks at everything).</summary>
+    private SpecSet? _lastSpecs;
+
     /// <summary>The nodes of the revision in force, for the event listener.</summary>
     public IReadOnlyList<NodeTarget> Nodes { get; private set; } = [];
 
@@ -48,10 +55,10 @@ internal sealed partial class ReconcileService(
                 var until = wake - clock.GetUtcNow();
                 if (until < wait) wait = until < TimeSpan.Zero ? TimeSpan.Zero : until;
             }
-            IReadOnlyList<string> reasons;
+            PassRequest request;
             try
             {
-                reasons = await trigger.WaitAsync(wait, stoppingToken).ConfigureAwait(false);
+                request = await trigger.TakeAsync(wait, stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -61,14 +68,20 @@ internal sealed partial class ReconcileService(
             if (snapshot is null) continue; // nothing valid to reconcile yet
             var full = clock.GetUtcNow() - lastFull >= settings.Interval;
             if (full) lastFull = clock.GetUtcNow();
-            var why = reasons.Count == 0 ? "timer" : string.Join(", ", reasons);
-            await PassAsync(snapshot, full ? why + " (full read)" : why, full, stoppingToken).ConfigureAwait(false);
+            var specs = snapshot.Load.Specs!;
+            var scope = full ? null : PassScope.Of(_lastSpecs, specs, request, TargetLimit(specs), wholeRevisions: github.Enabled);
+            var why = request.Reasons.Count == 0 ? "timer" : string.Join(", ", request.Reasons);
+            why = full ? why + " (full read)" : scope is null ? why : $"{why} (targeted: {scope.Count} domain(s))";
+            await PassAsync(snapshot, why, full, scope, stoppingToken).ConfigureAwait(false);
             if (ProcessMemory.Enabled) ProcessMemory.Trim();
         }
         LogStopped();
     }
 
-    private async Task PassAsync(SourceSnapshot snapshot, string why, bool full, CancellationToken ct)
+    /// <summary>The most domains a targeted pass is about; more, and planning them costs about what planning all does.</summary>
+    private static int TargetLimit(SpecSet specs) => Math.Max(64, specs.Domains.Count / 4);
+
+    private async Task PassAsync(SourceSnapshot snapshot, string why, bool full, IReadOnlySet<string>? scope, CancellationToken ct)
     {
         var specs = snapshot.Load.Specs!;
         var revision = snapshot.Revision;
@@ -90,13 +103,17 @@ internal sealed partial class ReconcileService(
             LogPass(revision, why);
             observer.PassStarted(revision);
             var (policy, lost) = policies.For(snapshot);
-            policy = policy with { ReuseDefinitions = !full };
+            policy = policy with { ReuseDefinitions = !full, Scope = scope };
             leaderLost = lost;
             using var progress = new LogWriter(line => LogStep(revision, line));
             using var passCancel = CancellationTokenSource.CreateLinkedTokenSource(ct, lost);
             var report = await ReconcilePass.RunAsync(specs, nodes, policy, progress, passCancel.Token, connections.Pool).ConfigureAwait(false);
             var elapsed = clockStart.Elapsed;
-            trigger.WatchDomains(specs.Domains.Select(d => d.Name).Concat(report.Resources.Where(r => r.Kind == ResourceKind.Domain).Select(r => r.Name)));
+            var reported = report.Resources.Where(r => r.Kind == ResourceKind.Domain).Select(r => r.Name);
+            // A targeted pass reports only its scope: the domains watched for the rest stay as the last whole pass set them.
+            if (report.Scope is null) trigger.WatchDomains(specs.Domains.Select(d => d.Name).Concat(reported));
+            else trigger.WatchMore(reported);
+            _lastSpecs = specs;
             observer.PassFinished(revision, report, elapsed);
             // Pending removals are due when the source has been unchanged for the settle time: read
             // it again then (the read asks for a pass, which removes them if it still lacks them).
@@ -107,16 +124,19 @@ internal sealed partial class ReconcileService(
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+            _lastSpecs = null;
             LogAbandoned(revision);
         }
         catch (OperationCanceledException) when (leaderLost.IsCancellationRequested)
         {
+            _lastSpecs = null;
             LogLeadershipLost(revision);
         }
 #pragma warning disable CA1031 // one bad pass must not stop the controller
         catch (Exception e)
 #pragma warning restore CA1031
         {
+            _lastSpecs = null;
             observer.PassFailed(revision, e, clockStart.Elapsed);
         }
     }

@@ -62,7 +62,7 @@ internal sealed partial class SourceService(
                 // A new revision, or a fetch something asked for, asks for a pass. An unchanged fetch
                 // of the interval does not: the loop's own timer runs the resync (a full read) every
                 // interval, and at 10,000 domains a second pass per interval was most of the idle CPU.
-                if (changed) trigger.Request($"revision {DesiredState.Short(snapshot.Revision)}");
+                if (changed) trigger.RequestRevision($"revision {DesiredState.Short(snapshot.Revision)}");
                 else if (asked) trigger.Request("source read again");
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -57,7 +57,7 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
         }
     }
 
-    /// <summary>Takes in a pass's report.</summary>
+    /// <summary>Takes in a pass's report; a targeted pass's (<see cref="PassReport.Scope"/>) changes only the resources in its scope.</summary>
     public void Record(PassReport report, string revision, TimeSpan duration)
     {
         var now = clock.GetUtcNow();
@@ -114,7 +114,8 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
                     failures, retryAt, transition, failedAt, r.PruneAt);
                 _resources[key] = new Entry { Status = status, SyncedKey = synced, Failures = failures, RetryAt = retryAt };
             }
-            foreach (var gone in _resources.Keys.Where(k => !seen.Contains(k)).ToList()) _resources.Remove(gone);
+            var scope = report.Scope;
+            foreach (var gone in _resources.Keys.Where(k => !seen.Contains(k) && (scope is null || scope.Contains(k.Name))).ToList()) _resources.Remove(gone);
             foreach (var node in report.Nodes)
             {
                 var events = _nodes.TryGetValue(node.Name, out var n) && n.EventsConnected;
@@ -123,7 +124,7 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
             foreach (var stale in _nodes.Keys.Where(k => report.Nodes.All(n => n.Name != k)).ToList()) _nodes.Remove(stale);
             var applied = report.Applied?.Steps.Count(s => s.Status == Engine.Apply.StepStatus.Done) ?? 0;
             _lastPass = new PassStatus(now, revision, duration.TotalSeconds, report.Plan.Changes.Count, applied, null);
-            _heldPrunes = report.Plan.HeldPrunes.Select(h => new HeldPruneStatus(h.Node, h.Revision, h.Count, h.Owned, h.Changes.Select(c => c.Name).ToList())).ToList();
+            if (scope is null) _heldPrunes = report.Plan.HeldPrunes.Select(h => new HeldPruneStatus(h.Node, h.Revision, h.Count, h.Owned, h.Changes.Select(c => c.Name).ToList())).ToList();
             if (report.Nodes.All(n => n.Error is null)) _ready = true;
         }
     }

@@ -194,14 +194,21 @@ public sealed class DefinitionReuseTests : IDisposable
         return stdout.Result;
     }
 
-    private static void Cleanup()
+    private static void Cleanup() => SystemDomains.Remove(Prefix);
+}
+
+/// <summary>The tests' domains on qemu:///system.</summary>
+internal static class SystemDomains
+{
+    /// <summary>Destroys and undefines every domain whose name starts with <paramref name="prefix"/>.</summary>
+    public static void Remove(string prefix)
     {
-        using var conn = LibvirtConnection.Open(SystemUri);
+        using var conn = LibvirtConnection.Open("qemu:///system");
         foreach (var d in conn.ListAllDomains())
         {
             using (d)
             {
-                if (!d.Name.StartsWith(Prefix, StringComparison.Ordinal)) continue;
+                if (!d.Name.StartsWith(prefix, StringComparison.Ordinal)) continue;
                 try { if (d.IsActive) d.Destroy(); } catch (LibvirtException) { }
                 try { d.Undefine(); } catch (LibvirtException) { }
             }

@@ -26,6 +26,11 @@ public enum DriftMode
 /// lifecycle event for since (see NodeSession.Reuse.cs); false: every definition is fetched (the
 /// periodic resync, and every pass on connections opened for the pass).
 /// </param>
+/// <param name="Scope">
+/// The domains a targeted pass is about (those changed in the specs or named by a libvirt event since
+/// the last pass); null: every resource. The pass plans and reports only these when that is safe,
+/// and everything otherwise (ReconcilePass.Target.cs); <see cref="PassReport.Scope"/> says which it did.
+/// </param>
 public sealed record PassPolicy(
     DriftMode Drift,
     bool Suspend,
@@ -38,7 +43,8 @@ public sealed record PassPolicy(
     string SuspendReason = ReconcileReasons.Suspended,
     PruneLimits? MassPrune = null,
     PruneSettle? Settle = null,
-    bool ReuseDefinitions = false);
+    bool ReuseDefinitions = false,
+    IReadOnlySet<string>? Scope = null);
 
 /// <summary>What a pass did (or did not do) to one resource.</summary>
 public enum ResourceOutcome
@@ -107,4 +113,12 @@ public sealed record ResourceReport(
 /// <param name="Resources">Every desired resource and every pruned one.</param>
 /// <param name="Nodes">Nodes and their read errors.</param>
 /// <param name="Applied">Step outcomes of what was applied, or null when nothing was.</param>
-public sealed record PassReport(Plan Plan, IReadOnlyList<ResourceReport> Resources, IReadOnlyList<PlanNode> Nodes, ApplyResult? Applied);
+public sealed record PassReport(Plan Plan, IReadOnlyList<ResourceReport> Resources, IReadOnlyList<PlanNode> Nodes, ApplyResult? Applied)
+{
+    /// <summary>
+    /// The domains this pass planned and reported, when it was a targeted pass that kept to its
+    /// scope: every other resource is as the last pass reported it. Null: the pass planned and
+    /// reported every resource.
+    /// </summary>
+    public IReadOnlySet<string>? Scope { get; init; }
+}

@@ -4,7 +4,8 @@ namespace Reconciler.Engine.Reconcile;
 /// One level-based reconcile pass for the controller: read every node (afresh on a full read; between
 /// full reads, with <c>ReuseDefinitions</c>, only the definitions libvirt sent an event for since they
 /// were read: docs/controller.md, "What a pass reads"), plan against the given specs, apply what the policy allows, and report every resource. Stateless: everything it
-/// must remember comes in through the policy.
+/// must remember comes in through the policy. A targeted pass (<see cref="PassPolicy.Scope"/>) plans and reports only its
+/// domains when that is safe (ReconcilePass.Target.cs).
 /// Locking: each node's lock (the one <c>apply</c> takes) is tried for that node alone, all nodes
 /// side by side, and held from its read through its apply; a node with nothing to apply is
 /// released before the apply starts. A node locked by another apply is still read (its resources
@@ -35,14 +36,17 @@ public static partial class ReconcilePass
             var read = await ReadAsync(specs, nodes, sessions, errors, policy.ReuseDefinitions, ct).ConfigureAwait(false);
             // Plan: the changes from specs to what was read, with mass removals held by the prune guard
             // (and the snapshots of the domains it moves or prunes read, then planned again: SnapshotReads).
-            var (plan, live) = PlanChanges(specs, read, nodes, policy, sessions);
+            // A targeted pass plans its scope alone when that is safe (ReconcilePass.Target.cs), else everything.
+            var scoped = policy.Scope is { } scope ? PlanScoped(specs, read, scope, nodes, policy, sessions) : null;
+            if (scoped is { } s) specs = s.Specs;
+            var (plan, live) = scoped is { } t ? (t.Plan, t.Live) : PlanChanges(specs, read, nodes, policy, sessions);
             // Decide: per change, apply it now or hold it (suspended, drift reported, node locked, prune pending, backing off, mass prune held).
             var decisions = Decide(plan, specs, live, nodes, locks.Busy, policy);
             // Apply: the changes no hold stopped; nodes they do not touch are unlocked first.
             var applied = Apply(plan, decisions, sessions, locks, nodes, policy, progress, ct);
             // Report: every desired domain, every removal, with its outcome and reason.
             var reports = Report(specs, live, nodes, plan, decisions, applied);
-            return new PassReport(plan, reports, plan.Nodes, applied);
+            return new PassReport(plan, reports, plan.Nodes, applied) { Scope = scoped is null ? null : policy.Scope };
         }
         finally
         {
