@@ -8,8 +8,9 @@ namespace Reconciler.Host;
 /// domains it reads, on the managed heap and in libvirt's native allocations (glibc malloc); neither
 /// gives freed memory back to the system on its own: the GC keeps its budget committed, and glibc
 /// keeps one arena per thread that ever allocated (up to 8 per core), each with its freed pages.
-/// <see cref="Enable"/> (at start) caps glibc at two arenas; <see cref="Trim"/> (after each pass)
-/// runs a compacting full collection that decommits the free managed heap
+/// <see cref="Enable"/> (at start) caps glibc at two arenas; <see cref="Trim"/> (after each pass over
+/// everything, and after a targeted pass that left the managed heap <see cref="Slack"/> larger than the
+/// last trim did: <see cref="TrimAfterPass"/>) runs a compacting full collection that decommits the free managed heap
 /// (<see cref="GCCollectionMode.Aggressive"/>) and hands glibc's free pages back (<c>malloc_trim</c>).
 /// Outside glibc the native half does nothing.
 /// </summary>
@@ -30,10 +31,27 @@ internal static class ProcessMemory
         Volatile.Write(ref _enabled, true);
     }
 
+    /// <summary>How much a targeted pass may grow the managed heap before it is followed by a trim too.</summary>
+    public const long Slack = 16L << 20;
+
+    private static long _afterTrim;
+
+    /// <summary>
+    /// After a pass: <see cref="Trim"/> when it looked at everything (<paramref name="whole"/>), or the
+    /// managed heap grew by more than <see cref="Slack"/> since the last trim. A targeted pass allocates
+    /// little, and at 10,000 domains a compacting full collection costs more CPU than the pass.
+    /// </summary>
+    public static void TrimAfterPass(bool whole)
+    {
+        if (!whole && GC.GetTotalMemory(forceFullCollection: false) <= Volatile.Read(ref _afterTrim) + Slack) return;
+        Trim();
+    }
+
     /// <summary>Gives back what the last pass freed: a compacting, decommitting full GC, then glibc's free pages.</summary>
     public static void Trim()
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         NativeHeap.Trim();
+        Volatile.Write(ref _afterTrim, GC.GetTotalMemory(forceFullCollection: false));
     }
 }

@@ -72,8 +72,8 @@ internal sealed partial class ReconcileService(
             var scope = full ? null : PassScope.Of(_lastSpecs, specs, request, TargetLimit(specs), wholeRevisions: github.Enabled);
             var why = request.Reasons.Count == 0 ? "timer" : string.Join(", ", request.Reasons);
             why = full ? why + " (full read)" : scope is null ? why : $"{why} (targeted: {scope.Count} domain(s))";
-            await PassAsync(snapshot, why, full, scope, stoppingToken).ConfigureAwait(false);
-            if (ProcessMemory.Enabled) ProcessMemory.Trim();
+            var whole = await PassAsync(snapshot, why, full, scope, stoppingToken).ConfigureAwait(false);
+            if (ProcessMemory.Enabled) ProcessMemory.TrimAfterPass(whole);
         }
         LogStopped();
     }
@@ -81,7 +81,8 @@ internal sealed partial class ReconcileService(
     /// <summary>The most domains a targeted pass is about; more, and planning them costs about what planning all does.</summary>
     private static int TargetLimit(SpecSet specs) => Math.Max(64, specs.Domains.Count / 4);
 
-    private async Task PassAsync(SourceSnapshot snapshot, string why, bool full, IReadOnlySet<string>? scope, CancellationToken ct)
+    /// <summary>Runs one pass; returns false only for a targeted pass that kept to its scope.</summary>
+    private async Task<bool> PassAsync(SourceSnapshot snapshot, string why, bool full, IReadOnlySet<string>? scope, CancellationToken ct)
     {
         var specs = snapshot.Load.Specs!;
         var revision = snapshot.Revision;
@@ -121,6 +122,7 @@ internal sealed partial class ReconcileService(
             {
                 fetches.RequestAt(due + TimeSpan.FromMilliseconds(20));
             }
+            return report.Scope is null;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -139,6 +141,7 @@ internal sealed partial class ReconcileService(
             _lastSpecs = null;
             observer.PassFailed(revision, e, clockStart.Elapsed);
         }
+        return true;
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "revision={Revision} reconciling (trigger: {Why})")]

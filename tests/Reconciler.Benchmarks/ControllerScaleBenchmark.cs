@@ -94,11 +94,20 @@ internal static class ControllerScaleBenchmark
                     $"load average {MachineInfo.LoadAverageNow():0.00}"));
                 Log($"ready after {clock.Elapsed.TotalSeconds:0.0} s");
 
+                // Idle: CPU second by second over one --interval (so exactly one resync falls in it),
+                // from 3 s after ready: the median second is the controller between resyncs, the
+                // average over the interval includes what the resync costs.
                 Thread.Sleep(3000);
-                var (cpu0, t0) = (ControllerBenchmark.CpuSeconds(process.Id), Stopwatch.StartNew());
-                Thread.Sleep(10_000);
-                var idle = (ControllerBenchmark.CpuSeconds(process.Id) - cpu0) / t0.Elapsed.TotalSeconds * 100;
-                figures.Add(new ControllerResult("mixed", n, "idle CPU (10 s, share of one core)", idle, "%", [idle], $"load average {MachineInfo.LoadAverageNow():0.00}"));
+                var seconds = IdleSeconds(process.Id, IntervalSeconds(o.Interval));
+                var idle = new Sample(seconds).Median;
+                var average = seconds.Average();
+                var resync = seconds.Sum(c => Math.Max(0, c - idle)) / 100;
+                var load = $"load average {MachineInfo.LoadAverageNow():0.00}";
+                figures.Add(new ControllerResult("mixed", n, "idle CPU between resyncs (median second of one interval, share of one core)", idle, "%", [idle], load));
+                figures.Add(new ControllerResult("mixed", n, "idle CPU over one interval, its resync included (share of one core)", average, "%", seconds, load));
+                figures.Add(new ControllerResult("mixed", n, "CPU of one resync (above the median second)", resync, "s", [resync], load));
+                Log($"idle: median second {idle:0.00} %, over the {seconds.Count} s interval {average:0.00} %, the resync {resync:0.00} CPU-s; seconds above 5 %: "
+                    + string.Join(" ", seconds.Select((c, i) => (c, i)).Where(x => x.c > 5).Select(x => $"{x.i}s:{x.c:0}%")));
                 var (rss, hwm) = ControllerBenchmark.Memory(process.Id);
                 figures.Add(new ControllerResult("mixed", n, "RSS when idle", rss, "MiB", [rss], $"peak {hwm:0} MiB"));
                 Log($"idle CPU {idle:0.00} %, RSS {rss:0} MiB (peak {hwm:0})");
@@ -217,12 +226,40 @@ internal static class ControllerScaleBenchmark
         var big = domains >= 5000;
         Add($"controller, {domains:N0} domains: file change → applied ≤ {(big ? "1" : "0.5")} s", F("file change → applied"), v => v <= (big ? 1 : 0.5), "s");
         Add($"controller, {domains:N0} domains: out-of-band change → corrected ≤ 1 s", F("out-of-band change → corrected"), v => v <= 1, "s");
-        Add($"controller, {domains:N0} domains: idle CPU ≈ 0 (≤ 1 %)", F("idle CPU (10 s, share of one core)"), v => v <= 1, "%");
+        Add($"controller, {domains:N0} domains: idle CPU ≈ 0 between resyncs (≤ 1 %, median second)", F("idle CPU between resyncs (median second of one interval, share of one core)"), v => v <= 1, "%");
+        Add($"controller, {domains:N0} domains: idle CPU ≈ 0 over an interval, its resync included (≤ 1 %)", F("idle CPU over one interval, its resync included (share of one core)"), v => v <= 1, "%");
         var limit = big ? 400e6 : 150e6;
         Add($"controller, {domains:N0} domains: RSS after the changes ≤ {limit / 1e6:0} MB", F("RSS after the changes"), v => v * 1024 * 1024 <= limit, "MiB");
         Add($"controller, {domains:N0} domains: RSS at the end of the soak ≤ {limit / 1e6:0} MB", F("RSS at the end of the soak"), v => v * 1024 * 1024 <= limit, "MiB");
         if (growth is { } g) targets.Add($"{(g <= 5 ? "PASS" : "MISS")}: RSS growth over the soak after {o.Warmup:0.#} min warm-up ≤ 5 % — {g:0.0} %");
         return targets;
+    }
+
+    /// <summary>CPU of process <paramref name="pid"/> in each of the next <paramref name="count"/> seconds, as a share of one core (%).</summary>
+    private static List<double> IdleSeconds(int pid, int count)
+    {
+        var shares = new List<double>(count);
+        var clock = Stopwatch.StartNew();
+        var cpu = ControllerBenchmark.CpuSeconds(pid);
+        var at = clock.Elapsed;
+        for (var i = 0; i < count; i++)
+        {
+            var next = TimeSpan.FromSeconds(i + 1) - clock.Elapsed;
+            if (next > TimeSpan.Zero) Thread.Sleep(next);
+            var (cpuNow, now) = (ControllerBenchmark.CpuSeconds(pid), clock.Elapsed);
+            shares.Add((cpuNow - cpu) / (now - at).TotalSeconds * 100);
+            (cpu, at) = (cpuNow, now);
+        }
+        return shares;
+    }
+
+    /// <summary>A duration as the controller takes it (<c>90s</c>, <c>1m</c>, <c>1h</c>), in whole seconds (at least 10).</summary>
+    private static int IntervalSeconds(string text)
+    {
+        var unit = text.TrimStart("0123456789.".ToCharArray());
+        var value = double.Parse(text[..^unit.Length], CultureInfo.InvariantCulture);
+        var seconds = unit switch { "ms" => value / 1000, "s" or "" => value, "m" => value * 60, "h" => value * 3600, _ => throw new ArgumentException($"--interval {text}: not a duration") };
+        return Math.Max(10, (int)Math.Ceiling(seconds));
     }
 
     /// <summary>The spec directory: the test-driver estate (its nodes as test+unix URIs) and the real node with its domains, ten per file.</summary>

@@ -197,6 +197,19 @@ public sealed class DiskAlignmentTests
     }
 
     [Fact]
+    public void The_same_pair_of_records_gives_the_differences_found_before_and_another_live_record_is_compared_afresh()
+    {
+        var desired = Specs.Domain("d");
+        var live = desired with { MemoryBytes = desired.MemoryBytes * 2 };
+        var first = DomainFields.Diff(desired, live);
+        Assert.Same(first, DomainFields.Diff(desired, live));
+        Assert.Single(first, d => d.Path == "spec.memory");
+        // An equal but other live record (a definition read again) is compared again: no memory of the old one leaks in.
+        Assert.Empty(DomainFields.Diff(desired, desired with { }));
+        Assert.Single(DomainFields.Diff(desired, live with { }), d => d.Path == "spec.memory");
+    }
+
+    [Fact]
     public void A_changed_path_reads_as_that_disks_path_changing_and_a_dropped_disk_as_removed()
     {
         var live = Specs.Domain("d", d => d with { Disks = [Disk("/a", "vda"), Disk("/b", "vdb"), Disk("/c", "vdc")] });

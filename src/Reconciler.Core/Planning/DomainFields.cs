@@ -81,6 +81,22 @@ public static class DomainFields
     /// </summary>
     public static IReadOnlyList<FieldDiff> Diff(DomainSpec desired, DomainSpec live)
     {
+        // Both records are immutable: the same pair gives the same differences. The controller
+        // compares the same pair on every pass while neither the file nor the definition changed
+        // (the spec file cache and the session's parse cache hand back the same records).
+        if (LastDiff.TryGetValue(desired, out var last) && ReferenceEquals(last.Live, live)) return last.Diffs;
+        var diffs = Compute(desired, live);
+        LastDiff.AddOrUpdate(desired, new DiffOf(live, diffs));
+        return diffs;
+    }
+
+    /// <summary>The last live record each spec record was compared with, and the differences found.</summary>
+    private sealed record DiffOf(DomainSpec Live, IReadOnlyList<FieldDiff> Diffs);
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DomainSpec, DiffOf> LastDiff = new();
+
+    private static IReadOnlyList<FieldDiff> Compute(DomainSpec desired, DomainSpec live)
+    {
         var want = Flatten(desired, desired.Disks);
         var liveFields = Flatten(live, AlignDisks(desired.Disks, live.Disks));
         if (SamePaths(want, liveFields))
