@@ -24,6 +24,18 @@ internal sealed class Metrics
     private readonly Dictionary<string, long> _snapshotsFailed = new(StringComparer.Ordinal);
     private long _snapshotsPruned;
     private long _targeted;
+    private double _fullReadCpu;
+    private double _resyncPeriod;
+
+    /// <summary>A full read (the resync) took <paramref name="cpu"/> of the process's CPU; the next is due <paramref name="period"/> after it.</summary>
+    public void FullRead(TimeSpan cpu, TimeSpan period)
+    {
+        lock (_gate)
+        {
+            _fullReadCpu = cpu.TotalSeconds;
+            _resyncPeriod = period.TotalSeconds;
+        }
+    }
 
     /// <summary>A pass ran; <paramref name="targeted"/>: it planned only the domains in its scope (<see cref="Engine.Reconcile.PassReport.Scope"/>).</summary>
     public void Pass(string result, TimeSpan duration, bool targeted = false)
@@ -92,6 +104,10 @@ internal sealed class Metrics
             foreach (var result in new[] { "success", "error" }) Line(b, "reconciler_reconcile_total", $"result=\"{result}\"", _passes.GetValueOrDefault(result));
             Header(b, "reconciler_reconcile_targeted_total", "counter", "Reconcile passes that planned only the domains a revision changed or libvirt events named (counted in reconciler_reconcile_total too).");
             Line(b, "reconciler_reconcile_targeted_total", null, _targeted);
+            Header(b, "reconciler_full_read_cpu_seconds", "gauge", "CPU time of the last full read (the resync: every definition read again), with the memory trim after it.");
+            Line(b, "reconciler_full_read_cpu_seconds", null, _fullReadCpu);
+            Header(b, "reconciler_resync_period_seconds", "gauge", "How long after a full read the next is due (--resync; auto: --interval, stretched to 100x the last full read's CPU time).");
+            Line(b, "reconciler_resync_period_seconds", null, _resyncPeriod);
             Header(b, "reconciler_reconcile_duration_seconds", "histogram", "Duration of reconcile passes.");
             for (var i = 0; i < Buckets.Length; i++)
             {

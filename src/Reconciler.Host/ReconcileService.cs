@@ -14,7 +14,7 @@ namespace Reconciler.Host;
 /// The level-based loop: waits for a trigger (or the resync timer, or the next retry), then runs
 /// one pass over the revision in force, reading desired and live state afresh every time. One
 /// pass at a time; on shutdown the step in flight finishes and the rest is abandoned.
-/// Reads: the pass due every <c>Interval</c> since the last full read (the resync) fetches every
+/// Reads: the pass due a resync period after the last full read (<see cref="ControllerSettings.ResyncAfter"/>) fetches every
 /// definition; the passes between reuse what the node connections read of a domain libvirt sent
 /// no lifecycle event for since (see docs/controller.md, "What a pass reads"). Scope: a pass that
 /// only a new revision or domain events asked for is targeted at the domains the revision changed
@@ -32,7 +32,8 @@ internal sealed partial class ReconcileService(
     ILogger<ReconcileService> logger,
     NodeConnectionService connections,
     SourceTrigger fetches,
-    GitHub.ApplyStatusTracker github) : BackgroundService
+    GitHub.ApplyStatusTracker github,
+    Metrics metrics) : BackgroundService
 {
     /// <summary>The specs of the last pass that ran to its end; null before it, and after a pass that failed (the next one looks at everything).</summary>
     private SpecSet? _lastSpecs;
@@ -46,10 +47,12 @@ internal sealed partial class ReconcileService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var lastFull = DateTimeOffset.MinValue;
+        var fullCpu = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
+            var resync = settings.ResyncAfter(fullCpu);
             var sinceFull = clock.GetUtcNow() - lastFull;
-            var wait = sinceFull >= settings.Interval ? settings.Interval : settings.Interval - sinceFull;
+            var wait = sinceFull >= resync ? settings.Interval : resync - sinceFull;
             if (policies.NextRetry() is { } wake)
             {
                 var until = wake - clock.GetUtcNow();
@@ -66,14 +69,21 @@ internal sealed partial class ReconcileService(
             }
             var snapshot = desired.Good;
             if (snapshot is null) continue; // nothing valid to reconcile yet
-            var full = clock.GetUtcNow() - lastFull >= settings.Interval;
+            var full = clock.GetUtcNow() - lastFull >= resync;
             if (full) lastFull = clock.GetUtcNow();
             var specs = snapshot.Load.Specs!;
             var scope = full ? null : PassScope.Of(_lastSpecs, specs, request, TargetLimit(specs), wholeRevisions: github.Enabled);
             var why = request.Reasons.Count == 0 ? "timer" : string.Join(", ", request.Reasons);
             why = full ? why + " (full read)" : scope is null ? why : $"{why} (targeted: {scope.Count} domain(s))";
+            var cpuBefore = Environment.CpuUsage.TotalTime;
             var whole = await PassAsync(snapshot, why, full, scope, stoppingToken).ConfigureAwait(false);
             if (ProcessMemory.Enabled) ProcessMemory.TrimAfterPass(whole);
+            if (full)
+            {
+                // The process's CPU over the full read and the trim after it (anything else running meanwhile counts too: the period errs long).
+                fullCpu = Environment.CpuUsage.TotalTime - cpuBefore;
+                metrics.FullRead(fullCpu, settings.ResyncAfter(fullCpu));
+            }
         }
         LogStopped();
     }

@@ -209,6 +209,19 @@ internal static class ControllerBenchmark
         return null;
     }
 
+    /// <summary>The body of a GET, or "" when it fails.</summary>
+    internal static string GetBody(string url)
+    {
+        try
+        {
+            return Http.GetStringAsync(url).GetAwaiter().GetResult();
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return "";
+        }
+    }
+
     internal static HttpStatusCode? Get(string url)
     {
         try

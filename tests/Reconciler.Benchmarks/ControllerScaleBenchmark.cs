@@ -23,7 +23,7 @@ internal static class ControllerScaleBenchmark
         usage: Reconciler.Benchmarks controller [--test-nodes 49] [--test-domains 9800] [--real-domains 200]
                                                 [--soak MINUTES] [--change-every 10] [--warmup-minutes 5]
                                                 [--reconcile PATH] [--work DIR] [--out FILE] [--interval 1m]
-                                                [--prefix ctl-k-] [--env NAME=VALUE]...
+                                                [--prefix ctl-k-] [--env NAME=VALUE]... [--log FILE]
 
           --test-nodes, --test-domains  test-driver nodes served by the system libvirtd (test+unix:///PATH), and their domains
           --real-domains  domains on qemu:///system, named PREFIX00000… (removed at the start and the end)
@@ -31,15 +31,18 @@ internal static class ControllerScaleBenchmark
           --soak          minutes of changes after the measurements (0: none), RSS every 10 s
           --change-every  seconds between two changes of the soak
           --warmup-minutes  the start of the soak not counted in its growth
-          --interval      the controller's --interval (the full resync)
-          --env           an environment variable for the controller (GC settings, say)
+          --interval      the controller's --interval (the Git poll and shortest resync period; the idle
+                          figures wait one interval, then sample the next)
+          --env           an environment variable for the controller (GC settings, say;
+                          Logging__LogLevel__Default=Debug logs every pass and its trigger)
+          --log           write the controller's log (its first 10,000 lines) to FILE at the end
         """;
 
     private const string RealUri = "qemu:///system";
 
     private sealed record Options(int TestNodes = 49, int TestDomains = 9800, int RealDomains = 200, double Soak = 0, double ChangeEvery = 10,
         double Warmup = 5, string? Reconcile = null, string? Work = null, string Out = "bench-controller.json", string Interval = "1m",
-        IReadOnlyDictionary<string, string> Env = null!, bool Help = false, string Prefix = "ctl-k-");
+        IReadOnlyDictionary<string, string> Env = null!, bool Help = false, string Prefix = "ctl-k-", string? Log = null);
 
     /// <summary>One RSS sample of the soak.</summary>
     private sealed record RssSample(double Minutes, double RssMiB, double LoadAverage);
@@ -94,20 +97,27 @@ internal static class ControllerScaleBenchmark
                     $"load average {MachineInfo.LoadAverageNow():0.00}"));
                 Log($"ready after {clock.Elapsed.TotalSeconds:0.0} s");
 
-                // Idle: CPU second by second over one --interval (so exactly one resync falls in it),
-                // from 3 s after ready: the median second is the controller between resyncs, the
-                // average over the interval includes what the resync costs.
-                Thread.Sleep(3000);
-                var seconds = IdleSeconds(process.Id, IntervalSeconds(o.Interval));
+                // Idle: after a warm-up of one --interval (the guest watch's backoff reaches its cap,
+                // tiered compilation settles), CPU second by second over the next --interval. The
+                // resync (a full read) is due --resync after the first (auto: 100 × its CPU time),
+                // so it is reported apart, from the controller's metrics: its CPU and the period.
+                var interval = IntervalSeconds(o.Interval);
+                Thread.Sleep(TimeSpan.FromSeconds(interval));
+                var seconds = IdleSeconds(process.Id, interval);
                 var idle = new Sample(seconds).Median;
                 var average = seconds.Average();
-                var resync = seconds.Sum(c => Math.Max(0, c - idle)) / 100;
                 var load = $"load average {MachineInfo.LoadAverageNow():0.00}";
-                figures.Add(new ControllerResult("mixed", n, "idle CPU between resyncs (median second of one interval, share of one core)", idle, "%", [idle], load));
-                figures.Add(new ControllerResult("mixed", n, "idle CPU over one interval, its resync included (share of one core)", average, "%", seconds, load));
-                figures.Add(new ControllerResult("mixed", n, "CPU of one resync (above the median second)", resync, "s", [resync], load));
-                Log($"idle: median second {idle:0.00} %, over the {seconds.Count} s interval {average:0.00} %, the resync {resync:0.00} CPU-s; seconds above 5 %: "
-                    + string.Join(" ", seconds.Select((c, i) => (c, i)).Where(x => x.c > 5).Select(x => $"{x.i}s:{x.c:0}%")));
+                var metrics = ControllerBenchmark.GetBody($"http://127.0.0.1:{port}/metrics");
+                var fullCpu = Gauge(metrics, "reconciler_full_read_cpu_seconds");
+                var period = Gauge(metrics, "reconciler_resync_period_seconds");
+                var share = period > 0 ? fullCpu / period * 100 : double.NaN;
+                figures.Add(new ControllerResult("mixed", n, "idle CPU, median second of a minute between resyncs (share of one core)", idle, "%", [idle], load));
+                figures.Add(new ControllerResult("mixed", n, "idle CPU, average of a minute between resyncs (share of one core)", average, "%", seconds, load));
+                figures.Add(new ControllerResult("mixed", n, "CPU of the last full read (resync), with its trim", fullCpu, "s", [fullCpu], $"next due {period:0} s after it"));
+                figures.Add(new ControllerResult("mixed", n, "the resync's share of one core (full read CPU ÷ period)", share, "%", [share], $"period {period:0} s"));
+                figures.Add(new ControllerResult("mixed", n, "idle CPU in the long run (average between resyncs + the resync's share)", average + share, "%", [average + share], load));
+                Log($"idle (after {interval} s of warm-up): median second {idle:0.00} %, average {average:0.00} %; full read {fullCpu:0.00} CPU-s, next due {period:0} s after it "
+                    + $"({share:0.00} % of a core); seconds above 5 %: " + string.Join(" ", seconds.Select((c, i) => (c, i)).Where(x => x.c > 5).Select(x => $"{x.i}s:{x.c:0}%")));
                 var (rss, hwm) = ControllerBenchmark.Memory(process.Id);
                 figures.Add(new ControllerResult("mixed", n, "RSS when idle", rss, "MiB", [rss], $"peak {hwm:0} MiB"));
                 Log($"idle CPU {idle:0.00} %, RSS {rss:0} MiB (peak {hwm:0})");
@@ -179,6 +189,7 @@ internal static class ControllerScaleBenchmark
                 }
                 ControllerBenchmark.ClosePoll();
                 RawLibvirt.RemoveBenchDomains(RealUri, o.Prefix);
+                if (o.Log is not null) File.WriteAllLines(o.Log, log);
             }
         }
         finally
@@ -226,13 +237,24 @@ internal static class ControllerScaleBenchmark
         var big = domains >= 5000;
         Add($"controller, {domains:N0} domains: file change → applied ≤ {(big ? "1" : "0.5")} s", F("file change → applied"), v => v <= (big ? 1 : 0.5), "s");
         Add($"controller, {domains:N0} domains: out-of-band change → corrected ≤ 1 s", F("out-of-band change → corrected"), v => v <= 1, "s");
-        Add($"controller, {domains:N0} domains: idle CPU ≈ 0 between resyncs (≤ 1 %, median second)", F("idle CPU between resyncs (median second of one interval, share of one core)"), v => v <= 1, "%");
-        Add($"controller, {domains:N0} domains: idle CPU ≈ 0 over an interval, its resync included (≤ 1 %)", F("idle CPU over one interval, its resync included (share of one core)"), v => v <= 1, "%");
+        Add($"controller, {domains:N0} domains: idle CPU ≈ 0 between resyncs (≤ 1 %, average of a minute)", F("idle CPU, average of a minute between resyncs (share of one core)"), v => v <= 1, "%");
+        Add($"controller, {domains:N0} domains: the resync's share of one core ≤ 1 %", F("the resync's share of one core (full read CPU ÷ period)"), v => v <= 1, "%");
+        Add($"controller, {domains:N0} domains: idle CPU in the long run ≤ 2 % (between resyncs + the resync)", F("idle CPU in the long run (average between resyncs + the resync's share)"), v => v <= 2, "%");
         var limit = big ? 400e6 : 150e6;
         Add($"controller, {domains:N0} domains: RSS after the changes ≤ {limit / 1e6:0} MB", F("RSS after the changes"), v => v * 1024 * 1024 <= limit, "MiB");
         Add($"controller, {domains:N0} domains: RSS at the end of the soak ≤ {limit / 1e6:0} MB", F("RSS at the end of the soak"), v => v * 1024 * 1024 <= limit, "MiB");
         if (growth is { } g) targets.Add($"{(g <= 5 ? "PASS" : "MISS")}: RSS growth over the soak after {o.Warmup:0.#} min warm-up ≤ 5 % — {g:0.0} %");
         return targets;
+    }
+
+    /// <summary>The value of an unlabelled gauge in Prometheus text; NaN when it is not there.</summary>
+    private static double Gauge(string metrics, string name)
+    {
+        foreach (var line in metrics.Split('\n'))
+        {
+            if (line.StartsWith(name + " ", StringComparison.Ordinal)) return double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture);
+        }
+        return double.NaN;
     }
 
     /// <summary>CPU of process <paramref name="pid"/> in each of the next <paramref name="count"/> seconds, as a share of one core (%).</summary>
@@ -335,6 +357,7 @@ internal static class ControllerScaleBenchmark
                 case "--out": o = o with { Out = Next() }; break;
                 case "--interval": o = o with { Interval = Next() }; break;
                 case "--prefix": o = o with { Prefix = Next() }; break;
+                case "--log": o = o with { Log = Path.GetFullPath(Next()) }; break;
                 case "--env":
                     var kv = Next().Split('=', 2);
                     if (kv.Length != 2) throw new ArgumentException("--env needs NAME=VALUE");
