@@ -9,8 +9,8 @@ namespace Reconciler.Host;
 /// gives freed memory back to the system on its own: the GC keeps its budget committed, and glibc
 /// keeps one arena per thread that ever allocated (up to 8 per core), each with its freed pages.
 /// <see cref="Enable"/> (at start) caps glibc at two arenas; <see cref="Trim"/> (after each pass over
-/// everything, and after a targeted pass that left the managed heap <see cref="Slack"/> larger than the
-/// last trim did: <see cref="TrimAfterPass"/>) runs a compacting full collection that decommits the free managed heap
+/// everything, and after a targeted pass while the heap is small or grew: <see cref="TrimAfterPass"/>)
+/// runs a compacting full collection that decommits the free managed heap
 /// (<see cref="GCCollectionMode.Aggressive"/>) and hands glibc's free pages back (<c>malloc_trim</c>).
 /// Outside glibc the native half does nothing.
 /// </summary>
@@ -36,14 +36,19 @@ internal static class ProcessMemory
 
     private static long _afterTrim;
 
+    /// <summary>Below this much live managed heap a compacting full collection costs a few milliseconds: every pass is followed by one.</summary>
+    public const long SmallHeap = 96L << 20;
+
     /// <summary>
-    /// After a pass: <see cref="Trim"/> when it looked at everything (<paramref name="whole"/>), or the
-    /// managed heap grew by more than <see cref="Slack"/> since the last trim. A targeted pass allocates
-    /// little, and at 10,000 domains a compacting full collection costs more CPU than the pass.
+    /// After a pass: <see cref="Trim"/> when it looked at everything (<paramref name="whole"/>), when
+    /// the heap the last trim left was small (<see cref="SmallHeap"/>), or when the managed heap grew
+    /// by more than <see cref="Slack"/> since then. A compacting full collection costs in proportion
+    /// to what lives: at 10,000 domains more CPU than a targeted pass, which allocates little.
     /// </summary>
     public static void TrimAfterPass(bool whole)
     {
-        if (!whole && GC.GetTotalMemory(forceFullCollection: false) <= Volatile.Read(ref _afterTrim) + Slack) return;
+        var kept = Volatile.Read(ref _afterTrim);
+        if (!whole && kept >= SmallHeap && GC.GetTotalMemory(forceFullCollection: false) <= kept + Slack) return;
         Trim();
     }
 

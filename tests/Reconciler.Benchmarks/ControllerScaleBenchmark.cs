@@ -111,11 +111,16 @@ internal static class ControllerScaleBenchmark
                 var fullCpu = Gauge(metrics, "reconciler_full_read_cpu_seconds");
                 var period = Gauge(metrics, "reconciler_resync_period_seconds");
                 var share = period > 0 ? fullCpu / period * 100 : double.NaN;
-                figures.Add(new ControllerResult("mixed", n, "idle CPU, median second of a minute between resyncs (share of one core)", idle, "%", [idle], load));
-                figures.Add(new ControllerResult("mixed", n, "idle CPU, average of a minute between resyncs (share of one core)", average, "%", seconds, load));
+                // A period no longer than the window put a resync in it: the window's average is then the long run.
+                var resyncInWindow = period <= interval + 1;
+                var longRun = resyncInWindow ? average : average + share;
+                var window = resyncInWindow ? "a minute, its resync included" : "a minute between resyncs";
+                figures.Add(new ControllerResult("mixed", n, "idle CPU, median second of a minute (share of one core)", idle, "%", [idle], load));
+                figures.Add(new ControllerResult("mixed", n, "idle CPU, average of a minute (share of one core)", average, "%", seconds, $"{window}; {load}"));
                 figures.Add(new ControllerResult("mixed", n, "CPU of the last full read (resync), with its trim", fullCpu, "s", [fullCpu], $"next due {period:0} s after it"));
                 figures.Add(new ControllerResult("mixed", n, "the resync's share of one core (full read CPU ÷ period)", share, "%", [share], $"period {period:0} s"));
-                figures.Add(new ControllerResult("mixed", n, "idle CPU in the long run (average between resyncs + the resync's share)", average + share, "%", [average + share], load));
+                figures.Add(new ControllerResult("mixed", n, "idle CPU in the long run", longRun, "%", [longRun],
+                    resyncInWindow ? "the minute's average (its resync included)" : "the minute's average + the resync's share"));
                 Log($"idle (after {interval} s of warm-up): median second {idle:0.00} %, average {average:0.00} %; full read {fullCpu:0.00} CPU-s, next due {period:0} s after it "
                     + $"({share:0.00} % of a core); seconds above 5 %: " + string.Join(" ", seconds.Select((c, i) => (c, i)).Where(x => x.c > 5).Select(x => $"{x.i}s:{x.c:0}%")));
                 var (rss, hwm) = ControllerBenchmark.Memory(process.Id);
@@ -237,9 +242,9 @@ internal static class ControllerScaleBenchmark
         var big = domains >= 5000;
         Add($"controller, {domains:N0} domains: file change → applied ≤ {(big ? "1" : "0.5")} s", F("file change → applied"), v => v <= (big ? 1 : 0.5), "s");
         Add($"controller, {domains:N0} domains: out-of-band change → corrected ≤ 1 s", F("out-of-band change → corrected"), v => v <= 1, "s");
-        Add($"controller, {domains:N0} domains: idle CPU ≈ 0 between resyncs (≤ 1 %, average of a minute)", F("idle CPU, average of a minute between resyncs (share of one core)"), v => v <= 1, "%");
+        Add($"controller, {domains:N0} domains: idle CPU ≈ 0 (≤ 1 %, median second of a minute)", F("idle CPU, median second of a minute (share of one core)"), v => v <= 1, "%");
         Add($"controller, {domains:N0} domains: the resync's share of one core ≤ 1 %", F("the resync's share of one core (full read CPU ÷ period)"), v => v <= 1, "%");
-        Add($"controller, {domains:N0} domains: idle CPU in the long run ≤ 2 % (between resyncs + the resync)", F("idle CPU in the long run (average between resyncs + the resync's share)"), v => v <= 2, "%");
+        Add($"controller, {domains:N0} domains: idle CPU in the long run ≤ 2 % (the minute's average, and the resync's share when none fell in it)", F("idle CPU in the long run"), v => v <= 2, "%");
         var limit = big ? 400e6 : 150e6;
         Add($"controller, {domains:N0} domains: RSS after the changes ≤ {limit / 1e6:0} MB", F("RSS after the changes"), v => v * 1024 * 1024 <= limit, "MiB");
         Add($"controller, {domains:N0} domains: RSS at the end of the soak ≤ {limit / 1e6:0} MB", F("RSS at the end of the soak"), v => v * 1024 * 1024 <= limit, "MiB");
