@@ -13,7 +13,7 @@ namespace Reconciler.Host;
 /// with a console readiness check have their console watched for as long as they run.
 /// A running guest that is ready and reads the same twice in a row is read less often
 /// (<see cref="GuestBackoff"/>: every 2, 4, 8… rounds, at most <see cref="MaxWait"/> or the resync
-/// interval if shorter); a lifecycle event, a reconnect or a new revision wakes a round at once
+/// period if shorter, or the resync period while it is stretched at scale: <see cref="MaxRounds"/>); a lifecycle event, a reconnect or a new revision wakes a round at once
 /// (<see cref="GuestWake"/>), and in it the guests concerned are read again.
 /// </summary>
 internal sealed partial class GuestWatchService(DesiredState desired, ReconcileService reconcile, NodeConnectionService connections, GuestStore store,
@@ -26,14 +26,23 @@ internal sealed partial class GuestWatchService(DesiredState desired, ReconcileS
     /// <summary>The longest a settled guest goes unread (unless the resync interval is shorter).</summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(60);
 
-    /// <summary>Rounds between two reads of a settled guest at most: <see cref="MaxWait"/> or the resync interval, whichever is shorter.</summary>
-    public static int MaxRounds(TimeSpan resync) =>
-        (int)Math.Max(1, Math.Floor((resync < MaxWait ? resync : MaxWait) / Interval));
+    /// <summary>
+    /// Rounds between two reads of a settled guest at most: <see cref="MaxWait"/> or the resync
+    /// period, whichever is shorter; while the resync is stretched past <paramref name="interval"/>
+    /// (auto, at scale: docs/controller.md, "The resync period"), the resync period. What a settled
+    /// guest's read finds without a lifecycle event (an address renewed with another lease) is then
+    /// found within the resync period, as a definition changed without an event is.
+    /// </summary>
+    public static int MaxRounds(TimeSpan resync, TimeSpan interval)
+    {
+        var wait = resync > interval && resync > MaxWait ? resync : resync < MaxWait ? resync : MaxWait;
+        return (int)Math.Max(1, Math.Floor(wait / Interval));
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Remote nodes are read over the controller's own connections: no second one per node.
-        await using var watch = new GuestWatch(connections.Pool, new GuestBackoff(MaxRounds(settings.Interval)));
+        await using var watch = new GuestWatch(connections.Pool, new GuestBackoff(MaxRounds(settings.Interval, settings.Interval)));
         var sinceTick = System.Diagnostics.Stopwatch.StartNew();
         var tick = true;
         try
@@ -44,6 +53,7 @@ internal sealed partial class GuestWatchService(DesiredState desired, ReconcileS
                 {
                     try
                     {
+                        watch.MaxRounds = MaxRounds(reconcile.ResyncPeriod, settings.Interval);
                         // A woken round between two scheduled ones reads only what an event made due (no backoff advances).
                         store.Record(await watch.ReadAsync(specs, reconcile.Nodes, GuestReadOptions.Default, stoppingToken, tick).ConfigureAwait(false));
                     }

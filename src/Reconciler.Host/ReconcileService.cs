@@ -41,6 +41,9 @@ internal sealed partial class ReconcileService(
     /// <summary>The nodes of the revision in force, for the event listener.</summary>
     public IReadOnlyList<NodeTarget> Nodes { get; private set; } = [];
 
+    /// <summary>The resync period in force (<see cref="ControllerSettings.ResyncAfter"/> of the last full read).</summary>
+    public TimeSpan ResyncPeriod { get; private set; } = settings.Interval;
+
     /// <summary>Raised (on the loop's thread) when the set of nodes changes.</summary>
     public event Action? NodesChanged;
 
@@ -82,7 +85,8 @@ internal sealed partial class ReconcileService(
             {
                 // The process's CPU over the full read and the trim after it (anything else running meanwhile counts too: the period errs long).
                 fullCpu = Environment.CpuUsage.TotalTime - cpuBefore;
-                metrics.FullRead(fullCpu, settings.ResyncAfter(fullCpu));
+                ResyncPeriod = settings.ResyncAfter(fullCpu);
+                metrics.FullRead(fullCpu, ResyncPeriod);
             }
         }
         LogStopped();

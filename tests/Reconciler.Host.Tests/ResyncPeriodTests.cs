@@ -28,6 +28,17 @@ public sealed class ResyncPeriodTests : IDisposable
     }
 
     [Fact]
+    public void A_settled_guest_is_read_at_most_a_minute_apart_unless_the_resync_is_stretched_past_the_interval()
+    {
+        var minute = TimeSpan.FromMinutes(1);
+        Assert.Equal(12, GuestWatchService.MaxRounds(minute, minute));
+        Assert.Equal(6, GuestWatchService.MaxRounds(TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30)));
+        Assert.Equal(12, GuestWatchService.MaxRounds(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(10))); // a long interval as given: still a minute
+        Assert.Equal(120, GuestWatchService.MaxRounds(TimeSpan.FromMinutes(10), minute)); // stretched at scale: the resync period
+        Assert.Equal(9, GuestWatchService.MaxRounds(TimeSpan.FromSeconds(45), TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public void A_given_resync_period_is_kept_whatever_a_full_read_takes_and_a_bad_one_is_named()
     {
         var fixedPeriod = Settings(resync: "10m");

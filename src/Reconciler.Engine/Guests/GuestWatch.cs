@@ -11,6 +11,19 @@ namespace Reconciler.Engine.Guests;
 /// </summary>
 public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackoff? backoff = null) : IAsyncDisposable
 {
+    /// <summary>
+    /// The longest wait between two reads of a settled guest, in rounds, from the next round on
+    /// (the controller stretches it with its resync period); only with a backoff.
+    /// </summary>
+    public int MaxRounds
+    {
+        get => backoff?.MaxRounds ?? 1;
+        set
+        {
+            if (backoff is not null && backoff.MaxRounds != value) backoff = backoff with { MaxRounds = Math.Max(1, value) };
+        }
+    }
+
     /// <summary>The connections this watch opened and owns (the pool's are borrowed per round).</summary>
     private readonly Dictionary<string, NodeSession> _sessions = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Node, string Name), (string Text, LibvirtDomain Domain, ConsoleWatcher Watcher)> _watchers = [];
