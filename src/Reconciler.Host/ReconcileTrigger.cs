@@ -71,10 +71,6 @@ internal sealed class ReconcileTrigger
         return true;
     }
 
-    /// <summary>Waits for a request or <paramref name="timeout"/>; returns the reasons (empty on timeout).</summary>
-    public async Task<IReadOnlyList<string>> WaitAsync(TimeSpan timeout, CancellationToken ct) =>
-        (await TakeAsync(timeout, ct).ConfigureAwait(false)).Reasons;
-
     /// <summary>Waits for a request or <paramref name="timeout"/>; returns what every request since the last one asked for (broad, no reasons, on timeout).</summary>
     public async Task<PassRequest> TakeAsync(TimeSpan timeout, CancellationToken ct)
     {
