@@ -116,6 +116,9 @@ internal sealed partial class ReconcileService(
                 NodesChanged?.Invoke();
             }
             LogPass(revision, why);
+            // The specs' domains are watched from now on, not only once this pass has reported: an
+            // event during the pass (another replica defining one of them, say) must ask for a pass.
+            if (!ReferenceEquals(specs, _lastSpecs)) trigger.WatchMore(specs.Domains.Select(d => d.Name));
             observer.PassStarted(revision);
             var (policy, lost) = policies.For(snapshot);
             policy = policy with { ReuseDefinitions = !full, Scope = scope };
