@@ -102,12 +102,9 @@ internal sealed class Metrics
         {
             Header(b, "reconciler_reconcile_total", "counter", "Reconcile passes, by result.");
             foreach (var result in new[] { "success", "error" }) Line(b, "reconciler_reconcile_total", $"result=\"{result}\"", _passes.GetValueOrDefault(result));
-            Header(b, "reconciler_reconcile_targeted_total", "counter", "Reconcile passes that planned only the domains a revision changed or libvirt events named (counted in reconciler_reconcile_total too).");
-            Line(b, "reconciler_reconcile_targeted_total", null, _targeted);
-            Header(b, "reconciler_full_read_cpu_seconds", "gauge", "CPU time of the last full read (the resync: every definition read again), with the memory trim after it.");
-            Line(b, "reconciler_full_read_cpu_seconds", null, _fullReadCpu);
-            Header(b, "reconciler_resync_period_seconds", "gauge", "How long after a full read the next is due (--resync; auto: --interval, stretched to 100x the last full read's CPU time).");
-            Line(b, "reconciler_resync_period_seconds", null, _resyncPeriod);
+            Single(b, "reconciler_reconcile_targeted_total", "counter", "Reconcile passes that planned only the domains a revision changed or libvirt events named (counted in reconciler_reconcile_total too).", _targeted);
+            Single(b, "reconciler_full_read_cpu_seconds", "gauge", "CPU time of the last full read (the resync: every definition read again), with the memory trim after it.", _fullReadCpu);
+            Single(b, "reconciler_resync_period_seconds", "gauge", "How long after a full read the next is due (--resync; auto: --interval, stretched to 100x the last full read's CPU time).", _resyncPeriod);
             Header(b, "reconciler_reconcile_duration_seconds", "histogram", "Duration of reconcile passes.");
             for (var i = 0; i < Buckets.Length; i++)
             {
@@ -116,10 +113,8 @@ internal sealed class Metrics
             Line(b, "reconciler_reconcile_duration_seconds_bucket", "le=\"+Inf\"", _durationCount);
             Line(b, "reconciler_reconcile_duration_seconds_sum", null, _durationSum);
             Line(b, "reconciler_reconcile_duration_seconds_count", null, _durationCount);
-            Header(b, "reconciler_drift_corrections_total", "counter", "Domains put back to their spec after a change behind the controller's back.");
-            Line(b, "reconciler_drift_corrections_total", null, _driftCorrections);
-            Header(b, "reconciler_drift_detected_total", "counter", "Drift seen and left alone (report mode, suspended, backing off).");
-            Line(b, "reconciler_drift_detected_total", null, _driftDetected);
+            Single(b, "reconciler_drift_corrections_total", "counter", "Domains put back to their spec after a change behind the controller's back.", _driftCorrections);
+            Single(b, "reconciler_drift_detected_total", "counter", "Drift seen and left alone (report mode, suspended, backing off).", _driftDetected);
             Header(b, "reconciler_errors_total", "counter", "Errors, by kind (apply, source, invalid_spec, node, lock, internal).");
             foreach (var kind in new[] { "apply", "source", "invalid_spec", "node", "lock", "internal" }.Union(_errors.Keys))
             {
@@ -127,12 +122,10 @@ internal sealed class Metrics
             }
             Header(b, "reconciler_source_fetch_total", "counter", "Source fetches, by result.");
             foreach (var result in new[] { "success", "invalid", "error" }) Line(b, "reconciler_source_fetch_total", $"result=\"{result}\"", _fetches.GetValueOrDefault(result));
-            Header(b, "reconciler_libvirt_events_total", "counter", "libvirt domain lifecycle events received.");
-            Line(b, "reconciler_libvirt_events_total", null, _events);
+            Single(b, "reconciler_libvirt_events_total", "counter", "libvirt domain lifecycle events received.", _events);
             Header(b, "reconciler_snapshots_taken_total", "counter", "Snapshots the controller took, by origin.");
             foreach (var origin in new[] { "schedule" }.Union(_snapshotsTaken.Keys)) Line(b, "reconciler_snapshots_taken_total", $"origin=\"{origin}\"", _snapshotsTaken.GetValueOrDefault(origin));
-            Header(b, "reconciler_snapshots_pruned_total", "counter", "Reconciler's snapshots deleted by snapshotsToKeep after a new one.");
-            Line(b, "reconciler_snapshots_pruned_total", null, _snapshotsPruned);
+            Single(b, "reconciler_snapshots_pruned_total", "counter", "Reconciler's snapshots deleted by snapshotsToKeep after a new one.", _snapshotsPruned);
             Header(b, "reconciler_snapshots_failed_total", "counter", "Due snapshots not taken, by reason (quiesce: the guest agent did not freeze and onQuiesceFailure is skip; error: libvirt refused).");
             foreach (var reason in new[] { "quiesce", "error" }.Union(_snapshotsFailed.Keys)) Line(b, "reconciler_snapshots_failed_total", $"reason=\"{reason}\"", _snapshotsFailed.GetValueOrDefault(reason));
         }
@@ -141,12 +134,9 @@ internal sealed class Metrics
         {
             Line(b, "reconciler_resources", $"condition=\"{state}\"", byState.GetValueOrDefault(state));
         }
-        Header(b, "reconciler_ready", "gauge", "1 after the first successful sync.");
-        Line(b, "reconciler_ready", null, status.Ready ? 1 : 0);
-        Header(b, "reconciler_suspended", "gauge", "1 while changes are suspended.");
-        Line(b, "reconciler_suspended", null, status.Suspended ? 1 : 0);
-        Header(b, "reconciler_source_ready", "gauge", "1 while the source is fetched and valid.");
-        Line(b, "reconciler_source_ready", null, status.Source.Condition.Status == "True" ? 1 : 0);
+        Single(b, "reconciler_ready", "gauge", "1 after the first successful sync.", status.Ready ? 1 : 0);
+        Single(b, "reconciler_suspended", "gauge", "1 while changes are suspended.", status.Suspended ? 1 : 0);
+        Single(b, "reconciler_source_ready", "gauge", "1 while the source is fetched and valid.", status.Source.Condition.Status == "True" ? 1 : 0);
         if (status.Source.AppliedRevision is { } revision)
         {
             Header(b, "reconciler_source_revision_info", "gauge", "The revision in force.");
@@ -155,6 +145,13 @@ internal sealed class Metrics
         Header(b, "reconciler_node_up", "gauge", "1 when the node was read by the last pass.");
         foreach (var node in status.Nodes) Line(b, "reconciler_node_up", $"node=\"{Escape(node.Name)}\"", node.Reachable ? 1 : 0);
         return b.ToString();
+    }
+
+    /// <summary>A metric of one unlabelled value: its header and its line.</summary>
+    private static void Single(StringBuilder b, string name, string type, string help, double value)
+    {
+        Header(b, name, type, help);
+        Line(b, name, null, value);
     }
 
     private static void Header(StringBuilder b, string name, string type, string help) =>
