@@ -21,6 +21,18 @@ public sealed class NodeReadTests : IDisposable
     public void Dispose() => File.Delete(_file);
 
     [Fact]
+    public void A_logical_pool_on_a_driver_without_secrets_reads_as_unrecorded_not_as_an_unreadable_node()
+    {
+        // Its ledger would be a node secret, which libvirt's test driver does not have (virSecretLookupByUUID: not supported).
+        using var session = NodeSession.Open(new NodeTarget("t", "test://" + _file));
+        session.Connection.DefineStoragePool("<pool type='logical'><name>vg-read</name><source><name>vg-read</name></source><target><path>/dev/vg-read</path></target></pool>").Dispose();
+        var live = session.Read();
+        Assert.Null(live.Error);
+        Assert.Contains(live.Pools, p => p.Name == "vg-read");
+        Assert.Equal(2, live.Domains.Count);
+    }
+
+    [Fact]
     public void Unchanged_definitions_are_reused_and_a_changed_one_is_parsed_again()
     {
         using var session = NodeSession.Open(new NodeTarget("t", "test://" + _file));
