@@ -42,7 +42,7 @@ internal sealed partial class ReconcileService(
     public IReadOnlyList<NodeTarget> Nodes { get; private set; } = [];
 
     /// <summary>The resync period in force (<see cref="ControllerSettings.ResyncAfter"/> of the last full read).</summary>
-    public TimeSpan ResyncPeriod { get; private set; } = settings.Interval;
+    public TimeSpan ResyncPeriod { get; private set; } = settings.ResyncAfter(TimeSpan.Zero);
 
     /// <summary>Raised (on the loop's thread) when the set of nodes changes.</summary>
     public event Action? NodesChanged;
@@ -50,10 +50,9 @@ internal sealed partial class ReconcileService(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var lastFull = DateTimeOffset.MinValue;
-        var fullCpu = TimeSpan.Zero;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var resync = settings.ResyncAfter(fullCpu);
+            var resync = ResyncPeriod;
             var sinceFull = clock.GetUtcNow() - lastFull;
             var wait = sinceFull >= resync ? settings.Interval : resync - sinceFull;
             if (policies.NextRetry() is { } wake)
@@ -84,7 +83,7 @@ internal sealed partial class ReconcileService(
             if (full)
             {
                 // The process's CPU over the full read and the trim after it (anything else running meanwhile counts too: the period errs long).
-                fullCpu = Environment.CpuUsage.TotalTime - cpuBefore;
+                var fullCpu = Environment.CpuUsage.TotalTime - cpuBefore;
                 ResyncPeriod = settings.ResyncAfter(fullCpu);
                 metrics.FullRead(fullCpu, ResyncPeriod);
             }

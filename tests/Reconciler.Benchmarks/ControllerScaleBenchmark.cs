@@ -283,14 +283,11 @@ internal static class ControllerScaleBenchmark
         return shares;
     }
 
-    /// <summary>A duration as the controller takes it (<c>90s</c>, <c>1m</c>, <c>1h</c>), in whole seconds (at least 10).</summary>
-    private static int IntervalSeconds(string text)
-    {
-        var unit = text.TrimStart("0123456789.".ToCharArray());
-        var value = double.Parse(text[..^unit.Length], CultureInfo.InvariantCulture);
-        var seconds = unit switch { "ms" => value / 1000, "s" or "" => value, "m" => value * 60, "h" => value * 3600, _ => throw new ArgumentException($"--interval {text}: not a duration") };
-        return Math.Max(10, (int)Math.Ceiling(seconds));
-    }
+    /// <summary>A duration such as <c>90s</c>, <c>1m</c> or <c>1h</c>, in whole seconds (at least 10).</summary>
+    private static int IntervalSeconds(string text) =>
+        Core.Model.MigrationTimeout.TryParseDuration(text, out var value)
+            ? Math.Max(10, (int)Math.Ceiling(value.TotalSeconds))
+            : throw new ArgumentException($"--interval {text}: not a duration (write 30s, 1m or 1h)");
 
     /// <summary>The spec directory: the test-driver estate (its nodes as test+unix URIs) and the real node with its domains, ten per file.</summary>
     private static string WriteSpecs(Options o, string work, CancellationToken ct)
