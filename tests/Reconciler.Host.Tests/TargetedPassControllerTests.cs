@@ -42,8 +42,9 @@ public sealed partial class TargetedPassControllerTests : IDisposable
         // A file change: applied by a pass about a alone; b and c keep their status.
         _dir.Write(names[0] + ".yaml", RealLibvirt.DomainYaml(names[0], memory: "96MiB", state: "stopped"));
         await Eventually.TrueAsync(() => RealLibvirt.Domain(names[0]).MemoryKiB == 98304, "the file change applied");
+        // The pass is counted when it ends, after its apply: the domain can show the change first.
+        await Eventually.TrueAsync(() => Targeted(controller).GetAwaiter().GetResult() > targetedBefore, "the file change counted as targeted");
         var afterFile = await Targeted(controller);
-        Assert.True(afterFile > targetedBefore, $"no targeted pass counted ({targetedBefore} → {afterFile})");
         var status = await controller.WaitAsync(s => controller.Resource(s, names[0]) is { State: "Ready" }, "a ready again");
         Assert.All(names, n => Assert.Equal("Ready", controller.Resource(status, n)?.State));
 
