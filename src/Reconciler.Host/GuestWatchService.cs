@@ -117,11 +117,14 @@ internal sealed class GuestStore
     /// <summary>Replaces what is known with a round's reads (a domain no longer declared is forgotten).</summary>
     public void Record(IEnumerable<GuestStatus> statuses)
     {
+        var list = statuses as IReadOnlyList<GuestStatus> ?? [.. statuses];
         lock (_gate)
         {
+            // A round that read nothing anew (every status the instance recorded before): nothing to rebuild.
+            if (list.Count == _sources.Count && list.All(s => _sources.TryGetValue((s.Node, s.Name), out var same) && ReferenceEquals(same, s))) return;
             var next = new Dictionary<(string? Node, string Name), GuestStatusInfo>();
             var sources = new Dictionary<(string? Node, string Name), GuestStatus>();
-            foreach (var s in statuses)
+            foreach (var s in list)
             {
                 var key = (s.Node, s.Name);
                 sources[key] = s;

@@ -1,13 +1,17 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using FluentValidation.Results;
 using Reconciler.Core.Diagnostics;
 
 namespace Reconciler.Specs;
 
 /// <summary>
 /// What a long-lived source (the controller's) parsed from each spec file, reused by the next load
-/// while the file's text is exactly the same. Only parsing is skipped: validation and the checks
-/// across files run on every load. Files whose manifests read other files (cloud-init files,
-/// local base images) are never cached. Safe for one load at a time.
+/// while the file's text is exactly the same. Files whose manifests read other files (cloud-init files,
+/// local base images) are never cached. A manifest handed back from a file reused this way is not
+/// validated again either while the Node names it is validated against are the same (its
+/// validation is a function of the manifest and those names); the checks across files still run
+/// on every load. Safe for one load at a time.
 /// </summary>
 public sealed class SpecFileCache
 {
@@ -25,6 +29,23 @@ public sealed class SpecFileCache
 
     internal void Remember(string path, string text, List<SpecLoader.Loaded> loaded, List<Diagnostic> diagnostics) =>
         _entries[path] = new Entry(text, loaded, diagnostics);
+
+    private sealed record Validated(string NodeNames, IReadOnlyList<ValidationFailure> Errors);
+
+    private readonly ConditionalWeakTable<object, Validated> _validated = new();
+
+    /// <summary>
+    /// The validation failures of <paramref name="resource"/> against the Node names
+    /// <paramref name="nodeNames"/> (joined by newlines): remembered per manifest instance, so a
+    /// manifest this cache handed back again is not validated again.
+    /// </summary>
+    internal IReadOnlyList<ValidationFailure> Validate(object resource, string nodeNames, Func<ValidationResult> validate)
+    {
+        if (_validated.TryGetValue(resource, out var known) && string.Equals(known.NodeNames, nodeNames, StringComparison.Ordinal)) return known.Errors;
+        var errors = validate().Errors;
+        _validated.AddOrUpdate(resource, new Validated(nodeNames, errors));
+        return errors;
+    }
 
     internal void KeepOnly(IEnumerable<string> paths)
     {

@@ -188,9 +188,10 @@ public static partial class SpecLoader
         var poolValidator = new StoragePoolSpecValidator(nodeNames);
         var volumeValidator = new VolumeSpecValidator(nodeNames);
         var networkValidator = new NetworkSpecValidator(nodeNames);
+        var nodesKey = string.Join('\n', nodeNames);
         foreach (var item in loaded)
         {
-            var result = item.Resource switch
+            ValidationResult Validate() => item.Resource switch
             {
                 NodeSpec node => nodeValidator.Validate(node),
                 DomainSpec domain => domainValidator.Validate(domain),
@@ -199,7 +200,8 @@ public static partial class SpecLoader
                 NetworkSpec network => networkValidator.Validate(network),
                 _ => new ValidationResult(),
             };
-            foreach (var failure in result.Errors) Report(failure, item.Context, diagnostics);
+            var errors = cache is null ? Validate().Errors : cache.Validate(item.Resource, nodesKey, Validate);
+            foreach (var failure in errors) Report(failure, item.Context, diagnostics);
         }
         CheckMacsAcrossDomains(loaded, diagnostics);
 

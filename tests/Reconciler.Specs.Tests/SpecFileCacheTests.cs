@@ -44,6 +44,24 @@ public sealed class SpecFileCacheTests
     }
 
     [Fact]
+    public void A_cached_manifest_is_validated_again_when_the_node_names_change()
+    {
+        static string Node(string name) => $"apiVersion: reconciler/v1\nkind: Node\nmetadata: {{name: {name}}}\nspec: {{uri: \"test:///default\"}}\n";
+        var cache = new SpecFileCache();
+        var vm = ("vm.yaml", Vm("a", "64MiB") + "  node: hv2\n");
+        var fresh = SpecLoader.LoadFiles("t", [("nodes.yaml", Node("hv1") + "---\n" + Node("hv2")), vm], cache: cache);
+        Assert.False(fresh.HasErrors, string.Join("\n", fresh.Diagnostics));
+        var same = SpecLoader.LoadFiles("t", [("nodes.yaml", Node("hv1") + "---\n" + Node("hv2")), vm], cache: cache);
+        Assert.False(same.HasErrors);
+        // vm.yaml is unchanged (parsed from the cache), but hv2 is gone: spec.node is checked again.
+        var gone = SpecLoader.LoadFiles("t", [("nodes.yaml", Node("hv1")), vm], cache: cache);
+        Assert.Equal(SpecLoader.LoadFiles("t", [("nodes.yaml", Node("hv1")), vm]).Diagnostics, gone.Diagnostics);
+        Assert.Contains(gone.Diagnostics, d => d.FieldPath == "spec.node");
+        var back = SpecLoader.LoadFiles("t", [("nodes.yaml", Node("hv1") + "---\n" + Node("hv2")), vm], cache: cache);
+        Assert.False(back.HasErrors, string.Join("\n", back.Diagnostics));
+    }
+
+    [Fact]
     public void Removed_files_are_forgotten()
     {
         var cache = new SpecFileCache();

@@ -17,6 +17,9 @@ public sealed partial class GuestWatch
         /// <summary>Names of every domain listed.</summary>
         public HashSet<string> All { get; private init; } = new(StringComparer.Ordinal);
 
+        /// <summary>A listing kept from an earlier round (no lifecycle event since): nothing was asked of libvirt for it.</summary>
+        public bool Kept => _lookup is not null;
+
         /// <summary>Names of the domains that were active (running or paused) when listed.</summary>
         public HashSet<string> Active { get; private init; } = new(StringComparer.Ordinal);
 

@@ -91,7 +91,7 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
             var pending = new List<Task<GuestStatus>>();
             await Task.Run(() =>
             {
-                foreach (var spec in specs.Domains.OrderBy(d => d.Name, StringComparer.Ordinal))
+                foreach (var spec in Ordered(specs))
                 {
                     pending.Add(Plan(spec, sessions, listings, errors, round, tick, options, targets, fresh, ct));
                 }
@@ -99,6 +99,12 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
             var statuses = await Task.WhenAll(pending).ConfigureAwait(false);
             Reads += backoff is null ? statuses.Count(s => s.State == "running") : fresh.Count;
             if (backoff is not null) Keep(backoff, round, fresh.Select(f => (f.Target, f.Session, f.Uuid, f.Changes, f.Faults, f.Read.Result)), statuses);
+            // Forgetting runs only when there are more kept entries than such domains (a leftover entry is never handed out: see Stopped and NotDue).
+            if (_stopped.Count > statuses.Count(s => s.State == "stopped"))
+            {
+                var stopped = statuses.Where(s => s.State == "stopped" && s.Node is not null).Select(s => (s.Node!, s.Name)).ToHashSet();
+                foreach (var key in _stopped.Keys.Where(k => !stopped.Contains(k)).ToList()) _stopped.Remove(key);
+            }
             // A console watch ends when its domain stops or leaves the specs; the next start is watched afresh.
             if (_watchers.Count > 0)
             {
@@ -129,24 +135,32 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
         List<(GuestTarget Target, NodeSession Session, string Uuid, long Changes, long Faults, Task<GuestStatus> Read)> fresh, CancellationToken ct)
     {
         var readiness = spec.Readiness ?? Readiness.Default;
-        var names = spec.Node is { } node ? [node] : sessions.Keys.Concat(errors.Keys).Order(StringComparer.Ordinal).ToList();
         GuestTarget t;
-        if (names.Any(n => sessions.ContainsKey(n) && !listings.ContainsKey(n)))
+        // The common case first (a domain placed on a node that was listed, and in the listing): no list of candidate nodes.
+        if (spec.Node is { } placed && listings.TryGetValue(placed, out var direct) && direct.All.Contains(spec.Name))
         {
-            // A node that could not be listed: looked up domain by domain, as before the listings.
-            t = GuestOperations.Find(spec, sessions, errors);
-        }
-        else if (names.FirstOrDefault(n => listings.TryGetValue(n, out var l) && l.All.Contains(spec.Name)) is { } on)
-        {
-            var listing = listings[on];
-            if (!listing.Active.Contains(spec.Name)) return Task.FromResult(GuestReader.NotRunning(spec.Name, on, "stopped", readiness, DateTimeOffset.UtcNow));
-            if (backoff is not null && NotDue(on, spec.Name, readiness, sessions[on], round, tick) is { } kept) return Task.FromResult(kept);
-            t = new GuestTarget(spec, on, listing.Take(spec.Name));
+            if (Listed(spec, placed, direct, readiness, sessions, round, tick) is { } known) return known;
+            t = new GuestTarget(spec, placed, direct.Take(spec.Name));
         }
         else
         {
-            var failed = names.FirstOrDefault(errors.ContainsKey);
-            t = failed is null ? new GuestTarget(spec, spec.Node, null) : new GuestTarget(spec, failed, null, errors[failed]);
+            var names = spec.Node is { } node ? [node] : sessions.Keys.Concat(errors.Keys).Order(StringComparer.Ordinal).ToList();
+            if (names.Any(n => sessions.ContainsKey(n) && !listings.ContainsKey(n)))
+            {
+                // A node that could not be listed: looked up domain by domain, as before the listings.
+                t = GuestOperations.Find(spec, sessions, errors);
+            }
+            else if (names.FirstOrDefault(n => listings.TryGetValue(n, out var l) && l.All.Contains(spec.Name)) is { } on)
+            {
+                var listing = listings[on];
+                if (Listed(spec, on, listing, readiness, sessions, round, tick) is { } known) return known;
+                t = new GuestTarget(spec, on, listing.Take(spec.Name));
+            }
+            else
+            {
+                var failed = names.FirstOrDefault(errors.ContainsKey);
+                t = failed is null ? new GuestTarget(spec, spec.Node, null) : new GuestTarget(spec, failed, null, errors[failed]);
+            }
         }
         if (t.Domain is null) return Task.FromResult(t.Missing(DateTimeOffset.UtcNow));
         targets.Add(t);
@@ -158,6 +172,42 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
         var read = GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
         fresh.Add((t, session, uuid, changes, faults, read));
         return read;
+    }
+
+    private (SpecSet Specs, DomainSpec[] Domains)? _ordered;
+
+    /// <summary>The declared domains by name, sorted once per spec set (a round runs every few seconds over the same set).</summary>
+    private DomainSpec[] Ordered(SpecSet specs)
+    {
+        if (_ordered is { } o && ReferenceEquals(o.Specs, specs)) return o.Domains;
+        var domains = specs.Domains.OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
+        _ordered = (specs, domains);
+        return domains;
+    }
+
+    /// <summary>The status given to each stopped domain, handed out again while its node's listing is kept.</summary>
+    private readonly Dictionary<(string Node, string Name), Task<GuestStatus>> _stopped = [];
+
+    /// <summary>
+    /// A stopped domain's status. From a kept listing (its node saw no lifecycle event since it was
+    /// listed) it is the instance given before, with the same readiness check: nothing was read, as
+    /// for a settled guest not due, and the status store keeps what it made of it without rebuilding
+    /// it (at 10,000 mostly stopped domains, a new status each for every round was most of a
+    /// round's allocation).
+    /// </summary>
+    private Task<GuestStatus> Stopped(string name, string node, Readiness readiness, bool keptListing)
+    {
+        if (keptListing && _stopped.TryGetValue((node, name), out var same) && same.Result.Readiness == readiness) return same;
+        var status = Task.FromResult(GuestReader.NotRunning(name, node, "stopped", readiness, DateTimeOffset.UtcNow));
+        _stopped[(node, name)] = status;
+        return status;
+    }
+
+    /// <summary>A listed domain's status without a read: stopped by the listing, or a settled guest not due; null: read it.</summary>
+    private Task<GuestStatus>? Listed(DomainSpec spec, string node, NodeListing listing, Readiness readiness, Dictionary<string, NodeSession> sessions, long round, bool tick)
+    {
+        if (!listing.Active.Contains(spec.Name)) return Stopped(spec.Name, node, readiness, listing.Kept);
+        return backoff is not null && NotDue(node, spec.Name, readiness, sessions[node], round, tick) is { } kept ? Task.FromResult(kept) : null;
     }
 
     /// <summary>A node's last listing (names only), kept while its connection has seen no lifecycle event at all.</summary>
@@ -232,7 +282,7 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
     /// Records this round's reads and when each guest is due again: the next round for a read that
     /// is not complete, differs from the one before or follows a lifecycle event (the fast
     /// cadence), else 2^streak rounds later, at most <see cref="GuestBackoff.MaxRounds"/>. Guests
-    /// not running (or no longer declared) are forgotten.
+    /// not running (or no longer declared) are forgotten once more reads are kept than guests run.
     /// </summary>
     private void Keep(GuestBackoff policy, long round, IEnumerable<(GuestTarget Target, NodeSession Session, string Uuid, long Changes, long Faults, GuestStatus Status)> reads,
         IReadOnlyList<GuestStatus> statuses)
@@ -250,6 +300,8 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
             if (uuid.Length == 0 || !Complete(status)) every = 1;
             _kept[key] = new Kept(status, session, uuid, changes, faults, streak, round + every);
         }
+        // Only when there are more kept reads than running guests (a leftover is never used: NotDue asks for the same session and no lifecycle event since).
+        if (_kept.Count <= statuses.Count(s => s.State == "running")) return;
         var running = statuses.Where(s => s.State == "running" && s.Node is not null).Select(s => (s.Node!, s.Name)).ToHashSet();
         foreach (var key in _kept.Keys.Where(k => !running.Contains(k)).ToList()) _kept.Remove(key);
     }
@@ -338,6 +390,7 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
         _watchers.Clear();
         _kept.Clear();
         _listings.Clear();
+        _stopped.Clear();
         foreach (var s in _sessions.Values) s.Dispose();
         _sessions.Clear();
     }
