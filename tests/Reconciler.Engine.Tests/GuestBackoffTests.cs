@@ -150,6 +150,32 @@ public sealed class GuestBackoffTests : IDisposable
     }
 
     [Fact]
+    public async Task A_settled_guest_paused_behind_the_watch_reads_as_paused_although_its_due_reads_skip_the_state_call()
+    {
+        var specs = Specs();
+        await using var watch = new GuestWatch(backoff: new GuestBackoff(MaxRounds: 64));
+        // Rounds 2, 4, 8 are due reads of a settled guest: its kept handle, its state taken as running.
+        Assert.Equal([1, 2, 4, 8], (await RoundsAsync(watch, specs, 1, 8))[Ready]);
+        Assert.Equal("running", _last[Ready].State);
+
+        var seen = new SemaphoreSlim(0);
+        using (_libvirt.RegisterDomainLifecycleEvents(e => { if (e.DomainName == Ready) seen.Release(); }))
+        {
+            using var domain = _libvirt.LookupDomainByName(Ready)!;
+            domain.Suspend();
+            Assert.True(await seen.WaitAsync(TimeSpan.FromSeconds(30)), "no lifecycle event");
+        }
+        // The pause is a lifecycle event: the next read asks for the state again and finds it paused.
+        for (var round = 9; round < 16 && _last[Ready].State == "running"; round++)
+        {
+            await RoundsAsync(watch, specs, round, 1);
+            if (_last[Ready].State == "running") await Task.Delay(200);
+        }
+        Assert.Equal("paused", _last[Ready].State);
+        Assert.False(_last[Ready].Ready);
+    }
+
+    [Fact]
     public async Task Another_readiness_check_in_the_specs_makes_a_settled_guest_read_in_the_next_round()
     {
         await using var watch = new GuestWatch(backoff: new GuestBackoff(MaxRounds: 64));

@@ -48,8 +48,12 @@ public static class GuestReader
     /// <param name="options">The bounds.</param>
     /// <param name="consoleSeen">Whether the console text was seen by a watcher, or null when none watches.</param>
     /// <param name="ct">Cancellation.</param>
+    /// <param name="knownRunning">
+    /// The caller knows the domain runs (a read found it running and libvirt has sent no lifecycle
+    /// event for it since, on a connection whose events are complete): its state is not asked for.
+    /// </param>
     public static async Task<GuestStatus> ReadAsync(LibvirtDomain domain, string node, Readiness readiness, GuestReadOptions options,
-        bool? consoleSeen, CancellationToken ct)
+        bool? consoleSeen, CancellationToken ct, bool knownRunning = false)
     {
         ArgumentNullException.ThrowIfNull(domain);
         ArgumentNullException.ThrowIfNull(readiness);
@@ -59,7 +63,7 @@ public static class GuestReader
         DomainRunState state;
         try
         {
-            state = await Bounded(() => domain.GetState().State, options.Timeout, ct).ConfigureAwait(false);
+            state = knownRunning ? DomainRunState.Running : await Bounded(() => domain.GetState().State, options.Timeout, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is LibvirtException or TimeoutException)
         {

@@ -44,7 +44,8 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
     /// <param name="Faults">libvirt's event-loop faults when it was read (a fault may have lost events).</param>
     /// <param name="Streak">Reads in a row that were complete and the same as the one before.</param>
     /// <param name="Due">The round in which it is read again at the latest.</param>
-    private sealed record Kept(GuestStatus Status, NodeSession Session, string Uuid, long Changes, long Faults, int Streak, long Due);
+    /// <param name="Handle">The domain it was read through, kept (and owned) for the next read of a settled guest: no lookup by name then.</param>
+    private sealed record Kept(GuestStatus Status, NodeSession Session, string Uuid, long Changes, long Faults, int Streak, long Due, LibvirtDomain Handle);
 
     /// <summary>
     /// Reads every declared domain's guest on <paramref name="nodes"/>, in parallel and bounded by
@@ -119,7 +120,12 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
         }
         finally
         {
-            foreach (var t in targets) t.Domain?.Dispose();
+            // The handles the kept reads hold stay open for their next read.
+            var held = targets.Count == 0 || _kept.Count == 0 ? null : _kept.Values.Select(k => k.Handle).ToHashSet(ReferenceEqualityComparer.Instance);
+            foreach (var t in targets)
+            {
+                if (t.Domain is { } d && held?.Contains(d) != true) d.Dispose();
+            }
             foreach (var listing in listings.Values) listing.Dispose();
         }
     }
@@ -140,7 +146,7 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
         if (spec.Node is { } placed && listings.TryGetValue(placed, out var direct) && direct.All.Contains(spec.Name))
         {
             if (Listed(spec, placed, direct, readiness, sessions, round, tick) is { } known) return known;
-            t = new GuestTarget(spec, placed, direct.Take(spec.Name));
+            t = new GuestTarget(spec, placed, Settled(placed, spec.Name, readiness, sessions[placed])?.Handle ?? direct.Take(spec.Name));
         }
         else
         {
@@ -154,7 +160,7 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
             {
                 var listing = listings[on];
                 if (Listed(spec, on, listing, readiness, sessions, round, tick) is { } known) return known;
-                t = new GuestTarget(spec, on, listing.Take(spec.Name));
+                t = new GuestTarget(spec, on, Settled(on, spec.Name, readiness, sessions[on])?.Handle ?? listing.Take(spec.Name));
             }
             else
             {
@@ -167,9 +173,11 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
         var session = sessions[t.Node!];
         if (backoff is null) return GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
         if (NotDue(t.Node!, spec.Name, readiness, session, round, tick) is { } again) return Task.FromResult(again);
+        // A settled guest due by its backoff alone runs still (no lifecycle event since it was read running): its state is not asked for.
+        var knownRunning = Settled(t.Node!, spec.Name, readiness, session) is { } settled && ReferenceEquals(settled.Handle, t.Domain);
         // The count before the read: an event during the read makes the next round read again.
         var (uuid, changes, faults) = Identify(t.Domain, session);
-        var read = GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct);
+        var read = GuestReader.ReadAsync(t.Domain, t.Node!, t.Readiness, options, Watch(t, sessions, ct)?.Seen, ct, knownRunning);
         fresh.Add((t, session, uuid, changes, faults, read));
         return read;
     }
@@ -256,13 +264,27 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
     /// </summary>
     private GuestStatus? NotDue(string node, string name, Readiness readiness, NodeSession session, long round, bool tick)
     {
-        if (!_kept.TryGetValue((node, name), out var kept)) return null;
-        if (!ReferenceEquals(kept.Session, session) || kept.Status.Readiness != readiness || !session.EventsCompleteSince(kept.Faults)) return null;
-        if (session.ChangesOf(kept.Uuid) != kept.Changes) return null;
+        if (Unchanged(node, name, readiness, session) is not { } kept) return null;
         // A guest not settled is read in every scheduled round; a woken round reads only what an event made due.
         if (!Complete(kept.Status)) return tick ? null : kept.Status;
         return round < kept.Due ? kept.Status : null;
     }
+
+    /// <summary>
+    /// The kept read of a guest that nothing can have changed since, as far as libvirt tells: read
+    /// over this same connection with the same readiness check, and the connection has seen no
+    /// lifecycle event of the domain since (nor a fault of the event loop). Null otherwise.
+    /// </summary>
+    private Kept? Unchanged(string node, string name, Readiness readiness, NodeSession session)
+    {
+        if (!_kept.TryGetValue((node, name), out var kept)) return null;
+        if (!ReferenceEquals(kept.Session, session) || kept.Status.Readiness != readiness || !session.EventsCompleteSince(kept.Faults)) return null;
+        return session.ChangesOf(kept.Uuid) == kept.Changes ? kept : null;
+    }
+
+    /// <summary>An <see cref="Unchanged"/> kept read that was complete (the guest ran and was ready): read again only because its backoff came due.</summary>
+    private Kept? Settled(string node, string name, Readiness readiness, NodeSession session) =>
+        Unchanged(node, name, readiness, session) is { } kept && Complete(kept.Status) ? kept : null;
 
     private static (string Uuid, long Changes, long Faults) Identify(LibvirtDomain domain, NodeSession session)
     {
@@ -298,12 +320,17 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
                 : 0;
             var every = (int)Math.Min(1L << Math.Min(streak, 30), Math.Max(1, policy.MaxRounds));
             if (uuid.Length == 0 || !Complete(status)) every = 1;
-            _kept[key] = new Kept(status, session, uuid, changes, faults, streak, round + every);
+            if (before is not null && !ReferenceEquals(before.Handle, t.Domain)) before.Handle.Dispose();
+            _kept[key] = new Kept(status, session, uuid, changes, faults, streak, round + every, t.Domain!);
         }
         // Only when there are more kept reads than running guests (a leftover is never used: NotDue asks for the same session and no lifecycle event since).
         if (_kept.Count <= statuses.Count(s => s.State == "running")) return;
         var running = statuses.Where(s => s.State == "running" && s.Node is not null).Select(s => (s.Node!, s.Name)).ToHashSet();
-        foreach (var key in _kept.Keys.Where(k => !running.Contains(k)).ToList()) _kept.Remove(key);
+        foreach (var key in _kept.Keys.Where(k => !running.Contains(k)).ToList())
+        {
+            _kept.Remove(key, out var gone);
+            gone!.Handle.Dispose();
+        }
     }
 
     /// <summary>A read that needs no repeat soon: the guest runs and is ready by its check.</summary>
@@ -388,6 +415,7 @@ public sealed partial class GuestWatch(NodeConnections? pool = null, GuestBackof
     {
         foreach (var w in _watchers.Values) await StopAsync(w).ConfigureAwait(false);
         _watchers.Clear();
+        foreach (var k in _kept.Values) k.Handle.Dispose();
         _kept.Clear();
         _listings.Clear();
         _stopped.Clear();
