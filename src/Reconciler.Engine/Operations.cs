@@ -33,6 +33,9 @@ public static class Operations
         try
         {
             var read = await Workspace.ReadAsync(loaded.Nodes, sessions, errors, ct, prefetch, loaded.Specs).ConfigureAwait(false);
+            // Every node is read: the pages libvirt's reads freed in the C heap (kept for reuse, see
+            // NativeHeap.PreferThroughput) go back to the system before the plan's own peak.
+            NativeHeap.Trim();
             // The snapshots of the domains a first plan moves or prunes are read, then it is planned again (SnapshotReads).
             var (plan, _) = SnapshotReads.Plan(live => PruneGuard.Apply(Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption)),
                 live, massPrune ?? PruneLimits.Default), read, sessions, loaded.Nodes);
