@@ -40,19 +40,14 @@ public static class Operations
             var (plan, _) = SnapshotReads.Plan(live => PruneGuard.Apply(Planner.Compute(loaded.Specs!, live, Workspace.Options(loaded.Nodes, adopt, maxDisruption)),
                 live, massPrune ?? PruneLimits.Default), read, sessions, loaded.Nodes);
             // Nothing below talks to a node.
-            closing = Task.Run(() => CloseAll(sessions.Values), CancellationToken.None);
+            closing = Task.Run(() => Workspace.CloseAll(sessions.Values), CancellationToken.None);
             return plan;
         }
         finally
         {
-            if (closing is null) CloseAll(sessions.Values);
+            if (closing is null) Workspace.CloseAll(sessions.Values);
             else await closing.ConfigureAwait(false);
         }
-    }
-
-    private static void CloseAll(IEnumerable<NodeSession> sessions)
-    {
-        foreach (var s in sessions) s.Dispose();
     }
 
     /// <summary>
@@ -90,7 +85,7 @@ public static class Operations
         }
         finally
         {
-            CloseAll(sessions.Values);
+            Workspace.CloseAll(sessions.Values);
         }
     }
 
@@ -112,7 +107,7 @@ public static class Operations
         }
         finally
         {
-            CloseAll(sessions.Values);
+            Workspace.CloseAll(sessions.Values);
         }
     }
 

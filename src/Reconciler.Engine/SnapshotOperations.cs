@@ -75,7 +75,7 @@ public static class SnapshotOperations
         }
         finally
         {
-            foreach (var s in sessions.Values) s.Dispose();
+            Workspace.CloseAll(sessions.Values);
         }
         return result;
     }

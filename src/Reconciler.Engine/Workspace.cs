@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Reconciler.Specs;
 
 namespace Reconciler.Engine;
@@ -124,12 +125,63 @@ public static class Workspace
         IReadOnlyDictionary<string, NodeSession> sessions, IReadOnlyDictionary<string, string> openErrors, CancellationToken ct,
         NodePrefetch? prefetch = null, SpecSet? desired = null, bool reuse = false)
     {
-        var tasks = targets.Select(t => prefetch?.ReadOf(t) is { } early ? Task.FromResult(early) : Task.Run(() =>
+        var tasks = targets.Select(t => prefetch?.ReadOf(t) is { } early ? Task.FromResult(early) : RunBlocking(t, () =>
             sessions.TryGetValue(t.Name, out var session)
                 ? ReadOne(t, session, desired, reuse)
                 : new LiveNode(t.Name, t.Uri, t.DomainType ?? "", [], openErrors.GetValueOrDefault(t.Name, "not connected")), ct));
         return await Task.WhenAll(tasks).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Closes <paramref name="sessions"/> and returns when all are closed. A remote connection's
+    /// close waits a round trip for the daemon's answer, so remote sessions close side by side,
+    /// each on a thread of its own (50 nodes 100 ms away: one round trip, not 50 — 5 s of a plan's
+    /// 10.7 s in run U); an in-process one (freeing its node, all CPU) closes on the calling thread.
+    /// The first failure is rethrown once every session has been closed.
+    /// </summary>
+    internal static void CloseAll(IEnumerable<NodeSession> sessions) => CloseAll(sessions, s => NodeConnections.IsInProcess(s.Target));
+
+    /// <summary><see cref="CloseAll(IEnumerable{NodeSession})"/> of any disposables, <paramref name="inProcess"/> saying which close on the calling thread.</summary>
+    internal static void CloseAll<T>(IEnumerable<T> sessions, Func<T, bool> inProcess) where T : IDisposable
+    {
+        ExceptionDispatchInfo? failure = null;
+        var closing = new List<Thread>();
+        foreach (var session in sessions)
+        {
+            void Close()
+            {
+                try
+                {
+                    session.Dispose();
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+                }
+            }
+            if (inProcess(session))
+            {
+                Close();
+                continue;
+            }
+            var thread = new Thread(Close) { IsBackground = true, Name = "reconcile-close" };
+            thread.Start();
+            closing.Add(thread);
+        }
+        foreach (var thread in closing) thread.Join();
+        failure?.Throw();
+    }
+
+    /// <summary>
+    /// Runs a node's blocking libvirt work (a read): on the thread pool for an in-process node,
+    /// whose work is all CPU; on a thread of its own for a remote node, whose calls wait on round
+    /// trips. Every node is read at once, and a pool on 2 cores adds threads at about two a second
+    /// once its few are blocked: 50 remote nodes 100 ms away took ~110 round trips instead of ~15.
+    /// </summary>
+    internal static Task<T> RunBlocking<T>(NodeTarget target, Func<T> work, CancellationToken ct) =>
+        NodeConnections.IsInProcess(target)
+            ? Task.Run(work, ct)
+            : Task.Factory.StartNew(work, ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>
     /// What <paramref name="desired"/> needs read from node <paramref name="node"/> for the

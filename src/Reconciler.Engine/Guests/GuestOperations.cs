@@ -39,7 +39,7 @@ public static class GuestOperations
         finally
         {
             foreach (var t in targets) t.Domain?.Dispose();
-            foreach (var s in sessions.Values) s.Dispose();
+            Workspace.CloseAll(sessions.Values);
         }
     }
 

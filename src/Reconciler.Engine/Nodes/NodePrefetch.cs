@@ -86,7 +86,8 @@ public sealed class NodePrefetch(bool read) : IDisposable
         {
             (session, var error) = await Workspace.OpenOneAsync(target, ct).ConfigureAwait(false);
             if (session is null) return new Prefetched(null, error, null);
-            live = Workspace.ReadOne(target, session);
+            var opened = session;
+            live = inProcess ? Workspace.ReadOne(target, opened) : await Workspace.RunBlocking(target, () => Workspace.ReadOne(target, opened), ct).ConfigureAwait(false);
             if (inProcess)
             {
                 session.Dispose();
@@ -102,7 +103,11 @@ public sealed class NodePrefetch(bool read) : IDisposable
             // The hardware the checks need depends on the specs, which finish loading meanwhile.
             var desired = await _loaded.Task.WaitAsync(ct).ConfigureAwait(false);
             if (desired is null || live.Error is not null) return new Prefetched(null, null, live);
-            if (session is not null) return new Prefetched(null, null, Workspace.WithHardware(target, session, live, desired));
+            if (session is not null)
+            {
+                var (remote, read) = (session, live);
+                return new Prefetched(null, null, await Workspace.RunBlocking(target, () => Workspace.WithHardware(target, remote, read, desired), ct).ConfigureAwait(false));
+            }
             var query = Workspace.QueryFor(desired, target.Name, live.DomainType);
             if (NodeSession.AsksNothing(query)) return new Prefetched(null, null, live with { Hardware = NodeSession.Unasked });
             await _inProcessSlots.WaitAsync(ct).ConfigureAwait(false);

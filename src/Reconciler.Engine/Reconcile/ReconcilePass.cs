@@ -74,7 +74,7 @@ public static partial class ReconcilePass
     {
         if (connections is null)
         {
-            foreach (var s in sessions.Values) s.Dispose();
+            Workspace.CloseAll(sessions.Values);
         }
         else
         {
