@@ -136,7 +136,7 @@ public static class Workspace
     /// Closes <paramref name="sessions"/> and returns when all are closed. A remote connection's
     /// close waits a round trip for the daemon's answer, so remote sessions close side by side,
     /// each on a thread of its own (50 nodes 100 ms away: one round trip, not 50 — 5 s of a plan's
-    /// 10.7 s in run U); an in-process one (freeing its node, all CPU) closes on the calling thread.
+    /// 10.7 s, docs/benchmarks.md run V); an in-process one (freeing its node, all CPU) closes on the calling thread.
     /// The first failure is rethrown once every session has been closed.
     /// </summary>
     internal static void CloseAll(IEnumerable<NodeSession> sessions) => CloseAll(sessions, s => NodeConnections.IsInProcess(s.Target));
@@ -175,8 +175,8 @@ public static class Workspace
     /// <summary>
     /// Runs a node's blocking libvirt work (a read): on the thread pool for an in-process node,
     /// whose work is all CPU; on a thread of its own for a remote node, whose calls wait on round
-    /// trips. Every node is read at once, and a pool on 2 cores adds threads at about two a second
-    /// once its few are blocked: 50 remote nodes 100 ms away took ~110 round trips instead of ~15.
+    /// trips. Every node is read at once, and a pool on 2 cores adds threads only about two a
+    /// second once its few are blocked, so remote reads on it would start a few at a time.
     /// </summary>
     internal static Task<T> RunBlocking<T>(NodeTarget target, Func<T> work, CancellationToken ct) =>
         NodeConnections.IsInProcess(target)

@@ -7,7 +7,7 @@ namespace Reconciler.Engine.Tests;
 /// threads of their own, side by side (<see cref="Workspace.RunBlocking"/>,
 /// <see cref="Workspace.CloseAll(IEnumerable{NodeSession})"/>); an in-process node's are CPU and
 /// run on the thread pool or the caller. Closed one after the other, 50 nodes 100 ms away took 5 s
-/// to close (docs/benchmarks.md, run U); read on the pool, they waited for it to add threads.
+/// to close (docs/benchmarks.md, run V); read on the pool, 50 blocked reads wait for it to add threads.
 /// </summary>
 public sealed class BlockingReadTests
 {
