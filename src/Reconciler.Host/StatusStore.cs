@@ -96,6 +96,12 @@ internal sealed class StatusStore(ControllerSettings settings, TimeProvider cloc
                         failedAt = null;
                         lastError = null;
                         break;
+                    case ResourceOutcome.Deferred:
+                        // Left alone because its retry was not due when the pass decided. If it fell
+                        // due since, that retry is still owed: kept (due now), not dropped as the pass
+                        // that ran it — else nothing asks for it, and the resource waits for the resync.
+                        retryAt ??= entry?.RetryAt;
+                        break;
                     case ResourceOutcome.Blocked:
                         lastError = r.Message;
                         break;
