@@ -23,20 +23,26 @@ public sealed class DeferredRetryTests : IDisposable
                 "start", null, false, null, [], "key")],
             [], null);
 
-    [Fact]
-    public void A_retry_that_falls_due_during_a_pass_that_deferred_it_is_still_asked_for()
+    /// <summary>A store whose resource has just failed once: backing off, its retry due at the returned time.</summary>
+    private (StatusStore Store, FakeTimeProvider Clock, DateTimeOffset Retry) FailedOnce()
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2027, 1, 4, 12, 0, 0, TimeSpan.Zero));
         var settings = ControllerSettings.From(new ControllerOptions { Source = _dir.Path, BackoffBase = "500ms", BackoffMax = "3s" });
         var store = new StatusStore(settings, clock);
-
         store.Record(Report(ResourceOutcome.Failed), "r1", TimeSpan.Zero);
         var retry = store.NextWake();
         Assert.NotNull(retry);
         Assert.False(store.MayApply("n1", "vm"));
+        return (store, clock, retry.Value);
+    }
+
+    [Fact]
+    public void A_retry_that_falls_due_during_a_pass_that_deferred_it_is_still_asked_for()
+    {
+        var (store, clock, retry) = FailedOnce();
 
         // A pass decides before the retry is due (deferred) and records after it fell due.
-        clock.SetUtcNow(retry.Value + TimeSpan.FromMilliseconds(1));
+        clock.SetUtcNow(retry + TimeSpan.FromMilliseconds(1));
         store.Record(Report(ResourceOutcome.Deferred), "r1", TimeSpan.Zero);
 
         Assert.Equal(retry, store.NextWake());
@@ -49,11 +55,7 @@ public sealed class DeferredRetryTests : IDisposable
     [Fact]
     public void A_deferred_pass_before_the_retry_is_due_keeps_the_retry_as_it_was()
     {
-        var clock = new FakeTimeProvider(new DateTimeOffset(2027, 1, 4, 12, 0, 0, TimeSpan.Zero));
-        var settings = ControllerSettings.From(new ControllerOptions { Source = _dir.Path, BackoffBase = "500ms", BackoffMax = "3s" });
-        var store = new StatusStore(settings, clock);
-        store.Record(Report(ResourceOutcome.Failed), "r1", TimeSpan.Zero);
-        var retry = store.NextWake();
+        var (store, clock, retry) = FailedOnce();
 
         clock.Advance(TimeSpan.FromMilliseconds(100));
         store.Record(Report(ResourceOutcome.Deferred), "r1", TimeSpan.Zero);
